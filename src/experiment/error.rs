@@ -1,0 +1,180 @@
+//! Errors in an experiment file, rendered with file, line, column, the line
+//! itself with a caret, and what to do about it.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// A problem found while reading or validating an experiment file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ExperimentError {
+    /// The file, as the user named it.
+    pub path: PathBuf,
+    /// 1-based line and column of the offending text, when known.
+    pub position: Option<(usize, usize)>,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// The offending line and the caret under it.
+    snippet: Option<Box<(String, usize, usize)>>,
+}
+
+impl ExperimentError {
+    /// An error at byte range `span` of `source`, or for the whole file.
+    pub fn new(path: &Path, source: &str, span: Option<Range<usize>>, message: String) -> Self {
+        let located = span.map(|s| locate(source, s));
+        ExperimentError {
+            path: path.to_path_buf(),
+            position: located.as_ref().map(|l| (l.line, l.column)),
+            message,
+            help: None,
+            snippet: located.map(|l| Box::new((l.text, l.column, l.width))),
+        }
+    }
+
+    /// Adds advice on what to do.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+struct Located {
+    line: usize,
+    column: usize,
+    width: usize,
+    text: String,
+}
+
+/// Line, column (in characters) and caret width of a byte span.
+fn locate(source: &str, span: Range<usize>) -> Located {
+    let start = span.start.min(source.len());
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[start..]
+        .find('\n')
+        .map_or(source.len(), |i| start + i);
+    let text = source[line_start..line_end]
+        .trim_end_matches('\r')
+        .to_string();
+    let column = source[line_start..start].chars().count() + 1;
+    let end = span.end.clamp(start, line_end);
+    Located {
+        line: source[..start].matches('\n').count() + 1,
+        column,
+        width: source[start..end].chars().count().max(1),
+        text,
+    }
+}
+
+impl fmt::Display for ExperimentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some((line, column)) = self.position {
+            write!(f, ":{line}:{column}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let (Some(snippet), Some((line, _))) = (&self.snippet, self.position) {
+            let (text, column, width) = snippet.as_ref();
+            let gutter = " ".repeat(line.to_string().len());
+            let pad = " ".repeat(column - 1);
+            write!(
+                f,
+                "\n{gutter} |\n{line} | {text}\n{gutter} | {pad}{}",
+                "^".repeat(*width)
+            )?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The candidate closest to `word`, if any is close enough to be a typo.
+pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|&c| (strsim::jaro_winkler(word, c), c))
+        .filter(|&(score, _)| score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// Turns a TOML or serde error into ours, adding advice where serde has none.
+pub fn from_toml(path: &Path, source: &str, error: &toml::de::Error) -> ExperimentError {
+    let message = error.message().trim().to_string();
+    let base = ExperimentError::new(path, source, error.span(), message.clone());
+    if let Some((word, expected)) = unknown(&message, "unknown field") {
+        return base_with(
+            base,
+            format!("unknown key `{word}`"),
+            &word,
+            &expected,
+            "the keys allowed here are",
+        );
+    }
+    if let Some((word, expected)) = unknown(&message, "unknown variant") {
+        return base_with(
+            base,
+            format!("unknown value \"{word}\""),
+            &word,
+            &expected,
+            "use one of",
+        );
+    }
+    if message.contains("number too large") || message.contains("out of range") {
+        return base.with_help(
+            "numbers above 9223372036854775807 go in quotes, e.g. \"18446744073709551557\"",
+        );
+    }
+    base
+}
+
+fn base_with(
+    mut base: ExperimentError,
+    message: String,
+    word: &str,
+    expected: &[String],
+    lead: &str,
+) -> ExperimentError {
+    base.message = message;
+    let names: Vec<&str> = expected.iter().map(String::as_str).collect();
+    let list = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let help = match (suggest(word, &names), names.is_empty()) {
+        (_, true) => "remove it: nothing may be set here".to_string(),
+        (Some(close), _) => format!("did you mean `{close}`? {lead}: {list}"),
+        (None, _) => format!("{lead}: {list}"),
+    };
+    base.with_help(help)
+}
+
+/// Parses serde's "unknown field `x`, expected one of `a`, `b`" (and the
+/// variant form) into the word and the expected names.
+fn unknown(message: &str, lead: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix(lead)?.trim_start();
+    let mut quoted = rest.split('`').skip(1).step_by(2).map(str::to_string);
+    let word = quoted.next()?;
+    Some((word, quoted.collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_at_the_span() {
+        let source = "name = \"x\"\nworkers = [0]\n";
+        let err = ExperimentError::new(Path::new("f.toml"), source, Some(22..23), "bad".into())
+            .with_help("fix it");
+        assert_eq!(err.position, Some((2, 12)));
+        assert_eq!(
+            err.to_string(),
+            "f.toml:2:12: bad\n  |\n2 | workers = [0]\n  |            ^\n  = help: fix it"
+        );
+    }
+}

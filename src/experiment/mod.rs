@@ -1,0 +1,171 @@
+//! The declarative model: an experiment file read, validated and expanded
+//! into the cases the engine runs.
+
+pub mod chart;
+pub mod error;
+pub mod params;
+pub mod schema;
+pub mod validate;
+pub mod values;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use chart::Chart;
+pub use error::ExperimentError;
+pub use params::{Case, ChunkPlan, Chunking, ParamName, ParamValue, Setting};
+pub use values::{Kernel, Order, Strategy, WorkloadKind};
+
+use crate::machine::Cores;
+
+/// A validated experiment, ready to be planned.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// The file's text, copied into the report as run.
+    pub source: String,
+    /// Names the report folder.
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub workload: WorkloadKind,
+    /// Timed runs per case; the best is the headline.
+    pub repeats: u32,
+    /// Untimed runs before the timed ones.
+    pub warmup: u32,
+    /// Seeds every shuffle.
+    pub seed: u64,
+    /// Parameter values before the sweep and the variants apply.
+    pub defaults: Setting,
+    /// The sweep's lists, in expansion order.
+    pub axes: Vec<Axis>,
+    pub variants: Vec<Variant>,
+    pub charts: Vec<Chart>,
+}
+
+/// One swept parameter and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    pub name: ParamName,
+    pub values: Vec<ParamValue>,
+}
+
+/// A labelled set of overrides, crossed with the sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub label: String,
+    pub values: Vec<ParamValue>,
+}
+
+/// Command-line adjustments to how an experiment runs.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    pub repeats: Option<u32>,
+    pub warmup: Option<u32>,
+    pub seed: Option<u64>,
+    /// Smoke-test scale: 1 repeat, no warm-up, ranges cut to a slice.
+    pub quick: bool,
+}
+
+/// The expanded experiment: every case and how each is timed.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub cases: Vec<Case>,
+    pub repeats: u32,
+    pub warmup: u32,
+    pub seed: u64,
+    pub quick: bool,
+}
+
+/// A quick run searches 1/QUICK_DIVISOR of each range, at least QUICK_MIN numbers.
+pub const QUICK_DIVISOR: u64 = 100;
+/// See [`QUICK_DIVISOR`].
+pub const QUICK_MIN: u64 = 1_000;
+
+/// Reads and validates the experiment file at `path`.
+pub fn load(path: &Path) -> Result<Experiment, ExperimentError> {
+    let source = fs::read_to_string(path).map_err(|e| {
+        ExperimentError::new(path, "", None, format!("cannot read the file: {e}"))
+            .with_help("check the path; `runner check DIR` lists the experiments in a folder")
+    })?;
+    parse(path, &source)
+}
+
+/// Validates experiment text `source`, reporting errors against `path`.
+pub fn parse(path: &Path, source: &str) -> Result<Experiment, ExperimentError> {
+    let spec: schema::FileSpec =
+        toml::from_str(source).map_err(|e| error::from_toml(path, source, &e))?;
+    validate::validate(path, source, spec)
+}
+
+impl Experiment {
+    /// Expands the sweep and variants into cases for a machine with `cores`.
+    ///
+    /// Parameters a strategy ignores (a serial case's workers and chunks) are
+    /// dropped, and cases that end up identical are run once.
+    pub fn plan(&self, cores: Cores, options: &PlanOptions) -> Plan {
+        let seed = options.seed.unwrap_or(self.seed);
+        let unlabelled = [Variant {
+            label: String::new(),
+            values: Vec::new(),
+        }];
+        let variants = match self.variants.is_empty() {
+            true => &unlabelled[..],
+            false => &self.variants[..],
+        };
+        let mut cases: Vec<Case> = Vec::new();
+        for variant in variants {
+            for combination in cartesian(&self.axes) {
+                let mut setting = self.defaults.clone();
+                combination
+                    .into_iter()
+                    .chain(variant.values.iter().copied())
+                    .for_each(|v| setting.apply(v));
+                let full = setting.range.expect("validated: every case has a range");
+                let range = match options.quick {
+                    true => full.prefix(full.len().div_ceil(QUICK_DIVISOR).max(QUICK_MIN)),
+                    false => full,
+                };
+                let mut case = setting.resolve(range, cores, seed);
+                case.variant = variant.label.clone();
+                if !cases.contains(&case) {
+                    cases.push(case);
+                }
+            }
+        }
+        for (i, case) in cases.iter_mut().enumerate() {
+            case.number = i + 1;
+        }
+        Plan {
+            cases,
+            repeats: if options.quick {
+                1
+            } else {
+                options.repeats.unwrap_or(self.repeats)
+            },
+            warmup: if options.quick {
+                0
+            } else {
+                options.warmup.unwrap_or(self.warmup)
+            },
+            seed,
+            quick: options.quick,
+        }
+    }
+}
+
+/// Every combination of one value per axis, the first axis varying slowest.
+fn cartesian(axes: &[Axis]) -> Vec<Vec<ParamValue>> {
+    axes.iter().fold(vec![Vec::new()], |acc, axis| {
+        acc.into_iter()
+            .flat_map(|prefix| {
+                axis.values.iter().map(move |&v| {
+                    let mut next = prefix.clone();
+                    next.push(v);
+                    next
+                })
+            })
+            .collect()
+    })
+}

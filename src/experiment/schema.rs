@@ -1,0 +1,107 @@
+//! The experiment file as written: serde types that mirror the TOML, every
+//! value spanned so that validation can point at it.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::values::{
+    ChunksizeSpec, Kernel, Order, Positive, RangeSpec, Strategy, WorkersSpec, WorkloadKind,
+};
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSpec {
+    pub name: Option<Spanned<String>>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub workload: Option<Spanned<WorkloadSpec>>,
+    #[serde(default)]
+    pub run: RunSpec,
+    pub sweep: Option<Spanned<SweepSpec>>,
+    #[serde(default, rename = "variant")]
+    pub variants: Vec<Spanned<VariantSpec>>,
+    #[serde(default, rename = "chart")]
+    pub charts: Vec<Spanned<ChartSpec>>,
+}
+
+/// `[workload]`: what is computed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    pub kind: Option<Spanned<WorkloadKind>>,
+    pub range: Option<Spanned<RangeSpec>>,
+}
+
+/// `[run]`: how every case is run, and the parameters' defaults.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    pub strategy: Option<Spanned<Strategy>>,
+    pub kernel: Option<Spanned<Kernel>>,
+    pub repeats: Option<Spanned<Positive>>,
+    pub warmup: Option<Spanned<u32>>,
+    pub seed: Option<u64>,
+}
+
+/// `[sweep]`: lists of values; every combination becomes a case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    pub range: Option<List<RangeSpec>>,
+    pub strategy: Option<List<Strategy>>,
+    pub kernel: Option<List<Kernel>>,
+    pub workers: Option<List<WorkersSpec>>,
+    pub chunksize: Option<List<ChunksizeSpec>>,
+    pub nbr_chunks: Option<List<Positive>>,
+    pub order: Option<List<Order>>,
+}
+
+/// A spanned list of spanned values.
+pub type List<T> = Spanned<Vec<Spanned<T>>>;
+
+/// `[[variant]]`: a labelled set of single values that override the sweep.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    pub label: Option<Spanned<String>>,
+    pub range: Option<Spanned<RangeSpec>>,
+    pub strategy: Option<Spanned<Strategy>>,
+    pub kernel: Option<Spanned<Kernel>>,
+    pub workers: Option<Spanned<WorkersSpec>>,
+    pub chunksize: Option<Spanned<ChunksizeSpec>>,
+    pub nbr_chunks: Option<Spanned<Positive>>,
+    pub order: Option<Spanned<Order>>,
+}
+
+/// `[[chart]]`: a figure to draw from the results.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartSpec {
+    pub kind: Option<Spanned<ChartKind>>,
+    pub x: Option<Spanned<String>>,
+    pub y: Option<Spanned<String>>,
+    pub series: Option<Spanned<String>>,
+    #[serde(default)]
+    pub log_x: bool,
+    #[serde(default)]
+    pub log_y: bool,
+    pub title: Option<String>,
+    pub filter: Option<Spanned<BTreeMap<Spanned<String>, toml::Value>>>,
+}
+
+/// The kinds of chart the report draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    /// One line per series value over a numeric x.
+    Line,
+    /// Points, one per row.
+    Scatter,
+    /// Grouped vertical bars over a categorical x.
+    Bars,
+    /// Horizontal bars.
+    Hbars,
+}

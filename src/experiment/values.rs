@@ -1,0 +1,260 @@
+//! The values an experiment file may hold, each deserialized with a message
+//! that says what is allowed, so a bad value is reported at its own position.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::primes::NumRange;
+
+/// How work is spread over workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// One thread, no communication: the baseline.
+    Serial,
+    /// Worker threads pulling chunks of `chunksize` numbers from one queue.
+    Pool,
+    /// rayon's work stealing, splitting no finer than `chunksize`.
+    Stealing,
+}
+
+/// The order in which the numbers are handed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Ascending, as the range gives them.
+    Given,
+    /// Shuffled once per case with the run's seed.
+    Shuffled,
+    /// The costliest first: for primes, descending n.
+    SlowestFirst,
+    /// The cheapest first: for primes, ascending n.
+    FastestFirst,
+}
+
+/// The divisibility test inside the candidate loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kernel {
+    /// One hardware division (`%`) per candidate: the book's loop.
+    Plain,
+    /// The same candidates tested by multiplying with a precomputed inverse.
+    Fast,
+}
+
+/// What the experiment computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkloadKind {
+    /// Find every prime in a range.
+    Primes,
+}
+
+macro_rules! display_as_serde_name {
+    ($($ty:ty),*) => {$(
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let value = serde_json::to_value(self).map_err(|_| fmt::Error)?;
+                f.write_str(value.as_str().ok_or(fmt::Error)?)
+            }
+        }
+    )*};
+}
+display_as_serde_name!(Strategy, Order, Kernel, WorkloadKind);
+
+/// A worker count: a number, or the machine's cores counted at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkersSpec {
+    /// Exactly this many workers.
+    Count(usize),
+    /// One per physical core.
+    Physical,
+    /// One per logical CPU (hardware thread).
+    Logical,
+}
+
+/// The largest worker count a file may ask for: beyond it, a typo is likelier.
+pub const MAX_WORKERS: usize = 1024;
+
+/// How big the pool's chunks are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChunksizeSpec {
+    /// This many numbers per task.
+    Size(u64),
+    /// Python's rule: ceil(len / (4 × workers)).
+    Default,
+}
+
+/// An integer of at least 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Positive(pub u64);
+
+/// A u64 written as a TOML integer or, above 2^63 - 1, as a string of digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BigU64(pub u64);
+
+/// Parses digits (underscores allowed) into a u64, with a message on failure.
+fn parse_u64(text: &str) -> Result<u64, String> {
+    let digits: String = text.chars().filter(|&c| c != '_').collect();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("\"{text}\" is not a whole number"));
+    }
+    digits.parse().map_err(|_| {
+        format!(
+            "{text} does not fit in 64 bits (the largest is {})",
+            u64::MAX
+        )
+    })
+}
+
+fn non_negative<E: de::Error>(v: i64) -> Result<u64, E> {
+    u64::try_from(v).map_err(|_| E::custom(format!("{v} is negative; numbers here are 0 or more")))
+}
+
+impl<'de> Deserialize<'de> for BigU64 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = BigU64;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number (as a string of digits above 9223372036854775807)")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<BigU64, E> {
+                non_negative(v).map(BigU64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<BigU64, E> {
+                Ok(BigU64(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<BigU64, E> {
+                parse_u64(v).map(BigU64).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Positive {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let BigU64(v) = BigU64::deserialize(d)?;
+        if v == 0 {
+            return Err(de::Error::custom("0 is not allowed here; use 1 or more"));
+        }
+        Ok(Positive(v))
+    }
+}
+
+impl<'de> Deserialize<'de> for WorkersSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = WorkersSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a worker count (1 or more), \"physical\" or \"logical\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<WorkersSpec, E> {
+                match usize::try_from(v) {
+                    Ok(n @ 1..=MAX_WORKERS) => Ok(WorkersSpec::Count(n)),
+                    _ => Err(E::custom(format!(
+                        "{v} workers is not possible; use 1 to {MAX_WORKERS}, \"physical\" or \"logical\""
+                    ))),
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WorkersSpec, E> {
+                match v {
+                    "physical" => Ok(WorkersSpec::Physical),
+                    "logical" => Ok(WorkersSpec::Logical),
+                    _ => Err(E::unknown_variant(v, &["physical", "logical"])),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for ChunksizeSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ChunksizeSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a chunksize (1 or more) or \"default\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ChunksizeSpec, E> {
+                match non_negative(v)? {
+                    0 => Err(E::custom(
+                        "a chunksize of 0 is not possible; use 1 or more, or \"default\"",
+                    )),
+                    n => Ok(ChunksizeSpec::Size(n)),
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ChunksizeSpec, E> {
+                match v {
+                    "default" => Ok(ChunksizeSpec::Default),
+                    _ => Err(E::unknown_variant(v, &["default"])),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A range of numbers: one of the book's names `"A"`..`"E"` or `[start, end]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RangeSpec(pub NumRange);
+
+impl<'de> Deserialize<'de> for RangeSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RangeSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a range [start, end] or one of the book's names \"A\" to \"E\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RangeSpec, E> {
+                NumRange::named(v)
+                    .map(RangeSpec)
+                    .ok_or_else(|| E::unknown_variant(v, &["A", "B", "C", "D", "E"]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RangeSpec, A::Error> {
+                let mut bounds = Vec::new();
+                while let Some(BigU64(v)) = seq.next_element()? {
+                    bounds.push(v);
+                }
+                let [start, end] = bounds[..] else {
+                    return Err(de::Error::custom(format!(
+                        "a range has two numbers [start, end], not {}",
+                        bounds.len()
+                    )));
+                };
+                if end <= start {
+                    return Err(de::Error::custom(format!(
+                        "the range [{start}, {end}) is empty or reversed; the end (exclusive) must be greater than the start"
+                    )));
+                }
+                Ok(RangeSpec(NumRange { start, end }))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl fmt::Display for WorkersSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WorkersSpec::Count(n) => write!(f, "{n}"),
+            WorkersSpec::Physical => f.write_str("physical"),
+            WorkersSpec::Logical => f.write_str("logical"),
+        }
+    }
+}
+
+impl fmt::Display for ChunksizeSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChunksizeSpec::Size(n) => write!(f, "{n}"),
+            ChunksizeSpec::Default => f.write_str("default"),
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! `runner`: a declarative experiment runner for studying how parallel work
+//! is split, balanced and coordinated.
+//!
+//! The data flows one way: an experiment file is validated and expanded into
+//! cases ([`experiment`]), the [`engine`] runs each with a [`strategy`] over
+//! the [`primes`] kernels and checks it against the oracle, and [`output`]
+//! writes the records as CSV and a manifest.
+
+pub mod answer;
+pub mod cli;
+pub mod commands;
+pub mod engine;
+pub mod experiment;
+pub mod machine;
+pub mod manifest;
+pub mod output;
+pub mod primes;
+pub mod progress;
+pub mod record;
+pub mod strategy;

@@ -1,0 +1,130 @@
+//! `manifest.json`: how, where and from what a report was made, so a reader
+//! can judge its numbers and anyone can reproduce them.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::experiment::{Experiment, Plan};
+use crate::machine::{MachineInfo, command_output};
+
+/// How a run ended (or that it is still going).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Running,
+    /// Every case ran and gave the oracle's answer.
+    Complete,
+    /// Every case ran; at least one failed.
+    Failed,
+    /// Stopped (Ctrl-C) before every case ran; the finished ones are kept.
+    Interrupted,
+}
+
+/// Where the experiment file came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Source {
+    pub path: String,
+    pub sha256: String,
+    /// The commit checked out where the file lives, if it is in a git repository.
+    pub git_commit: Option<String>,
+    /// Whether the file differs from that commit (or is not tracked).
+    pub git_dirty: Option<bool>,
+}
+
+/// Everything recorded about one run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub runner_version: String,
+    pub experiment: String,
+    pub title: String,
+    pub source: Source,
+    /// The command line, as typed.
+    pub arguments: Vec<String>,
+    pub seed: u64,
+    pub repeats: u32,
+    pub warmup: u32,
+    pub quick: bool,
+    pub cases_planned: usize,
+    pub cases_done: usize,
+    pub cases_failed: usize,
+    pub status: Status,
+    pub started: String,
+    pub finished: Option<String>,
+    pub machine: serde_json::Value,
+    /// What the times include and exclude.
+    pub timing: String,
+}
+
+/// What the times measure, stated in every manifest and report.
+pub const TIMING_NOTE: &str = "Each time covers only the work: worker threads and pools are \
+    built, the job list ordered and any divisor table computed before the clock starts, and \
+    the answer is checked against the oracle after it stops. Best-of-N is the headline; every \
+    repeat is kept in results.csv.";
+
+impl Manifest {
+    /// A manifest for a run that is starting now.
+    pub fn start(experiment: &Experiment, plan: &Plan, arguments: Vec<String>) -> Self {
+        Manifest {
+            runner_version: env!("CARGO_PKG_VERSION").to_string(),
+            experiment: experiment.name.clone(),
+            title: experiment.title.clone(),
+            source: source_of(&experiment.path, &experiment.source),
+            arguments,
+            seed: plan.seed,
+            repeats: plan.repeats,
+            warmup: plan.warmup,
+            quick: plan.quick,
+            cases_planned: plan.cases.len(),
+            cases_done: 0,
+            cases_failed: 0,
+            status: Status::Running,
+            started: now(),
+            finished: None,
+            machine: serde_json::to_value(MachineInfo::detect()).expect("plain data"),
+            timing: TIMING_NOTE.to_string(),
+        }
+    }
+
+    /// Counts a finished case.
+    pub fn record_case(&mut self, ok: bool) {
+        self.cases_done += 1;
+        self.cases_failed += usize::from(!ok);
+    }
+
+    /// Stamps the end of the run.
+    pub fn finish(&mut self, status: Status) {
+        self.status = status;
+        self.finished = Some(now());
+    }
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+fn source_of(path: &Path, text: &str) -> Source {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let dir = dir.to_string_lossy();
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let commit = command_output("git", &["-C", &dir, "rev-parse", "HEAD"]);
+    let dirty = commit.as_ref().and_then(|_| {
+        let tracked = command_output("git", &["-C", &dir, "ls-files", "--", &file])?;
+        let changes = command_output("git", &["-C", &dir, "status", "--porcelain", "--", &file])?;
+        Some(tracked.is_empty() || !changes.is_empty())
+    });
+    Source {
+        path: path.display().to_string(),
+        sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
+        git_commit: commit,
+        git_dirty: dirty,
+    }
+}

@@ -1,0 +1,71 @@
+//! The book's kernels: trial division by the odd candidates 3, 5, 7, ...
+
+use super::PrimeTest;
+
+/// The book's `check_prime`: even numbers are composite, otherwise try the odd
+/// divisors 3, 5, ..., isqrt(n) and stop at the first that divides.
+///
+/// The book's version calls 2 composite and 1 prime; we answer n < 4 directly
+/// so that every answer agrees with the oracle. From 4 on, the candidates and
+/// early exits are exactly the book's.
+pub fn check_prime(n: u64) -> bool {
+    if n < 4 {
+        return n >= 2;
+    }
+    if n % 2 == 0 {
+        return false;
+    }
+    check_prime_in_range(n, 3, n.isqrt() + 1).is_none()
+}
+
+/// The book's `check_prime_in_range`: the first odd divisor of `n` in
+/// `[lo, hi)`, if any. `lo` must be odd; the search steps by two.
+pub fn check_prime_in_range(n: u64, lo: u64, hi: u64) -> Option<u64> {
+    debug_assert!(lo % 2 == 1, "candidate ranges start on an odd number");
+    (lo..hi).step_by(2).find(|&d| n % d == 0)
+}
+
+/// The reference kernel: one hardware division per candidate.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PlainTester;
+
+impl PrimeTest for PlainTester {
+    fn is_prime(&self, n: u64) -> bool {
+        check_prime(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_numbers_match_their_definition() {
+        let primes: Vec<u64> = (0..30).filter(|&n| check_prime(n)).collect();
+        assert_eq!(primes, [2, 3, 5, 7, 11, 13, 17, 19, 23, 29]);
+    }
+
+    #[test]
+    fn squares_of_primes_are_composite() {
+        // isqrt must be exact: a float sqrt rounds these down and misses the factor.
+        for p in [3u64, 65_521, 4_294_967_291] {
+            assert!(!check_prime(p * p), "{p}^2");
+        }
+        assert!(check_prime(4_294_967_291));
+    }
+
+    #[test]
+    fn book_numbers_are_classified() {
+        assert!(!check_prime(112_272_535_095_295));
+        assert!(check_prime(100_109_100_129_100_151));
+        assert_eq!(check_prime_in_range(112_272_535_095_295, 3, 100), Some(5));
+    }
+
+    #[test]
+    fn range_search_reports_the_first_divisor() {
+        assert_eq!(check_prime_in_range(15 * 17, 3, 16), Some(3));
+        assert_eq!(check_prime_in_range(15 * 17, 5, 16), Some(5));
+        assert_eq!(check_prime_in_range(15 * 17, 7, 16), Some(15));
+        assert_eq!(check_prime_in_range(15 * 17, 7, 15), None);
+    }
+}

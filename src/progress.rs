@@ -1,0 +1,92 @@
+//! Progress on stderr: a bar with an ETA on a terminal, one plain line per
+//! case elsewhere (indicatif hides itself when stderr is not a terminal, and
+//! CI logs should still show progress).
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::engine::{CaseResult, Observer};
+use crate::experiment::{Case, Plan};
+use crate::record::Stats;
+
+/// Reports each case as it starts and finishes.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    total: usize,
+}
+
+impl Progress {
+    /// A bar if stderr is a terminal, plain lines otherwise.
+    pub fn new(plan: &Plan) -> Self {
+        let total = plan.cases.len();
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(total as u64);
+            let style = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} cases, ETA {eta}  {msg}",
+            )
+            .expect("a valid template");
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Progress { bar, total }
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// One line about a finished case, e.g. `[3/8] pool ... best 0.0123 s`.
+pub fn case_line(result: &CaseResult, total: usize) -> String {
+    let case = &result.case;
+    let head = format!("[{}/{}] {}", case.number, total, case.describe());
+    match (&result.failure, Stats::of(&result.seconds)) {
+        (Some(f), _) => format!("{head}: FAILED: {}", f.message),
+        (None, Some(s)) => format!(
+            "{head}: best {} median {} ({} repeats, {})",
+            human_seconds(s.best),
+            human_seconds(s.median),
+            result.seconds.len(),
+            result
+                .answer
+                .map(|a| format!("{} primes", a.count))
+                .unwrap_or_default()
+        ),
+        (None, None) => format!("{head}: no timed repeats"),
+    }
+}
+
+/// Seconds in the unit that reads best: s, ms or µs.
+pub fn human_seconds(s: f64) -> String {
+    match s {
+        s if s >= 1.0 => format!("{s:.3} s"),
+        s if s >= 1e-3 => format!("{:.3} ms", s * 1e3),
+        s => format!("{:.3} µs", s * 1e6),
+    }
+}
+
+impl Observer for Progress {
+    fn case_started(&mut self, case: &Case, _plan: &Plan) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(case.describe());
+        }
+    }
+
+    fn case_finished(&mut self, result: &CaseResult, _plan: &Plan) -> anyhow::Result<()> {
+        let line = case_line(result, self.total);
+        match &self.bar {
+            Some(bar) => {
+                bar.println(line);
+                bar.inc(1);
+            }
+            None => eprintln!("{line}"),
+        }
+        Ok(())
+    }
+}
