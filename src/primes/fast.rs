@@ -46,47 +46,56 @@ pub fn inverse_mod_2_64(d: u64) -> u64 {
     x
 }
 
+/// Divisors kept in a table at most: 2^21 of them (32 MiB) covers every
+/// candidate of every n below 1.7e13; beyond it, inverses are computed on the fly.
+pub const TABLE_MAX_DIVISORS: usize = 1 << 21;
+
 /// The book's `check_prime` with a table of prepared divisors 3, 5, 7, ...
-/// shared by every n up to the `max_n` it was built for.
+/// shared by every n it tests.
 ///
-/// The table is built once per experiment case, before the timer starts; for
-/// range E (n ≈ 1e11) it holds 158k divisors (2.5 MB).
+/// The table is built once per experiment case, before the timer starts, for
+/// the largest n the case tests; for range E (n ≈ 1e11) it holds 158k divisors
+/// (2.5 MB). Candidates beyond the table are prepared as they are reached, so
+/// any u64 can be tested.
 #[derive(Debug, Clone)]
 pub struct FastTester {
     divisors: Vec<Divisor>,
-    max_n: u64,
 }
 
 impl FastTester {
-    /// A tester for every n <= `max_n`.
+    /// A tester whose table covers every candidate of every n <= `max_n`
+    /// (up to [`TABLE_MAX_DIVISORS`]).
     pub fn new(max_n: u64) -> Self {
-        let top = max_n.isqrt();
-        let divisors = (3..=top).step_by(2).map(Divisor::new).collect();
-        FastTester { divisors, max_n }
+        let wanted = (max_n.isqrt().saturating_sub(1) / 2) as usize;
+        let divisors = (0..wanted.min(TABLE_MAX_DIVISORS))
+            .map(|i| Divisor::new(3 + 2 * i as u64))
+            .collect();
+        FastTester { divisors }
     }
 
-    /// The largest n this tester's table covers.
-    pub fn max_n(&self) -> u64 {
-        self.max_n
+    /// The largest candidate divisor held in the table.
+    pub fn table_top(&self) -> u64 {
+        1 + 2 * self.divisors.len() as u64
     }
 }
 
 impl PrimeTest for FastTester {
     fn is_prime(&self, n: u64) -> bool {
-        assert!(
-            n <= self.max_n,
-            "{n} is beyond the table built for {}",
-            self.max_n
-        );
         if n < 4 {
             return n >= 2;
         }
         if n % 2 == 0 {
             return false;
         }
-        // Candidates 3, 5, ..., isqrt(n): the first (isqrt(n) - 1) / 2 entries.
-        let count = ((n.isqrt() - 1) / 2) as usize;
-        !self.divisors[..count].iter().any(|d| d.divides(n))
+        // Candidates 3, 5, ..., isqrt(n): the first (isqrt(n) - 1) / 2 of them.
+        let root = n.isqrt();
+        let count = ((root - 1) / 2) as usize;
+        let in_table = count.min(self.divisors.len());
+        if self.divisors[..in_table].iter().any(|d| d.divides(n)) {
+            return false;
+        }
+        let beyond = (self.table_top() + 2..=root).step_by(2);
+        !beyond.into_iter().any(|d| Divisor::new(d).divides(n))
     }
 }
 
@@ -115,7 +124,17 @@ mod tests {
     fn table_covers_squares_at_its_edge() {
         let p = 65_521u64;
         let tester = FastTester::new(p * p);
+        assert_eq!(tester.table_top(), p);
         assert!(!tester.is_prime(p * p));
         assert!(tester.is_prime(p));
+    }
+
+    #[test]
+    fn candidates_beyond_the_table_are_tested_on_the_fly() {
+        let small = FastTester::new(100); // divisors 3..=9 only
+        let p = 65_521u64;
+        assert!(!small.is_prime(p * p));
+        assert!(!small.is_prime(p * 65_519));
+        assert!(small.is_prime(4_294_967_291));
     }
 }
