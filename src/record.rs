@@ -178,9 +178,11 @@ pub fn summary_row(experiment: &str, result: &CaseResult, all: &[CaseResult]) ->
         (Some(s), Some(b), true) => Some(b / s.best),
         _ => None,
     };
+    // Efficiency (speedup per worker) only means something against one core.
     let parallel = result.case.strategy != Strategy::Serial;
+    let serial_base = base.is_some_and(|b| b.case.strategy == Strategy::Serial);
     let efficiency = speedup
-        .filter(|_| parallel)
+        .filter(|_| parallel && serial_base)
         .map(|s| s / result.case.workers as f64);
     let stat = |f: fn(&Stats) -> f64| stats.filter(|_| result.ok()).map(|s| seconds_cell(f(&s)));
     let tail = vec![

@@ -85,7 +85,8 @@ impl fmt::Display for ExperimentError {
             )?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  = help: {help}")?;
+            let gutter = self.position.map_or(1, |(line, _)| line.to_string().len());
+            write!(f, "\n{} = help: {help}", " ".repeat(gutter))?;
         }
         Ok(())
     }
@@ -123,12 +124,7 @@ pub fn from_toml(path: &Path, source: &str, error: &toml::de::Error) -> Experime
             "use one of",
         );
     }
-    if message.contains("number too large") || message.contains("out of range") {
-        return base.with_help(
-            "numbers above 9223372036854775807 go in quotes, e.g. \"18446744073709551557\"",
-        );
-    }
-    base
+    base.with_help("README.md (\"Experiment files\") lists every key and the values it takes")
 }
 
 fn base_with(

@@ -17,6 +17,8 @@ use super::{Axis, Experiment, Variant};
 const DEFAULT_REPEATS: u64 = 5;
 const DEFAULT_WARMUP: u32 = 1;
 const DEFAULT_SEED: u64 = 42;
+/// More timed repeats than this is surely a typo.
+const MAX_REPEATS: u64 = 100_000;
 
 /// Checks `spec`, read from `source` at `path`, and builds the experiment.
 pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment, ExperimentError> {
@@ -45,6 +47,20 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             .with_help("add `kind = \"primes\"`")
     })?;
 
+    if let Some(r) = spec
+        .run
+        .repeats
+        .as_ref()
+        .filter(|r| r.get_ref().0 > MAX_REPEATS)
+    {
+        return Err(err(
+            Some(r.span()),
+            format!("{} repeats is too many", r.get_ref().0),
+        )
+        .with_help(format!(
+            "use 1 to {MAX_REPEATS}; the best of 10 or 20 is usual"
+        )));
+    }
     let defaults = Setting {
         range: workload.range.map(|r| r.into_inner().0),
         strategy: spec

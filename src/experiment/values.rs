@@ -127,6 +127,12 @@ impl<'de> Deserialize<'de> for BigU64 {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<BigU64, E> {
                 Ok(BigU64(v))
             }
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<BigU64, E> {
+                parse_u64(&v.to_string()).map(BigU64).map_err(E::custom)
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<BigU64, E> {
+                parse_u64(&v.to_string()).map(BigU64).map_err(E::custom)
+            }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<BigU64, E> {
                 parse_u64(v).map(BigU64).map_err(E::custom)
             }
