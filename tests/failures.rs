@@ -1,0 +1,138 @@
+//! A wrong answer or a panicking worker fails the case with a message; it is
+//! never reported as a time, and no strategy hangs.
+
+use std::sync::atomic::AtomicBool;
+
+use runner::engine::run_with;
+use runner::experiment::{Case, ChunkPlan, Chunking, Kernel, Order, Plan, Strategy};
+use runner::primes::{NumRange, PrimeTest, check_prime, oracle};
+
+/// Panics on one number, like a buggy kernel.
+struct PanicsOn(u64);
+
+impl PrimeTest for PanicsOn {
+    fn is_prime(&self, n: u64) -> bool {
+        assert_ne!(n, self.0, "deliberate failure at {n}");
+        check_prime(n)
+    }
+}
+
+/// Calls one composite prime, like a subtly wrong kernel.
+struct LiesAbout(u64);
+
+impl PrimeTest for LiesAbout {
+    fn is_prime(&self, n: u64) -> bool {
+        n == self.0 || check_prime(n)
+    }
+}
+
+const RANGE: NumRange = NumRange {
+    start: 1_000,
+    end: 3_000,
+};
+
+fn case(strategy: Strategy) -> Case {
+    Case {
+        number: 1,
+        variant: String::new(),
+        strategy,
+        kernel: Kernel::Plain,
+        range: RANGE,
+        workers: 3,
+        chunks: Some(ChunkPlan {
+            size: 7,
+            rule: Chunking::Size(7),
+        }),
+        order: Order::Given,
+        seed: None,
+    }
+}
+
+fn plan(cases: Vec<Case>, warmup: u32) -> Plan {
+    Plan {
+        cases,
+        repeats: 3,
+        warmup,
+        seed: 0,
+        quick: false,
+    }
+}
+
+const STRATEGIES: [Strategy; 3] = [Strategy::Serial, Strategy::Pool, Strategy::Stealing];
+
+#[test]
+fn a_panicking_worker_fails_the_case_without_a_time() {
+    let expected = oracle::primes_in(RANGE.start, RANGE.end);
+    for strategy in STRATEGIES {
+        let case = case(strategy);
+        let result = run_with(
+            PanicsOn(2_001),
+            &case,
+            &plan(vec![case.clone()], 0),
+            &expected,
+            &AtomicBool::new(false),
+        )
+        .expect("not interrupted");
+        let failure = result.failure.as_ref().expect("the case fails");
+        assert_eq!(failure.repeat, 1, "{strategy}");
+        assert!(
+            failure.message.contains("deliberate failure at 2001"),
+            "{strategy}: {}",
+            failure.message
+        );
+        assert!(
+            result.seconds.is_empty(),
+            "{strategy}: a failed run has no time"
+        );
+        assert!(!result.ok());
+    }
+}
+
+#[test]
+fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
+    let expected = oracle::primes_in(RANGE.start, RANGE.end);
+    for strategy in STRATEGIES {
+        let case = case(strategy);
+        let result = run_with(
+            LiesAbout(2_001),
+            &case,
+            &plan(vec![case.clone()], 1),
+            &expected,
+            &AtomicBool::new(false),
+        )
+        .expect("not interrupted");
+        let failure = result.failure.expect("the case fails");
+        assert_eq!(failure.repeat, 0, "caught during warm-up");
+        assert!(
+            failure
+                .message
+                .contains("reported 2001, which is not prime"),
+            "{}",
+            failure.message
+        );
+        assert!(result.seconds.is_empty());
+    }
+}
+
+#[test]
+fn the_pool_survives_a_panic_and_answers_the_next_map() {
+    use runner::strategy::pool::Pool;
+    use std::sync::Arc;
+    let pool = Pool::new(2, Arc::new(PanicsOn(13))).unwrap();
+    assert!(pool.map(&[11, 12, 13, 14], 1).is_err());
+    assert_eq!(pool.map(&[17, 18, 19], 2).unwrap().len(), 2);
+}
+
+#[test]
+fn a_stop_request_drops_the_unfinished_case() {
+    let expected = oracle::primes_in(RANGE.start, RANGE.end);
+    let case = case(Strategy::Pool);
+    let stopped = run_with(
+        PanicsOn(0),
+        &case,
+        &plan(vec![case.clone()], 0),
+        &expected,
+        &AtomicBool::new(true),
+    );
+    assert!(stopped.is_none());
+}

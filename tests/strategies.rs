@@ -1,0 +1,156 @@
+//! Every strategy, for any workers, chunksize, order and kernel, finds exactly
+//! the oracle's primes; and the book's known answers hold.
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use proptest::strategy::Strategy as _;
+use runner::experiment::{Case, ChunkPlan, Chunking, Kernel, Order, Strategy};
+use runner::primes::{FastTester, NumRange, PlainTester, PrimeTest, check_prime_in_range, oracle};
+use runner::strategy::{Executor, ordered_jobs};
+
+fn case(strategy: Strategy, workers: usize, chunksize: u64, order: Order, range: NumRange) -> Case {
+    Case {
+        number: 1,
+        variant: String::new(),
+        strategy,
+        kernel: Kernel::Fast,
+        range,
+        workers,
+        chunks: Some(ChunkPlan {
+            size: chunksize,
+            rule: Chunking::Size(chunksize),
+        }),
+        order,
+        seed: Some(7),
+    }
+}
+
+fn primes_found<T: PrimeTest + 'static>(case: &Case, test: T) -> Vec<u64> {
+    let jobs = ordered_jobs(case.range, case.order, case.seed.unwrap_or(0));
+    let executor = Executor::build(case, Arc::new(test)).expect("the strategy starts");
+    let mut found = executor.run(&jobs).expect("no worker fails");
+    found.sort_unstable();
+    found
+}
+
+fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
+    prop_oneof![
+        Just(Strategy::Serial),
+        Just(Strategy::Pool),
+        Just(Strategy::Stealing)
+    ]
+}
+
+fn orders() -> impl proptest::strategy::Strategy<Value = Order> {
+    prop_oneof![
+        Just(Order::Given),
+        Just(Order::Shuffled),
+        Just(Order::SlowestFirst),
+        Just(Order::FastestFirst)
+    ]
+}
+
+/// Ranges of up to 3000 numbers anywhere from 0 to 10^13.
+fn ranges() -> impl proptest::strategy::Strategy<Value = NumRange> {
+    let start = prop_oneof![0u64..5_000, 0u64..10_000_000_000_000];
+    (start, 1u64..3_000).prop_map(|(start, len)| NumRange {
+        start,
+        end: start + len,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn every_strategy_finds_the_oracles_primes(
+        strategy in strategies(),
+        workers in 1usize..=16,
+        chunk_fraction in 0.0f64..=1.0,
+        order in orders(),
+        range in ranges(),
+        plain in any::<bool>(),
+    ) {
+        // chunksize anywhere in 1 ..= len + 1
+        let chunksize = 1 + (chunk_fraction * range.len() as f64) as u64;
+        let case = case(strategy, workers, chunksize, order, range);
+        let expected = oracle::primes_in(range.start, range.end);
+        let found = match plain {
+            true => primes_found(&case, PlainTester),
+            false => primes_found(&case, FastTester::new(range.last())),
+        };
+        prop_assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn fast_and_plain_kernels_agree_with_miller_rabin(n in any::<u64>()) {
+        // Far beyond what a table can hold: compare on numbers with small factors
+        // through the table, and every n through the plain kernel for n < 2^40.
+        let small = n % (1 << 40);
+        let table = FastTester::new(small.max(4));
+        prop_assert_eq!(table.is_prime(small), oracle::is_prime_u64(small));
+        prop_assert_eq!(PlainTester.is_prime(small), oracle::is_prime_u64(small));
+    }
+}
+
+#[test]
+fn range_c_holds_54208_primes_with_the_books_first_and_last_ten() {
+    let c = NumRange::named("C").unwrap();
+    let found = primes_found(
+        &case(Strategy::Pool, 2, 6_250, Order::Shuffled, c),
+        FastTester::new(c.last()),
+    );
+    assert_eq!(found.len(), 54_208);
+    let first = [
+        100000007, 100000037, 100000039, 100000049, 100000073, 100000081, 100000123, 100000127,
+        100000193, 100000213,
+    ];
+    let last = [
+        100999889, 100999897, 100999901, 100999903, 100999919, 100999939, 100999949, 100999979,
+        100999981, 100999993,
+    ];
+    assert_eq!(found[..10], first);
+    assert_eq!(found[found.len() - 10..], last);
+    assert_eq!(found, oracle::primes_in(c.start, c.end));
+}
+
+#[test]
+fn range_b_holds_5411_primes_for_every_strategy_and_kernel() {
+    let b = NumRange::named("B").unwrap();
+    for strategy in [Strategy::Serial, Strategy::Pool, Strategy::Stealing] {
+        let c = case(strategy, 3, 1_000, Order::SlowestFirst, b);
+        assert_eq!(
+            primes_found(&c, PlainTester).len(),
+            5_411,
+            "{strategy} plain"
+        );
+        assert_eq!(
+            primes_found(&c, FastTester::new(b.last())).len(),
+            5_411,
+            "{strategy} fast"
+        );
+    }
+}
+
+#[test]
+fn kernels_agree_on_the_edge_cases() {
+    // Squares of primes around 2^26, 2^32 and 2^52 (isqrt must be exact: the
+    // factor is the last candidate), their neighbours, and 0..=10.
+    let mut numbers: Vec<u64> = (0..=10).collect();
+    for p in [8_191u64, 8_209, 65_521, 65_537, 67_108_859, 67_108_879] {
+        numbers.extend([p * p - 2, p * p - 1, p * p, p * p + 1, p * p + 2]);
+    }
+    // Just below 2^64: every number whose smallest factor the kernels reach
+    // quickly (the primes among them would take 2^31 candidates each).
+    let below_2_64 = (0..200).map(|k| u64::MAX - k);
+    numbers.extend(
+        below_2_64.filter(|&n| n % 2 == 0 || check_prime_in_range(n, 3, 1_000_001).is_some()),
+    );
+    let table = FastTester::new(1 << 40); // squares near 2^52 go past the table
+    for n in numbers {
+        let expected = oracle::is_prime_u64(n);
+        assert_eq!(PlainTester.is_prime(n), expected, "plain {n}");
+        assert_eq!(table.is_prime(n), expected, "fast {n}");
+    }
+}
