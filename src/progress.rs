@@ -24,7 +24,7 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(total as u64);
             let style = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} cases, ETA {eta}  {msg}",
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} cases, ETA {eta}  {wide_msg}",
             )
             .expect("a valid template");
             bar.set_style(style);
