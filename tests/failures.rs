@@ -5,15 +5,15 @@ use std::sync::atomic::AtomicBool;
 
 use runner::engine::run_with;
 use runner::experiment::{Case, ChunkPlan, Chunking, Kernel, Order, Plan, Strategy};
-use runner::primes::{NumRange, PrimeTest, check_prime, oracle};
+use runner::primes::{NumRange, PrimeTest, check_prime_in_range, oracle};
 
 /// Panics on one number, like a buggy kernel.
 struct PanicsOn(u64);
 
 impl PrimeTest for PanicsOn {
-    fn is_prime(&self, n: u64) -> bool {
+    fn factor_in(&self, n: u64, lo: u64, hi: u64) -> Option<u64> {
         assert_ne!(n, self.0, "deliberate failure at {n}");
-        check_prime(n)
+        check_prime_in_range(n, lo, hi)
     }
 }
 
@@ -21,8 +21,8 @@ impl PrimeTest for PanicsOn {
 struct LiesAbout(u64);
 
 impl PrimeTest for LiesAbout {
-    fn is_prime(&self, n: u64) -> bool {
-        n == self.0 || check_prime(n)
+    fn factor_in(&self, n: u64, lo: u64, hi: u64) -> Option<u64> {
+        check_prime_in_range(n, lo, hi).filter(|_| n != self.0)
     }
 }
 

@@ -2,36 +2,25 @@
 
 use super::PrimeTest;
 
-/// The book's `check_prime`: even numbers are composite, otherwise try the odd
-/// divisors 3, 5, ..., isqrt(n) and stop at the first that divides.
-///
-/// The book's version calls 2 composite and 1 prime; we answer n < 4 directly
-/// so that every answer agrees with the oracle. From 4 on, the candidates and
-/// early exits are exactly the book's.
+/// The book's `check_prime` with the plain kernel; see [`PrimeTest::is_prime`].
 pub fn check_prime(n: u64) -> bool {
-    if n < 4 {
-        return n >= 2;
-    }
-    if n % 2 == 0 {
-        return false;
-    }
-    check_prime_in_range(n, 3, n.isqrt() + 1).is_none()
+    PlainTester.is_prime(n)
 }
 
-/// The book's `check_prime_in_range`: the first odd divisor of `n` in
-/// `[lo, hi)`, if any. `lo` must be odd; the search steps by two.
+/// The book's `check_prime_in_range` with one hardware division per
+/// candidate: the first odd divisor of `n` in `[lo, hi)`, if any.
 pub fn check_prime_in_range(n: u64, lo: u64, hi: u64) -> Option<u64> {
-    debug_assert!(lo % 2 == 1, "candidate ranges start on an odd number");
+    debug_assert!(lo % 2 == 1 && lo >= 3, "candidates are odd, from 3");
     (lo..hi).step_by(2).find(|&d| n % d == 0)
 }
 
-/// The reference kernel: one hardware division per candidate.
+/// The reference kernel: one hardware division (`%`) per candidate.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct PlainTester;
 
 impl PrimeTest for PlainTester {
-    fn is_prime(&self, n: u64) -> bool {
-        check_prime(n)
+    fn factor_in(&self, n: u64, lo: u64, hi: u64) -> Option<u64> {
+        check_prime_in_range(n, lo, hi)
     }
 }
 
