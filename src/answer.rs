@@ -2,26 +2,69 @@
 
 use std::fmt;
 
-/// The primes a run found: their count and an order-free checksum.
+/// A checked answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Answer {
-    pub count: u64,
-    pub checksum: u64,
+pub enum Answer {
+    /// The primes of a range: their count and an order-free checksum.
+    Primes { count: u64, checksum: u64 },
+    /// Whether one number is prime, and the factor that says it is not.
+    Verdict { prime: bool, factor: Option<u64> },
+}
+
+/// The work a run did, where the strategy counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Work {
+    /// Candidate divisors tested.
+    pub candidates: u64,
+    /// Looks at a shared flag.
+    pub looks: u64,
 }
 
 impl Answer {
     /// Summarises a list of primes, in any order.
-    pub fn of(primes: &[u64]) -> Self {
-        Answer {
+    pub fn of_primes(primes: &[u64]) -> Self {
+        Answer::Primes {
             count: primes.len() as u64,
             checksum: primes.iter().fold(0u64, |acc, &p| acc.wrapping_add(mix(p))),
+        }
+    }
+
+    /// The `answer` cell: a count, or prime / not prime.
+    pub fn value(&self) -> String {
+        match self {
+            Answer::Primes { count, .. } => count.to_string(),
+            Answer::Verdict { prime: true, .. } => "prime".into(),
+            Answer::Verdict { prime: false, .. } => "not prime".into(),
+        }
+    }
+
+    /// The `checksum` cell, for lists of primes.
+    pub fn checksum(&self) -> Option<String> {
+        match self {
+            Answer::Primes { checksum, .. } => Some(format!("{checksum:016x}")),
+            Answer::Verdict { .. } => None,
+        }
+    }
+
+    /// The `factor` cell, for verdicts on composites.
+    pub fn factor(&self) -> Option<u64> {
+        match self {
+            Answer::Verdict { factor, .. } => *factor,
+            Answer::Primes { .. } => None,
         }
     }
 }
 
 impl fmt::Display for Answer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} primes (checksum {:016x})", self.count, self.checksum)
+        match self {
+            Answer::Primes { count, .. } => write!(f, "{count} primes"),
+            Answer::Verdict { prime: true, .. } => f.write_str("prime"),
+            Answer::Verdict {
+                factor: Some(d), ..
+            } => write!(f, "not prime (factor {d})"),
+            Answer::Verdict { factor: None, .. } => f.write_str("not prime"),
+        }
     }
 }
 
@@ -35,10 +78,10 @@ fn mix(x: u64) -> u64 {
 
 /// Compares a run's primes with the oracle's (sorted ascending) exactly, and
 /// says how they differ when they do.
-pub fn check(mut found: Vec<u64>, expected: &[u64]) -> Result<Answer, String> {
+pub fn check_primes(mut found: Vec<u64>, expected: &[u64]) -> Result<Answer, String> {
     found.sort_unstable();
     if found == expected {
-        return Ok(Answer::of(&found));
+        return Ok(Answer::of_primes(&found));
     }
     let missing = expected.iter().find(|p| found.binary_search(p).is_err());
     let extra = found.iter().find(|n| expected.binary_search(n).is_err());
@@ -59,25 +102,66 @@ pub fn check(mut found: Vec<u64>, expected: &[u64]) -> Result<Answer, String> {
     Err(message)
 }
 
+/// Checks a verdict on `n` against the oracle: the primality must agree, and
+/// a factor must really divide `n`.
+pub fn check_verdict(
+    n: u64,
+    prime: bool,
+    factor: Option<u64>,
+    oracle: bool,
+) -> Result<Answer, String> {
+    if prime != oracle {
+        let (said, truth) = if prime {
+            ("prime", "not prime")
+        } else {
+            ("not prime", "prime")
+        };
+        return Err(format!("wrong answer: called {n} {said}; it is {truth}"));
+    }
+    if let Some(d) = factor.filter(|&d| n >= 2 && (d < 2 || d >= n || n % d != 0)) {
+        return Err(format!("wrong answer: {d} is not a factor of {n}"));
+    }
+    Ok(Answer::Verdict { prime, factor })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn checksum_ignores_order() {
-        assert_eq!(Answer::of(&[3, 5, 7]), Answer::of(&[7, 3, 5]));
-        assert_ne!(Answer::of(&[3, 5, 7]), Answer::of(&[3, 5, 11]));
+        assert_eq!(Answer::of_primes(&[3, 5, 7]), Answer::of_primes(&[7, 3, 5]));
+        assert_ne!(
+            Answer::of_primes(&[3, 5, 7]),
+            Answer::of_primes(&[3, 5, 11])
+        );
     }
 
     #[test]
     fn differences_are_explained() {
-        assert!(check(vec![7, 3, 5], &[3, 5, 7]).is_ok());
-        let err = check(vec![3, 9], &[3, 5]).unwrap_err();
+        assert!(check_primes(vec![7, 3, 5], &[3, 5, 7]).is_ok());
+        let err = check_primes(vec![3, 9], &[3, 5]).unwrap_err();
         assert!(
             err.contains("missed the prime 5") && err.contains("reported 9"),
             "{err}"
         );
-        let err = check(vec![3, 3], &[3]).unwrap_err();
+        let err = check_primes(vec![3, 3], &[3]).unwrap_err();
         assert!(err.contains("more than once"), "{err}");
+    }
+
+    #[test]
+    fn verdicts_are_checked_with_their_factor() {
+        assert!(check_verdict(15, false, Some(5), false).is_ok());
+        assert!(
+            check_verdict(15, false, Some(7), false)
+                .unwrap_err()
+                .contains("not a factor")
+        );
+        assert!(
+            check_verdict(15, true, None, false)
+                .unwrap_err()
+                .contains("called 15 prime")
+        );
+        assert!(check_verdict(1, false, None, false).is_ok());
     }
 }

@@ -93,7 +93,8 @@ pub struct PlanArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Smoke test: 1 repeat, no warm-up, each range cut to its first 1% (at
-    /// least 1000 numbers); writes to <OUT>/<name>-quick/.
+    /// least 1000 numbers), each big number replaced by its smaller stand-in;
+    /// writes to <OUT>/<name>-quick/.
     #[arg(long)]
     pub quick: bool,
 }

@@ -1,28 +1,35 @@
-//! Runs the cases of a plan: for each, build the strategy (before the timer),
-//! warm it up, time N repeats with a monotonic clock, and check every answer
-//! against the oracle. Observers hear of each step; the engine knows nothing
-//! of files or terminals.
+//! Runs the cases of a plan: for each, the workload builds its strategy
+//! (before the timer), then the engine warms it up, times N repeats with a
+//! monotonic clock and checks every answer against the oracle. Observers hear
+//! of each step; the engine knows nothing of files or terminals.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::answer::{self, Answer};
-use crate::experiment::{Case, Kernel, Plan};
-use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest, oracle};
-use crate::strategy::{Executor, ordered_jobs};
+use crate::answer::{Answer, Work};
+use crate::experiment::{Case, Input, Plan, Requirement};
+use crate::workload::{Context, primes, verify};
 
 /// What happened to one case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseResult {
     pub case: Case,
     /// The timed repeats that gave the oracle's answer, in order.
-    pub seconds: Vec<f64>,
-    /// The (single, checked) answer of those repeats.
+    pub runs: Vec<Run>,
+    /// The checked answer of those repeats.
     pub answer: Option<Answer>,
     /// Why the case failed, if it did; no time is reported for a failed run.
     pub failure: Option<Failure>,
+    /// Why the case was not run, if it was not.
+    pub skipped: Option<String>,
+}
+
+/// One timed repeat.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Run {
+    pub seconds: f64,
+    /// The work done, where the strategy counts it.
+    pub work: Option<Work>,
 }
 
 /// A run that crashed or disagreed with the oracle.
@@ -33,10 +40,63 @@ pub struct Failure {
     pub message: String,
 }
 
+/// Whether a case gave the oracle's answer, failed, or could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    Failed,
+    Skipped,
+}
+
 impl CaseResult {
+    /// A result with nothing in it yet.
+    pub fn new(case: &Case) -> Self {
+        CaseResult {
+            case: case.clone(),
+            runs: Vec::new(),
+            answer: None,
+            failure: None,
+            skipped: None,
+        }
+    }
+
+    /// A case that failed before any run.
+    pub fn failed(case: &Case, message: String) -> Self {
+        let failure = Some(Failure { repeat: 0, message });
+        CaseResult {
+            failure,
+            ..CaseResult::new(case)
+        }
+    }
+
+    /// How the case ended.
+    pub fn status(&self) -> Status {
+        match (&self.failure, &self.skipped) {
+            (Some(_), _) => Status::Failed,
+            (None, Some(_)) => Status::Skipped,
+            (None, None) => Status::Ok,
+        }
+    }
+
     /// Whether every run of the case gave the oracle's answer.
     pub fn ok(&self) -> bool {
-        self.failure.is_none()
+        self.status() == Status::Ok
+    }
+
+    /// The timed repeats' seconds.
+    pub fn seconds(&self) -> Vec<f64> {
+        self.runs.iter().map(|r| r.seconds).collect()
+    }
+}
+
+impl Status {
+    /// The word for the CSV's `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+        }
     }
 }
 
@@ -62,10 +122,10 @@ pub struct RunOutcome {
 /// ends the run after the current repeat; the unfinished case is dropped.
 pub fn run(
     plan: &Plan,
+    context: &mut Context,
     observers: &mut [&mut dyn Observer],
     stop: &AtomicBool,
 ) -> anyhow::Result<RunOutcome> {
-    let mut oracles: HashMap<NumRange, Arc<Vec<u64>>> = HashMap::new();
     let mut results = Vec::new();
     for case in &plan.cases {
         if stop.load(Ordering::Relaxed) {
@@ -77,10 +137,7 @@ pub fn run(
         observers
             .iter_mut()
             .for_each(|o| o.case_started(case, plan));
-        let expected = oracles
-            .entry(case.range)
-            .or_insert_with(|| Arc::new(oracle::primes_in(case.range.start, case.range.end)));
-        let Some(result) = run_case(case, plan, expected, stop) else {
+        let Some(result) = run_case(case, plan, context, stop) else {
             return Ok(RunOutcome {
                 results,
                 interrupted: true,
@@ -97,52 +154,46 @@ pub fn run(
     })
 }
 
-/// Runs one case with the kernel it names; `None` if interrupted.
+/// Runs one case; `None` if interrupted.
 pub fn run_case(
     case: &Case,
     plan: &Plan,
-    expected: &[u64],
+    context: &mut Context,
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
-    match case.kernel {
-        Kernel::Plain => run_with(PlainTester, case, plan, expected, stop),
-        // The divisor table is built here, before the timer.
-        Kernel::Fast => run_with(
-            FastTester::new(case.range.last()),
-            case,
-            plan,
-            expected,
-            stop,
-        ),
+    if case.requires == Some(Requirement::Redis) {
+        if let Err(why) = context.redis_available() {
+            let skipped = Some(format!("skipped: needs Redis: {why}"));
+            return Some(CaseResult {
+                skipped,
+                ..CaseResult::new(case)
+            });
+        }
+    }
+    match &case.input {
+        Input::Range(range) => primes::run_case(case, *range, plan, context, stop),
+        Input::Number(number) => verify::run_case(case, number.value, plan, context, stop),
     }
 }
 
-/// Runs one case with kernel `test`: build, warm up, time, check.
-pub fn run_with<T: PrimeTest + 'static>(
-    test: T,
+/// The timing loop every workload shares: `warmup` untimed runs, then
+/// `repeats` timed ones; `work` runs inside the timer, `check` (the oracle)
+/// after it. The first wrong answer or crash fails the case.
+pub fn time_runs<T>(
     case: &Case,
     plan: &Plan,
-    expected: &[u64],
     stop: &AtomicBool,
+    mut work: impl FnMut() -> Result<T, String>,
+    check: impl Fn(T) -> Result<(Answer, Option<Work>), String>,
 ) -> Option<CaseResult> {
-    let mut result = CaseResult {
-        case: case.clone(),
-        seconds: Vec::new(),
-        answer: None,
-        failure: None,
-    };
-    let fail = |mut result: CaseResult, repeat: u32, message: String| {
+    let mut result = CaseResult::new(case);
+    let mut fail = |repeat: u32, message: String| {
         result.failure = Some(Failure { repeat, message });
-        Some(result)
-    };
-    let jobs = ordered_jobs(case.range, case.order, case.seed.unwrap_or(0));
-    let executor = match Executor::build(case, Arc::new(test)) {
-        Ok(executor) => executor,
-        Err(e) => return fail(result, 0, e.to_string()),
     };
     for _ in 0..plan.warmup {
-        if let Err(message) = checked(executor.run(&jobs), expected) {
-            return fail(result, 0, format!("during warm-up: {message}"));
+        if let Err(message) = work().and_then(&check) {
+            fail(0, format!("during warm-up: {message}"));
+            return Some(result);
         }
     }
     for repeat in 1..=plan.repeats {
@@ -150,22 +201,18 @@ pub fn run_with<T: PrimeTest + 'static>(
             return None;
         }
         let started = Instant::now();
-        let found = executor.run(&jobs);
+        let output = work();
         let seconds = started.elapsed().as_secs_f64();
-        match checked(found, expected) {
-            Ok(answer) => {
-                result.seconds.push(seconds);
+        match output.and_then(&check) {
+            Ok((answer, work)) => {
+                result.runs.push(Run { seconds, work });
                 result.answer = Some(answer);
             }
-            Err(message) => return fail(result, repeat, message),
+            Err(message) => {
+                fail(repeat, message);
+                return Some(result);
+            }
         }
     }
     Some(result)
-}
-
-fn checked(
-    found: Result<Vec<u64>, crate::strategy::StrategyError>,
-    expected: &[u64],
-) -> Result<Answer, String> {
-    answer::check(found.map_err(|e| e.to_string())?, expected)
 }

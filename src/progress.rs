@@ -46,19 +46,21 @@ impl Progress {
 pub fn case_line(result: &CaseResult, total: usize) -> String {
     let case = &result.case;
     let head = format!("[{}/{}] {}", case.number, total, case.describe());
-    match (&result.failure, Stats::of(&result.seconds)) {
-        (Some(f), _) => format!("{head}: FAILED: {}", f.message),
-        (None, Some(s)) => format!(
+    match (
+        &result.failure,
+        &result.skipped,
+        Stats::of(&result.seconds()),
+    ) {
+        (Some(f), _, _) => format!("{head}: FAILED: {}", f.message),
+        (None, Some(why), _) => format!("{head}: {why}"),
+        (None, None, Some(s)) => format!(
             "{head}: best {} median {} ({} repeats, {})",
             human_seconds(s.best),
             human_seconds(s.median),
-            result.seconds.len(),
-            result
-                .answer
-                .map(|a| format!("{} primes", a.count))
-                .unwrap_or_default()
+            result.runs.len(),
+            result.answer.map(|a| a.to_string()).unwrap_or_default()
         ),
-        (None, None) => format!("{head}: no timed repeats"),
+        (None, None, None) => format!("{head}: no timed repeats"),
     }
 }
 

@@ -1,12 +1,12 @@
 //! The records a run leaves: one row per repeat (`results.csv`) and one per
 //! case (`summary.csv`), in a fixed column order so a report can be drawn
-//! from the CSV alone.
+//! from the CSV alone. Cells that do not apply to a case are empty.
 
-use crate::engine::CaseResult;
-use crate::experiment::{Case, Chunking, Strategy};
+use crate::engine::{CaseResult, Run};
+use crate::experiment::{Case, Chunking, FlagKind, Input, Strategy};
 
 /// The columns that describe a case, first in both files.
-pub const CASE_COLUMNS: [&str; 14] = [
+pub const CASE_COLUMNS: [&str; 20] = [
     "experiment",
     "case",
     "variant",
@@ -21,13 +21,30 @@ pub const CASE_COLUMNS: [&str; 14] = [
     "seed",
     "range_start",
     "range_end",
+    "number_name",
+    "number",
+    "precheck",
+    "flag",
+    "loop",
+    "check_every",
 ];
 
 /// The columns of `results.csv` after the case's.
-pub const RESULT_COLUMNS: [&str; 6] = ["repeat", "seconds", "answer", "checksum", "ok", "error"];
+pub const RESULT_COLUMNS: [&str; 10] = [
+    "repeat",
+    "seconds",
+    "answer",
+    "checksum",
+    "factor",
+    "candidates",
+    "looks",
+    "status",
+    "ok",
+    "error",
+];
 
 /// The columns of `summary.csv` after the case's.
-pub const SUMMARY_COLUMNS: [&str; 13] = [
+pub const SUMMARY_COLUMNS: [&str; 18] = [
     "repeats",
     "best_s",
     "median_s",
@@ -37,8 +54,13 @@ pub const SUMMARY_COLUMNS: [&str; 13] = [
     "speedup",
     "efficiency",
     "baseline_case",
+    "candidates",
+    "looks",
+    "look_ns",
     "answer",
     "checksum",
+    "factor",
+    "status",
     "ok",
     "error",
 ];
@@ -65,6 +87,12 @@ pub fn case_cells(experiment: &str, case: &Case) -> Vec<String> {
     let rule = case
         .chunks
         .map(|c| serde_json::to_value(c.rule).expect("a string"));
+    let range = case.range();
+    let number = match &case.input {
+        Input::Number(n) => Some(n),
+        Input::Range(_) => None,
+    };
+    let shared = case.cooperation;
     vec![
         experiment.to_string(),
         case.number.to_string(),
@@ -75,44 +103,60 @@ pub fn case_cells(experiment: &str, case: &Case) -> Vec<String> {
         opt(case.chunks.map(|c| c.size)),
         opt(rule.as_ref().and_then(|r| r.as_str())),
         opt(nbr_chunks),
-        opt(case.chunks.map(|c| c.tasks(case.range.len()))),
-        case.order.to_string(),
+        opt(case.chunks.zip(range).map(|(c, r)| c.tasks(r.len()))),
+        opt(case.order),
         opt(case.seed),
-        case.range.start.to_string(),
-        case.range.end.to_string(),
+        opt(range.map(|r| r.start)),
+        opt(range.map(|r| r.end)),
+        opt(number.map(|n| n.name.clone())),
+        opt(number.map(|n| n.value)),
+        opt(shared.map(|c| c.precheck)),
+        opt(shared.map(|c| c.flag)),
+        opt(shared.and_then(|c| c.loop_style)),
+        opt(shared.and_then(|c| c.check_every)),
     ]
 }
 
+/// The answer's cells: value, checksum, factor.
+fn answer_cells(result: &CaseResult) -> [String; 3] {
+    match result.answer {
+        Some(a) => [a.value(), opt(a.checksum()), opt(a.factor())],
+        None => Default::default(),
+    }
+}
+
 /// The rows of `results.csv` for one case: each timed repeat, then the
-/// failure (with no time) if there was one.
+/// failure (with no time) or the reason it was skipped, if any.
 pub fn result_rows(experiment: &str, result: &CaseResult) -> Vec<Vec<String>> {
     let case = case_cells(experiment, &result.case);
-    let (count, checksum) = match result.answer {
-        Some(a) => (a.count.to_string(), format!("{:016x}", a.checksum)),
-        None => Default::default(),
-    };
+    let answer = answer_cells(result);
+    let row = |tail: Vec<String>| [&case[..], &tail].concat();
     let mut rows: Vec<Vec<String>> = result
-        .seconds
+        .runs
         .iter()
         .enumerate()
-        .map(|(i, &s)| {
-            let tail = [
-                (i + 1).to_string(),
-                seconds_cell(s),
-                count.clone(),
-                checksum.clone(),
-            ];
-            [&case[..], &tail, &["true".into(), String::new()]].concat()
+        .map(|(i, run)| {
+            let mut tail = vec![(i + 1).to_string(), seconds_cell(run.seconds)];
+            tail.extend(answer.iter().cloned());
+            tail.extend([
+                opt(run.work.map(|w| w.candidates)),
+                opt(run.work.map(|w| w.looks)),
+            ]);
+            tail.extend(["ok".into(), "true".into(), String::new()]);
+            row(tail)
         })
         .collect();
-    if let Some(failure) = &result.failure {
-        let tail = [
-            failure.repeat.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ];
-        rows.push([&case[..], &tail, &["false".into(), failure.message.clone()]].concat());
+    let status = result.status().as_str().to_string();
+    let end = match (&result.failure, &result.skipped) {
+        (Some(f), _) => Some((f.repeat.to_string(), f.message.clone())),
+        (None, Some(why)) => Some((String::new(), why.clone())),
+        (None, None) => None,
+    };
+    if let Some((repeat, message)) = end {
+        let mut tail = vec![repeat];
+        tail.resize(7, String::new());
+        tail.extend([status, "false".into(), message]);
+        rows.push(row(tail));
     }
     rows
 }
@@ -138,17 +182,13 @@ impl Stats {
         sorted.sort_by(f64::total_cmp);
         let n = sorted.len();
         let mean = sorted.iter().sum::<f64>() / n as f64;
-        let median = match n % 2 {
-            1 => sorted[n / 2],
-            _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-        };
         let var = match n {
             1 => 0.0,
             _ => sorted.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n - 1) as f64,
         };
         Some(Stats {
             best: sorted[0],
-            median,
+            median: median(&sorted),
             mean,
             stddev: var.sqrt(),
             max: sorted[n - 1],
@@ -156,37 +196,84 @@ impl Stats {
     }
 }
 
+/// The median of sorted values.
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    match n % 2 {
+        1 => sorted[n / 2],
+        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// The median of a work count over the runs that counted it.
+fn median_work(runs: &[Run], count: impl Fn(&Run) -> Option<u64>) -> Option<u64> {
+    let mut counts: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| count(r).map(|c| c as f64))
+        .collect();
+    counts.sort_by(f64::total_cmp);
+    (!counts.is_empty()).then(|| median(&counts).round() as u64)
+}
+
 /// The case each case's speedup is measured against: a serial case on the
-/// same range (the same kernel if there is one), else the first case on it.
+/// same input (the same kernel if there is one), else the first case on it.
 pub fn baseline<'a>(result: &CaseResult, all: &'a [CaseResult]) -> Option<&'a CaseResult> {
     let case = &result.case;
-    let same_range = || all.iter().filter(|r| r.ok() && r.case.range == case.range);
+    let same_input = || all.iter().filter(|r| r.ok() && r.case.input == case.input);
     let serial = |r: &&CaseResult| r.case.strategy == Strategy::Serial;
-    same_range()
+    same_input()
         .filter(serial)
         .find(|r| r.case.kernel == case.kernel)
-        .or_else(|| same_range().find(serial))
-        .or_else(|| same_range().next())
+        .or_else(|| same_input().find(serial))
+        .or_else(|| same_input().next())
+}
+
+/// What one look at a shared flag cost, in ns: the time over the same search
+/// with no flag, per look. Only for primes, where the flag saves nothing.
+fn look_ns(result: &CaseResult, all: &[CaseResult], best: f64, looks: Option<u64>) -> Option<f64> {
+    let plan = result.case.cooperation?;
+    let looks = looks.filter(|&l| l > 0)?;
+    let prime = matches!(
+        result.answer,
+        Some(crate::answer::Answer::Verdict { prime: true, .. })
+    );
+    let unshared = all.iter().find(|r| {
+        let c = &r.case;
+        r.ok()
+            && c.input == result.case.input
+            && c.kernel == result.case.kernel
+            && c.workers == result.case.workers
+            && c.cooperation
+                .is_some_and(|p| p.flag == FlagKind::None && p.precheck == plan.precheck)
+    })?;
+    let base = Stats::of(&unshared.seconds())?.best;
+    prime.then(|| (best - base) * 1e9 / looks as f64)
 }
 
 /// The row of `summary.csv` for `result`, given every result of the run.
 pub fn summary_row(experiment: &str, result: &CaseResult, all: &[CaseResult]) -> Vec<String> {
-    let stats = Stats::of(&result.seconds);
+    let stats = Stats::of(&result.seconds()).filter(|_| result.ok());
     let base = baseline(result, all);
-    let base_best = base.and_then(|b| Stats::of(&b.seconds)).map(|s| s.best);
-    let speedup = match (stats, base_best, result.ok()) {
-        (Some(s), Some(b), true) => Some(b / s.best),
-        _ => None,
-    };
+    let base_best = base.and_then(|b| Stats::of(&b.seconds())).map(|s| s.best);
+    let speedup = stats.zip(base_best).map(|(s, b)| b / s.best);
     // Efficiency (speedup per worker) only means something against one core.
     let parallel = result.case.strategy != Strategy::Serial;
     let serial_base = base.is_some_and(|b| b.case.strategy == Strategy::Serial);
     let efficiency = speedup
         .filter(|_| parallel && serial_base)
         .map(|s| s / result.case.workers as f64);
-    let stat = |f: fn(&Stats) -> f64| stats.filter(|_| result.ok()).map(|s| seconds_cell(f(&s)));
+    let candidates = median_work(&result.runs, |r| r.work.map(|w| w.candidates));
+    let looks = median_work(&result.runs, |r| r.work.map(|w| w.looks));
+    let per_look = stats.and_then(|s| look_ns(result, all, s.best, looks));
+    let stat = |f: fn(&Stats) -> f64| stats.map(|s| seconds_cell(f(&s)));
+    let [answer, checksum, factor] = answer_cells(result);
+    let message = match (&result.failure, &result.skipped) {
+        (Some(f), _) => f.message.clone(),
+        (None, Some(why)) => why.clone(),
+        (None, None) => String::new(),
+    };
     let tail = vec![
-        result.seconds.len().to_string(),
+        result.runs.len().to_string(),
         opt(stat(|s| s.best)),
         opt(stat(|s| s.median)),
         opt(stat(|s| s.mean)),
@@ -195,14 +282,15 @@ pub fn summary_row(experiment: &str, result: &CaseResult, all: &[CaseResult]) ->
         ratio_cell(speedup),
         ratio_cell(efficiency),
         opt(base.map(|b| b.case.number)),
-        opt(result.answer.map(|a| a.count)),
-        opt(result.answer.map(|a| format!("{:016x}", a.checksum))),
+        opt(candidates),
+        opt(looks),
+        per_look.map(|ns| format!("{ns:.1}")).unwrap_or_default(),
+        answer,
+        checksum,
+        factor,
+        result.status().as_str().to_string(),
         result.ok().to_string(),
-        result
-            .failure
-            .as_ref()
-            .map(|f| f.message.clone())
-            .unwrap_or_default(),
+        message,
     ];
     [case_cells(experiment, &result.case), tail].concat()
 }

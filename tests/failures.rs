@@ -3,9 +3,9 @@
 
 use std::sync::atomic::AtomicBool;
 
-use runner::engine::run_with;
-use runner::experiment::{Case, ChunkPlan, Chunking, Kernel, Order, Plan, Strategy};
+use runner::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, Order, Plan, Strategy};
 use runner::primes::{NumRange, PrimeTest, check_prime_in_range, oracle};
+use runner::workload::primes::run_with;
 
 /// Panics on one number, like a buggy kernel.
 struct PanicsOn(u64);
@@ -15,6 +15,9 @@ impl PrimeTest for PanicsOn {
         assert_ne!(n, self.0, "deliberate failure at {n}");
         check_prime_in_range(n, lo, hi)
     }
+    fn divides(&self, n: u64, d: u64) -> bool {
+        n % d == 0
+    }
 }
 
 /// Calls one composite prime, like a subtly wrong kernel.
@@ -23,6 +26,9 @@ struct LiesAbout(u64);
 impl PrimeTest for LiesAbout {
     fn factor_in(&self, n: u64, lo: u64, hi: u64) -> Option<u64> {
         check_prime_in_range(n, lo, hi).filter(|_| n != self.0)
+    }
+    fn divides(&self, n: u64, d: u64) -> bool {
+        n % d == 0 && n != self.0
     }
 }
 
@@ -37,14 +43,16 @@ fn case(strategy: Strategy) -> Case {
         variant: String::new(),
         strategy,
         kernel: Kernel::Plain,
-        range: RANGE,
+        input: Input::Range(RANGE),
         workers: 3,
         chunks: Some(ChunkPlan {
             size: 7,
             rule: Chunking::Size(7),
         }),
-        order: Order::Given,
+        order: Some(Order::Given),
         seed: None,
+        cooperation: None,
+        requires: None,
     }
 }
 
@@ -68,6 +76,7 @@ fn a_panicking_worker_fails_the_case_without_a_time() {
         let result = run_with(
             PanicsOn(2_001),
             &case,
+            RANGE,
             &plan(vec![case.clone()], 0),
             &expected,
             &AtomicBool::new(false),
@@ -81,7 +90,7 @@ fn a_panicking_worker_fails_the_case_without_a_time() {
             failure.message
         );
         assert!(
-            result.seconds.is_empty(),
+            result.runs.is_empty(),
             "{strategy}: a failed run has no time"
         );
         assert!(!result.ok());
@@ -96,6 +105,7 @@ fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
         let result = run_with(
             LiesAbout(2_001),
             &case,
+            RANGE,
             &plan(vec![case.clone()], 1),
             &expected,
             &AtomicBool::new(false),
@@ -110,7 +120,7 @@ fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
             "{}",
             failure.message
         );
-        assert!(result.seconds.is_empty());
+        assert!(result.runs.is_empty());
     }
 }
 
@@ -130,6 +140,7 @@ fn a_stop_request_drops_the_unfinished_case() {
     let stopped = run_with(
         PanicsOn(0),
         &case,
+        RANGE,
         &plan(vec![case.clone()], 0),
         &expected,
         &AtomicBool::new(true),

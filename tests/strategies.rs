@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
-use runner::experiment::{Case, ChunkPlan, Chunking, Kernel, Order, Strategy};
+use runner::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, Order, Strategy};
 use runner::primes::{FastTester, NumRange, PlainTester, PrimeTest, check_prime_in_range, oracle};
 use runner::strategy::{Executor, ordered_jobs};
 
@@ -15,19 +15,25 @@ fn case(strategy: Strategy, workers: usize, chunksize: u64, order: Order, range:
         variant: String::new(),
         strategy,
         kernel: Kernel::Fast,
-        range,
+        input: Input::Range(range),
         workers,
         chunks: Some(ChunkPlan {
             size: chunksize,
             rule: Chunking::Size(chunksize),
         }),
-        order,
+        order: Some(order),
         seed: Some(7),
+        cooperation: None,
+        requires: None,
     }
 }
 
+fn range_of(case: &Case) -> NumRange {
+    case.range().expect("a range case")
+}
+
 fn primes_found<T: PrimeTest + 'static>(case: &Case, test: T) -> Vec<u64> {
-    let jobs = ordered_jobs(case.range, case.order, case.seed.unwrap_or(0));
+    let jobs = ordered_jobs(range_of(case), case.order.unwrap(), case.seed.unwrap_or(0));
     let executor = Executor::build(case, Arc::new(test)).expect("the strategy starts");
     let mut found = executor.run(&jobs).expect("no worker fails");
     found.sort_unstable();

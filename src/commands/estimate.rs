@@ -4,24 +4,25 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::experiment::{Case, Kernel, Plan, Strategy};
+use crate::experiment::{Case, Input, Kernel, Plan, Strategy};
 use crate::machine::Cores;
-use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
+use crate::primes::{FastTester, PlainTester, PrimeTest};
+use crate::strategy::search::candidates_in;
 
 /// Numbers sampled from each range.
 const SAMPLE: u64 = 2_000;
 
 /// Estimates the plan's total running time, warm-ups included.
 pub fn estimate(plan: &Plan, cores: Cores) -> Duration {
-    let mut serial: HashMap<(NumRange, Kernel), f64> = HashMap::new();
+    let mut serial: HashMap<(Input, Kernel), f64> = HashMap::new();
     let runs = f64::from(plan.warmup + plan.repeats);
     let seconds: f64 = plan
         .cases
         .iter()
         .map(|case| {
             let one = *serial
-                .entry((case.range, case.kernel))
-                .or_insert_with(|| serial_seconds(case.range, case.kernel));
+                .entry((case.input.clone(), case.kernel))
+                .or_insert_with(|| serial_seconds(&case.input, case.kernel));
             runs * one / parallelism(case, cores)
         })
         .sum();
@@ -35,8 +36,12 @@ fn parallelism(case: &Case, cores: Cores) -> f64 {
     }
 }
 
-/// Seconds to test the whole range serially, from an evenly spread sample.
-fn serial_seconds(range: NumRange, kernel: Kernel) -> f64 {
+/// Seconds for one serial run: timed for a number, sampled for a range.
+fn serial_seconds(input: &Input, kernel: Kernel) -> f64 {
+    let range = match input {
+        Input::Range(range) => *range,
+        Input::Number(number) => return verify_seconds(number.value, kernel),
+    };
     // An odd stride alternates parity, so even numbers are not over- or under-sampled.
     let stride = (range.len() / SAMPLE).max(1) | 1;
     let sample: Vec<u64> = (range.start..range.end).step_by(stride as usize).collect();
@@ -47,6 +52,23 @@ fn serial_seconds(range: NumRange, kernel: Kernel) -> f64 {
     };
     std::hint::black_box(found);
     started.elapsed().as_secs_f64() * range.len() as f64 / sample.len() as f64
+}
+
+/// Seconds to verify `n` serially, from the first million candidates.
+fn verify_seconds(n: u64, kernel: Kernel) -> f64 {
+    let hi = n.isqrt() + 1;
+    let all = candidates_in(3, hi).max(1);
+    let sample_hi = hi.min(3 + 2 * SAMPLE * 500);
+    let started = Instant::now();
+    let found = match kernel {
+        Kernel::Plain => PlainTester.factor_in(n, 3, sample_hi),
+        Kernel::Fast => FastTester::new(0).factor_in(n, 3, sample_hi),
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    match found {
+        Some(_) => seconds, // the search ends within the sample
+        None => seconds * all as f64 / candidates_in(3, sample_hi).max(1) as f64,
+    }
 }
 
 fn count(test: &impl PrimeTest, numbers: &[u64]) -> usize {

@@ -4,15 +4,16 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
-use anyhow::Context;
+use anyhow::Context as _;
 
 use crate::cli::RunArgs;
-use crate::engine::{self, Observer, RunOutcome};
-use crate::experiment::{Experiment, PlanOptions};
+use crate::engine::{self, Observer, RunOutcome, Status as EndStatus};
+use crate::experiment::{Experiment, PlanOptions, WorkloadKind};
 use crate::machine::Cores;
 use crate::manifest::{Manifest, Status};
 use crate::output::{ReportWriter, report_dir};
 use crate::progress::Progress;
+use crate::workload::Context;
 
 use super::{exit, load_all, report_errors};
 
@@ -29,7 +30,12 @@ pub fn run(args: &RunArgs, arguments: Vec<String>, stop: &AtomicBool) -> ExitCod
                 eprintln!("interrupted: the finished cases are saved; the manifest says so.");
                 return ExitCode::from(exit::INTERRUPTED);
             }
-            Ok(outcome) => failed |= outcome.results.iter().any(|r| !r.ok()),
+            Ok(outcome) => {
+                failed |= outcome
+                    .results
+                    .iter()
+                    .any(|r| r.status() == EndStatus::Failed)
+            }
             Err(e) => {
                 eprintln!("error: {}: {e:#}", experiment.path.display());
                 return ExitCode::from(exit::CASE_FAILED);
@@ -56,28 +62,52 @@ fn run_one(
         dir.display()
     );
     if plan.quick {
-        eprintln!(
-            "  quick run: 1 repeat, no warm-up, each range cut to its first 1% (at least 1000 numbers)"
-        );
+        let what = match experiment.workload {
+            WorkloadKind::Primes => "each range cut to its first 1% (at least 1000 numbers)",
+            WorkloadKind::Verify => "each number replaced by its smaller stand-in of the same kind",
+        };
+        eprintln!("  quick run: 1 repeat, no warm-up, {what}");
     }
     let manifest = Manifest::start(experiment, &plan, arguments);
     let mut writer = ReportWriter::create(dir, experiment, manifest)?;
     let mut progress = Progress::new(&plan);
+    let mut context = Context::new(experiment.redis_url.as_deref());
     let outcome = engine::run(
         &plan,
+        &mut context,
         &mut [&mut progress as &mut dyn Observer, &mut writer],
         stop,
     );
     progress.finish();
     let outcome = outcome.context("the report could not be written")?;
-    let failures = outcome.results.iter().filter(|r| !r.ok()).count();
+    let failures = outcome
+        .results
+        .iter()
+        .filter(|r| r.status() == EndStatus::Failed)
+        .count();
+    let skipped: Vec<_> = outcome
+        .results
+        .iter()
+        .filter(|r| r.status() == EndStatus::Skipped)
+        .collect();
     let status = match (outcome.interrupted, failures) {
         (true, _) => Status::Interrupted,
         (false, 0) => Status::Complete,
         (false, _) => Status::Failed,
     };
     writer.finish(status)?;
-    print_done(writer.dir(), outcome.results.len(), failures);
+    print_done(
+        writer.dir(),
+        outcome.results.len() - skipped.len(),
+        failures,
+    );
+    if let Some(first) = skipped.first() {
+        let why = first.skipped.as_deref().unwrap_or_default();
+        eprintln!(
+            "  {} cases were not run and are marked skipped ({why})",
+            skipped.len()
+        );
+    }
     Ok(outcome)
 }
 

@@ -30,6 +30,6 @@ pub struct Chart {
     pub log_x: bool,
     pub log_y: bool,
     pub title: Option<String>,
-    /// Only rows whose parameter equals the value.
-    pub filter: BTreeMap<String, String>,
+    /// Only rows whose parameter takes one of the values, as the CSV writes them.
+    pub filter: BTreeMap<String, Vec<String>>,
 }

@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 
 pub use chart::Chart;
 pub use error::ExperimentError;
-pub use params::{Case, ChunkPlan, Chunking, ParamName, ParamValue, Setting};
-pub use values::{Kernel, Order, Strategy, WorkloadKind};
+pub use params::{
+    Case, CasePlan, ChunkPlan, Chunking, Input, NamedNumber, ParamName, ParamValue, Setting,
+};
+pub use values::{FlagKind, Kernel, LoopStyle, Order, Requirement, Strategy, WorkloadKind};
 
 use crate::machine::Cores;
 
@@ -30,6 +32,10 @@ pub struct Experiment {
     pub title: String,
     pub description: String,
     pub workload: WorkloadKind,
+    /// The numbers a verify workload checks, in order.
+    pub numbers: Vec<NamedNumber>,
+    /// The Redis server for the `redis` flag, if the file names one.
+    pub redis_url: Option<String>,
     /// Timed runs per case; the best is the headline.
     pub repeats: u32,
     /// Untimed runs before the timed ones.
@@ -56,6 +62,8 @@ pub struct Axis {
 pub struct Variant {
     pub label: String,
     pub values: Vec<ParamValue>,
+    /// A service the variant needs; without it its cases are skipped.
+    pub requires: Option<Requirement>,
 }
 
 /// Command-line adjustments to how an experiment runs.
@@ -109,6 +117,7 @@ impl Experiment {
         let unlabelled = [Variant {
             label: String::new(),
             values: Vec::new(),
+            requires: None,
         }];
         let variants = match self.variants.is_empty() {
             true => &unlabelled[..],
@@ -122,15 +131,13 @@ impl Experiment {
                     .into_iter()
                     .chain(variant.values.iter().copied())
                     .for_each(|v| setting.apply(v));
-                let full = setting.range.expect("validated: every case has a range");
-                let range = match options.quick {
-                    true => full.prefix(full.len().div_ceil(QUICK_DIVISOR).max(QUICK_MIN)),
-                    false => full,
-                };
-                let mut case = setting.resolve(range, cores, seed);
-                case.variant = variant.label.clone();
-                if !cases.contains(&case) {
-                    cases.push(case);
+                for input in self.inputs(&setting, options.quick) {
+                    let mut case = setting.resolve(input, cores, seed);
+                    case.variant = variant.label.clone();
+                    case.requires = variant.requires;
+                    if !cases.contains(&case) {
+                        cases.push(case);
+                    }
                 }
             }
         }
@@ -151,6 +158,34 @@ impl Experiment {
             },
             seed,
             quick: options.quick,
+        }
+    }
+}
+
+impl Experiment {
+    /// What a case with `setting` works on: its range, or each number.
+    fn inputs(&self, setting: &Setting, quick: bool) -> Vec<Input> {
+        match self.workload {
+            WorkloadKind::Primes => {
+                let full = setting.range.expect("validated: every case has a range");
+                let range = match quick {
+                    true => full.prefix(full.len().div_ceil(QUICK_DIVISOR).max(QUICK_MIN)),
+                    false => full,
+                };
+                vec![Input::Range(range)]
+            }
+            WorkloadKind::Verify => self
+                .numbers
+                .iter()
+                .map(|n| {
+                    let value = if quick {
+                        n.quick.unwrap_or(n.value)
+                    } else {
+                        n.value
+                    };
+                    Input::Number(NamedNumber { value, ..n.clone() })
+                })
+                .collect(),
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The parameters a sweep or a variant can set, and the resolved case they
-//! describe once the machine and the range are known.
+//! describe once the machine and the input are known.
 
 use std::fmt;
 
 use serde::Serialize;
 
-use super::values::{ChunksizeSpec, Kernel, Order, Strategy, WorkersSpec};
+use super::values::{
+    ChunksizeSpec, FlagKind, Kernel, LoopStyle, Order, Requirement, Strategy, WorkersSpec,
+};
 use crate::machine::Cores;
 use crate::primes::NumRange;
 
@@ -21,6 +23,10 @@ pub enum ParamName {
     Chunksize,
     NbrChunks,
     Order,
+    Precheck,
+    Flag,
+    Loop,
+    CheckEvery,
 }
 
 impl ParamName {
@@ -34,6 +40,10 @@ impl ParamName {
             ParamName::Chunksize => "chunksize",
             ParamName::NbrChunks => "nbr_chunks",
             ParamName::Order => "order",
+            ParamName::Precheck => "precheck",
+            ParamName::Flag => "flag",
+            ParamName::Loop => "loop",
+            ParamName::CheckEvery => "check_every",
         }
     }
 }
@@ -48,6 +58,10 @@ pub enum ParamValue {
     Chunksize(ChunksizeSpec),
     NbrChunks(u64),
     Order(Order),
+    Precheck(u64),
+    Flag(FlagKind),
+    Loop(LoopStyle),
+    CheckEvery(u64),
 }
 
 impl ParamValue {
@@ -61,6 +75,10 @@ impl ParamValue {
             ParamValue::Chunksize(_) => ParamName::Chunksize,
             ParamValue::NbrChunks(_) => ParamName::NbrChunks,
             ParamValue::Order(_) => ParamName::Order,
+            ParamValue::Precheck(_) => ParamName::Precheck,
+            ParamValue::Flag(_) => ParamName::Flag,
+            ParamValue::Loop(_) => ParamName::Loop,
+            ParamValue::CheckEvery(_) => ParamName::CheckEvery,
         }
     }
 }
@@ -73,8 +91,12 @@ impl fmt::Display for ParamValue {
             ParamValue::Kernel(k) => write!(f, "{k}"),
             ParamValue::Workers(w) => write!(f, "{w}"),
             ParamValue::Chunksize(c) => write!(f, "{c}"),
-            ParamValue::NbrChunks(n) => write!(f, "{n}"),
+            ParamValue::NbrChunks(n) | ParamValue::Precheck(n) | ParamValue::CheckEvery(n) => {
+                write!(f, "{n}")
+            }
             ParamValue::Order(o) => write!(f, "{o}"),
+            ParamValue::Flag(k) => write!(f, "{k}"),
+            ParamValue::Loop(l) => write!(f, "{l}"),
         }
     }
 }
@@ -90,6 +112,24 @@ pub enum Chunking {
     NbrChunks(u64),
 }
 
+/// A number to verify, with the name the report shows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NamedNumber {
+    pub name: String,
+    pub value: u64,
+    /// A smaller number of the same kind, checked instead by `--quick`.
+    pub quick: Option<u64>,
+}
+
+/// What one case works on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Input {
+    /// Find the primes in a range.
+    Range(NumRange),
+    /// Decide whether one number is prime.
+    Number(NamedNumber),
+}
+
 /// Every parameter of a case before resolution: defaults overridden by the
 /// sweep, then by the variant.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -100,6 +140,10 @@ pub struct Setting {
     pub workers: WorkersSpec,
     pub chunking: Chunking,
     pub order: Order,
+    pub precheck: u64,
+    pub flag: FlagKind,
+    pub loop_style: LoopStyle,
+    pub check_every: u64,
 }
 
 impl Setting {
@@ -114,30 +158,51 @@ impl Setting {
             ParamValue::Chunksize(ChunksizeSpec::Default) => self.chunking = Chunking::Default,
             ParamValue::NbrChunks(n) => self.chunking = Chunking::NbrChunks(n),
             ParamValue::Order(o) => self.order = o,
+            ParamValue::Precheck(p) => self.precheck = p,
+            ParamValue::Flag(k) => self.flag = k,
+            ParamValue::Loop(l) => self.loop_style = l,
+            ParamValue::CheckEvery(n) => self.check_every = n,
         }
     }
 
-    /// The case this setting describes on a machine with `cores`.
-    /// `range` is the (possibly shortened) range to search.
-    pub fn resolve(&self, range: NumRange, cores: Cores, seed: u64) -> Case {
-        let serial = self.strategy == Strategy::Serial;
-        let workers = match (serial, self.workers) {
-            (true, _) => 1,
-            (false, WorkersSpec::Count(n)) => n,
-            (false, WorkersSpec::Physical) => cores.physical,
-            (false, WorkersSpec::Logical) => cores.logical,
+    /// The case this setting describes for `input` on a machine with `cores`,
+    /// keeping only the parameters its strategy uses.
+    pub fn resolve(&self, input: Input, cores: Cores, seed: u64) -> Case {
+        let workers = match (self.strategy, self.workers) {
+            (Strategy::Serial, _) => 1,
+            (_, WorkersSpec::Count(n)) => n,
+            (_, WorkersSpec::Physical) => cores.physical,
+            (_, WorkersSpec::Logical) => cores.logical,
         };
-        let chunks = (!serial).then(|| ChunkPlan::new(self.chunking, range.len(), workers));
+        let chunked = matches!(self.strategy, Strategy::Pool | Strategy::Stealing);
+        let chunks = match &input {
+            Input::Range(range) if chunked => {
+                Some(ChunkPlan::new(self.chunking, range.len(), workers))
+            }
+            _ => None,
+        };
+        let ordered = matches!(input, Input::Range(_));
+        let cooperation = (self.strategy == Strategy::Cooperative).then(|| {
+            let looks = self.flag != FlagKind::None;
+            CasePlan {
+                precheck: self.precheck,
+                flag: self.flag,
+                loop_style: looks.then_some(self.loop_style),
+                check_every: looks.then_some(self.check_every),
+            }
+        });
         Case {
             number: 0,
             variant: String::new(),
             strategy: self.strategy,
             kernel: self.kernel,
-            range,
+            input,
             workers,
             chunks,
-            order: self.order,
-            seed: (self.order == Order::Shuffled).then_some(seed),
+            order: ordered.then_some(self.order),
+            seed: (ordered && self.order == Order::Shuffled).then_some(seed),
+            cooperation,
+            requires: None,
         }
     }
 }
@@ -182,6 +247,18 @@ impl Serialize for Chunking {
     }
 }
 
+/// How a cooperative case shares its search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CasePlan {
+    /// Candidates below this are tried in the caller first; 0: none.
+    pub precheck: u64,
+    pub flag: FlagKind,
+    /// How workers find time to look at the flag (none for `flag = "none"`).
+    pub loop_style: Option<LoopStyle>,
+    /// Candidates between two looks (none for `flag = "none"`).
+    pub check_every: Option<u64>,
+}
+
 /// One fully resolved case: everything the engine needs to run it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Case {
@@ -191,17 +268,30 @@ pub struct Case {
     pub variant: String,
     pub strategy: Strategy,
     pub kernel: Kernel,
-    pub range: NumRange,
+    pub input: Input,
     /// Worker threads (1 for serial).
     pub workers: usize,
     /// Chunking, for strategies that hand out chunks.
     pub chunks: Option<ChunkPlan>,
-    pub order: Order,
+    /// Job order, for range inputs.
+    pub order: Option<Order>,
     /// The shuffle's seed, for shuffled cases.
     pub seed: Option<u64>,
+    /// How the search is shared, for cooperative cases.
+    pub cooperation: Option<CasePlan>,
+    /// A service the case needs; without it the case is skipped.
+    pub requires: Option<Requirement>,
 }
 
 impl Case {
+    /// The range searched, for range inputs.
+    pub fn range(&self) -> Option<NumRange> {
+        match &self.input {
+            Input::Range(r) => Some(*r),
+            Input::Number(_) => None,
+        }
+    }
+
     /// A short human description, e.g. `pool workers=2 chunksize=64 order=given`.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -213,17 +303,26 @@ impl Case {
             parts.push(format!("workers={}", self.workers));
         }
         if let Some(chunks) = self.chunks {
-            match chunks.rule {
-                Chunking::Size(_) => parts.push(format!("chunksize={}", chunks.size)),
-                Chunking::Default => parts.push(format!("chunksize=default({})", chunks.size)),
-                Chunking::NbrChunks(k) => {
-                    parts.push(format!("nbr_chunks={k}(chunksize={})", chunks.size))
-                }
+            parts.push(match chunks.rule {
+                Chunking::Size(_) => format!("chunksize={}", chunks.size),
+                Chunking::Default => format!("chunksize=default({})", chunks.size),
+                Chunking::NbrChunks(k) => format!("nbr_chunks={k}(chunksize={})", chunks.size),
+            });
+        }
+        if let Some(c) = self.cooperation {
+            parts.push(format!("precheck={} flag={}", c.precheck, c.flag));
+            if let (Some(style), Some(every)) = (c.loop_style, c.check_every) {
+                parts.push(format!("loop={style} check_every={every}"));
             }
         }
-        parts.push(format!("order={}", self.order));
+        if let Some(order) = self.order {
+            parts.push(format!("order={order}"));
+        }
         parts.push(format!("kernel={}", self.kernel));
-        parts.push(format!("range={}", self.range));
+        parts.push(match &self.input {
+            Input::Range(r) => format!("range={r}"),
+            Input::Number(n) => format!("number={} ({})", n.value, n.name),
+        });
         parts.join(" ")
     }
 }

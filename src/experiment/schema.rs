@@ -7,7 +7,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::values::{
-    ChunksizeSpec, Kernel, Order, Positive, RangeSpec, Strategy, WorkersSpec, WorkloadKind,
+    BigU64, ChunksizeSpec, FlagKind, Kernel, LoopStyle, Order, Positive, RangeSpec, Requirement,
+    Strategy, WorkersSpec, WorkloadKind,
 };
 
 /// The whole file.
@@ -32,7 +33,22 @@ pub struct FileSpec {
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
     pub kind: Option<Spanned<WorkloadKind>>,
+    /// For `primes`: the range to search.
     pub range: Option<Spanned<RangeSpec>>,
+    /// For `verify`: the numbers to check (default: the book's five).
+    pub numbers: Option<Spanned<Vec<Spanned<NumberSpec>>>>,
+    /// For the `redis` flag: the server (default: `REDIS_URL`, then localhost:6379).
+    pub redis_url: Option<String>,
+}
+
+/// One number to verify.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberSpec {
+    pub name: Option<String>,
+    pub value: Option<Spanned<BigU64>>,
+    /// A smaller number of the same kind for `--quick` runs.
+    pub quick: Option<BigU64>,
 }
 
 /// `[run]`: how every case is run, and the parameters' defaults.
@@ -57,6 +73,11 @@ pub struct SweepSpec {
     pub chunksize: Option<List<ChunksizeSpec>>,
     pub nbr_chunks: Option<List<Positive>>,
     pub order: Option<List<Order>>,
+    pub precheck: Option<List<u64>>,
+    pub flag: Option<List<FlagKind>>,
+    #[serde(rename = "loop")]
+    pub loop_style: Option<List<LoopStyle>>,
+    pub check_every: Option<List<Positive>>,
 }
 
 /// A spanned list of spanned values.
@@ -74,6 +95,13 @@ pub struct VariantSpec {
     pub chunksize: Option<Spanned<ChunksizeSpec>>,
     pub nbr_chunks: Option<Spanned<Positive>>,
     pub order: Option<Spanned<Order>>,
+    pub precheck: Option<Spanned<u64>>,
+    pub flag: Option<Spanned<FlagKind>>,
+    #[serde(rename = "loop")]
+    pub loop_style: Option<Spanned<LoopStyle>>,
+    pub check_every: Option<Spanned<Positive>>,
+    /// A service the variant needs; without it its cases are skipped, not failed.
+    pub requires: Option<Requirement>,
 }
 
 /// `[[chart]]`: a figure to draw from the results.

@@ -2,29 +2,50 @@
 //! serde cannot make, each reported at the offending value.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::path::Path;
 
 use toml::Spanned;
 
 use super::chart::{Chart, METRICS};
 use super::error::{ExperimentError, suggest};
-use super::params::{Chunking, ParamName, ParamValue, Setting};
-use super::schema::{ChartKind, ChartSpec, FileSpec, List, SweepSpec, VariantSpec};
-use super::values::{Kernel, Order, Strategy, WorkersSpec};
+use super::params::{Chunking, NamedNumber, ParamName, ParamValue, Setting};
+use super::schema::{ChartKind, ChartSpec, FileSpec, List, NumberSpec, SweepSpec, VariantSpec};
+use super::values::{FlagKind, Kernel, LoopStyle, Order, Strategy, WorkersSpec, WorkloadKind};
 use super::{Axis, Experiment, Variant};
 
 /// Defaults for keys a file may leave out.
 const DEFAULT_REPEATS: u64 = 5;
 const DEFAULT_WARMUP: u32 = 1;
 const DEFAULT_SEED: u64 = 42;
+/// The book's SERIAL_CHECK_CUTOFF and CHECK_EVERY.
+const DEFAULT_PRECHECK: u64 = 21;
+const DEFAULT_CHECK_EVERY: u64 = 1_000;
 /// More timed repeats than this is surely a typo.
 const MAX_REPEATS: u64 = 100_000;
 
+/// The book's five numbers, each with a stand-in of the same kind (its
+/// smallest factor at the same fraction of its square root) for `--quick`.
+pub const BOOK_NUMBERS: [(&str, u64, u64); 5] = [
+    ("small non-prime", 112_272_535_095_295, 112_272_535_095_295),
+    ("non-prime 1", 100_109_100_129_100_369, 1_000_009_642_147),
+    ("non-prime 2", 100_109_100_129_101_027, 1_000_001_247_997),
+    ("prime 1", 100_109_100_129_100_151, 1_000_000_000_039),
+    ("prime 2", 100_109_100_129_162_907, 1_000_000_000_121),
+];
+
+type ErrAt<'a> = dyn Fn(Option<Range<usize>>, String) -> ExperimentError + 'a;
+
+/// A parameter as written: its name, value and where it stands.
+struct Written {
+    value: ParamValue,
+    span: Range<usize>,
+}
+
 /// Checks `spec`, read from `source` at `path`, and builds the experiment.
 pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment, ExperimentError> {
-    let err = |span: Option<std::ops::Range<usize>>, msg: String| {
-        ExperimentError::new(path, source, span, msg)
-    };
+    let err =
+        |span: Option<Range<usize>>, msg: String| ExperimentError::new(path, source, span, msg);
     let name = spec.name.ok_or_else(|| {
         err(None, "the experiment has no name".into())
             .with_help("add `name = \"...\"` at the top; it names the report folder")
@@ -42,11 +63,13 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
     })?;
     let workload_span = workload.span();
     let workload = workload.into_inner();
-    let kind = workload.kind.ok_or_else(|| {
-        err(Some(workload_span.clone()), "[workload] has no kind".into())
-            .with_help("add `kind = \"primes\"`")
-    })?;
-
+    let kind = workload
+        .kind
+        .ok_or_else(|| {
+            err(Some(workload_span.clone()), "[workload] has no kind".into())
+                .with_help("add `kind = \"primes\"` or `kind = \"verify\"`")
+        })?
+        .into_inner();
     if let Some(r) = spec
         .run
         .repeats
@@ -61,6 +84,56 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             "use 1 to {MAX_REPEATS}; the best of 10 or 20 is usual"
         )));
     }
+
+    let mut written = Vec::new();
+    if let Some(s) = &spec.run.strategy {
+        written.push(Written {
+            value: ParamValue::Strategy(*s.get_ref()),
+            span: s.span(),
+        });
+    }
+    let axes = match spec.sweep {
+        Some(sweep) => sweep_axes(sweep.into_inner(), &mut written, &err)?,
+        None => Vec::new(),
+    };
+    let variants = spec
+        .variants
+        .into_iter()
+        .map(|v| variant(v, &mut written, &err))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_unique_labels(&variants, &err)?;
+    for w in &written {
+        check_fits_workload(kind, w, &err)?;
+    }
+
+    let numbers = match (kind, workload.numbers) {
+        (WorkloadKind::Verify, Some(list)) => numbers(list, &err)?,
+        (WorkloadKind::Verify, None) => BOOK_NUMBERS
+            .iter()
+            .map(|&(name, value, quick)| NamedNumber {
+                name: name.into(),
+                value,
+                quick: Some(quick),
+            })
+            .collect(),
+        (WorkloadKind::Primes, Some(list)) => {
+            return Err(err(
+                Some(list.span()),
+                "a primes workload searches a range, not numbers".into(),
+            )
+            .with_help(
+                "remove `numbers`, or use `kind = \"verify\"` to check numbers one by one",
+            ));
+        }
+        (WorkloadKind::Primes, None) => Vec::new(),
+    };
+    if let (WorkloadKind::Verify, Some(range)) = (kind, &workload.range) {
+        return Err(err(
+            Some(range.span()),
+            "a verify workload checks numbers, not a range".into(),
+        )
+        .with_help("remove `range` and list `numbers = [{ name = \"...\", value = ... }]`"));
+    }
     let defaults = Setting {
         range: workload.range.map(|r| r.into_inner().0),
         strategy: spec
@@ -71,24 +144,20 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         workers: WorkersSpec::Physical,
         chunking: Chunking::Default,
         order: Order::Given,
+        precheck: DEFAULT_PRECHECK,
+        flag: FlagKind::None,
+        loop_style: LoopStyle::Counter,
+        check_every: DEFAULT_CHECK_EVERY,
     };
-    let axes = match spec.sweep {
-        Some(sweep) => sweep_axes(sweep.into_inner(), &err)?,
-        None => Vec::new(),
-    };
-    let variants = spec
-        .variants
-        .into_iter()
-        .map(|v| variant(v, &err))
-        .collect::<Result<Vec<_>, _>>()?;
-    check_unique_labels(&variants, &err)?;
-    check_every_case_has_a_range(&defaults, &axes, &variants, || {
-        err(Some(workload_span.clone()), "no range to search".into()).with_help(
-            "set `range = [start, end]` (or a book name \"A\"..\"E\") in [workload], or sweep `range`",
-        )
-    })?;
+    if kind == WorkloadKind::Primes {
+        check_every_case_has_a_range(&defaults, &axes, &variants, || {
+            err(Some(workload_span.clone()), "no range to search".into()).with_help(
+                "set `range = [start, end]` (or a book name \"A\"..\"E\") in [workload], or sweep `range`",
+            )
+        })?;
+    }
 
-    let dimensions = chart_dimensions(&axes, &variants);
+    let dimensions = chart_dimensions(kind, &axes, &variants);
     let charts = spec
         .charts
         .into_iter()
@@ -101,7 +170,9 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         name: name.into_inner(),
         title: spec.title.unwrap_or_default(),
         description: spec.description.unwrap_or_default(),
-        workload: kind.into_inner(),
+        workload: kind,
+        numbers,
+        redis_url: workload.redis_url,
         repeats: spec
             .run
             .repeats
@@ -115,8 +186,6 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
     })
 }
 
-type ErrAt<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ExperimentError + 'a;
-
 fn is_slug(name: &str) -> bool {
     !name.is_empty()
         && name
@@ -124,8 +193,62 @@ fn is_slug(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
+/// Which parameters and strategies make sense for each workload.
+fn check_fits_workload(
+    kind: WorkloadKind,
+    w: &Written,
+    err: &ErrAt,
+) -> Result<(), ExperimentError> {
+    use ParamName as P;
+    let name = w.value.name();
+    let (fits, help) = match kind {
+        WorkloadKind::Primes => match w.value {
+            ParamValue::Strategy(s) => (
+                matches!(s, Strategy::Serial | Strategy::Pool | Strategy::Stealing),
+                "the primes workload runs with serial, pool or stealing",
+            ),
+            _ => (
+                !matches!(name, P::Precheck | P::Flag | P::Loop | P::CheckEvery),
+                "precheck, flag, loop and check_every belong to the cooperative verify workload",
+            ),
+        },
+        WorkloadKind::Verify => {
+            match w.value {
+                ParamValue::Strategy(s) => (
+                    matches!(s, Strategy::Serial | Strategy::Cooperative),
+                    "the verify workload runs with serial or cooperative",
+                ),
+                ParamValue::Precheck(p) if p != 0 && (p < 3 || p % 2 == 0) => {
+                    return Err(err(Some(w.span.clone()), format!("precheck {p} is not a candidate cutoff"))
+                    .with_help("use 0 (split from 3, the naive pool) or an odd number from 3 (the book's 21)"));
+                }
+                _ => (
+                    !matches!(name, P::Range | P::Chunksize | P::NbrChunks | P::Order),
+                    "range, chunksize, nbr_chunks and order belong to the primes workload",
+                ),
+            }
+        }
+    };
+    match fits {
+        true => Ok(()),
+        false => Err(err(
+            Some(w.span.clone()),
+            format!(
+                "`{} = {}` does not apply to a {kind} workload",
+                name.as_str(),
+                w.value
+            ),
+        )
+        .with_help(help)),
+    }
+}
+
 /// The sweep's lists in expansion order, each checked non-empty.
-fn sweep_axes(sweep: SweepSpec, err: &ErrAt) -> Result<Vec<Axis>, ExperimentError> {
+fn sweep_axes(
+    sweep: SweepSpec,
+    written: &mut Vec<Written>,
+    err: &ErrAt,
+) -> Result<Vec<Axis>, ExperimentError> {
     if let (Some(_), Some(nbr)) = (&sweep.chunksize, &sweep.nbr_chunks) {
         return Err(err(
             Some(nbr.span()),
@@ -134,20 +257,24 @@ fn sweep_axes(sweep: SweepSpec, err: &ErrAt) -> Result<Vec<Axis>, ExperimentErro
         .with_help("they are two ways to size the same chunks; keep one of them"));
     }
     let mut axes = Vec::new();
-    let mut push = |name: ParamName, values: Option<Spanned<Vec<ParamValue>>>| {
-        if let Some(values) = values {
-            if values.get_ref().is_empty() {
-                return Err(err(
-                    Some(values.span()),
-                    format!("the list `{}` is empty", name.as_str()),
-                )
-                .with_help("give at least one value, or remove the key"));
-            }
-            axes.push(Axis {
-                name,
-                values: values.into_inner(),
-            });
+    let mut push = |name: ParamName, values: Option<Spanned<Vec<Spanned<ParamValue>>>>| {
+        let Some(values) = values else { return Ok(()) };
+        if values.get_ref().is_empty() {
+            return Err(err(
+                Some(values.span()),
+                format!("the list `{}` is empty", name.as_str()),
+            )
+            .with_help("give at least one value, or remove the key"));
         }
+        let values = values.into_inner();
+        written.extend(values.iter().map(|v| Written {
+            value: *v.get_ref(),
+            span: v.span(),
+        }));
+        axes.push(Axis {
+            name,
+            values: values.into_iter().map(Spanned::into_inner).collect(),
+        });
         Ok(())
     };
     push(
@@ -169,23 +296,43 @@ fn sweep_axes(sweep: SweepSpec, err: &ErrAt) -> Result<Vec<Axis>, ExperimentErro
         lift(sweep.nbr_chunks, |n| ParamValue::NbrChunks(n.0)),
     )?;
     push(ParamName::Order, lift(sweep.order, ParamValue::Order))?;
+    push(
+        ParamName::Precheck,
+        lift(sweep.precheck, ParamValue::Precheck),
+    )?;
+    push(ParamName::Flag, lift(sweep.flag, ParamValue::Flag))?;
+    push(ParamName::Loop, lift(sweep.loop_style, ParamValue::Loop))?;
+    push(
+        ParamName::CheckEvery,
+        lift(sweep.check_every, |n| ParamValue::CheckEvery(n.0)),
+    )?;
     Ok(axes)
 }
 
-/// Maps a spanned list's values, keeping the list's span.
-fn lift<T>(list: Option<List<T>>, f: impl Fn(T) -> ParamValue) -> Option<Spanned<Vec<ParamValue>>> {
+/// Maps a spanned list's values, keeping every span.
+fn lift<T>(
+    list: Option<List<T>>,
+    f: impl Fn(T) -> ParamValue,
+) -> Option<Spanned<Vec<Spanned<ParamValue>>>> {
     list.map(|l| {
         let span = l.span();
         let values = l
             .into_inner()
             .into_iter()
-            .map(|v| f(v.into_inner()))
+            .map(|v| {
+                let span = v.span();
+                Spanned::new(span, f(v.into_inner()))
+            })
             .collect();
         Spanned::new(span, values)
     })
 }
 
-fn variant(spec: Spanned<VariantSpec>, err: &ErrAt) -> Result<Spanned<Variant>, ExperimentError> {
+fn variant(
+    spec: Spanned<VariantSpec>,
+    written: &mut Vec<Written>,
+    err: &ErrAt,
+) -> Result<Spanned<Variant>, ExperimentError> {
     let span = spec.span();
     let v = spec.into_inner();
     let label = v.label.ok_or_else(|| {
@@ -199,21 +346,66 @@ fn variant(spec: Spanned<VariantSpec>, err: &ErrAt) -> Result<Spanned<Variant>, 
         )
         .with_help("they are two ways to size the same chunks; keep one of them"));
     }
-    let values = [
-        v.range.map(|r| ParamValue::Range(r.into_inner().0)),
-        v.strategy.map(|s| ParamValue::Strategy(s.into_inner())),
-        v.kernel.map(|k| ParamValue::Kernel(k.into_inner())),
-        v.workers.map(|w| ParamValue::Workers(w.into_inner())),
-        v.chunksize.map(|c| ParamValue::Chunksize(c.into_inner())),
-        v.nbr_chunks
-            .map(|n| ParamValue::NbrChunks(n.into_inner().0)),
-        v.order.map(|o| ParamValue::Order(o.into_inner())),
-    ];
+    fn one<T>(v: Option<Spanned<T>>, f: impl Fn(T) -> ParamValue) -> Option<Written> {
+        v.map(|v| {
+            let span = v.span();
+            Written {
+                value: f(v.into_inner()),
+                span,
+            }
+        })
+    }
+    let values: Vec<Written> = [
+        one(v.range, |r| ParamValue::Range(r.0)),
+        one(v.strategy, ParamValue::Strategy),
+        one(v.kernel, ParamValue::Kernel),
+        one(v.workers, ParamValue::Workers),
+        one(v.chunksize, ParamValue::Chunksize),
+        one(v.nbr_chunks, |n| ParamValue::NbrChunks(n.0)),
+        one(v.order, ParamValue::Order),
+        one(v.precheck, ParamValue::Precheck),
+        one(v.flag, ParamValue::Flag),
+        one(v.loop_style, ParamValue::Loop),
+        one(v.check_every, |n| ParamValue::CheckEvery(n.0)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let variant = Variant {
         label: label.into_inner(),
-        values: values.into_iter().flatten().collect(),
+        values: values.iter().map(|w| w.value).collect(),
+        requires: v.requires,
     };
+    written.extend(values);
     Ok(Spanned::new(span, variant))
+}
+
+fn numbers(
+    list: Spanned<Vec<Spanned<NumberSpec>>>,
+    err: &ErrAt,
+) -> Result<Vec<NamedNumber>, ExperimentError> {
+    if list.get_ref().is_empty() {
+        return Err(err(Some(list.span()), "the list `numbers` is empty".into())
+            .with_help("give at least one `{ name = \"...\", value = ... }`, or remove the key for the book's five"));
+    }
+    list.into_inner()
+        .into_iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let span = spec.span();
+            let spec = spec.into_inner();
+            let value = spec.value.ok_or_else(|| {
+                err(Some(span), "this number has no value".into())
+                    .with_help("write `{ name = \"...\", value = 1000000007 }`")
+            })?;
+            let value = value.into_inner().0;
+            Ok(NamedNumber {
+                name: spec.name.unwrap_or_else(|| format!("number {}", i + 1)),
+                value,
+                quick: spec.quick.map(|q| q.0),
+            })
+        })
+        .collect()
 }
 
 fn check_unique_labels(variants: &[Spanned<Variant>], err: &ErrAt) -> Result<(), ExperimentError> {
@@ -252,13 +444,20 @@ fn check_every_case_has_a_range(
 }
 
 /// The names a chart may use for x, series and filters.
-fn chart_dimensions(axes: &[Axis], variants: &[Spanned<Variant>]) -> BTreeSet<&'static str> {
+fn chart_dimensions(
+    kind: WorkloadKind,
+    axes: &[Axis],
+    variants: &[Spanned<Variant>],
+) -> BTreeSet<&'static str> {
     let mut names: BTreeSet<&str> = axes.iter().map(|a| a.name.as_str()).collect();
     for v in variants {
         names.extend(v.get_ref().values.iter().map(|p| p.name().as_str()));
     }
     if !variants.is_empty() {
         names.insert("variant");
+    }
+    if kind == WorkloadKind::Verify {
+        names.insert("number");
     }
     names
 }
@@ -316,11 +515,15 @@ fn chart(
     let mut filter = BTreeMap::new();
     for (key, value) in c.filter.map(Spanned::into_inner).unwrap_or_default() {
         let key = check_dim(&key)?;
-        let text = match value {
+        let text = |v: toml::Value| match v {
             toml::Value::String(s) => s,
             other => other.to_string(),
         };
-        filter.insert(key, text);
+        let values = match value {
+            toml::Value::Array(list) => list.into_iter().map(text).collect(),
+            one => vec![text(one)],
+        };
+        filter.insert(key, values);
     }
     Ok(Chart {
         kind: c.kind.map_or(ChartKind::Line, Spanned::into_inner),

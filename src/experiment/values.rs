@@ -18,6 +18,8 @@ pub enum Strategy {
     Pool,
     /// rayon's work stealing, splitting no finer than `chunksize`.
     Stealing,
+    /// Workers split one number's candidate divisors and share an early-exit flag.
+    Cooperative,
 }
 
 /// The order in which the numbers are handed out.
@@ -44,12 +46,53 @@ pub enum Kernel {
     Fast,
 }
 
+/// How a cooperative worker's candidate loop finds time to look at the flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoopStyle {
+    /// Decrement a counter every candidate; look when it reaches zero.
+    Counter,
+    /// Compare the candidate with a precomputed next checkpoint.
+    Lookahead,
+    /// The book's "mmap redux": a tight loop over a block of `check_every`
+    /// candidates with no bookkeeping, a look between blocks.
+    Blocked,
+}
+
+/// The shared early-exit flag of a cooperative search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagKind {
+    /// No sharing: each worker searches its whole range unless it finds a factor.
+    None,
+    /// An atomic byte with relaxed loads (the book's RawValue).
+    Atomic,
+    /// A lock-protected value.
+    Mutex,
+    /// A server thread answering requests over channels (the book's Manager).
+    Manager,
+    /// One byte in a shared memory map (the book's mmap).
+    Mmap,
+    /// A key on a Redis server.
+    Redis,
+}
+
+/// A service some cases need, so they can be skipped when it is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// A reachable Redis server.
+    Redis,
+}
+
 /// What the experiment computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkloadKind {
     /// Find every prime in a range.
     Primes,
+    /// Decide whether each of a few big numbers is prime.
+    Verify,
 }
 
 macro_rules! display_as_serde_name {
@@ -62,7 +105,15 @@ macro_rules! display_as_serde_name {
         }
     )*};
 }
-display_as_serde_name!(Strategy, Order, Kernel, WorkloadKind);
+display_as_serde_name!(
+    Strategy,
+    Order,
+    Kernel,
+    WorkloadKind,
+    LoopStyle,
+    FlagKind,
+    Requirement
+);
 
 /// A worker count: a number, or the machine's cores counted at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

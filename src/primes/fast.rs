@@ -158,6 +158,13 @@ impl PrimeTest for FastTester {
             .step_by(2)
             .find(|&d| divides_on_the_fly(n, d))
     }
+
+    /// One candidate, on the fly: the loops that call this search numbers
+    /// far beyond any table.
+    #[inline]
+    fn divides(&self, n: u64, d: u64) -> bool {
+        divides_on_the_fly(n, d)
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,11 @@ impl PrimeTest for PlainTester {
     fn factor_in(&self, n: u64, lo: u64, hi: u64) -> Option<u64> {
         check_prime_in_range(n, lo, hi)
     }
+
+    #[inline]
+    fn divides(&self, n: u64, d: u64) -> bool {
+        n % d == 0
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,10 @@ pub trait PrimeTest: Send + Sync {
     /// `[lo, hi)`, trying lo, lo + 2, ...; `lo` must be odd and at least 3.
     fn factor_in(&self, n: u64, lo: u64, hi: u64) -> Option<u64>;
 
+    /// Whether odd `d` divides `n`: the test of one candidate, for loops
+    /// that do bookkeeping between candidates.
+    fn divides(&self, n: u64, d: u64) -> bool;
+
     /// The book's `check_prime`: even numbers are composite, otherwise try
     /// the odd divisors 3, 5, ..., isqrt(n).
     ///

@@ -6,8 +6,10 @@
 //! worker loop and a [`task::Reply`] (the primes found) comes back, so a later
 //! executor can move the same loop into another process or machine.
 
+pub mod cooperative;
 pub mod order;
 pub mod pool;
+pub mod search;
 pub mod stealing;
 pub mod task;
 
@@ -52,6 +54,10 @@ impl<T: PrimeTest + 'static> Executor<T> {
             Strategy::Pool => Executor::Pool(pool::Pool::new(case.workers, test)?, chunksize),
             Strategy::Stealing => {
                 Executor::Stealing(stealing::Stealing::new(case.workers, chunksize, test)?)
+            }
+            Strategy::Cooperative => {
+                let why = "the cooperative strategy verifies single numbers, not ranges";
+                return Err(StrategyError::Setup(why.into()));
             }
         })
     }

@@ -1,0 +1,38 @@
+//! Shared early-exit flags: several workers search one number's divisors, and
+//! the first to find a factor sets the flag so the others can stop.
+//!
+//! Each kind is a real mechanism with its real cost per look: a relaxed atomic
+//! load, a lock, a round trip to a server thread, a byte in a memory map, a
+//! request to a Redis server. Every worker holds its own handle (`connect`),
+//! since a connection or a reply channel belongs to one worker.
+
+pub mod atomic;
+pub mod manager;
+pub mod mmap;
+pub mod mutex;
+pub mod none;
+pub mod redis;
+
+/// Why a flag could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FlagError(pub String);
+
+/// One worker's handle to a shared flag.
+pub trait Flag: Send + Sized + 'static {
+    /// Another handle to the same flag, for another worker.
+    fn connect(&self) -> Result<Self, FlagError>;
+    /// Lowers the flag before a search.
+    fn clear(&mut self) -> Result<(), FlagError>;
+    /// Raises the flag: a factor was found.
+    fn set(&mut self) -> Result<(), FlagError>;
+    /// Whether any worker raised the flag.
+    fn is_set(&mut self) -> Result<bool, FlagError>;
+}
+
+pub use atomic::AtomicFlag;
+pub use manager::ManagerFlag;
+pub use mmap::MmapFlag;
+pub use mutex::MutexFlag;
+pub use none::NoFlag;
+pub use redis::RedisFlag;

@@ -1,0 +1,49 @@
+//! The workloads: how each kind of case builds its work (before the timer)
+//! and checks its answer (after it).
+
+pub mod primes;
+pub mod verify;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::flag::RedisFlag;
+use crate::flag::redis::redis_url;
+use crate::primes::NumRange;
+
+/// What lasts from one case to the next: oracle answers and service probes.
+pub struct Context {
+    /// The sieve's primes per range, computed once.
+    oracles: HashMap<NumRange, Arc<Vec<u64>>>,
+    /// The Redis server the `redis` flag uses.
+    pub redis_url: String,
+    redis_probe: Option<Result<(), String>>,
+}
+
+impl Context {
+    /// A context for an experiment that names `redis_url` (or not).
+    pub fn new(redis_url_from_file: Option<&str>) -> Self {
+        Context {
+            oracles: HashMap::new(),
+            redis_url: redis_url(redis_url_from_file),
+            redis_probe: None,
+        }
+    }
+
+    /// The oracle's primes in `range`.
+    pub fn primes_in(&mut self, range: NumRange) -> Arc<Vec<u64>> {
+        let primes = self
+            .oracles
+            .entry(range)
+            .or_insert_with(|| Arc::new(crate::primes::oracle::primes_in(range.start, range.end)));
+        Arc::clone(primes)
+    }
+
+    /// Whether the Redis server answers (asked once per run).
+    pub fn redis_available(&mut self) -> Result<(), String> {
+        let url = self.redis_url.clone();
+        self.redis_probe
+            .get_or_insert_with(|| RedisFlag::connect_to(&url).map(drop).map_err(|e| e.0))
+            .clone()
+    }
+}
