@@ -9,6 +9,12 @@ pub enum Answer {
     Primes { count: u64, checksum: u64 },
     /// Whether one number is prime, and the factor that says it is not.
     Verdict { prime: bool, factor: Option<u64> },
+    /// A smallest-factor histogram: distinct factors, non-primes, checksum.
+    Factors {
+        distinct: u64,
+        total: u64,
+        checksum: u64,
+    },
 }
 
 /// The work a run did, where the strategy counts it.
@@ -29,19 +35,22 @@ impl Answer {
         }
     }
 
-    /// The `answer` cell: a count, or prime / not prime.
+    /// The `answer` cell: a count, prime / not prime, or distinct factors.
     pub fn value(&self) -> String {
         match self {
             Answer::Primes { count, .. } => count.to_string(),
+            Answer::Factors { distinct, .. } => distinct.to_string(),
             Answer::Verdict { prime: true, .. } => "prime".into(),
             Answer::Verdict { prime: false, .. } => "not prime".into(),
         }
     }
 
-    /// The `checksum` cell, for lists of primes.
+    /// The `checksum` cell, for lists of primes and histograms.
     pub fn checksum(&self) -> Option<String> {
         match self {
-            Answer::Primes { checksum, .. } => Some(format!("{checksum:016x}")),
+            Answer::Primes { checksum, .. } | Answer::Factors { checksum, .. } => {
+                Some(format!("{checksum:016x}"))
+            }
             Answer::Verdict { .. } => None,
         }
     }
@@ -50,7 +59,7 @@ impl Answer {
     pub fn factor(&self) -> Option<u64> {
         match self {
             Answer::Verdict { factor, .. } => *factor,
-            Answer::Primes { .. } => None,
+            Answer::Primes { .. } | Answer::Factors { .. } => None,
         }
     }
 }
@@ -64,6 +73,14 @@ impl fmt::Display for Answer {
                 factor: Some(d), ..
             } => write!(f, "not prime (factor {d})"),
             Answer::Verdict { factor: None, .. } => f.write_str("not prime"),
+            Answer::Factors {
+                distinct, total, ..
+            } => {
+                write!(
+                    f,
+                    "{distinct} distinct smallest factors of {total} non-primes"
+                )
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use crate::answer::{Answer, Work};
 use crate::experiment::{Case, Input, Plan, Requirement};
-use crate::workload::{Context, primes, verify};
+use crate::workload::{Context, check_cost, factor_frequency, primes, verify};
 
 /// What happened to one case.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +22,19 @@ pub struct CaseResult {
     pub failure: Option<Failure>,
     /// Why the case was not run, if it was not.
     pub skipped: Option<String>,
+    /// Data beyond the timings (per-n costs, a histogram), one file per name.
+    pub tables: Vec<Table>,
+    /// How to read the numbers, when it needs saying.
+    pub note: Option<String>,
+}
+
+/// Rows for a CSV file of their own, e.g. `samples.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// The file's stem.
+    pub name: &'static str,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
 }
 
 /// One timed repeat.
@@ -57,6 +70,8 @@ impl CaseResult {
             answer: None,
             failure: None,
             skipped: None,
+            tables: Vec::new(),
+            note: None,
         }
     }
 
@@ -173,6 +188,8 @@ pub fn run_case(
     match &case.input {
         Input::Range(range) => primes::run_case(case, *range, plan, context, stop),
         Input::Number(number) => verify::run_case(case, number.value, plan, context, stop),
+        Input::Stepped { range, step } => check_cost::run_case(case, *range, *step, plan, stop),
+        Input::Factors(range) => factor_frequency::run_case(case, *range, plan, stop),
     }
 }
 

@@ -2,6 +2,7 @@
 //! the CSVs rewritten after every case, so an interrupted or crashed run
 //! leaves complete files holding every finished case.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -103,7 +104,33 @@ impl ReportWriter {
         write_atomic(
             &self.dir.join("summary.csv"),
             &record::to_csv(&header, &summary)?,
-        )
+        )?;
+        self.write_tables()
+    }
+
+    /// Each named table of every case into `<name>.csv`, after the case's
+    /// experiment name and number.
+    fn write_tables(&self) -> anyhow::Result<()> {
+        let mut files: BTreeMap<&str, (Vec<&str>, Vec<Vec<String>>)> = BTreeMap::new();
+        for result in &self.results {
+            for table in &result.tables {
+                let (_, rows) = files.entry(table.name).or_insert_with(|| {
+                    let header = ["experiment", "case"]
+                        .into_iter()
+                        .chain(table.header.iter().copied());
+                    (header.collect(), Vec::new())
+                });
+                let case = [self.experiment.clone(), result.case.number.to_string()];
+                rows.extend(table.rows.iter().map(|row| [&case[..], row].concat()));
+            }
+        }
+        for (name, (header, rows)) in files {
+            write_atomic(
+                &self.dir.join(format!("{name}.csv")),
+                &record::to_csv(&header, &rows)?,
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -3,10 +3,10 @@
 //! from the CSV alone. Cells that do not apply to a case are empty.
 
 use crate::engine::{CaseResult, Run};
-use crate::experiment::{Case, Chunking, FlagKind, Input, Strategy};
+use crate::experiment::{Case, Chunking, Enqueue, FlagKind, Input, Strategy};
 
 /// The columns that describe a case, first in both files.
-pub const CASE_COLUMNS: [&str; 20] = [
+pub const CASE_COLUMNS: [&str; 23] = [
     "experiment",
     "case",
     "variant",
@@ -27,6 +27,9 @@ pub const CASE_COLUMNS: [&str; 20] = [
     "flag",
     "loop",
     "check_every",
+    "enqueue",
+    "capacity",
+    "step",
 ];
 
 /// The columns of `results.csv` after the case's.
@@ -44,7 +47,7 @@ pub const RESULT_COLUMNS: [&str; 10] = [
 ];
 
 /// The columns of `summary.csv` after the case's.
-pub const SUMMARY_COLUMNS: [&str; 18] = [
+pub const SUMMARY_COLUMNS: [&str; 20] = [
     "repeats",
     "best_s",
     "median_s",
@@ -63,6 +66,8 @@ pub const SUMMARY_COLUMNS: [&str; 18] = [
     "status",
     "ok",
     "error",
+    "item_ns",
+    "note",
 ];
 
 /// Seconds with nanosecond resolution, the clock's own.
@@ -90,7 +95,7 @@ pub fn case_cells(experiment: &str, case: &Case) -> Vec<String> {
     let range = case.range();
     let number = match &case.input {
         Input::Number(n) => Some(n),
-        Input::Range(_) => None,
+        _ => None,
     };
     let shared = case.cooperation;
     vec![
@@ -114,6 +119,12 @@ pub fn case_cells(experiment: &str, case: &Case) -> Vec<String> {
         opt(shared.map(|c| c.flag)),
         opt(shared.and_then(|c| c.loop_style)),
         opt(shared.and_then(|c| c.check_every)),
+        opt(case.queue.map(|q| q.enqueue)),
+        opt(case.queue.map(|q| q.capacity)),
+        opt(match case.input {
+            Input::Stepped { step, .. } => Some(step),
+            _ => None,
+        }),
     ]
 }
 
@@ -250,6 +261,18 @@ fn look_ns(result: &CaseResult, all: &[CaseResult], best: f64, looks: Option<u64
     prime.then(|| (best - base) * 1e9 / looks as f64)
 }
 
+/// What handing one item to a queue cost, in ns: the time over the serial
+/// loop's, per item enqueued. Only for queue strategies.
+fn item_ns(result: &CaseResult, best: f64, serial_best: Option<f64>) -> Option<f64> {
+    let queue = result.case.queue?;
+    let range = result.case.range()?;
+    let items = match queue.enqueue {
+        Enqueue::All => range.len(),
+        Enqueue::Odd => (range.start..range.end).filter(|n| n % 2 == 1).count() as u64,
+    };
+    Some((best - serial_best?) * 1e9 / items.max(1) as f64)
+}
+
 /// The row of `summary.csv` for `result`, given every result of the run.
 pub fn summary_row(experiment: &str, result: &CaseResult, all: &[CaseResult]) -> Vec<String> {
     let stats = Stats::of(&result.seconds()).filter(|_| result.ok());
@@ -291,6 +314,11 @@ pub fn summary_row(experiment: &str, result: &CaseResult, all: &[CaseResult]) ->
         result.status().as_str().to_string(),
         result.ok().to_string(),
         message,
+        stats
+            .and_then(|s| item_ns(result, s.best, base_best))
+            .map(|ns| format!("{ns:.1}"))
+            .unwrap_or_default(),
+        result.note.clone().unwrap_or_default(),
     ];
     [case_cells(experiment, &result.case), tail].concat()
 }

@@ -52,6 +52,7 @@ fn case(strategy: Strategy) -> Case {
         order: Some(Order::Given),
         seed: None,
         cooperation: None,
+        queue: None,
         requires: None,
     }
 }
@@ -66,7 +67,13 @@ fn plan(cases: Vec<Case>, warmup: u32) -> Plan {
     }
 }
 
-const STRATEGIES: [Strategy; 3] = [Strategy::Serial, Strategy::Pool, Strategy::Stealing];
+const STRATEGIES: [Strategy; 5] = [
+    Strategy::Serial,
+    Strategy::Pool,
+    Strategy::Stealing,
+    Strategy::Queue,
+    Strategy::Feeder,
+];
 
 #[test]
 fn a_panicking_worker_fails_the_case_without_a_time() {
@@ -127,10 +134,41 @@ fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
 #[test]
 fn the_pool_survives_a_panic_and_answers_the_next_map() {
     use runner::strategy::pool::Pool;
+    use runner::strategy::task::primes_among;
     use std::sync::Arc;
-    let pool = Pool::new(2, Arc::new(PanicsOn(13))).unwrap();
+    let test = PanicsOn(13);
+    let pool = Pool::new(
+        2,
+        Arc::new(move |numbers: &[u64]| primes_among(numbers, &test)),
+    )
+    .unwrap();
     assert!(pool.map(&[11, 12, 13, 14], 1).is_err());
-    assert_eq!(pool.map(&[17, 18, 19], 2).unwrap().len(), 2);
+    assert_eq!(pool.map(&[17, 18, 19], 2).unwrap().concat().len(), 2);
+}
+
+#[test]
+fn a_queue_survives_a_panic_and_serves_the_next_round() {
+    use runner::experiment::{Capacity, Enqueue};
+    use runner::strategy::queue::{Feeding, QueuePool};
+    use std::sync::Arc;
+    for feeding in [Feeding::Caller, Feeding::Feeder] {
+        let queue = QueuePool::new(
+            3,
+            Arc::new(PanicsOn(13)),
+            Capacity::Bounded(1),
+            Enqueue::All,
+            feeding,
+        )
+        .unwrap();
+        let err = queue.run(&[11, 12, 13, 14]).unwrap_err();
+        assert!(
+            err.to_string().contains("deliberate failure at 13"),
+            "{err}"
+        );
+        let mut primes = queue.run(&[17, 18, 19]).unwrap();
+        primes.sort_unstable();
+        assert_eq!(primes, [17, 19]);
+    }
 }
 
 #[test]

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
-use runner::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, Order, Strategy};
+use runner::experiment::{
+    Capacity, Case, ChunkPlan, Chunking, Enqueue, Input, Kernel, Order, QueuePlan, Strategy,
+};
 use runner::primes::{FastTester, NumRange, PlainTester, PrimeTest, check_prime_in_range, oracle};
 use runner::strategy::{Executor, ordered_jobs};
 
@@ -24,6 +26,7 @@ fn case(strategy: Strategy, workers: usize, chunksize: u64, order: Order, range:
         order: Some(order),
         seed: Some(7),
         cooperation: None,
+        queue: None,
         requires: None,
     }
 }
@@ -44,8 +47,19 @@ fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
     prop_oneof![
         Just(Strategy::Serial),
         Just(Strategy::Pool),
-        Just(Strategy::Stealing)
+        Just(Strategy::Stealing),
+        Just(Strategy::Queue),
+        Just(Strategy::Feeder)
     ]
+}
+
+fn queue_plans() -> impl proptest::strategy::Strategy<Value = QueuePlan> {
+    let enqueue = prop_oneof![Just(Enqueue::All), Just(Enqueue::Odd)];
+    let capacity = prop_oneof![
+        Just(Capacity::Unbounded),
+        (1usize..64).prop_map(Capacity::Bounded)
+    ];
+    (enqueue, capacity).prop_map(|(enqueue, capacity)| QueuePlan { enqueue, capacity })
 }
 
 fn orders() -> impl proptest::strategy::Strategy<Value = Order> {
@@ -77,10 +91,12 @@ proptest! {
         order in orders(),
         range in ranges(),
         plain in any::<bool>(),
+        queue in queue_plans(),
     ) {
         // chunksize anywhere in 1 ..= len + 1
         let chunksize = 1 + (chunk_fraction * range.len() as f64) as u64;
-        let case = case(strategy, workers, chunksize, order, range);
+        let mut case = case(strategy, workers, chunksize, order, range);
+        case.queue = Some(queue);
         let expected = oracle::primes_in(range.start, range.end);
         let found = match plain {
             true => primes_found(&case, PlainTester),
@@ -124,7 +140,14 @@ fn range_c_holds_54208_primes_with_the_books_first_and_last_ten() {
 #[test]
 fn range_b_holds_5411_primes_for_every_strategy_and_kernel() {
     let b = NumRange::named("B").unwrap();
-    for strategy in [Strategy::Serial, Strategy::Pool, Strategy::Stealing] {
+    let all = [
+        Strategy::Serial,
+        Strategy::Pool,
+        Strategy::Stealing,
+        Strategy::Queue,
+        Strategy::Feeder,
+    ];
+    for strategy in all {
         let c = case(strategy, 3, 1_000, Order::SlowestFirst, b);
         assert_eq!(
             primes_found(&c, PlainTester).len(),

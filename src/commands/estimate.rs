@@ -38,8 +38,9 @@ fn parallelism(case: &Case, cores: Cores) -> f64 {
 
 /// Seconds for one serial run: timed for a number, sampled for a range.
 fn serial_seconds(input: &Input, kernel: Kernel) -> f64 {
-    let range = match input {
-        Input::Range(range) => *range,
+    let (range, step) = match input {
+        Input::Range(range) | Input::Factors(range) => (*range, 1),
+        Input::Stepped { range, step } => (*range, *step),
         Input::Number(number) => return verify_seconds(number.value, kernel),
     };
     // An odd stride alternates parity, so even numbers are not over- or under-sampled.
@@ -51,7 +52,8 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> f64 {
         Kernel::Fast => count(&FastTester::new(range.last()), &sample),
     };
     std::hint::black_box(found);
-    started.elapsed().as_secs_f64() * range.len() as f64 / sample.len() as f64
+    let tested = range.len().div_ceil(step);
+    started.elapsed().as_secs_f64() * tested as f64 / sample.len() as f64
 }
 
 /// Seconds to verify `n` serially, from the first million candidates.

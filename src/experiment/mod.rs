@@ -14,9 +14,12 @@ use std::path::{Path, PathBuf};
 pub use chart::Chart;
 pub use error::ExperimentError;
 pub use params::{
-    Case, CasePlan, ChunkPlan, Chunking, Input, NamedNumber, ParamName, ParamValue, Setting,
+    Case, CasePlan, ChunkPlan, Chunking, Input, NamedNumber, ParamName, ParamValue, QueuePlan,
+    Setting,
 };
-pub use values::{FlagKind, Kernel, LoopStyle, Order, Requirement, Strategy, WorkloadKind};
+pub use values::{
+    Capacity, Enqueue, FlagKind, Kernel, LoopStyle, Order, Requirement, Strategy, WorkloadKind,
+};
 
 use crate::machine::Cores;
 
@@ -34,6 +37,8 @@ pub struct Experiment {
     pub workload: WorkloadKind,
     /// The numbers a verify workload checks, in order.
     pub numbers: Vec<NamedNumber>,
+    /// The step of a check_cost workload.
+    pub step: Option<u64>,
     /// The Redis server for the `redis` flag, if the file names one.
     pub redis_url: Option<String>,
     /// Timed runs per case; the best is the headline.
@@ -166,13 +171,17 @@ impl Experiment {
     /// What a case with `setting` works on: its range, or each number.
     fn inputs(&self, setting: &Setting, quick: bool) -> Vec<Input> {
         match self.workload {
-            WorkloadKind::Primes => {
+            WorkloadKind::Primes | WorkloadKind::CheckCost | WorkloadKind::FactorFrequency => {
                 let full = setting.range.expect("validated: every case has a range");
                 let range = match quick {
                     true => full.prefix(full.len().div_ceil(QUICK_DIVISOR).max(QUICK_MIN)),
                     false => full,
                 };
-                vec![Input::Range(range)]
+                vec![match (self.workload, self.step) {
+                    (WorkloadKind::CheckCost, Some(step)) => Input::Stepped { range, step },
+                    (WorkloadKind::FactorFrequency, _) => Input::Factors(range),
+                    _ => Input::Range(range),
+                }]
             }
             WorkloadKind::Verify => self
                 .numbers

@@ -6,7 +6,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::values::{
-    ChunksizeSpec, FlagKind, Kernel, LoopStyle, Order, Requirement, Strategy, WorkersSpec,
+    Capacity, ChunksizeSpec, Enqueue, FlagKind, Kernel, LoopStyle, Order, Requirement, Strategy,
+    WorkersSpec,
 };
 use crate::machine::Cores;
 use crate::primes::NumRange;
@@ -27,6 +28,8 @@ pub enum ParamName {
     Flag,
     Loop,
     CheckEvery,
+    Enqueue,
+    Capacity,
 }
 
 impl ParamName {
@@ -44,6 +47,8 @@ impl ParamName {
             ParamName::Flag => "flag",
             ParamName::Loop => "loop",
             ParamName::CheckEvery => "check_every",
+            ParamName::Enqueue => "enqueue",
+            ParamName::Capacity => "capacity",
         }
     }
 }
@@ -62,6 +67,8 @@ pub enum ParamValue {
     Flag(FlagKind),
     Loop(LoopStyle),
     CheckEvery(u64),
+    Enqueue(Enqueue),
+    Capacity(Capacity),
 }
 
 impl ParamValue {
@@ -79,6 +86,8 @@ impl ParamValue {
             ParamValue::Flag(_) => ParamName::Flag,
             ParamValue::Loop(_) => ParamName::Loop,
             ParamValue::CheckEvery(_) => ParamName::CheckEvery,
+            ParamValue::Enqueue(_) => ParamName::Enqueue,
+            ParamValue::Capacity(_) => ParamName::Capacity,
         }
     }
 }
@@ -97,6 +106,8 @@ impl fmt::Display for ParamValue {
             ParamValue::Order(o) => write!(f, "{o}"),
             ParamValue::Flag(k) => write!(f, "{k}"),
             ParamValue::Loop(l) => write!(f, "{l}"),
+            ParamValue::Enqueue(e) => write!(f, "{e}"),
+            ParamValue::Capacity(c) => write!(f, "{c}"),
         }
     }
 }
@@ -128,6 +139,10 @@ pub enum Input {
     Range(NumRange),
     /// Decide whether one number is prime.
     Number(NamedNumber),
+    /// Time the check of every `step`-th number of a range.
+    Stepped { range: NumRange, step: u64 },
+    /// Count the smallest factors of the non-primes of a range.
+    Factors(NumRange),
 }
 
 /// Every parameter of a case before resolution: defaults overridden by the
@@ -144,6 +159,8 @@ pub struct Setting {
     pub flag: FlagKind,
     pub loop_style: LoopStyle,
     pub check_every: u64,
+    pub enqueue: Enqueue,
+    pub capacity: Capacity,
 }
 
 impl Setting {
@@ -162,6 +179,8 @@ impl Setting {
             ParamValue::Flag(k) => self.flag = k,
             ParamValue::Loop(l) => self.loop_style = l,
             ParamValue::CheckEvery(n) => self.check_every = n,
+            ParamValue::Enqueue(e) => self.enqueue = e,
+            ParamValue::Capacity(c) => self.capacity = c,
         }
     }
 
@@ -176,12 +195,17 @@ impl Setting {
         };
         let chunked = matches!(self.strategy, Strategy::Pool | Strategy::Stealing);
         let chunks = match &input {
-            Input::Range(range) if chunked => {
+            Input::Range(range) | Input::Factors(range) if chunked => {
                 Some(ChunkPlan::new(self.chunking, range.len(), workers))
             }
             _ => None,
         };
-        let ordered = matches!(input, Input::Range(_));
+        let ordered = matches!(input, Input::Range(_) | Input::Factors(_));
+        let queued = matches!(self.strategy, Strategy::Queue | Strategy::Feeder);
+        let queue = queued.then_some(QueuePlan {
+            enqueue: self.enqueue,
+            capacity: self.capacity,
+        });
         let cooperation = (self.strategy == Strategy::Cooperative).then(|| {
             let looks = self.flag != FlagKind::None;
             CasePlan {
@@ -202,6 +226,7 @@ impl Setting {
             order: ordered.then_some(self.order),
             seed: (ordered && self.order == Order::Shuffled).then_some(seed),
             cooperation,
+            queue,
             requires: None,
         }
     }
@@ -247,6 +272,13 @@ impl Serialize for Chunking {
     }
 }
 
+/// How a queue case feeds its workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct QueuePlan {
+    pub enqueue: Enqueue,
+    pub capacity: Capacity,
+}
+
 /// How a cooperative case shares its search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CasePlan {
@@ -279,15 +311,17 @@ pub struct Case {
     pub seed: Option<u64>,
     /// How the search is shared, for cooperative cases.
     pub cooperation: Option<CasePlan>,
+    /// How the queue is fed, for queue and feeder cases.
+    pub queue: Option<QueuePlan>,
     /// A service the case needs; without it the case is skipped.
     pub requires: Option<Requirement>,
 }
 
 impl Case {
-    /// The range searched, for range inputs.
+    /// The range worked on, for every input but a single number.
     pub fn range(&self) -> Option<NumRange> {
         match &self.input {
-            Input::Range(r) => Some(*r),
+            Input::Range(r) | Input::Factors(r) | Input::Stepped { range: r, .. } => Some(*r),
             Input::Number(_) => None,
         }
     }
@@ -315,12 +349,16 @@ impl Case {
                 parts.push(format!("loop={style} check_every={every}"));
             }
         }
+        if let Some(q) = self.queue {
+            parts.push(format!("enqueue={} capacity={}", q.enqueue, q.capacity));
+        }
         if let Some(order) = self.order {
             parts.push(format!("order={order}"));
         }
         parts.push(format!("kernel={}", self.kernel));
         parts.push(match &self.input {
-            Input::Range(r) => format!("range={r}"),
+            Input::Range(r) | Input::Factors(r) => format!("range={r}"),
+            Input::Stepped { range, step } => format!("range={range} step={step}"),
             Input::Number(n) => format!("number={} ({})", n.value, n.name),
         });
         parts.join(" ")

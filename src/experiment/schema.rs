@@ -7,8 +7,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::values::{
-    BigU64, ChunksizeSpec, FlagKind, Kernel, LoopStyle, Order, Positive, RangeSpec, Requirement,
-    Strategy, WorkersSpec, WorkloadKind,
+    BigU64, Capacity, ChunksizeSpec, Enqueue, FlagKind, Kernel, LoopStyle, Order, Positive,
+    RangeSpec, Requirement, Strategy, WorkersSpec, WorkloadKind,
 };
 
 /// The whole file.
@@ -33,8 +33,10 @@ pub struct FileSpec {
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
     pub kind: Option<Spanned<WorkloadKind>>,
-    /// For `primes`: the range to search.
+    /// For `primes`, `check_cost` and `factor_frequency`: the range to work on.
     pub range: Option<Spanned<RangeSpec>>,
+    /// For `check_cost`: time every `step`-th number of the range.
+    pub step: Option<Spanned<Positive>>,
     /// For `verify`: the numbers to check (default: the book's five).
     pub numbers: Option<Spanned<Vec<Spanned<NumberSpec>>>>,
     /// For the `redis` flag: the server (default: `REDIS_URL`, then localhost:6379).
@@ -78,6 +80,8 @@ pub struct SweepSpec {
     #[serde(rename = "loop")]
     pub loop_style: Option<List<LoopStyle>>,
     pub check_every: Option<List<Positive>>,
+    pub enqueue: Option<List<Enqueue>>,
+    pub capacity: Option<List<Capacity>>,
 }
 
 /// A spanned list of spanned values.
@@ -100,6 +104,8 @@ pub struct VariantSpec {
     #[serde(rename = "loop")]
     pub loop_style: Option<Spanned<LoopStyle>>,
     pub check_every: Option<Spanned<Positive>>,
+    pub enqueue: Option<Spanned<Enqueue>>,
+    pub capacity: Option<Spanned<Capacity>>,
     /// A service the variant needs; without it its cases are skipped, not failed.
     pub requires: Option<Requirement>,
 }

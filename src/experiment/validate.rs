@@ -11,7 +11,9 @@ use super::chart::{Chart, METRICS};
 use super::error::{ExperimentError, suggest};
 use super::params::{Chunking, NamedNumber, ParamName, ParamValue, Setting};
 use super::schema::{ChartKind, ChartSpec, FileSpec, List, NumberSpec, SweepSpec, VariantSpec};
-use super::values::{FlagKind, Kernel, LoopStyle, Order, Strategy, WorkersSpec, WorkloadKind};
+use super::values::{
+    Capacity, Enqueue, FlagKind, Kernel, LoopStyle, Order, Strategy, WorkersSpec, WorkloadKind,
+};
 use super::{Axis, Experiment, Variant};
 
 /// Defaults for keys a file may leave out.
@@ -66,8 +68,9 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
     let kind = workload
         .kind
         .ok_or_else(|| {
-            err(Some(workload_span.clone()), "[workload] has no kind".into())
-                .with_help("add `kind = \"primes\"` or `kind = \"verify\"`")
+            err(Some(workload_span.clone()), "[workload] has no kind".into()).with_help(
+                "add `kind = \"primes\"`, \"verify\", \"check_cost\" or \"factor_frequency\"",
+            )
         })?
         .into_inner();
     if let Some(r) = spec
@@ -116,16 +119,27 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
                 quick: Some(quick),
             })
             .collect(),
-        (WorkloadKind::Primes, Some(list)) => {
+        (_, Some(list)) => {
             return Err(err(
                 Some(list.span()),
-                "a primes workload searches a range, not numbers".into(),
+                format!("a {kind} workload works on a range, not numbers"),
             )
             .with_help(
                 "remove `numbers`, or use `kind = \"verify\"` to check numbers one by one",
             ));
         }
-        (WorkloadKind::Primes, None) => Vec::new(),
+        (_, None) => Vec::new(),
+    };
+    let step = match (kind, workload.step) {
+        (WorkloadKind::CheckCost, step) => Some(step.map_or(1, |s| s.into_inner().0)),
+        (_, Some(step)) => {
+            return Err(err(
+                Some(step.span()),
+                "only a check_cost workload takes a step".into(),
+            )
+            .with_help("remove `step`"));
+        }
+        (_, None) => None,
     };
     if let (WorkloadKind::Verify, Some(range)) = (kind, &workload.range) {
         return Err(err(
@@ -148,8 +162,10 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         flag: FlagKind::None,
         loop_style: LoopStyle::Counter,
         check_every: DEFAULT_CHECK_EVERY,
+        enqueue: Enqueue::All,
+        capacity: Capacity::Unbounded,
     };
-    if kind == WorkloadKind::Primes {
+    if kind != WorkloadKind::Verify {
         check_every_case_has_a_range(&defaults, &axes, &variants, || {
             err(Some(workload_span.clone()), "no range to search".into()).with_help(
                 "set `range = [start, end]` (or a book name \"A\"..\"E\") in [workload], or sweep `range`",
@@ -158,10 +174,11 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
     }
 
     let dimensions = chart_dimensions(kind, &axes, &variants);
+    let metrics = chart_metrics(kind);
     let charts = spec
         .charts
         .into_iter()
-        .map(|c| chart(c, &dimensions, &err))
+        .map(|c| chart(c, &dimensions, &metrics, &err))
         .collect::<Result<Vec<_>, _>>()?;
 
     Ok(Experiment {
@@ -172,6 +189,7 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         description: spec.description.unwrap_or_default(),
         workload: kind,
         numbers,
+        step,
         redis_url: workload.redis_url,
         repeats: spec
             .run
@@ -193,41 +211,85 @@ fn is_slug(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
-/// Which parameters and strategies make sense for each workload.
+/// The strategies each workload runs with, and the parameters it reads.
+fn fits(kind: WorkloadKind) -> (&'static [Strategy], &'static [ParamName]) {
+    use ParamName as P;
+    use Strategy as S;
+    match kind {
+        WorkloadKind::Primes => (
+            &[S::Serial, S::Pool, S::Stealing, S::Queue, S::Feeder],
+            &[
+                P::Range,
+                P::Strategy,
+                P::Kernel,
+                P::Workers,
+                P::Chunksize,
+                P::NbrChunks,
+                P::Order,
+                P::Enqueue,
+                P::Capacity,
+            ],
+        ),
+        WorkloadKind::Verify => (
+            &[S::Serial, S::Cooperative],
+            &[
+                P::Strategy,
+                P::Kernel,
+                P::Workers,
+                P::Precheck,
+                P::Flag,
+                P::Loop,
+                P::CheckEvery,
+            ],
+        ),
+        WorkloadKind::CheckCost => (&[S::Serial], &[P::Range, P::Strategy, P::Kernel]),
+        WorkloadKind::FactorFrequency => (
+            &[S::Serial, S::Pool],
+            &[
+                P::Range,
+                P::Strategy,
+                P::Kernel,
+                P::Workers,
+                P::Chunksize,
+                P::NbrChunks,
+                P::Order,
+            ],
+        ),
+    }
+}
+
+/// Checks that a parameter as written applies to the workload.
 fn check_fits_workload(
     kind: WorkloadKind,
     w: &Written,
     err: &ErrAt,
 ) -> Result<(), ExperimentError> {
-    use ParamName as P;
-    let name = w.value.name();
-    let (fits, help) = match kind {
-        WorkloadKind::Primes => match w.value {
-            ParamValue::Strategy(s) => (
-                matches!(s, Strategy::Serial | Strategy::Pool | Strategy::Stealing),
-                "the primes workload runs with serial, pool or stealing",
+    let (strategies, params) = fits(kind);
+    let list = |names: Vec<String>| names.join(", ");
+    let (fits, help) = match w.value {
+        ParamValue::Strategy(s) => (
+            strategies.contains(&s),
+            format!(
+                "a {kind} workload runs with: {}",
+                list(strategies.iter().map(|s| s.to_string()).collect())
             ),
-            _ => (
-                !matches!(name, P::Precheck | P::Flag | P::Loop | P::CheckEvery),
-                "precheck, flag, loop and check_every belong to the cooperative verify workload",
-            ),
-        },
-        WorkloadKind::Verify => {
-            match w.value {
-                ParamValue::Strategy(s) => (
-                    matches!(s, Strategy::Serial | Strategy::Cooperative),
-                    "the verify workload runs with serial or cooperative",
-                ),
-                ParamValue::Precheck(p) if p != 0 && (p < 3 || p % 2 == 0) => {
-                    return Err(err(Some(w.span.clone()), format!("precheck {p} is not a candidate cutoff"))
-                    .with_help("use 0 (split from 3, the naive pool) or an odd number from 3 (the book's 21)"));
-                }
-                _ => (
-                    !matches!(name, P::Range | P::Chunksize | P::NbrChunks | P::Order),
-                    "range, chunksize, nbr_chunks and order belong to the primes workload",
-                ),
-            }
+        ),
+        ParamValue::Precheck(p) if p != 0 && (p < 3 || p % 2 == 0) => {
+            return Err(err(
+                Some(w.span.clone()),
+                format!("precheck {p} is not a candidate cutoff"),
+            )
+            .with_help(
+                "use 0 (split from 3, the naive pool) or an odd number from 3 (the book's 21)",
+            ));
         }
+        _ => (
+            params.contains(&w.value.name()),
+            format!(
+                "a {kind} workload reads: {}",
+                list(params.iter().map(|p| p.as_str().to_string()).collect())
+            ),
+        ),
     };
     match fits {
         true => Ok(()),
@@ -235,7 +297,7 @@ fn check_fits_workload(
             Some(w.span.clone()),
             format!(
                 "`{} = {}` does not apply to a {kind} workload",
-                name.as_str(),
+                w.value.name().as_str(),
                 w.value
             ),
         )
@@ -256,6 +318,22 @@ fn sweep_axes(
         )
         .with_help("they are two ways to size the same chunks; keep one of them"));
     }
+    // Destructured in full, so a key the schema gains cannot be ignored here.
+    let SweepSpec {
+        range,
+        strategy,
+        kernel,
+        workers,
+        chunksize,
+        nbr_chunks,
+        order,
+        precheck,
+        flag,
+        loop_style,
+        check_every,
+        enqueue,
+        capacity,
+    } = sweep;
     let mut axes = Vec::new();
     let mut push = |name: ParamName, values: Option<Spanned<Vec<Spanned<ParamValue>>>>| {
         let Some(values) = values else { return Ok(()) };
@@ -277,35 +355,25 @@ fn sweep_axes(
         });
         Ok(())
     };
-    push(
-        ParamName::Range,
-        lift(sweep.range, |r| ParamValue::Range(r.0)),
-    )?;
-    push(
-        ParamName::Strategy,
-        lift(sweep.strategy, ParamValue::Strategy),
-    )?;
-    push(ParamName::Kernel, lift(sweep.kernel, ParamValue::Kernel))?;
-    push(ParamName::Workers, lift(sweep.workers, ParamValue::Workers))?;
-    push(
-        ParamName::Chunksize,
-        lift(sweep.chunksize, ParamValue::Chunksize),
-    )?;
+    push(ParamName::Range, lift(range, |r| ParamValue::Range(r.0)))?;
+    push(ParamName::Strategy, lift(strategy, ParamValue::Strategy))?;
+    push(ParamName::Kernel, lift(kernel, ParamValue::Kernel))?;
+    push(ParamName::Workers, lift(workers, ParamValue::Workers))?;
+    push(ParamName::Chunksize, lift(chunksize, ParamValue::Chunksize))?;
     push(
         ParamName::NbrChunks,
-        lift(sweep.nbr_chunks, |n| ParamValue::NbrChunks(n.0)),
+        lift(nbr_chunks, |n| ParamValue::NbrChunks(n.0)),
     )?;
-    push(ParamName::Order, lift(sweep.order, ParamValue::Order))?;
-    push(
-        ParamName::Precheck,
-        lift(sweep.precheck, ParamValue::Precheck),
-    )?;
-    push(ParamName::Flag, lift(sweep.flag, ParamValue::Flag))?;
-    push(ParamName::Loop, lift(sweep.loop_style, ParamValue::Loop))?;
+    push(ParamName::Order, lift(order, ParamValue::Order))?;
+    push(ParamName::Precheck, lift(precheck, ParamValue::Precheck))?;
+    push(ParamName::Flag, lift(flag, ParamValue::Flag))?;
+    push(ParamName::Loop, lift(loop_style, ParamValue::Loop))?;
     push(
         ParamName::CheckEvery,
-        lift(sweep.check_every, |n| ParamValue::CheckEvery(n.0)),
+        lift(check_every, |n| ParamValue::CheckEvery(n.0)),
     )?;
+    push(ParamName::Enqueue, lift(enqueue, ParamValue::Enqueue))?;
+    push(ParamName::Capacity, lift(capacity, ParamValue::Capacity))?;
     Ok(axes)
 }
 
@@ -334,12 +402,29 @@ fn variant(
     err: &ErrAt,
 ) -> Result<Spanned<Variant>, ExperimentError> {
     let span = spec.span();
-    let v = spec.into_inner();
-    let label = v.label.ok_or_else(|| {
+    // Destructured in full, so a key the schema gains cannot be ignored here.
+    let VariantSpec {
+        label,
+        range,
+        strategy,
+        kernel,
+        workers,
+        chunksize,
+        nbr_chunks,
+        order,
+        precheck,
+        flag,
+        loop_style,
+        check_every,
+        enqueue,
+        capacity,
+        requires,
+    } = spec.into_inner();
+    let label = label.ok_or_else(|| {
         err(Some(span.clone()), "this [[variant]] has no label".into())
             .with_help("add `label = \"...\"`; it names the variant in tables and charts")
     })?;
-    if let (Some(_), Some(nbr)) = (&v.chunksize, &v.nbr_chunks) {
+    if let (Some(_), Some(nbr)) = (&chunksize, &nbr_chunks) {
         return Err(err(
             Some(nbr.span()),
             "a variant sets both `chunksize` and `nbr_chunks`".into(),
@@ -356,17 +441,19 @@ fn variant(
         })
     }
     let values: Vec<Written> = [
-        one(v.range, |r| ParamValue::Range(r.0)),
-        one(v.strategy, ParamValue::Strategy),
-        one(v.kernel, ParamValue::Kernel),
-        one(v.workers, ParamValue::Workers),
-        one(v.chunksize, ParamValue::Chunksize),
-        one(v.nbr_chunks, |n| ParamValue::NbrChunks(n.0)),
-        one(v.order, ParamValue::Order),
-        one(v.precheck, ParamValue::Precheck),
-        one(v.flag, ParamValue::Flag),
-        one(v.loop_style, ParamValue::Loop),
-        one(v.check_every, |n| ParamValue::CheckEvery(n.0)),
+        one(range, |r| ParamValue::Range(r.0)),
+        one(strategy, ParamValue::Strategy),
+        one(kernel, ParamValue::Kernel),
+        one(workers, ParamValue::Workers),
+        one(chunksize, ParamValue::Chunksize),
+        one(nbr_chunks, |n| ParamValue::NbrChunks(n.0)),
+        one(order, ParamValue::Order),
+        one(precheck, ParamValue::Precheck),
+        one(flag, ParamValue::Flag),
+        one(loop_style, ParamValue::Loop),
+        one(check_every, |n| ParamValue::CheckEvery(n.0)),
+        one(enqueue, ParamValue::Enqueue),
+        one(capacity, ParamValue::Capacity),
     ]
     .into_iter()
     .flatten()
@@ -374,7 +461,7 @@ fn variant(
     let variant = Variant {
         label: label.into_inner(),
         values: values.iter().map(|w| w.value).collect(),
-        requires: v.requires,
+        requires,
     };
     written.extend(values);
     Ok(Spanned::new(span, variant))
@@ -456,15 +543,29 @@ fn chart_dimensions(
     if !variants.is_empty() {
         names.insert("variant");
     }
-    if kind == WorkloadKind::Verify {
-        names.insert("number");
-    }
+    names.extend(match kind {
+        WorkloadKind::Primes => &[][..],
+        WorkloadKind::Verify => &["number"][..],
+        WorkloadKind::CheckCost => &["n", "prime"][..],
+        WorkloadKind::FactorFrequency => &["factor"][..],
+    });
     names
+}
+
+/// The values a chart may plot on y: the summary's, or the workload's table's.
+fn chart_metrics(kind: WorkloadKind) -> Vec<&'static str> {
+    let table: &[&str] = match kind {
+        WorkloadKind::CheckCost => &["seconds"],
+        WorkloadKind::FactorFrequency => &["count"],
+        _ => &[],
+    };
+    METRICS.iter().chain(table).copied().collect()
 }
 
 fn chart(
     spec: Spanned<ChartSpec>,
     dims: &BTreeSet<&str>,
+    metrics: &[&str],
     err: &ErrAt,
 ) -> Result<Chart, ExperimentError> {
     let span = spec.span();
@@ -499,10 +600,10 @@ fn chart(
     let series = c.series.as_ref().map(check_dim).transpose()?;
     let y = match &c.y {
         None => "best_s".to_string(),
-        Some(y) if METRICS.contains(&y.get_ref().as_str()) => y.get_ref().clone(),
+        Some(y) if metrics.contains(&y.get_ref().as_str()) => y.get_ref().clone(),
         Some(y) => {
-            let mut help = format!("use one of: {}", METRICS.join(", "));
-            if let Some(close) = suggest(y.get_ref(), METRICS) {
+            let mut help = format!("use one of: {}", metrics.join(", "));
+            if let Some(close) = suggest(y.get_ref(), metrics) {
                 help = format!("did you mean `{close}`? {help}");
             }
             return Err(err(

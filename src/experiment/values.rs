@@ -20,6 +20,10 @@ pub enum Strategy {
     Stealing,
     /// Workers split one number's candidate divisors and share an early-exit flag.
     Cooperative,
+    /// Workers pull single numbers from one queue; poison pills end a round.
+    Queue,
+    /// As `queue`, with a feeder thread enqueueing while the caller collects.
+    Feeder,
 }
 
 /// The order in which the numbers are handed out.
@@ -93,6 +97,67 @@ pub enum WorkloadKind {
     Primes,
     /// Decide whether each of a few big numbers is prime.
     Verify,
+    /// Time one check of each n of a stepped range.
+    CheckCost,
+    /// Count how often each smallest factor occurs among the non-primes.
+    FactorFrequency,
+}
+
+/// Which numbers a queue strategy puts on its queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Enqueue {
+    /// Every number.
+    #[default]
+    All,
+    /// Only the odd ones (2, the one even prime, is added by the caller).
+    Odd,
+}
+
+/// How many items a work queue holds before the sender waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Capacity {
+    /// No bound: the caller never waits.
+    #[default]
+    Unbounded,
+    /// At most this many items.
+    Bounded(usize),
+}
+
+impl<'de> Deserialize<'de> for Capacity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Capacity;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a queue capacity (1 or more) or \"unbounded\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Capacity, E> {
+                match usize::try_from(v) {
+                    Ok(n) if n >= 1 => Ok(Capacity::Bounded(n)),
+                    _ => Err(E::custom(format!(
+                        "a capacity of {v} is not possible; use 1 or more, or \"unbounded\""
+                    ))),
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Capacity, E> {
+                match v {
+                    "unbounded" => Ok(Capacity::Unbounded),
+                    _ => Err(E::unknown_variant(v, &["unbounded"])),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl fmt::Display for Capacity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Capacity::Unbounded => f.write_str("unbounded"),
+            Capacity::Bounded(n) => write!(f, "{n}"),
+        }
+    }
 }
 
 macro_rules! display_as_serde_name {
@@ -112,7 +177,8 @@ display_as_serde_name!(
     WorkloadKind,
     LoopStyle,
     FlagKind,
-    Requirement
+    Requirement,
+    Enqueue
 );
 
 /// A worker count: a number, or the machine's cores counted at run time.

@@ -2,13 +2,15 @@
 //! (threads spawned, pools created, as the book does) and then runs the job
 //! list as often as the engine asks.
 //!
-//! Work travels as messages: a [`task::Task`] (a chunk of numbers) goes to a
-//! worker loop and a [`task::Reply`] (the primes found) comes back, so a later
-//! executor can move the same loop into another process or machine.
+//! Work travels as messages: a [`task::Task`] (a chunk of numbers, or one
+//! number on a queue) goes to a worker loop and a reply (the primes found)
+//! comes back, so a later executor can move the same loop into another
+//! process or machine.
 
 pub mod cooperative;
 pub mod order;
 pub mod pool;
+pub mod queue;
 pub mod search;
 pub mod stealing;
 pub mod task;
@@ -40,7 +42,9 @@ pub enum Executor<T: PrimeTest + 'static> {
     /// The caller's thread does everything.
     Serial(Arc<T>),
     /// A fixed set of threads pulling chunks from one task queue.
-    Pool(pool::Pool, usize),
+    Pool(pool::Pool<Vec<u64>>, usize),
+    /// Threads pulling single numbers, ended by poison pills.
+    Queue(queue::QueuePool),
     /// rayon's work stealing.
     Stealing(stealing::Stealing<T>),
 }
@@ -51,7 +55,25 @@ impl<T: PrimeTest + 'static> Executor<T> {
         let chunksize = case.chunks.map_or(1, |c| c.size as usize);
         Ok(match case.strategy {
             Strategy::Serial => Executor::Serial(test),
-            Strategy::Pool => Executor::Pool(pool::Pool::new(case.workers, test)?, chunksize),
+            Strategy::Pool => {
+                let work =
+                    Arc::new(move |numbers: &[u64]| task::primes_among(numbers, test.as_ref()));
+                Executor::Pool(pool::Pool::new(case.workers, work)?, chunksize)
+            }
+            Strategy::Queue | Strategy::Feeder => {
+                let feeding = match case.strategy {
+                    Strategy::Queue => queue::Feeding::Caller,
+                    _ => queue::Feeding::Feeder,
+                };
+                let q = case.queue.unwrap_or_default();
+                Executor::Queue(queue::QueuePool::new(
+                    case.workers,
+                    test,
+                    q.capacity,
+                    q.enqueue,
+                    feeding,
+                )?)
+            }
             Strategy::Stealing => {
                 Executor::Stealing(stealing::Stealing::new(case.workers, chunksize, test)?)
             }
@@ -66,7 +88,8 @@ impl<T: PrimeTest + 'static> Executor<T> {
     pub fn run(&self, jobs: &[u64]) -> Result<Vec<u64>, StrategyError> {
         match self {
             Executor::Serial(test) => catch_panic(|| task::primes_among(jobs, test.as_ref())),
-            Executor::Pool(pool, chunksize) => pool.map(jobs, *chunksize),
+            Executor::Pool(pool, chunksize) => Ok(pool.map(jobs, *chunksize)?.concat()),
+            Executor::Queue(queue) => queue.run(jobs),
             Executor::Stealing(stealing) => catch_panic(|| stealing.run(jobs)),
         }
     }

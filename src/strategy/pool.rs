@@ -9,30 +9,32 @@ use std::thread::{self, JoinHandle};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::StrategyError;
-use super::task::{Reply, Task, panic_message, primes_among};
-use crate::primes::PrimeTest;
+use super::task::{Task, panic_message};
+
+/// A worker's answer to one task: what the work returned, or its panic.
+type Reply<R> = Result<R, String>;
 
 /// Worker threads waiting on a task queue; they stop when the pool drops.
-pub struct Pool {
+pub struct Pool<R> {
     tasks: Option<Sender<Task>>,
-    replies: Receiver<Reply>,
+    replies: Receiver<Reply<R>>,
     workers: Vec<JoinHandle<()>>,
 }
 
-impl Pool {
-    /// Starts `workers` threads, each testing with `test`.
-    pub fn new<T: PrimeTest + 'static>(
-        workers: usize,
-        test: Arc<T>,
-    ) -> Result<Self, StrategyError> {
+impl<R: Send + 'static> Pool<R> {
+    /// Starts `workers` threads, each doing `work` on the chunks it pulls.
+    pub fn new<W>(workers: usize, work: Arc<W>) -> Result<Self, StrategyError>
+    where
+        W: Fn(&[u64]) -> R + Send + Sync + 'static,
+    {
         let (task_tx, task_rx) = unbounded::<Task>();
-        let (reply_tx, reply_rx) = unbounded::<Reply>();
+        let (reply_tx, reply_rx) = unbounded::<Reply<R>>();
         let handles = (0..workers)
             .map(|i| {
-                let (tasks, replies, test) = (task_rx.clone(), reply_tx.clone(), Arc::clone(&test));
+                let (tasks, replies, work) = (task_rx.clone(), reply_tx.clone(), Arc::clone(&work));
                 thread::Builder::new()
                     .name(format!("pool-worker-{i}"))
-                    .spawn(move || worker_loop(&tasks, &replies, test.as_ref()))
+                    .spawn(move || worker_loop(&tasks, &replies, work.as_ref()))
                     .map_err(|e| StrategyError::Setup(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -43,9 +45,10 @@ impl Pool {
         })
     }
 
-    /// Sends `jobs` in chunks of `chunksize`, then gathers one reply per chunk.
-    /// Every chunk is answered even when one panics, so the pool stays usable.
-    pub fn map(&self, jobs: &[u64], chunksize: usize) -> Result<Vec<u64>, StrategyError> {
+    /// Sends `jobs` in chunks of `chunksize`, then gathers one reply per chunk
+    /// (in the order they come back). Every chunk is answered even when one
+    /// panics, so the pool stays usable.
+    pub fn map(&self, jobs: &[u64], chunksize: usize) -> Result<Vec<R>, StrategyError> {
         let tasks = self.tasks.as_ref().expect("tasks close only on drop");
         let mut sent = 0;
         for chunk in jobs.chunks(chunksize.max(1)) {
@@ -56,36 +59,34 @@ impl Pool {
                 .map_err(|e| StrategyError::Disconnected(e.to_string()))?;
             sent += 1;
         }
-        let mut primes = Vec::new();
+        let mut answers = Vec::with_capacity(sent);
         let mut failure = None;
         for _ in 0..sent {
             match self.replies.recv() {
-                Ok(Reply::Primes(found)) => primes.extend(found),
-                Ok(Reply::Panicked(message)) => _ = failure.get_or_insert(message),
+                Ok(Ok(answer)) => answers.push(answer),
+                Ok(Err(message)) => _ = failure.get_or_insert(message),
                 Err(e) => return Err(StrategyError::Disconnected(e.to_string())),
             }
         }
         match failure {
             Some(message) => Err(StrategyError::WorkerPanicked(message)),
-            None => Ok(primes),
+            None => Ok(answers),
         }
     }
 }
 
 /// A worker: answer tasks until the queue closes.
-fn worker_loop(tasks: &Receiver<Task>, replies: &Sender<Reply>, test: &impl PrimeTest) {
+fn worker_loop<R>(tasks: &Receiver<Task>, replies: &Sender<Reply<R>>, work: &impl Fn(&[u64]) -> R) {
     for task in tasks {
-        let reply = match catch_unwind(AssertUnwindSafe(|| primes_among(&task.numbers, test))) {
-            Ok(primes) => Reply::Primes(primes),
-            Err(payload) => Reply::Panicked(panic_message(payload.as_ref())),
-        };
+        let reply = catch_unwind(AssertUnwindSafe(|| work(&task.numbers)))
+            .map_err(|payload| panic_message(payload.as_ref()));
         if replies.send(reply).is_err() {
             return;
         }
     }
 }
 
-impl Drop for Pool {
+impl<R> Drop for Pool<R> {
     fn drop(&mut self) {
         drop(self.tasks.take()); // closing the queue ends every worker loop
         for handle in self.workers.drain(..) {

@@ -1,4 +1,4 @@
-//! The messages between a caller and its workers, and the work one task is.
+//! The message a chunked worker receives, and the work one task is.
 
 use std::any::Any;
 
@@ -8,15 +8,6 @@ use crate::primes::PrimeTest;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
     pub numbers: Vec<u64>,
-}
-
-/// A worker's answer to one task.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
-    /// The primes among the task's numbers.
-    Primes(Vec<u64>),
-    /// The task panicked; the worker lives on to answer the next one.
-    Panicked(String),
 }
 
 /// The work of one task: the primes among `numbers`, in their order.

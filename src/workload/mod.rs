@@ -1,6 +1,8 @@
 //! The workloads: how each kind of case builds its work (before the timer)
 //! and checks its answer (after it).
 
+pub mod check_cost;
+pub mod factor_frequency;
 pub mod primes;
 pub mod verify;
 

@@ -1,0 +1,115 @@
+//! The cost of checking one n: for each n of a stepped range, time a single
+//! `check_prime(n)` `repeats` times and keep the fastest, minus the clock's
+//! own cost.
+//!
+//! A check takes from a few nanoseconds (even n) to microseconds (primes), so
+//! the clock matters: reading `Instant` twice costs tens of nanoseconds. That
+//! overhead is measured first as the fastest of many empty timings and
+//! subtracted from every sample (never below zero).
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use crate::answer::Answer;
+use crate::engine::{CaseResult, Run, Table};
+use crate::experiment::{Case, Kernel, Plan};
+use crate::primes::oracle::is_prime_u64;
+use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
+use crate::record::seconds_cell;
+
+/// Empty timings taken to find the clock's overhead.
+const OVERHEAD_SAMPLES: usize = 100_000;
+
+/// Runs a check-cost case; `None` if interrupted.
+pub fn run_case(
+    case: &Case,
+    range: NumRange,
+    step: u64,
+    plan: &Plan,
+    stop: &AtomicBool,
+) -> Option<CaseResult> {
+    match case.kernel {
+        Kernel::Plain => run_with(&PlainTester, case, range, step, plan, stop),
+        Kernel::Fast => run_with(
+            &FastTester::new(range.last()),
+            case,
+            range,
+            step,
+            plan,
+            stop,
+        ),
+    }
+}
+
+/// The fastest of many back-to-back `Instant` readings, in seconds.
+pub fn clock_overhead() -> f64 {
+    (0..OVERHEAD_SAMPLES)
+        .map(|_| {
+            let started = Instant::now();
+            started.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn run_with(
+    test: &impl PrimeTest,
+    case: &Case,
+    range: NumRange,
+    step: u64,
+    plan: &Plan,
+    stop: &AtomicBool,
+) -> Option<CaseResult> {
+    let overhead = clock_overhead();
+    let mut result = CaseResult::new(case);
+    let mut rows = Vec::new();
+    let mut primes = Vec::new();
+    let started = Instant::now();
+    for n in (range.start..range.end).step_by(step as usize) {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        for _ in 0..plan.warmup {
+            black_box(test.is_prime(black_box(n)));
+        }
+        let mut best = f64::INFINITY;
+        let mut prime = false;
+        for _ in 0..plan.repeats {
+            let began = Instant::now();
+            prime = black_box(test.is_prime(black_box(n)));
+            best = best.min(began.elapsed().as_secs_f64());
+        }
+        if prime != is_prime_u64(n) {
+            let said = if prime { "prime" } else { "not prime" };
+            result.failure = Some(crate::engine::Failure {
+                repeat: 1,
+                message: format!("wrong answer: called {n} {said}"),
+            });
+            return Some(result);
+        }
+        if prime {
+            primes.push(n);
+        }
+        rows.push(vec![
+            n.to_string(),
+            prime.to_string(),
+            seconds_cell((best - overhead).max(0.0)),
+        ]);
+    }
+    result.runs.push(Run {
+        seconds: started.elapsed().as_secs_f64(),
+        work: None,
+    });
+    result.answer = Some(Answer::of_primes(&primes));
+    result.tables.push(Table {
+        name: "samples",
+        header: vec!["n", "prime", "seconds"],
+        rows,
+    });
+    result.note = Some(format!(
+        "best of {} timings per n, less the clock's own {:.1} ns",
+        plan.repeats,
+        overhead * 1e9
+    ));
+    Some(result)
+}
