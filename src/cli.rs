@@ -13,15 +13,17 @@ Run declarative experiments on how parallel work is split, balanced and coordina
 An experiment is a TOML file: a workload (find the primes in a range), the strategy
 that spreads it over workers, and the parameters to sweep (workers, chunksize, job
 order, kernel). runner expands the sweep into cases, runs each with warm-up and
-best-of-N timing, checks every answer against an independent oracle (a sieve), and
-writes results.csv (one row per repeat), summary.csv (one row per case), the
-experiment file as run and manifest.json under <out>/<name>/.";
+best-of-N timing, checks every answer against an independent oracle, and writes
+results.csv (one row per repeat), summary.csv (one row per case), the experiment
+file as run, manifest.json, a PNG per chart and index.html under <out>/<name>/,
+and <out>/index.html linking every report.";
 
 const EXAMPLES: &str = "\
 Examples:
   runner experiments/chunksize.toml        run one experiment (same as `runner run ...`)
   runner experiments/                      run every *.toml in a folder, sorted
   runner check experiments/                validate and show the plans, run nothing
+  runner report reports/chunksize          redraw a report from its saved data
   runner --quick experiments/workers.toml  smoke test: 1 repeat, 1% of each range
   runner --repeats 3 --out /tmp/r FILE     fewer repeats, another output folder
 
@@ -55,6 +57,20 @@ pub enum Command {
     Run(RunArgs),
     /// Validate experiments and print their expanded plans; run nothing.
     Check(CheckArgs),
+    /// Redraw the charts and HTML of saved reports; run nothing.
+    Report(ReportArgs),
+}
+
+/// Arguments of `runner report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Report folders (e.g. reports/chunksize), or a folder of them (e.g. reports).
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Draw the charts this (newer) experiment file declares instead of the
+    /// saved copy's, to restyle a figure without running it again.
+    #[arg(long, value_name = "FILE")]
+    pub experiment: Option<PathBuf>,
 }
 
 /// Arguments of `runner run`.

@@ -18,5 +18,6 @@ pub mod output;
 pub mod primes;
 pub mod progress;
 pub mod record;
+pub mod report;
 pub mod strategy;
 pub mod workload;

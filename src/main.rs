@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
 use runner::cli::{Cli, Command};
-use runner::commands::{check, exit, run};
+use runner::commands::{check, exit, report, run};
 
 /// Raised by the first Ctrl-C: the run stops after the current repeat.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().collect();
     match cli.command {
         Some(Command::Check(args)) => check::check(&args),
+        Some(Command::Report(args)) => report::report(&args),
         Some(Command::Run(args)) => run_with_ctrl_c(&args, arguments),
         None => run_with_ctrl_c(&cli.run, arguments),
     }

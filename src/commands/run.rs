@@ -13,6 +13,7 @@ use crate::machine::Cores;
 use crate::manifest::{Manifest, Status};
 use crate::output::{ReportWriter, report_dir};
 use crate::progress::Progress;
+use crate::report;
 use crate::workload::Context;
 
 use super::{exit, load_all, report_errors};
@@ -96,6 +97,8 @@ fn run_one(
         (false, _) => Status::Failed,
     };
     writer.finish(status)?;
+    report::render(writer.dir(), None).context("the report could not be drawn")?;
+    report::render_index(&args.out).context("the reports index could not be written")?;
     print_done(
         writer.dir(),
         outcome.results.len() - skipped.len(),
@@ -115,7 +118,7 @@ fn print_done(dir: &Path, cases: usize, failures: usize) {
     match failures {
         0 => eprintln!(
             "  {cases} cases, all correct: {}",
-            dir.join("summary.csv").display()
+            dir.join("index.html").display()
         ),
         n => eprintln!(
             "  {n} of {cases} cases FAILED (see the error column): {}",

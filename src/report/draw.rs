@@ -1,0 +1,435 @@
+//! Draws a `Figure` as a PNG with plotters, in memory: the bundled DejaVu
+//! Sans (no system fonts), a white background, units on every axis, a legend
+//! in its own panel so it never hides data. The same figure always gives the
+//! same bytes.
+
+use std::fmt::Debug;
+use std::sync::Once;
+
+use anyhow::anyhow;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use super::figure::{Figure, Point};
+use crate::experiment::schema::ChartKind;
+
+const FONT: &str = "sans-serif";
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+/// Tableau's ten colours: distinct, and readable on white and in print.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+fn err<E: Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing failed: {e:?}")
+}
+
+/// Registers the bundled font once per process.
+fn register_font() -> anyhow::Result<()> {
+    static ONCE: Once = Once::new();
+    let mut result = Ok(());
+    ONCE.call_once(|| {
+        result = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES)
+            .map_err(|_| anyhow!("the bundled font is not a valid TrueType font"));
+    });
+    result
+}
+
+/// The pixel size of a figure: taller for many horizontal bars.
+pub fn size(figure: &Figure) -> (u32, u32) {
+    match (figure.chart.kind, &figure.categories) {
+        (ChartKind::Hbars, Some(c)) if c.len() > 30 => (960, 1000),
+        _ => (960, 540),
+    }
+}
+
+/// The figure as PNG bytes.
+pub fn png(figure: &Figure) -> anyhow::Result<Vec<u8>> {
+    register_font()?;
+    let (w, h) = size(figure);
+    let mut rgb = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let legend_width = if figure.series.len() > 1 { 190 } else { 0 };
+        let (plot, legend) = root.split_horizontally(w - legend_width);
+        draw_plot(figure, &plot)?;
+        if legend_width > 0 {
+            draw_legend(figure, &legend)?;
+        }
+        root.present().map_err(err)?;
+    }
+    encode(&rgb, w, h)
+}
+
+fn encode(rgb: &[u8], w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Best);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(bytes)
+}
+
+/// Maps a value onto the axis: log10 for log axes.
+fn onto(v: f64, log: bool) -> f64 {
+    if log { v.max(1e-12).log10() } else { v }
+}
+
+/// A tick label for an axis position. A log axis spanning `decades` of 1.5
+/// or more labels only the powers of ten.
+fn tick(v: f64, log: bool, decades: f64, seconds: bool) -> String {
+    if log && decades >= 1.5 && (v - v.round()).abs() > 1e-6 {
+        return String::new();
+    }
+    let v = if log { 10f64.powf(v) } else { v };
+    if seconds {
+        return compact_seconds(v);
+    }
+    let rounded = v.round();
+    if (v - rounded).abs() < 1e-6 * v.abs().max(1.0) {
+        if rounded.abs() >= 1e6 {
+            return format!("{rounded:.0e}");
+        }
+        return group_digits(rounded as i64);
+    }
+    three_digits(v)
+}
+
+/// A time with at most three significant digits: "50 ms", "2.5 µs".
+fn compact_seconds(s: f64) -> String {
+    let (value, unit) = match s.abs() {
+        a if a >= 1.0 || a == 0.0 => (s, "s"),
+        a if a >= 1e-3 => (s * 1e3, "ms"),
+        a if a >= 1e-6 => (s * 1e6, "µs"),
+        _ => (s * 1e9, "ns"),
+    };
+    format!("{} {unit}", three_digits(value))
+}
+
+/// A number with three significant digits and no trailing zeros.
+fn three_digits(v: f64) -> String {
+    let decimals = match v.abs() {
+        a if a >= 100.0 => 0,
+        a if a >= 10.0 => 1,
+        _ => 2,
+    };
+    let text = format!("{v:.decimals$}");
+    match text.contains('.') {
+        true => text.trim_end_matches('0').trim_end_matches('.').to_string(),
+        false => text,
+    }
+}
+
+/// 100000 -> "100,000".
+fn group_digits(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// The range covering `values`, padded; linear ranges of positive values
+/// for bars start at zero.
+fn span(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if from_zero {
+        lo = lo.min(0.0);
+    }
+    if hi - lo < 1e-12 {
+        hi = lo + 1.0;
+    }
+    let pad = (hi - lo) * 0.06;
+    (
+        if from_zero && lo == 0.0 {
+            0.0
+        } else {
+            lo - pad
+        },
+        hi + pad,
+    )
+}
+
+fn draw_plot(figure: &Figure, area: &DrawingArea<BitMapBackend<'_>, Shift>) -> anyhow::Result<()> {
+    let chart = &figure.chart;
+    let horizontal = chart.kind == ChartKind::Hbars;
+    let (log_x, log_y) = (chart.log_x, chart.log_y);
+    let points = || figure.series.iter().flat_map(|s| s.points.iter());
+    let bars = matches!(chart.kind, ChartKind::Bars | ChartKind::Hbars);
+    let n_categories = figure.categories.as_ref().map_or(0, Vec::len);
+
+    // The value axis (y, or x for horizontal bars) and the other one.
+    let values = points().flat_map(|p| {
+        let top = p.spread.map_or(p.y, |(_, max)| max);
+        [onto(p.y, log_y), onto(top, log_y)]
+    });
+    let (v_lo, v_hi) = span(values, bars && !log_y);
+    let (c_lo, c_hi) = match n_categories {
+        0 => span(points().map(|p| onto(p.x, log_x)), false),
+        n => (-0.6, n as f64 - 0.4),
+    };
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(&figure.title, (FONT, 20))
+        .margin(14)
+        .x_label_area_size(if horizontal { 46 } else { 58 })
+        .y_label_area_size(if horizontal { 80 } else { 86 });
+    let (x_range, y_range) = if horizontal {
+        ((v_lo, v_hi), (c_lo, c_hi))
+    } else {
+        ((c_lo, c_hi), (v_lo, v_hi))
+    };
+    let mut ctx = builder
+        .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
+        .map_err(err)?;
+
+    let categories = figure.categories.clone().unwrap_or_default();
+    let every = (categories.len() / 40).max(1);
+    let category_label = move |v: &f64| {
+        let i = v.round();
+        let on_tick = (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) % every == 0;
+        match on_tick {
+            true => categories.get(i as usize).cloned().unwrap_or_default(),
+            false => String::new(),
+        }
+    };
+    let seconds = figure.y_is_seconds;
+    let value_label = move |v: &f64| tick(*v, log_y, v_hi - v_lo, seconds);
+    let numeric_x_label = move |v: &f64| tick(*v, log_x, c_hi - c_lo, false);
+    let (x_fmt, y_fmt): (&Labeller, &Labeller) = match (horizontal, n_categories) {
+        (true, _) => (&value_label, &category_label),
+        (false, 0) => (&numeric_x_label, &value_label),
+        (false, _) => (&category_label, &value_label),
+    };
+    let (x_desc, y_desc) = match horizontal {
+        true => (&figure.y_label, &figure.x_label),
+        false => (&figure.x_label, &figure.y_label),
+    };
+    let category_ticks = (n_categories / every).clamp(1, 60) + 1;
+    ctx.configure_mesh()
+        .x_desc(x_desc.as_str())
+        .y_desc(y_desc.as_str())
+        .x_labels(if n_categories > 0 && !horizontal {
+            category_ticks
+        } else {
+            10
+        })
+        .y_labels(if horizontal { category_ticks } else { 8 })
+        .x_label_formatter(x_fmt)
+        .y_label_formatter(y_fmt)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()
+        .map_err(err)?;
+
+    match chart.kind {
+        ChartKind::Line => draw_lines(figure, &mut ctx, v_lo)?,
+        ChartKind::Scatter => draw_scatter(figure, &mut ctx)?,
+        ChartKind::Bars | ChartKind::Hbars => draw_bars(figure, &mut ctx, v_lo, horizontal)?,
+    }
+    Ok(())
+}
+
+/// Turns an axis position into its tick label.
+type Labeller = dyn Fn(&f64) -> String;
+
+type Ctx<'a, 'b> = ChartContext<
+    'a,
+    BitMapBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+fn draw_lines(figure: &Figure, ctx: &mut Ctx<'_, '_>, _base: f64) -> anyhow::Result<()> {
+    let (log_x, log_y) = (figure.chart.log_x, figure.chart.log_y);
+    let at = |p: &Point| (onto(p.x, log_x), onto(p.y, log_y));
+    for (i, series) in figure.series.iter().enumerate() {
+        let c = colour(i);
+        let line: Vec<_> = series
+            .points
+            .iter()
+            .filter(|p| !p.is_default)
+            .map(at)
+            .collect();
+        ctx.draw_series(LineSeries::new(line, c.stroke_width(2)))
+            .map_err(err)?;
+        ctx.draw_series(
+            series
+                .points
+                .iter()
+                .map(|p| Circle::new(at(p), 4, c.filled())),
+        )
+        .map_err(err)?;
+        // Whiskers: from the median to the slowest repeat.
+        let whiskers = series.points.iter().filter_map(|p| {
+            let (median, max) = p.spread?;
+            let x = onto(p.x, log_x);
+            Some(PathElement::new(
+                vec![(x, onto(median, log_y)), (x, onto(max, log_y))],
+                c.mix(0.55).stroke_width(2),
+            ))
+        });
+        ctx.draw_series(whiskers).map_err(err)?;
+    }
+    mark_special_points(figure, ctx)
+}
+
+/// Rings and labels the fastest point and the `default` chunksize.
+fn mark_special_points(figure: &Figure, ctx: &mut Ctx<'_, '_>) -> anyhow::Result<()> {
+    let (log_x, log_y) = (figure.chart.log_x, figure.chart.log_y);
+    let all = figure.series.iter().flat_map(|s| s.points.iter());
+    let lower_is_better = figure.y_is_seconds;
+    let best = all.clone().min_by(|a, b| {
+        let (a, b) = if lower_is_better {
+            (a.y, b.y)
+        } else {
+            (-a.y, -b.y)
+        };
+        a.total_cmp(&b)
+    });
+    let mut marks: Vec<(&Point, String, RGBColor)> = Vec::new();
+    if let Some(best) = best {
+        marks.push((best, "fastest".into(), RGBColor(0, 0, 0)));
+    }
+    // Every default point is ringed; the label is said once.
+    for (i, p) in all.filter(|p| p.is_default).enumerate() {
+        let text = if i == 0 {
+            format!("default ({})", tick(p.x, false, 0.0, false))
+        } else {
+            String::new()
+        };
+        marks.push((p, text, RGBColor(200, 30, 30)));
+    }
+    for (i, (p, text, c)) in marks.iter().enumerate() {
+        let at = (onto(p.x, log_x), onto(p.y, log_y));
+        // The first label above its point, the next below, so they do not collide.
+        let offset = if i % 2 == 0 { (10, -24) } else { (10, 10) };
+        let ring = Circle::new((0, 0), 9, c.stroke_width(2));
+        let label = Text::new(text.clone(), offset, (FONT, 14).into_font().color(c));
+        ctx.draw_series([EmptyElement::at(at) + ring + label])
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+fn draw_scatter(figure: &Figure, ctx: &mut Ctx<'_, '_>) -> anyhow::Result<()> {
+    let (log_x, log_y) = (figure.chart.log_x, figure.chart.log_y);
+    for (i, series) in figure.series.iter().enumerate() {
+        let c = colour(i);
+        let at = |p: &Point| (onto(p.x, log_x), onto(p.y, log_y));
+        // Primes as crosses, everything else as dots, as in the book.
+        if series.name == "primes" {
+            ctx.draw_series(
+                series
+                    .points
+                    .iter()
+                    .map(|p| Cross::new(at(p), 3, c.stroke_width(1))),
+            )
+            .map_err(err)?;
+        } else {
+            ctx.draw_series(
+                series
+                    .points
+                    .iter()
+                    .map(|p| Circle::new(at(p), 1, c.mix(0.6).filled())),
+            )
+            .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_bars(
+    figure: &Figure,
+    ctx: &mut Ctx<'_, '_>,
+    base: f64,
+    horizontal: bool,
+) -> anyhow::Result<()> {
+    let log_y = figure.chart.log_y;
+    let k = figure.series.len().max(1) as f64;
+    let width = 0.8 / k;
+    for (i, series) in figure.series.iter().enumerate() {
+        let c = colour(i);
+        let bars = series.points.iter().map(|p| {
+            let left = p.x - 0.4 + width * i as f64;
+            let (a, b) = ((left, base), (left + width * 0.92, onto(p.y, log_y)));
+            match horizontal {
+                true => Rectangle::new([(a.1, a.0), (b.1, b.0)], c.filled()),
+                false => Rectangle::new([a, b], c.filled()),
+            }
+        });
+        ctx.draw_series(bars).map_err(err)?;
+        if !horizontal {
+            let whiskers = series.points.iter().filter_map(|p| {
+                let (median, max) = p.spread?;
+                let x = p.x - 0.4 + width * (i as f64 + 0.46);
+                Some(PathElement::new(
+                    vec![(x, onto(median, log_y)), (x, onto(max, log_y))],
+                    BLACK.mix(0.6).stroke_width(1),
+                ))
+            });
+            ctx.draw_series(whiskers).map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_legend(
+    figure: &Figure,
+    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+) -> anyhow::Result<()> {
+    let style = (FONT, 14).into_font();
+    let top = 60;
+    for (i, series) in figure.series.iter().enumerate() {
+        let y = top + i as i32 * 24;
+        let c = colour(i);
+        area.draw(&Rectangle::new([(6, y), (22, y + 14)], c.filled()))
+            .map_err(err)?;
+        let name: String = series.name.chars().take(22).collect();
+        area.draw(&Text::new(name, (28, y), style.clone()))
+            .map_err(err)?;
+    }
+    if figure
+        .series
+        .iter()
+        .flat_map(|s| &s.points)
+        .any(|p| p.spread.is_some())
+    {
+        let y = top + figure.series.len() as i32 * 24 + 10;
+        let note = (FONT, 12).into_font().color(&RGBColor(90, 90, 90));
+        area.draw(&Text::new("point/bar: best repeat", (6, y), note.clone()))
+            .map_err(err)?;
+        area.draw(&Text::new("whisker: median to slowest", (6, y + 16), note))
+            .map_err(err)?;
+    }
+    Ok(())
+}

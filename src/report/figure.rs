@@ -1,0 +1,233 @@
+//! From a chart declaration and the saved rows to a `Figure`: plain series
+//! of points, ready to draw and to describe in words.
+
+use std::collections::BTreeMap;
+
+use super::data::{Row, RunData, number, value};
+use crate::experiment::schema::ChartKind;
+use crate::experiment::{Chart, WorkloadKind};
+
+/// One point: where it is, and the spread of its repeats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+    /// Median and max of the repeats, where there is more than one.
+    pub spread: Option<(f64, f64)>,
+    /// The summary row it came from (for findings), if any.
+    pub case: Option<String>,
+    /// Set on the `default` chunksize, so it can be marked.
+    pub is_default: bool,
+}
+
+/// One line, group of bars or cloud of points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<Point>,
+}
+
+/// A chart's data, with everything needed to draw and describe it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    pub chart: Chart,
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// Category names when x is not numeric (x is then the category index).
+    pub categories: Option<Vec<String>>,
+    pub series: Vec<Series>,
+    /// Whether y is a time in seconds (for unit-aware labels).
+    pub y_is_seconds: bool,
+}
+
+/// The chart an experiment gets when it declares none.
+pub fn default_chart(run: &RunData) -> Chart {
+    let e = &run.experiment;
+    let axes: Vec<&str> = e
+        .axes
+        .iter()
+        .filter(|a| a.values.len() > 1)
+        .map(|a| a.name.as_str())
+        .collect();
+    let (kind, x, y, series, log_y) = match e.workload {
+        WorkloadKind::CheckCost => (ChartKind::Scatter, "n", "seconds", Some("prime"), false),
+        WorkloadKind::FactorFrequency => (ChartKind::Hbars, "factor", "count", None, true),
+        WorkloadKind::Verify => (ChartKind::Bars, "number", "best_s", Some("variant"), true),
+        WorkloadKind::Primes => {
+            let x = axes.first().copied().unwrap_or(if e.variants.is_empty() {
+                "strategy"
+            } else {
+                "variant"
+            });
+            (ChartKind::Line, x, "best_s", axes.get(1).copied(), false)
+        }
+    };
+    Chart {
+        kind,
+        x: x.into(),
+        y: y.into(),
+        series: series.map(String::from),
+        log_x: false,
+        log_y,
+        title: None,
+        filter: BTreeMap::new(),
+    }
+}
+
+/// Builds the figure for `chart` from the run's rows.
+pub fn figure(run: &RunData, chart: &Chart) -> Figure {
+    let rows = source_rows(run, chart);
+    let rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| passes(r, chart, run))
+        .copied()
+        .collect();
+    let xs: Vec<String> = rows.iter().map(|r| value(r, &chart.x)).collect();
+    let numeric = chart.kind != ChartKind::Bars
+        && chart.kind != ChartKind::Hbars
+        && xs.iter().all(|x| x.parse::<f64>().is_ok());
+    let categories = (!numeric).then(|| {
+        let mut seen: Vec<String> = Vec::new();
+        for x in &xs {
+            if !seen.contains(x) {
+                seen.push(x.clone());
+            }
+        }
+        if chart.kind == ChartKind::Hbars {
+            seen.sort_by(|a, b| natural(a).total_cmp(&natural(b)).then(a.cmp(b)));
+        }
+        seen
+    });
+    let mut series: Vec<Series> = Vec::new();
+    for (row, x_text) in rows.iter().zip(&xs) {
+        let Some(y) = number(row, &chart.y) else {
+            continue;
+        };
+        let x = match &categories {
+            Some(names) => names.iter().position(|n| n == x_text).unwrap_or(0) as f64,
+            None => x_text.parse().unwrap_or(0.0),
+        };
+        let spread = (chart.y == "best_s" && number(row, "repeats").unwrap_or(0.0) > 1.0)
+            .then(|| number(row, "median_s").zip(number(row, "max_s")))
+            .flatten();
+        let name = chart
+            .series
+            .as_ref()
+            .map_or_else(String::new, |s| series_name(s, &value(row, s), row));
+        let point = Point {
+            x,
+            y,
+            spread,
+            case: row
+                .get("case")
+                .cloned()
+                .filter(|_| row.contains_key("best_s")),
+            is_default: chart.x == "chunksize"
+                && row.get("chunk_rule").is_some_and(|r| r == "default"),
+        };
+        match series.iter_mut().find(|s| s.name == name) {
+            Some(s) => s.points.push(point),
+            None => series.push(Series {
+                name,
+                points: vec![point],
+            }),
+        }
+    }
+    for s in &mut series {
+        s.points.sort_by(|a, b| a.x.total_cmp(&b.x));
+    }
+    Figure {
+        title: chart
+            .title
+            .clone()
+            .unwrap_or_else(|| default_title(chart, run)),
+        x_label: axis_label(&chart.x),
+        y_label: axis_label(&chart.y),
+        y_is_seconds: chart.y.ends_with("_s") || chart.y == "seconds",
+        categories,
+        series,
+        chart: chart.clone(),
+    }
+}
+
+/// The rows a chart reads: a workload's table when it plots one, else the summary.
+fn source_rows<'a>(run: &'a RunData, chart: &Chart) -> Vec<&'a Row> {
+    let table = match chart.y.as_str() {
+        "seconds" => run.tables.get("samples"),
+        "count" => run.tables.get("factors"),
+        _ => None,
+    };
+    match table {
+        Some(rows) => rows.iter().collect(),
+        None => run
+            .summary
+            .iter()
+            .filter(|r| r.get("status").is_some_and(|s| s == "ok"))
+            .collect(),
+    }
+}
+
+/// Whether a row passes the chart's filter. A table row is judged by the
+/// summary row of its case.
+fn passes(row: &Row, chart: &Chart, run: &RunData) -> bool {
+    let case_row = match row.contains_key("best_s") {
+        true => Some(row),
+        false => run
+            .summary
+            .iter()
+            .find(|s| s.get("case") == row.get("case")),
+    };
+    chart.filter.iter().all(|(key, allowed)| {
+        let seen = case_row.map(|r| value(r, key)).unwrap_or_default();
+        allowed.contains(&seen)
+    })
+}
+
+/// A series' name as a reader wants it: "serial" for the cases a parameter
+/// does not apply to, "prime" rather than "true".
+fn series_name(param: &str, value: &str, row: &Row) -> String {
+    match (param, value) {
+        ("prime", "true") => "primes".into(),
+        ("prime", "false") => "non-primes".into(),
+        (_, "") => row.get("strategy").cloned().unwrap_or_default(),
+        (p, v) if v.parse::<f64>().is_ok() => format!("{} {v}", p.replace('_', " ")),
+        (_, v) => v.to_string(),
+    }
+}
+
+/// Sorts "13" after "7": the numeric value of a label, if any.
+fn natural(label: &str) -> f64 {
+    label.parse().unwrap_or(f64::INFINITY)
+}
+
+/// An axis title with its unit.
+pub fn axis_label(name: &str) -> String {
+    match name {
+        "best_s" => "best time of the repeats".into(),
+        "median_s" => "median time".into(),
+        "mean_s" => "mean time".into(),
+        "max_s" => "slowest repeat".into(),
+        "stddev_s" => "standard deviation of the time".into(),
+        "seconds" => "time for one check".into(),
+        "speedup" => "speedup over the baseline (x)".into(),
+        "efficiency" => "parallel efficiency (speedup / workers)".into(),
+        "count" => "how often it is the smallest factor".into(),
+        "chunksize" => "chunksize (numbers per task)".into(),
+        "nbr_chunks" => "number of chunks asked for".into(),
+        "workers" => "worker threads".into(),
+        "check_every" => "candidates between two looks at the flag".into(),
+        "n" => "n".into(),
+        "factor" => "smallest factor".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+fn default_title(chart: &Chart, run: &RunData) -> String {
+    let y = axis_label(&chart.y);
+    let x = axis_label(&chart.x);
+    match &chart.series {
+        Some(s) => format!("{}: {y} by {x} and {}", run.experiment.title, axis_label(s)),
+        None => format!("{}: {y} by {x}", run.experiment.title),
+    }
+}

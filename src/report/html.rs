@@ -1,0 +1,430 @@
+//! The HTML pages, from the minijinja templates embedded in the binary.
+
+use minijinja::Environment;
+use minijinja::value::Serde;
+use serde::Serialize;
+
+use super::data::{Row, RunData, number, value};
+use crate::progress::human_seconds;
+
+/// A chart as the page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartView {
+    pub file: String,
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+    pub findings: Vec<String>,
+}
+
+/// An entry of the reports index.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexEntry {
+    pub href: String,
+    pub name: String,
+    pub title: String,
+    pub started: String,
+    pub machine: String,
+    pub status: String,
+    pub headline: String,
+}
+
+fn templates() -> anyhow::Result<Environment<'static>> {
+    let mut env = Environment::new();
+    env.add_template("report.html", include_str!("../../templates/report.html"))?;
+    env.add_template("index.html", include_str!("../../templates/index.html"))?;
+    Ok(env)
+}
+
+/// Everything the report template shows.
+#[derive(Serialize)]
+struct Page<'a> {
+    title: String,
+    name: &'a str,
+    description: &'a str,
+    started: &'a str,
+    machine: String,
+    status: String,
+    quick: bool,
+    findings: &'a [String],
+    charts: &'a [ChartView],
+    table: Table,
+    repeats: u32,
+    warmup: u32,
+    command: String,
+    report_dir: String,
+    timing: &'a str,
+    parameters: Vec<Parameter>,
+    environment: Vec<Named>,
+    files: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Table {
+    header: Vec<Header>,
+    rows: Vec<TableRow>,
+}
+
+#[derive(Serialize)]
+struct Named {
+    name: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct Parameter {
+    name: String,
+    values: String,
+}
+
+#[derive(Serialize)]
+struct Cell {
+    text: String,
+    class: &'static str,
+}
+
+#[derive(Serialize)]
+struct Header {
+    name: String,
+    class: &'static str,
+}
+
+#[derive(Serialize)]
+struct TableRow {
+    cells: Vec<Cell>,
+    class: &'static str,
+}
+
+/// The columns the results table may show, in order; empty ones are left out.
+const TABLE_COLUMNS: [&str; 30] = [
+    "case",
+    "variant",
+    "strategy",
+    "kernel",
+    "workers",
+    "chunksize",
+    "chunk_rule",
+    "nbr_chunks",
+    "tasks",
+    "order",
+    "range",
+    "number",
+    "precheck",
+    "flag",
+    "loop",
+    "check_every",
+    "enqueue",
+    "capacity",
+    "best_s",
+    "median_s",
+    "spread",
+    "speedup",
+    "efficiency",
+    "baseline_case",
+    "look_ns",
+    "item_ns",
+    "answer",
+    "factor",
+    "status",
+    "error",
+];
+
+const TEXT_COLUMNS: [&str; 11] = [
+    "variant",
+    "strategy",
+    "kernel",
+    "chunk_rule",
+    "order",
+    "range",
+    "number",
+    "flag",
+    "loop",
+    "status",
+    "error",
+];
+
+fn cell_text(row: &Row, column: &str) -> String {
+    match column {
+        "best_s" | "median_s" => number(row, column).map(human_seconds).unwrap_or_default(),
+        "spread" => match (number(row, "best_s"), number(row, "max_s")) {
+            (Some(best), Some(max)) if best > 0.0 => {
+                format!("+{:.1}%", 100.0 * (max - best) / best)
+            }
+            _ => String::new(),
+        },
+        "speedup" => number(row, column)
+            .map(|v| format!("{v:.2}x"))
+            .unwrap_or_default(),
+        "efficiency" => number(row, column)
+            .map(|v| format!("{v:.2}"))
+            .unwrap_or_default(),
+        "look_ns" | "item_ns" => number(row, column)
+            .map(|v| format!("{v:.0} ns"))
+            .unwrap_or_default(),
+        "range" if row.get("range_start").is_some_and(|s| s.is_empty()) => String::new(),
+        _ => value(row, column),
+    }
+}
+
+fn header_name(column: &str) -> String {
+    match column {
+        "best_s" => "best".into(),
+        "median_s" => "median".into(),
+        "spread" => "slowest vs best".into(),
+        "baseline_case" => "baseline".into(),
+        "look_ns" => "per look".into(),
+        "item_ns" => "per item".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// The results table: the columns any row fills, the fastest row marked.
+fn results_table(rows: &[Row]) -> (Vec<Header>, Vec<TableRow>) {
+    let columns: Vec<&str> = TABLE_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| rows.iter().any(|r| !cell_text(r, c).is_empty()))
+        .filter(|c| {
+            *c != "variant"
+                || rows
+                    .iter()
+                    .any(|r| !r.get("variant").is_some_and(String::is_empty))
+        })
+        .collect();
+    let fastest = rows
+        .iter()
+        .filter_map(|r| number(r, "best_s").map(|b| (b, r.get("case"))))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .and_then(|(_, case)| case.cloned());
+    let class_of = |c: &str| match (TEXT_COLUMNS.contains(&c), c) {
+        (_, "error") => "error",
+        (true, _) => "text",
+        (false, _) => "",
+    };
+    let header = columns
+        .iter()
+        .map(|c| Header {
+            name: header_name(c),
+            class: class_of(c),
+        })
+        .collect();
+    let body = rows
+        .iter()
+        .map(|r| TableRow {
+            cells: columns
+                .iter()
+                .map(|c| Cell {
+                    text: cell_text(r, c),
+                    class: class_of(c),
+                })
+                .collect(),
+            class: match value(r, "status").as_str() {
+                "failed" => "failed",
+                "skipped" => "skipped",
+                _ if r.get("case") == fastest.as_ref() => "fastest",
+                _ => "",
+            },
+        })
+        .collect();
+    (header, body)
+}
+
+fn machine_line(run: &RunData) -> String {
+    let m = &run.manifest.machine;
+    format!(
+        "{}, {} physical / {} logical cores",
+        m["cpu_model"].as_str().unwrap_or("unknown CPU"),
+        m["physical_cores"],
+        m["logical_cpus"]
+    )
+}
+
+/// The experiment's report page.
+pub fn report_page(
+    run: &RunData,
+    charts: &[ChartView],
+    findings: &[String],
+) -> anyhow::Result<String> {
+    let e = &run.experiment;
+    let m = &run.manifest;
+    let (header, rows) = results_table(&run.summary);
+    let parameters: Vec<Parameter> = e
+        .axes
+        .iter()
+        .map(|a| Parameter {
+            name: a.name.as_str().to_string(),
+            values: a
+                .values
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .chain(e.variants.iter().map(|v| {
+            Parameter {
+                name: format!("variant “{}”", v.label),
+                values: match v.values.is_empty() {
+                    true => "the sweep as is".into(),
+                    false => v
+                        .values
+                        .iter()
+                        .map(|p| format!("{} = {p}", p.name().as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                },
+            }
+        }))
+        .collect();
+    let machine = &m.machine;
+    let environment = [
+        (
+            "CPU",
+            machine["cpu_model"]
+                .as_str()
+                .unwrap_or("unknown")
+                .to_string(),
+        ),
+        (
+            "cores",
+            format!(
+                "{} physical, {} logical",
+                machine["physical_cores"], machine["logical_cpus"]
+            ),
+        ),
+        (
+            "OS",
+            format!(
+                "{} (kernel {})",
+                machine["os"].as_str().unwrap_or("?"),
+                machine["kernel"].as_str().unwrap_or("?")
+            ),
+        ),
+        (
+            "compiler",
+            machine["rustc"].as_str().unwrap_or("?").to_string(),
+        ),
+        ("runner", m.runner_version.clone()),
+        (
+            "started / finished",
+            format!(
+                "{} / {}",
+                m.started,
+                m.finished.clone().unwrap_or_else(|| "not finished".into())
+            ),
+        ),
+        (
+            "repeats, warm-up, seed",
+            format!("{}, {}, {}", m.repeats, m.warmup, m.seed),
+        ),
+        (
+            "experiment file",
+            format!(
+                "{} (sha256 {})",
+                m.source.path,
+                &m.source.sha256[..16.min(m.source.sha256.len())]
+            ),
+        ),
+        (
+            "git",
+            match (&m.source.git_commit, m.source.git_dirty) {
+                (Some(c), Some(true)) => {
+                    format!("{} (the file differs from it)", &c[..12.min(c.len())])
+                }
+                (Some(c), _) => c[..12.min(c.len())].to_string(),
+                (None, _) => "not in a git repository".into(),
+            },
+        ),
+    ]
+    .into_iter()
+    .map(|(name, value)| Named {
+        name: name.into(),
+        value,
+    })
+    .collect::<Vec<_>>();
+    let mut files = vec!["summary.csv".to_string(), "results.csv".into()];
+    files.extend(run.tables.keys().map(|t| format!("{t}.csv")));
+    files.extend(["experiment.toml".into(), "manifest.json".into()]);
+    let command = format!(
+        "runner {}{}",
+        m.source.path,
+        if m.quick { " --quick" } else { "" }
+    );
+    let page = Page {
+        title: if e.title.is_empty() {
+            e.name.clone()
+        } else {
+            e.title.clone()
+        },
+        name: &e.name,
+        description: &e.description,
+        started: &m.started,
+        machine: machine_line(run),
+        status: status_word(run),
+        quick: m.quick,
+        findings,
+        charts,
+        table: Table { header, rows },
+        repeats: m.repeats,
+        warmup: m.warmup,
+        command,
+        report_dir: format!("reports/{}", dir_name(run)),
+        timing: &m.timing,
+        parameters,
+        environment,
+        files,
+    };
+    templates()?
+        .get_template("report.html")?
+        .render(Serde(&page))
+        .map_err(|e| anyhow::anyhow!("the report template failed: {e:#}"))
+}
+
+fn status_word(run: &RunData) -> String {
+    let status = serde_json::to_value(run.manifest.status).ok();
+    status
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+fn dir_name(run: &RunData) -> String {
+    run.dir
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct IndexPage<'a> {
+    reports: &'a [IndexEntry],
+    problems: String,
+}
+
+/// The index of every report.
+pub fn index_page(entries: &[IndexEntry], problems: &[String]) -> anyhow::Result<String> {
+    let page = IndexPage {
+        reports: entries,
+        problems: problems.join("; "),
+    };
+    templates()?
+        .get_template("index.html")?
+        .render(Serde(&page))
+        .map_err(|e| anyhow::anyhow!("the index template failed: {e:#}"))
+}
+
+/// The index entry for a run.
+pub fn index_entry(run: &RunData, headline: String) -> IndexEntry {
+    let name = dir_name(run);
+    IndexEntry {
+        href: format!("{name}/index.html"),
+        title: if run.experiment.title.is_empty() {
+            name.clone()
+        } else {
+            run.experiment.title.clone()
+        },
+        name,
+        started: run.manifest.started.clone(),
+        machine: machine_line(run),
+        status: status_word(run),
+        headline,
+    }
+}

@@ -1,0 +1,124 @@
+//! Reports: charts (PNG) and an HTML page per experiment, drawn from the saved
+//! CSVs, manifest and experiment file alone, so they can be redrawn without
+//! running anything.
+
+pub mod data;
+pub mod draw;
+pub mod figure;
+pub mod findings;
+pub mod html;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::output::write_atomic;
+use data::RunData;
+use html::ChartView;
+
+/// What rendering a report produced.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub dir: PathBuf,
+    pub charts: usize,
+    pub headline: String,
+}
+
+/// Draws the charts and the page of the report in `dir` from its saved data;
+/// `experiment_file` may bring newer chart declarations. Everything is built
+/// in memory first, so a bad input leaves the existing report untouched.
+pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rendered> {
+    let run = RunData::read(dir, experiment_file)?;
+    let declared = run.experiment.charts.clone();
+    let charts = match declared.is_empty() {
+        true => vec![figure::default_chart(&run)],
+        false => declared,
+    };
+    let mut views = Vec::new();
+    let mut images = Vec::new();
+    for (i, chart) in charts.iter().enumerate() {
+        let fig = figure::figure(&run, chart);
+        let (width, height) = draw::size(&fig);
+        let file = format!("chart{}.png", i + 1);
+        images.push((
+            file.clone(),
+            draw::png(&fig).with_context(|| format!("drawing {file}"))?,
+        ));
+        views.push(ChartView {
+            file,
+            title: fig.title.clone(),
+            width,
+            height,
+            findings: findings::chart_findings(&fig),
+        });
+    }
+    let run_findings = findings::run_findings(&run);
+    let page = html::report_page(&run, &views, &run_findings)?;
+    for (file, bytes) in &images {
+        write_atomic(&dir.join(file), bytes)?;
+    }
+    remove_stale_charts(dir, images.len())?;
+    write_atomic(&dir.join("index.html"), page.as_bytes())?;
+    let headline = views
+        .iter()
+        .flat_map(|v| v.findings.first())
+        .chain(run_findings.first())
+        .next()
+        .cloned()
+        .unwrap_or_default();
+    Ok(Rendered {
+        dir: dir.to_path_buf(),
+        charts: images.len(),
+        headline,
+    })
+}
+
+/// Removes chartN.png files beyond the current `count` (a restyle may drop charts).
+fn remove_stale_charts(dir: &Path, count: usize) -> anyhow::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().to_string();
+        let number = name
+            .strip_prefix("chart")
+            .and_then(|n| n.strip_suffix(".png"))
+            .and_then(|n| n.parse::<usize>().ok());
+        if number.is_some_and(|n| n > count) {
+            fs::remove_file(dir.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds `out/index.html` from every report folder under `out`.
+pub fn render_index(out: &Path) -> anyhow::Result<()> {
+    let mut entries = Vec::new();
+    let mut problems = Vec::new();
+    let mut dirs: Vec<PathBuf> = fs::read_dir(out)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("manifest.json").is_file())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        match RunData::read(&dir, None) {
+            Ok(run) => {
+                let charts = run.experiment.charts.clone();
+                let chart = charts
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| figure::default_chart(&run));
+                let fig = figure::figure(&run, &chart);
+                let headline = findings::chart_findings(&fig)
+                    .into_iter()
+                    .chain(findings::run_findings(&run))
+                    .next()
+                    .unwrap_or_default();
+                entries.push(html::index_entry(&run, headline));
+            }
+            Err(e) => problems.push(format!("{}: {e:#}", dir.display())),
+        }
+    }
+    write_atomic(
+        &out.join("index.html"),
+        html::index_page(&entries, &problems)?.as_bytes(),
+    )
+}

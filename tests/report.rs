@@ -1,0 +1,270 @@
+//! Reports: every chart of every shipped experiment is a legible PNG, every
+//! page parses and links only to files that exist, and `runner report`
+//! redraws the same bytes from the saved data without running anything.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{Csv, RedisServer, experiment, runner};
+use predicates::str::contains;
+
+/// Decodes a PNG and checks it is the size the page says and not blank.
+fn assert_legible_png(path: &Path, width: u32, height: u32) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(fs::File::open(path).unwrap()));
+    let mut reader = decoder
+        .read_info()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!(
+        (info.width, info.height),
+        (width, height),
+        "{}",
+        path.display()
+    );
+    let colours: BTreeSet<&[u8]> = pixels.chunks(3).collect();
+    let inked = pixels.chunks(3).filter(|p| *p != [255, 255, 255]).count();
+    assert!(
+        colours.len() >= 20,
+        "{}: only {} colours",
+        path.display(),
+        colours.len()
+    );
+    assert!(
+        inked * 100 > pixels.len() / 3,
+        "{}: almost blank",
+        path.display()
+    );
+    assert!(
+        fs::metadata(path).unwrap().len() < 300_000,
+        "{} is too large",
+        path.display()
+    );
+}
+
+/// Parses a page; checks every local link and image exists and no template
+/// syntax leaked. Returns the number of images.
+fn assert_page_is_whole(page: &Path) -> usize {
+    let html = fs::read_to_string(page).unwrap();
+    assert!(
+        !html.contains("{{") && !html.contains("{%"),
+        "{}: template syntax leaked",
+        page.display()
+    );
+    let doc = scraper::Html::parse_document(&html);
+    assert!(doc.errors.len() < 5, "{}: {:?}", page.display(), doc.errors);
+    let dir = page.parent().unwrap();
+    let mut images = 0;
+    for (selector, attr) in [("img", "src"), ("a", "href")] {
+        for element in doc.select(&scraper::Selector::parse(selector).unwrap()) {
+            let target = element.value().attr(attr).unwrap();
+            assert!(
+                !target.starts_with("http"),
+                "{}: external {target}",
+                page.display()
+            );
+            assert!(
+                dir.join(target).exists(),
+                "{}: {target} does not exist",
+                page.display()
+            );
+            if selector == "img" {
+                images += 1;
+                let w = element.value().attr("width").unwrap().parse().unwrap();
+                let h = element.value().attr("height").unwrap().parse().unwrap();
+                assert_legible_png(&dir.join(target), w, h);
+            }
+        }
+    }
+    images
+}
+
+fn report_dirs(out: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().to_string(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_shipped_experiment_runs_and_reports() {
+    let server = RedisServer::start();
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = runner();
+    if let Some(server) = &server {
+        cmd.env("REDIS_URL", server.url());
+    }
+    cmd.arg("experiments")
+        .arg("--quick")
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+
+    let dirs = report_dirs(out.path());
+    assert_eq!(
+        dirs.len(),
+        fs::read_dir("experiments").unwrap().count(),
+        "one report per experiment"
+    );
+    for dir in &dirs {
+        let results = Csv::read(&dir.join("results.csv"));
+        // Without a server (and only then) the cases that need Redis are skipped.
+        let allowed: &[&str] = if server.is_some() {
+            &["ok"]
+        } else {
+            &["ok", "skipped"]
+        };
+        assert!(
+            results.column("status").iter().all(|s| allowed.contains(s)),
+            "{}",
+            dir.display()
+        );
+        let images = assert_page_is_whole(&dir.join("index.html"));
+        assert!(images >= 1, "{} has no chart", dir.display());
+    }
+    assert_page_is_whole(&out.path().join("index.html"));
+    let index =
+        scraper::Html::parse_document(&fs::read_to_string(out.path().join("index.html")).unwrap());
+    let links: BTreeSet<String> = index
+        .select(&scraper::Selector::parse("a").unwrap())
+        .filter_map(|a| a.value().attr("href").map(String::from))
+        .collect();
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy();
+        assert!(
+            links.contains(&format!("{name}/index.html")),
+            "the index misses {name}"
+        );
+    }
+
+    // Redrawing from the saved data gives the same bytes.
+    let before: Vec<_> = dirs.iter().map(|d| snapshot(d)).collect();
+    runner().arg("report").arg(out.path()).assert().success();
+    let after: Vec<_> = dirs.iter().map(|d| snapshot(d)).collect();
+    assert!(before == after, "a redraw changed a file");
+}
+
+const SMALL: &str = r#"
+name = "small"
+title = "A small sweep"
+[workload]
+kind = "primes"
+range = [1_000, 20_000]
+[run]
+strategy = "pool"
+repeats = 3
+warmup = 0
+[sweep]
+workers = [1, 2]
+chunksize = [1, 10, 100, "default"]
+[[chart]]
+x = "chunksize"
+series = "workers"
+log_x = true
+title = "First title"
+"#;
+
+fn small_report(dir: &Path) -> PathBuf {
+    let file = experiment(dir, "small", SMALL);
+    let out = dir.join("reports");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    out.join("small")
+}
+
+#[test]
+fn a_copied_report_folder_redraws_without_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = small_report(dir.path());
+    let original = snapshot(&report);
+    let copy = dir.path().join("elsewhere/small");
+    fs::create_dir_all(&copy).unwrap();
+    for (name, bytes) in &original {
+        if name.ends_with(".csv") || name.ends_with(".json") || name.ends_with(".toml") {
+            fs::write(copy.join(name), bytes).unwrap();
+        }
+    }
+    runner().arg("report").arg(&copy).assert().success();
+    assert_eq!(snapshot(&copy), original, "the same files, byte for byte");
+    let page = fs::read_to_string(copy.join("index.html")).unwrap();
+    assert!(
+        page.contains("Fastest: ") && page.contains("The default chunksize"),
+        "findings are computed"
+    );
+    assert!(copy.parent().unwrap().join("index.html").exists());
+}
+
+#[test]
+fn a_broken_csv_is_reported_and_the_report_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = small_report(dir.path());
+    let before = snapshot(&report);
+    fs::write(report.join("summary.csv"), "not,a\nrunner,file\n").unwrap();
+    runner()
+        .arg("report")
+        .arg(&report)
+        .assert()
+        .code(2)
+        .stderr(contains("summary.csv is not a file runner wrote"))
+        .stderr(contains("left as it was"));
+    fs::remove_file(report.join("summary.csv")).unwrap();
+    runner()
+        .arg("report")
+        .arg(&report)
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read"));
+    let after = snapshot(&report);
+    let unchanged =
+        |name: &str| before.iter().find(|f| f.0 == name) == after.iter().find(|f| f.0 == name);
+    assert!(unchanged("index.html") && unchanged("chart1.png"));
+}
+
+#[test]
+fn a_newer_experiment_file_restyles_the_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = small_report(dir.path());
+    let restyled = SMALL.replace(
+        "title = \"First title\"",
+        "title = \"Second title\"\nlog_y = true",
+    ) + "\n[[chart]]\nkind = \"bars\"\nx = \"workers\"\ny = \"speedup\"\n";
+    let file = experiment(dir.path(), "restyled", &restyled);
+    runner()
+        .arg("report")
+        .arg(&report)
+        .arg("--experiment")
+        .arg(&file)
+        .assert()
+        .success();
+    let page = fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(page.contains("Second title") && !page.contains("First title"));
+    assert!(report.join("chart2.png").exists());
+    assert_page_is_whole(&report.join("index.html"));
+}
