@@ -11,6 +11,7 @@ use anyhow::Context;
 
 use crate::engine::{CaseResult, Observer};
 use crate::experiment::{Experiment, Plan};
+use crate::machine::Cores;
 use crate::manifest::{Manifest, Status};
 use crate::record::{self, CASE_COLUMNS, RESULT_COLUMNS, SUMMARY_COLUMNS};
 
@@ -45,6 +46,8 @@ pub struct ReportWriter {
     experiment: String,
     manifest: Manifest,
     results: Vec<CaseResult>,
+    /// The cores the run had, for per-item costs in core time.
+    cores: Cores,
 }
 
 impl ReportWriter {
@@ -61,6 +64,7 @@ impl ReportWriter {
             experiment: experiment.name.clone(),
             manifest,
             results: Vec::new(),
+            cores: Cores::detect(),
         };
         writer.write_manifest()?;
         Ok(writer)
@@ -98,7 +102,7 @@ impl ReportWriter {
         let summary: Vec<_> = self
             .results
             .iter()
-            .map(|r| record::summary_row(name, r, &self.results))
+            .map(|r| record::summary_row(name, r, &self.results, &self.cores))
             .collect();
         let header = [&CASE_COLUMNS[..], &SUMMARY_COLUMNS].concat();
         write_atomic(

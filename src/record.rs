@@ -4,6 +4,7 @@
 
 use crate::engine::{CaseResult, Run};
 use crate::experiment::{Case, Chunking, Enqueue, FlagKind, Input, Strategy};
+use crate::machine::Cores;
 
 /// The columns that describe a case, first in both files.
 pub const CASE_COLUMNS: [&str; 23] = [
@@ -261,20 +262,27 @@ fn look_ns(result: &CaseResult, all: &[CaseResult], best: f64, looks: Option<u64
     prime.then(|| (best - base) * 1e9 / looks as f64)
 }
 
-/// What handing one item to a queue cost, in ns: the time over the serial
-/// loop's, per item enqueued. Only for queue strategies.
-fn item_ns(result: &CaseResult, best: f64, serial_best: Option<f64>) -> Option<f64> {
+/// What handing one item to a queue cost, in ns of core time: the cores the
+/// workers occupy times the time, less the serial loop's time, per item
+/// enqueued. Only for queue strategies.
+fn item_ns(result: &CaseResult, best: f64, serial_best: Option<f64>, cores: &Cores) -> Option<f64> {
     let queue = result.case.queue?;
     let range = result.case.range()?;
     let items = match queue.enqueue {
         Enqueue::All => range.len(),
         Enqueue::Odd => (range.start..range.end).filter(|n| n % 2 == 1).count() as u64,
     };
-    Some((best - serial_best?) * 1e9 / items.max(1) as f64)
+    let busy = result.case.workers.min(cores.logical) as f64;
+    Some((busy * best - serial_best?) * 1e9 / items.max(1) as f64)
 }
 
 /// The row of `summary.csv` for `result`, given every result of the run.
-pub fn summary_row(experiment: &str, result: &CaseResult, all: &[CaseResult]) -> Vec<String> {
+pub fn summary_row(
+    experiment: &str,
+    result: &CaseResult,
+    all: &[CaseResult],
+    cores: &Cores,
+) -> Vec<String> {
     let stats = Stats::of(&result.seconds()).filter(|_| result.ok());
     let base = baseline(result, all);
     let base_best = base.and_then(|b| Stats::of(&b.seconds())).map(|s| s.best);
@@ -315,7 +323,7 @@ pub fn summary_row(experiment: &str, result: &CaseResult, all: &[CaseResult]) ->
         result.ok().to_string(),
         message,
         stats
-            .and_then(|s| item_ns(result, s.best, base_best))
+            .and_then(|s| item_ns(result, s.best, base_best, cores))
             .map(|ns| format!("{ns:.1}"))
             .unwrap_or_default(),
         result.note.clone().unwrap_or_default(),

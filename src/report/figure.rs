@@ -190,7 +190,8 @@ fn series_name(param: &str, value: &str, row: &Row) -> String {
     match (param, value) {
         ("prime", "true") => "primes".into(),
         ("prime", "false") => "non-primes".into(),
-        (_, "") => row.get("strategy").cloned().unwrap_or_default(),
+        (_, "") if row.get("strategy").is_some_and(|s| s == "serial") => "serial".into(),
+        (p, "") => format!("no {}", p.replace('_', " ")),
         (p, v) if v.parse::<f64>().is_ok() => format!("{} {v}", p.replace('_', " ")),
         (_, v) => v.to_string(),
     }

@@ -3,6 +3,7 @@
 
 use super::data::{Row, RunData, number, value};
 use super::figure::{Figure, Point, axis_label};
+use crate::experiment::WorkloadKind;
 use crate::experiment::schema::ChartKind;
 use crate::progress::human_seconds;
 
@@ -11,9 +12,44 @@ pub fn chart_findings(figure: &Figure) -> Vec<String> {
     match figure.chart.kind {
         ChartKind::Scatter => scatter_findings(figure),
         ChartKind::Hbars => histogram_findings(figure),
+        _ if figure.y_is_seconds && compares_within_categories(figure) => {
+            per_category_findings(figure)
+        }
         _ if figure.y_is_seconds => time_findings(figure),
         _ => ratio_findings(figure),
     }
+}
+
+/// Whether x names different work (numbers, ranges): then the series are
+/// compared within each category, never one category against another.
+fn compares_within_categories(figure: &Figure) -> bool {
+    figure.series.len() > 1 && matches!(figure.chart.x.as_str(), "number" | "range")
+}
+
+/// For each category, the fastest series and how the others compare.
+fn per_category_findings(figure: &Figure) -> Vec<String> {
+    let names = figure.categories.clone().unwrap_or_default();
+    names
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let mut here: Vec<(&str, f64)> = points(figure)
+                .filter(|(_, p)| p.x as usize == i)
+                .map(|(s, p)| (s, p.y))
+                .collect();
+            here.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let (best, fast) = *here.first()?;
+            let (worst, slow) = *here.last()?;
+            Some(match here.len() {
+                1 => format!("{name}: {best} {}.", human_seconds(fast)),
+                _ => format!(
+                    "{name}: fastest {best} ({}); {worst} is {}.",
+                    human_seconds(fast),
+                    slower(slow, fast)
+                ),
+            })
+        })
+        .collect()
 }
 
 /// "chunksize 64", "range C", "prime 1 (mmap redux)".
@@ -227,19 +263,25 @@ pub fn run_findings(run: &RunData) -> Vec<String> {
         items.iter().copied().reduce(f64::max),
     ) {
         out.push(format!(
-            "Handing one number to a queue costs {lo:.0} to {hi:.0} ns over the serial loop's time per number, depending on workers and what is enqueued."
+            "Handing one number to a queue costs {lo:.0} to {hi:.0} ns of core time beyond the serial loop's work, depending on workers and what is enqueued."
         ));
     }
+    // Efficiency compares equal work; an early exit changes the work.
+    let same_work = matches!(
+        run.experiment.workload,
+        WorkloadKind::Primes | WorkloadKind::FactorFrequency
+    );
     let efficiencies: Vec<(f64, &Row)> = rows
         .iter()
+        .filter(|r| same_work && value(r, "workers") != "1")
         .filter_map(|r| Some((number(r, "efficiency")?, r)))
         .collect();
     if let Some((e, r)) = efficiencies.iter().max_by(|a, b| a.0.total_cmp(&b.0)) {
         out.push(format!(
-            "Best parallel efficiency: {:.2} ({} with {} workers).",
+            "Best parallel efficiency with more than one worker: {:.2} ({} with {} workers).",
             e,
             value(r, "strategy"),
-            value(r, "workers")
+            value(r, "workers"),
         ));
     }
     out
