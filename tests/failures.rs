@@ -142,8 +142,14 @@ fn the_pool_survives_a_panic_and_answers_the_next_map() {
         Arc::new(move |numbers: &[u64]| primes_among(numbers, &test)),
     )
     .unwrap();
-    assert!(pool.map(&[11, 12, 13, 14], 1).is_err());
-    assert_eq!(pool.map(&[17, 18, 19], 2).unwrap().concat().len(), 2);
+    assert!(pool.map(&Arc::from([11, 12, 13, 14]), 1).is_err());
+    assert_eq!(
+        pool.map(&Arc::from([17, 18, 19]), 2)
+            .unwrap()
+            .concat()
+            .len(),
+        2
+    );
 }
 
 #[test]

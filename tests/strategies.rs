@@ -36,7 +36,8 @@ fn range_of(case: &Case) -> NumRange {
 }
 
 fn primes_found<T: PrimeTest + 'static>(case: &Case, test: T) -> Vec<u64> {
-    let jobs = ordered_jobs(range_of(case), case.order.unwrap(), case.seed.unwrap_or(0));
+    let jobs: Arc<[u64]> =
+        ordered_jobs(range_of(case), case.order.unwrap(), case.seed.unwrap_or(0)).into();
     let executor = Executor::build(case, Arc::new(test)).expect("the strategy starts");
     let mut found = executor.run(&jobs).expect("no worker fails");
     found.sort_unstable();

@@ -85,7 +85,7 @@ impl<T: PrimeTest + 'static> Executor<T> {
     }
 
     /// Finds the primes among `jobs`, in no particular order.
-    pub fn run(&self, jobs: &[u64]) -> Result<Vec<u64>, StrategyError> {
+    pub fn run(&self, jobs: &Arc<[u64]>) -> Result<Vec<u64>, StrategyError> {
         match self {
             Executor::Serial(test) => catch_panic(|| task::primes_among(jobs, test.as_ref())),
             Executor::Pool(pool, chunksize) => Ok(pool.map(jobs, *chunksize)?.concat()),

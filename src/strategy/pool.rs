@@ -48,13 +48,16 @@ impl<R: Send + 'static> Pool<R> {
     /// Sends `jobs` in chunks of `chunksize`, then gathers one reply per chunk
     /// (in the order they come back). Every chunk is answered even when one
     /// panics, so the pool stays usable.
-    pub fn map(&self, jobs: &[u64], chunksize: usize) -> Result<Vec<R>, StrategyError> {
+    pub fn map(&self, jobs: &Arc<[u64]>, chunksize: usize) -> Result<Vec<R>, StrategyError> {
         let tasks = self.tasks.as_ref().expect("tasks close only on drop");
+        let chunksize = chunksize.max(1);
         let mut sent = 0;
-        for chunk in jobs.chunks(chunksize.max(1)) {
+        for start in (0..jobs.len()).step_by(chunksize) {
+            let span = start..(start + chunksize).min(jobs.len());
             tasks
                 .send(Task {
-                    numbers: chunk.to_vec(),
+                    jobs: Arc::clone(jobs),
+                    span,
                 })
                 .map_err(|e| StrategyError::Disconnected(e.to_string()))?;
             sent += 1;
@@ -78,7 +81,7 @@ impl<R: Send + 'static> Pool<R> {
 /// A worker: answer tasks until the queue closes.
 fn worker_loop<R>(tasks: &Receiver<Task>, replies: &Sender<Reply<R>>, work: &impl Fn(&[u64]) -> R) {
     for task in tasks {
-        let reply = catch_unwind(AssertUnwindSafe(|| work(&task.numbers)))
+        let reply = catch_unwind(AssertUnwindSafe(|| work(task.numbers())))
             .map_err(|payload| panic_message(payload.as_ref()));
         if replies.send(reply).is_err() {
             return;

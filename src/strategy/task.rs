@@ -1,13 +1,25 @@
 //! The message a chunked worker receives, and the work one task is.
 
 use std::any::Any;
+use std::ops::Range;
+use std::sync::Arc;
 
 use crate::primes::PrimeTest;
 
-/// A chunk of numbers for one worker to test.
+/// A chunk for one worker: a span of the job list all workers share. With
+/// threads the numbers need not be copied into the message; an executor of
+/// processes would send `numbers()` instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
-    pub numbers: Vec<u64>,
+    pub jobs: Arc<[u64]>,
+    pub span: Range<usize>,
+}
+
+impl Task {
+    /// The numbers of this chunk.
+    pub fn numbers(&self) -> &[u64] {
+        &self.jobs[self.span.clone()]
+    }
 }
 
 /// The work of one task: the primes among `numbers`, in their order.

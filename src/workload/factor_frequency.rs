@@ -43,11 +43,8 @@ fn run_with<T: PrimeTest + 'static>(
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
     let expected = smallest_factor_counts(range.start.max(3), range.end);
-    let jobs = ordered_jobs(
-        range,
-        case.order.unwrap_or(Order::Given),
-        case.seed.unwrap_or(0),
-    );
+    let order = case.order.unwrap_or(Order::Given);
+    let jobs: Arc<[u64]> = ordered_jobs(range, order, case.seed.unwrap_or(0)).into();
     let check = |found: Histogram| match found == expected {
         true => Ok((answer_of(&found), None)),
         false => Err(describe_difference(&found, &expected)),

@@ -43,7 +43,7 @@ pub fn run_with<T: PrimeTest + 'static>(
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
     let order = case.order.unwrap_or(Order::Given);
-    let jobs = ordered_jobs(range, order, case.seed.unwrap_or(0));
+    let jobs: Arc<[u64]> = ordered_jobs(range, order, case.seed.unwrap_or(0)).into();
     let executor = match Executor::build(case, Arc::new(test)) {
         Ok(executor) => executor,
         Err(e) => return Some(CaseResult::failed(case, e.to_string())),
