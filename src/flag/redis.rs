@@ -46,7 +46,17 @@ impl RedisFlag {
         })
     }
 
-    fn command<T: redis::FromRedisValue>(&mut self, cmd: &mut redis::Cmd) -> Result<T, FlagError> {
+    /// Runs `name key [value]` on this handle's connection.
+    fn command<T: redis::FromRedisValue>(
+        &mut self,
+        name: &str,
+        value: Option<u8>,
+    ) -> Result<T, FlagError> {
+        let mut cmd = redis::cmd(name);
+        cmd.arg(&self.key);
+        if let Some(v) = value {
+            cmd.arg(v);
+        }
         cmd.query(&mut self.connection)
             .map_err(|e| FlagError(format!("Redis at {} failed: {e}", self.url)))
     }
@@ -83,16 +93,13 @@ impl Flag for RedisFlag {
         })
     }
     fn clear(&mut self) -> Result<(), FlagError> {
-        let key = self.key.clone();
-        self.command::<()>(redis::cmd("SET").arg(key).arg(0))
+        self.command("SET", Some(0))
     }
     fn set(&mut self) -> Result<(), FlagError> {
-        let key = self.key.clone();
-        self.command::<()>(redis::cmd("SET").arg(key).arg(1))
+        self.command("SET", Some(1))
     }
     fn is_set(&mut self) -> Result<bool, FlagError> {
-        let key = self.key.clone();
-        let value: Option<u8> = self.command(redis::cmd("GET").arg(key))?;
+        let value: Option<u8> = self.command("GET", None)?;
         Ok(value == Some(1))
     }
 }
@@ -100,8 +107,7 @@ impl Flag for RedisFlag {
 impl Drop for RedisFlag {
     fn drop(&mut self) {
         if self.owner {
-            let key = self.key.clone();
-            let _ = self.command::<()>(redis::cmd("DEL").arg(key));
+            let _ = self.command::<()>("DEL", None); // best effort: the server may be gone
         }
     }
 }

@@ -253,7 +253,7 @@ fn draw_plot(figure: &Figure, area: &DrawingArea<BitMapBackend<'_>, Shift>) -> a
         .map_err(err)?;
 
     match chart.kind {
-        ChartKind::Line => draw_lines(figure, &mut ctx, v_lo)?,
+        ChartKind::Line => draw_lines(figure, &mut ctx)?,
         ChartKind::Scatter => draw_scatter(figure, &mut ctx)?,
         ChartKind::Bars | ChartKind::Hbars => draw_bars(figure, &mut ctx, v_lo, horizontal)?,
     }
@@ -269,7 +269,7 @@ type Ctx<'a, 'b> = ChartContext<
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
-fn draw_lines(figure: &Figure, ctx: &mut Ctx<'_, '_>, _base: f64) -> anyhow::Result<()> {
+fn draw_lines(figure: &Figure, ctx: &mut Ctx<'_, '_>) -> anyhow::Result<()> {
     let (log_x, log_y) = (figure.chart.log_x, figure.chart.log_y);
     let at = |p: &Point| (onto(p.x, log_x), onto(p.y, log_y));
     for (i, series) in figure.series.iter().enumerate() {
