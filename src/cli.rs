@@ -10,9 +10,12 @@ const ABOUT: &str =
 const LONG_ABOUT: &str = "\
 Run declarative experiments on how parallel work is split, balanced and coordinated.
 
-An experiment is a TOML file: a workload (find the primes in a range), the strategy
-that spreads it over workers, and the parameters to sweep (workers, chunksize, job
-order, kernel). runner expands the sweep into cases, runs each with warm-up and
+An experiment is a TOML file: a workload (find the primes in a range, verify big
+numbers, time single checks, count smallest factors), the strategy that spreads it
+over workers (serial, a chunked pool, work stealing, queues with poison pills, a
+feeder thread, a cooperative search with a shared early-exit flag), and the
+parameters to sweep (workers, chunksize, job order, kernel, flag kind, loop style).
+README.md describes the file format. runner expands the sweep into cases, runs each with warm-up and
 best-of-N timing, checks every answer against an independent oracle, and writes
 results.csv (one row per repeat), summary.csv (one row per case), the experiment
 file as run, manifest.json, a PNG per chart and index.html under <out>/<name>/,
