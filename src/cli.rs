@@ -15,11 +15,13 @@ numbers, time single checks, count smallest factors), the strategy that spreads 
 over workers (serial, a chunked pool, work stealing, queues with poison pills, a
 feeder thread, a cooperative search with a shared early-exit flag), and the
 parameters to sweep (workers, chunksize, job order, kernel, flag kind, loop style).
-README.md describes the file format. runner expands the sweep into cases, runs each with warm-up and
-best-of-N timing, checks every answer against an independent oracle, and writes
-results.csv (one row per repeat), summary.csv (one row per case), the experiment
-file as run, manifest.json, a PNG per chart and index.html under <out>/<name>/,
-and <out>/index.html linking every report.";
+README.md describes the file format.
+
+runner expands the sweep into cases, runs each with warm-up and best-of-N timing,
+checks every answer against an independent oracle, and writes results.csv (one row
+per repeat), summary.csv (one row per case), the experiment file as run,
+manifest.json, a PNG per chart and index.html under <out>/<name>/, and
+<out>/index.html linking every report.";
 
 const EXAMPLES: &str = "\
 Examples:
