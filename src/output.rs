@@ -112,19 +112,17 @@ impl ReportWriter {
         self.write_tables()
     }
 
-    /// Each named table of every case into `<name>.csv`, after the case's
-    /// experiment name and number.
+    /// Each named table of every case into `<name>.csv`, each row after its
+    /// case's number (the folder already names the experiment).
     fn write_tables(&self) -> anyhow::Result<()> {
         let mut files: BTreeMap<&str, (Vec<&str>, Vec<Vec<String>>)> = BTreeMap::new();
         for result in &self.results {
             for table in &result.tables {
                 let (_, rows) = files.entry(table.name).or_insert_with(|| {
-                    let header = ["experiment", "case"]
-                        .into_iter()
-                        .chain(table.header.iter().copied());
+                    let header = ["case"].into_iter().chain(table.header.iter().copied());
                     (header.collect(), Vec::new())
                 });
-                let case = [self.experiment.clone(), result.case.number.to_string()];
+                let case = [result.case.number.to_string()];
                 rows.extend(table.rows.iter().map(|row| [&case[..], row].concat()));
             }
         }

@@ -51,15 +51,15 @@ fn factor_frequency_writes_its_histogram() {
         .assert()
         .success();
     let factors = Csv::read(&dir.path().join("ff/factors.csv"));
-    assert_eq!(factors.header, ["experiment", "case", "factor", "count"]);
+    assert_eq!(factors.header, ["case", "factor", "count"]);
     let expected = smallest_factor_counts(3, 100_000);
     for case in ["1", "2"] {
-        let rows: Vec<_> = factors.rows.iter().filter(|r| r[1] == case).collect();
+        let rows: Vec<_> = factors.rows.iter().filter(|r| r[0] == case).collect();
         assert_eq!(rows.len(), expected.len());
         for row in rows {
             assert_eq!(
-                expected[&row[2].parse::<u64>().unwrap()],
-                row[3].parse::<u64>().unwrap()
+                expected[&row[1].parse::<u64>().unwrap()],
+                row[2].parse::<u64>().unwrap()
             );
         }
     }
@@ -78,16 +78,13 @@ fn check_cost_writes_one_sample_per_n_with_the_right_prime_flag() {
         .assert()
         .success();
     let samples = Csv::read(&dir.path().join("cost/samples.csv"));
-    assert_eq!(
-        samples.header,
-        ["experiment", "case", "n", "prime", "seconds"]
-    );
+    assert_eq!(samples.header, ["case", "n", "prime", "seconds"]);
     assert_eq!(samples.rows.len(), 2 * 1_000, "one row per n per kernel");
     for row in &samples.rows {
-        let n: u64 = row[2].parse().unwrap();
+        let n: u64 = row[1].parse().unwrap();
         assert_eq!((n - 10_001) % 10, 0);
-        assert_eq!(row[3] == "true", is_prime_u64(n), "{n}");
-        assert!(row[4].parse::<f64>().unwrap() >= 0.0);
+        assert_eq!(row[2] == "true", is_prime_u64(n), "{n}");
+        assert!(row[3].parse::<f64>().unwrap() >= 0.0);
     }
     let summary = Csv::read(&dir.path().join("cost/summary.csv"));
     assert!(

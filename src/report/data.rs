@@ -68,9 +68,9 @@ pub fn read_csv(path: &Path) -> anyhow::Result<Vec<Row>> {
         .iter()
         .map(String::from)
         .collect();
-    if !header.iter().any(|h| h == "experiment") {
+    if !header.iter().any(|h| h == "case") {
         bail!(
-            "{} is not a file runner wrote (no experiment column)",
+            "{} is not a file runner wrote (no case column)",
             path.display()
         );
     }
