@@ -31,7 +31,7 @@ impl Answer {
     pub fn of_primes(primes: &[u64]) -> Self {
         Answer::Primes {
             count: primes.len() as u64,
-            checksum: primes.iter().fold(0u64, |acc, &p| acc.wrapping_add(mix(p))),
+            checksum: checksum(primes.iter().copied()),
         }
     }
 
@@ -83,6 +83,11 @@ impl fmt::Display for Answer {
             }
         }
     }
+}
+
+/// An order-free checksum of some values: the sum of their mixes.
+pub fn checksum(values: impl Iterator<Item = u64>) -> u64 {
+    values.fold(0u64, |acc, v| acc.wrapping_add(mix(v)))
 }
 
 /// SplitMix64's finaliser: a sum of these catches a changed or swapped prime.

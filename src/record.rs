@@ -209,7 +209,7 @@ impl Stats {
 }
 
 /// The median of sorted values.
-fn median(sorted: &[f64]) -> f64 {
+pub fn median(sorted: &[f64]) -> f64 {
     let n = sorted.len();
     match n % 2 {
         1 => sorted[n / 2],
@@ -270,7 +270,7 @@ fn item_ns(result: &CaseResult, best: f64, serial_best: Option<f64>, cores: &Cor
     let range = result.case.range()?;
     let items = match queue.enqueue {
         Enqueue::All => range.len(),
-        Enqueue::Odd => (range.start..range.end).filter(|n| n % 2 == 1).count() as u64,
+        Enqueue::Odd => range.odd_count(),
     };
     let busy = result.case.workers.min(cores.logical) as f64;
     Some((busy * best - serial_best?) * 1e9 / items.max(1) as f64)

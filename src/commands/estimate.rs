@@ -8,6 +8,7 @@ use crate::experiment::{Case, Input, Kernel, Plan, Strategy};
 use crate::machine::Cores;
 use crate::primes::{FastTester, PlainTester, PrimeTest};
 use crate::strategy::search::candidates_in;
+use crate::strategy::task::primes_among;
 
 /// Numbers sampled from each range.
 const SAMPLE: u64 = 2_000;
@@ -48,8 +49,8 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> f64 {
     let sample: Vec<u64> = (range.start..range.end).step_by(stride as usize).collect();
     let started = Instant::now();
     let found = match kernel {
-        Kernel::Plain => count(&PlainTester, &sample),
-        Kernel::Fast => count(&FastTester::new(range.last()), &sample),
+        Kernel::Plain => primes_among(&sample, &PlainTester).len(),
+        Kernel::Fast => primes_among(&sample, &FastTester::new(range.last())).len(),
     };
     std::hint::black_box(found);
     let tested = range.len().div_ceil(step);
@@ -71,8 +72,4 @@ fn verify_seconds(n: u64, kernel: Kernel) -> f64 {
         Some(_) => seconds, // the search ends within the sample
         None => seconds * all as f64 / candidates_in(3, sample_hi).max(1) as f64,
     }
-}
-
-fn count(test: &impl PrimeTest, numbers: &[u64]) -> usize {
-    numbers.iter().filter(|&&n| test.is_prime(n)).count()
 }

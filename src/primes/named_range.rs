@@ -31,6 +31,11 @@ impl NumRange {
         self.end == self.start
     }
 
+    /// How many odd numbers the range holds.
+    pub fn odd_count(&self) -> u64 {
+        self.end / 2 - self.start / 2
+    }
+
     /// The largest number in the range.
     pub fn last(&self) -> u64 {
         self.end - 1
@@ -66,6 +71,22 @@ impl fmt::Display for NumRange {
         match self.name() {
             Some(name) => write!(f, "{name} [{}, {})", self.start, self.end),
             None => write!(f, "[{}, {})", self.start, self.end),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_count_matches_counting() {
+        for start in 0..12u64 {
+            for end in start + 1..20 {
+                let range = NumRange { start, end };
+                let counted = (start..end).filter(|n| n % 2 == 1).count() as u64;
+                assert_eq!(range.odd_count(), counted, "[{start}, {end})");
+            }
         }
     }
 }

@@ -164,16 +164,10 @@ fn ratio_findings(figure: &Figure) -> Vec<String> {
     }
 }
 
+/// The median of unsorted values, if there are any.
 fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
-    let n = values.len();
-    (n > 0).then(|| {
-        if n % 2 == 1 {
-            values[n / 2]
-        } else {
-            (values[n / 2 - 1] + values[n / 2]) / 2.0
-        }
-    })
+    (!values.is_empty()).then(|| crate::record::median(&values))
 }
 
 fn scatter_findings(figure: &Figure) -> Vec<String> {

@@ -22,7 +22,6 @@ use html::ChartView;
 pub struct Rendered {
     pub dir: PathBuf,
     pub charts: usize,
-    pub headline: String,
 }
 
 /// Draws the charts and the page of the report in `dir` from its saved data;
@@ -60,17 +59,9 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
     }
     remove_stale_charts(dir, images.len())?;
     write_atomic(&dir.join("index.html"), page.as_bytes())?;
-    let headline = views
-        .iter()
-        .flat_map(|v| v.findings.first())
-        .chain(run_findings.first())
-        .next()
-        .cloned()
-        .unwrap_or_default();
     Ok(Rendered {
         dir: dir.to_path_buf(),
         charts: images.len(),
-        headline,
     })
 }
 

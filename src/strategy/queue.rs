@@ -98,14 +98,6 @@ impl QueuePool {
         })
     }
 
-    /// How many items a round over `jobs` puts on the queue.
-    pub fn items(enqueue: Enqueue, jobs: &[u64]) -> u64 {
-        match enqueue {
-            Enqueue::All => jobs.len() as u64,
-            Enqueue::Odd => jobs.iter().filter(|&&n| n % 2 == 1).count() as u64,
-        }
-    }
-
     /// One round: enqueue `jobs` and a pill per worker, collect every prime
     /// until every worker has finished.
     pub fn run(&self, jobs: &[u64]) -> Result<Vec<u64>, StrategyError> {
