@@ -140,7 +140,7 @@ pub fn check_verdict(
         };
         return Err(format!("wrong answer: called {n} {said}; it is {truth}"));
     }
-    if let Some(d) = factor.filter(|&d| n >= 2 && (d < 2 || d >= n || n % d != 0)) {
+    if let Some(d) = factor.filter(|&d| n >= 2 && (d < 2 || d >= n || !n.is_multiple_of(d))) {
         return Err(format!("wrong answer: {d} is not a factor of {n}"));
     }
     Ok(Answer::Verdict { prime, factor })

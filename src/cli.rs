@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::experiment::limits::{MAX_REPEATS, MAX_WARMUP};
+
 const ABOUT: &str =
     "Run declarative experiments on how parallel work is split, balanced and coordinated";
 
@@ -32,9 +34,17 @@ Examples:
   runner --quick experiments/workers.toml  smoke test: 1 repeat, 1% of each range
   runner --repeats 3 --out /tmp/r FILE     fewer repeats, another output folder
 
-Exit status: 0 every case gave the oracle's answer; 1 a case failed (wrong answer or
-a crash); 2 bad usage or a bad experiment file (nothing is written); 130 interrupted
-(finished cases are kept).";
+Limits (the same in experiment files): 1 to 100000 repeats, 0 to 1000 warm-ups,
+1 to 1024 workers; a case may use at most half of this machine's memory.
+
+Signals: the first Ctrl-C (or SIGTERM, SIGHUP) stops after the current repeat and
+keeps the finished cases; a second stops at once; either way the manifest says
+\"interrupted\" and no half-written file is left.";
+
+/// The examples, limits, signals and exit statuses shown after the options.
+fn after_help() -> String {
+    format!("{EXAMPLES}\n\n{}", crate::commands::exit::TABLE)
+}
 
 /// The `runner` command line.
 #[derive(Debug, Parser)]
@@ -43,7 +53,7 @@ a crash); 2 bad usage or a bad experiment file (nothing is written); 130 interru
     version,
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_help = EXAMPLES,
+    after_help = after_help(),
     args_conflicts_with_subcommands = true,
     arg_required_else_help = true
 )]
@@ -58,7 +68,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run experiments and write their reports (the default).
-    #[command(after_help = EXAMPLES)]
+    #[command(after_help = after_help())]
     Run(RunArgs),
     /// Validate experiments and print their expanded plans; run nothing.
     Check(CheckArgs),
@@ -84,7 +94,9 @@ pub struct RunArgs {
     /// Experiment files, or folders whose *.toml files run in name order.
     #[arg(value_name = "FILE|DIR")]
     pub paths: Vec<PathBuf>,
-    /// Folder for the reports; each experiment writes to <OUT>/<name>/.
+    /// Folder for the reports; each experiment writes to <OUT>/<name>/ (a
+    /// quick run to <OUT>/<name>.quick/). runner refuses a folder holding
+    /// files it did not write, and one that another run is writing.
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
     #[command(flatten)]
@@ -104,18 +116,22 @@ pub struct CheckArgs {
 /// Overrides of how experiments run.
 #[derive(Debug, Args, Clone)]
 pub struct PlanArgs {
-    /// Timed repeats per case, instead of the file's `repeats` (the best is reported).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    /// Timed repeats per case (1 to 100000), instead of the file's `repeats`
+    /// (the best is reported); also with --quick.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_REPEATS as i64))]
     pub repeats: Option<u32>,
-    /// Untimed warm-up runs per case, instead of the file's `warmup`.
-    #[arg(long, value_name = "N")]
+    /// Untimed warm-up runs per case (0 to 1000), instead of the file's
+    /// `warmup`; also with --quick.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=MAX_WARMUP as i64))]
     pub warmup: Option<u32>,
     /// Seed for shuffled job orders, instead of the file's `seed`.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Smoke test: 1 repeat, no warm-up, each range cut to its first 1% (at
-    /// least 1000 numbers), each big number replaced by its smaller stand-in;
-    /// writes to <OUT>/<name>-quick/.
+    /// Smoke test: 1 repeat and no warm-up (unless --repeats or --warmup say
+    /// otherwise), each range cut to its first 1% (at least 1000 numbers),
+    /// each verify number replaced by its `quick` stand-in (a number without
+    /// one is checked at full size, with a warning). A run writes its report
+    /// beside the full one, as <name>.quick/.
     #[arg(long)]
     pub quick: bool,
 }

@@ -176,14 +176,14 @@ pub fn run_case(
     context: &mut Context,
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
-    if case.requires == Some(Requirement::Redis) {
-        if let Err(why) = context.redis_available() {
-            let skipped = Some(format!("skipped: needs Redis: {why}"));
-            return Some(CaseResult {
-                skipped,
-                ..CaseResult::new(case)
-            });
-        }
+    if case.requires == Some(Requirement::Redis)
+        && let Err(why) = context.redis_available()
+    {
+        let skipped = Some(format!("skipped: needs Redis: {why}"));
+        return Some(CaseResult {
+            skipped,
+            ..CaseResult::new(case)
+        });
     }
     match &case.input {
         Input::Range(range) => primes::run_case(case, *range, plan, context, stop),

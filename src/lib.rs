@@ -9,6 +9,7 @@
 pub mod answer;
 pub mod cli;
 pub mod commands;
+pub mod console;
 pub mod engine;
 pub mod experiment;
 pub mod flag;
@@ -19,5 +20,6 @@ pub mod primes;
 pub mod progress;
 pub mod record;
 pub mod report;
+pub mod signals;
 pub mod strategy;
 pub mod workload;

@@ -19,8 +19,28 @@ pub enum Status {
     Complete,
     /// Every case ran; at least one failed.
     Failed,
-    /// Stopped (Ctrl-C) before every case ran; the finished ones are kept.
+    /// Stopped by a signal (Ctrl-C, SIGTERM, ...) before every case ran;
+    /// the finished ones are kept.
     Interrupted,
+    /// A report file could not be written; `error` says which and why.
+    Error,
+}
+
+impl Manifest {
+    /// The status as a reader should see it: a run whose manifest still says
+    /// "running" but that no longer holds its folder's lock was killed
+    /// (SIGKILL, out of memory, power loss) and did not finish.
+    pub fn status_seen(&self, dir: &Path) -> &'static str {
+        let alive = || self.pid.is_some() && crate::output::lock::holder(dir) == self.pid;
+        match self.status {
+            Status::Running if !alive() => "did not finish",
+            Status::Running => "running",
+            Status::Complete => "complete",
+            Status::Failed => "failed",
+            Status::Interrupted => "interrupted",
+            Status::Error => "error",
+        }
+    }
 }
 
 /// Where the experiment file came from.
@@ -51,6 +71,16 @@ pub struct Manifest {
     pub cases_done: usize,
     pub cases_failed: usize,
     pub status: Status,
+    /// Why the report could not be written, when `status` is "error".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The process that wrote the report.
+    #[serde(default)]
+    pub pid: Option<u32>,
+    /// Every file of the report folder runner wrote; runner never replaces
+    /// or deletes any other. Absent in reports from before this list.
+    #[serde(default)]
+    pub files: Option<Vec<String>>,
     pub started: String,
     pub finished: Option<String>,
     pub machine: serde_json::Value,
@@ -81,6 +111,9 @@ impl Manifest {
             cases_done: 0,
             cases_failed: 0,
             status: Status::Running,
+            error: None,
+            pid: Some(std::process::id()),
+            files: Some(Vec::new()),
             started: now(),
             finished: None,
             machine: serde_json::to_value(MachineInfo::detect()).expect("plain data"),
@@ -98,6 +131,14 @@ impl Manifest {
     pub fn finish(&mut self, status: Status) {
         self.status = status;
         self.finished = Some(now());
+    }
+
+    /// Records that runner wrote `file` in the report folder.
+    pub fn add_file(&mut self, file: &str) {
+        let files = self.files.get_or_insert_with(Vec::new);
+        if !files.iter().any(|f| f == file) {
+            files.push(file.to_string());
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::console;
 use crate::engine::{CaseResult, Observer};
 use crate::experiment::{Case, Plan};
 use crate::record::Stats;
@@ -45,14 +46,19 @@ impl Progress {
 /// One line about a finished case, e.g. `[3/8] pool ... best 0.0123 s`.
 pub fn case_line(result: &CaseResult, total: usize) -> String {
     let case = &result.case;
-    let head = format!("[{}/{}] {}", case.number, total, case.describe());
+    let head = format!(
+        "[{}/{}] {}",
+        case.number,
+        total,
+        console::plain(&case.describe())
+    );
     match (
         &result.failure,
         &result.skipped,
         Stats::of(&result.seconds()),
     ) {
-        (Some(f), _, _) => format!("{head}: FAILED: {}", f.message),
-        (None, Some(why), _) => format!("{head}: {why}"),
+        (Some(f), _, _) => format!("{head}: FAILED: {}", console::one_line(&f.message)),
+        (None, Some(why), _) => format!("{head}: {}", console::one_line(why)),
         (None, None, Some(s)) => format!(
             "{head}: best {} median {} ({} repeats, {})",
             human_seconds(s.best),
@@ -87,7 +93,7 @@ impl Observer for Progress {
                 bar.println(line);
                 bar.inc(1);
             }
-            None => eprintln!("{line}"),
+            None => console::error(&line),
         }
         Ok(())
     }

@@ -331,6 +331,15 @@ pub fn summary_row(
     [case_cells(experiment, &result.case), tail].concat()
 }
 
+/// Renders rows as CSV lines, without a header (for appending).
+pub fn csv_rows(rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer.write_record(row)?;
+    }
+    Ok(writer.into_inner()?)
+}
+
 /// Renders a CSV file from a header and rows.
 pub fn to_csv(header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());

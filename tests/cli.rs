@@ -48,7 +48,7 @@ fn a_run_writes_one_row_per_repeat_and_one_per_case() {
         .arg(&out)
         .assert()
         .success()
-        .stderr(contains("all correct"));
+        .stdout(contains("all correct"));
 
     // serial ignores workers and chunks: 2 orders; pool and stealing: 2 x 3 x 2 each.
     let cases = 2 + 2 * 12;
@@ -194,7 +194,7 @@ fn quick_runs_are_small_and_kept_apart() {
         !out.join("sweep").exists(),
         "a quick run must not overwrite the real report"
     );
-    let results = Csv::read(&out.join("sweep-quick/results.csv"));
+    let results = Csv::read(&out.join("sweep.quick/results.csv"));
     assert!(results.column("repeat").iter().all(|&r| r == "1"));
     assert!(
         results
@@ -205,7 +205,7 @@ fn quick_runs_are_small_and_kept_apart() {
     );
     // the oracle agrees: 1% of range C = range A, which holds 551 primes
     assert!(results.column("answer").iter().all(|&a| a == "551"));
-    let manifest = fs::read_to_string(out.join("sweep-quick/manifest.json")).unwrap();
+    let manifest = fs::read_to_string(out.join("sweep.quick/manifest.json")).unwrap();
     assert!(manifest.contains("\"quick\": true") && manifest.contains("\"warmup\": 0"));
 }
 

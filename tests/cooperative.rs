@@ -33,7 +33,10 @@ fn verify_with<F: Flag, T: PrimeTest + 'static>(
         Verdict::NotPrime { factor } => {
             assert!(!is_prime_u64(n), "{n} called not prime with {how:?}");
             if let Some(d) = factor {
-                assert!(d > 1 && d < n && n % d == 0, "{d} does not divide {n}");
+                assert!(
+                    d > 1 && d < n && n.is_multiple_of(d),
+                    "{d} does not divide {n}"
+                );
             }
         }
     }

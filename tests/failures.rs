@@ -16,7 +16,7 @@ impl PrimeTest for PanicsOn {
         check_prime_in_range(n, lo, hi)
     }
     fn divides(&self, n: u64, d: u64) -> bool {
-        n % d == 0
+        n.is_multiple_of(d)
     }
 }
 
@@ -28,7 +28,7 @@ impl PrimeTest for LiesAbout {
         check_prime_in_range(n, lo, hi).filter(|_| n != self.0)
     }
     fn divides(&self, n: u64, d: u64) -> bool {
-        n % d == 0 && n != self.0
+        n.is_multiple_of(d) && n != self.0
     }
 }
 

@@ -1,8 +1,10 @@
 //! `runner check`: validate experiments and print their expanded plans.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use crate::cli::CheckArgs;
+use crate::console;
 use crate::experiment::{Experiment, PlanOptions};
 use crate::machine::Cores;
 use crate::progress::human_seconds;
@@ -18,20 +20,31 @@ pub fn check(args: &CheckArgs) -> ExitCode {
     };
     let cores = Cores::detect();
     for experiment in &experiments {
-        print_plan(experiment, &PlanOptions::from(&args.plan), cores);
+        // A closed stdout (`runner check DIR | head -1`) ends the listing quietly.
+        if !console::out(&plan_text(
+            experiment,
+            &PlanOptions::from(&args.plan),
+            cores,
+        )) {
+            break;
+        }
     }
     ExitCode::from(exit::OK)
 }
 
-fn print_plan(experiment: &Experiment, options: &PlanOptions, cores: Cores) {
+/// The plan of one experiment, as `check` prints it.
+fn plan_text(experiment: &Experiment, options: &PlanOptions, cores: Cores) -> String {
     let plan = experiment.plan(cores, options);
-    println!(
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
         "{}: {} ({})",
         experiment.path.display(),
         experiment.name,
-        experiment.title
+        console::plain(&experiment.title)
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  {} cases x ({} warm-up + {} timed repeats){}, seed {}",
         plan.cases.len(),
         plan.warmup,
@@ -43,14 +56,29 @@ fn print_plan(experiment: &Experiment, options: &PlanOptions, cores: Cores) {
         },
         plan.seed
     );
+    let full = experiment.numbers_without_stand_in();
+    if plan.quick && !full.is_empty() {
+        let _ = writeln!(
+            text,
+            "  warning: no `quick` stand-in for {}: --quick checks it at full size",
+            console::plain(&full.join(", "))
+        );
+    }
     for case in &plan.cases {
-        println!("  {:>4}. {}", case.number, case.describe());
+        let _ = writeln!(
+            text,
+            "  {:>4}. {}",
+            case.number,
+            console::plain(&case.describe())
+        );
     }
     let eta = estimate(&plan, cores).as_secs_f64();
-    println!(
-        "  estimated time: about {} on this machine ({} physical / {} logical cores)\n",
+    let _ = writeln!(
+        text,
+        "  estimated time: about {} on this machine ({} physical / {} logical cores)",
         human_seconds(eta),
         cores.physical,
         cores.logical
     );
+    text
 }

@@ -10,24 +10,52 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cli::PlanArgs;
+use crate::console;
+use crate::experiment::error::suggest;
 use crate::experiment::{self, Experiment, ExperimentError, PlanOptions};
 
-/// Exit statuses, as `--help` documents them.
+/// Exit statuses, as `--help` and the README document them.
 pub mod exit {
-    /// Every case gave the oracle's answer.
+    /// Every case that ran gave the oracle's answer.
     pub const OK: u8 = 0;
-    /// A case gave a wrong answer or crashed, or a report could not be written.
+    /// A case gave a wrong answer or crashed (it is recorded with its message).
     pub const CASE_FAILED: u8 = 1;
-    /// Bad usage or a bad experiment file.
+    /// Bad usage, a bad experiment file, or a run refused before it started
+    /// (a folder another run holds, files runner did not write, too much memory).
     pub const BAD_INPUT: u8 = 2;
-    /// Interrupted by Ctrl-C (128 + SIGINT).
-    pub const INTERRUPTED: u8 = 130;
+    /// Nothing ran: every case was skipped because a service it needs is missing.
+    pub const NOTHING_RAN: u8 = 3;
+    /// A file could not be read or written (a full disk, a read-only folder).
+    pub const IO: u8 = 4;
+    /// A bug in runner; please report it.
+    pub const INTERNAL: u8 = 70;
+
+    /// The table, for `--help` and error messages.
+    pub const TABLE: &str = "\
+Exit status:
+  0    every case that ran gave the oracle's answer
+  1    a case gave a wrong answer or crashed (recorded with its message, never as a time)
+  2    bad usage or a bad experiment file, or a run refused before it started (a
+       report folder another run holds or holding files runner did not write, a
+       case needing more memory than allowed); nothing is written
+  3    nothing ran: every case was skipped for lack of a service it needs
+  4    a file could not be read or written (full disk, read-only folder); the
+       file and the reason are named, and the manifest says \"error\" if it can
+  70   an internal error (a bug in runner)
+  128+N  stopped by signal N: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (finished
+       cases are kept and the manifest says \"interrupted\")";
 }
+
+/// The subcommands, for telling a mistyped one from a file name.
+const SUBCOMMANDS: [&str; 3] = ["run", "check", "report"];
 
 /// Expands folders into their `*.toml` files, sorted by name.
 pub fn experiment_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ExperimentError> {
     let mut files = Vec::new();
     for path in paths {
+        if !path.exists() {
+            return Err(missing(path));
+        }
         if !path.is_dir() {
             files.push(path.clone());
             continue;
@@ -49,6 +77,24 @@ pub fn experiment_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ExperimentErr
     Ok(files)
 }
 
+/// A path that names nothing: maybe a mistyped subcommand.
+fn missing(path: &Path) -> ExperimentError {
+    let text = path.to_string_lossy();
+    let word = !text.contains(['/', '.']);
+    let error = unreadable(path, "no such file or folder");
+    match (word, suggest(&text, &SUBCOMMANDS)) {
+        (true, Some(close)) => error.with_help(format!(
+            "did you mean the subcommand `runner {close}`? the subcommands are {}",
+            SUBCOMMANDS.join(", ")
+        )),
+        (true, None) => error.with_help(format!(
+            "`{text}` is neither an experiment file nor a subcommand; the subcommands are {} (see `runner --help`)",
+            SUBCOMMANDS.join(", ")
+        )),
+        (false, _) => error.with_help("check the path; experiment files end in .toml"),
+    }
+}
+
 fn unreadable(path: &Path, why: &str) -> ExperimentError {
     ExperimentError::new(path, "", None, why.to_string())
 }
@@ -61,22 +107,70 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Experiment>, Vec<ExperimentErro
         .iter()
         .map(|f| experiment::load(f))
         .partition(Result::is_ok);
-    match errors.is_empty() {
-        true => Ok(ok.into_iter().map(Result::unwrap).collect()),
-        false => Err(errors.into_iter().map(|e| e.unwrap_err()).collect()),
+    if !errors.is_empty() {
+        return Err(errors.into_iter().map(|e| e.unwrap_err()).collect());
     }
+    let experiments: Vec<Experiment> = ok.into_iter().map(Result::unwrap).collect();
+    let duplicates = duplicate_names(&experiments);
+    match duplicates.is_empty() {
+        true => Ok(experiments),
+        false => Err(duplicates),
+    }
+}
+
+/// Two experiments of one command may not share a name: both would write
+/// the same report folder.
+fn duplicate_names(experiments: &[Experiment]) -> Vec<ExperimentError> {
+    let mut errors = Vec::new();
+    for (i, later) in experiments.iter().enumerate() {
+        let Some(first) = experiments[..i].iter().find(|e| e.name == later.name) else {
+            continue;
+        };
+        let span = name_span(&later.source);
+        errors.push(
+            ExperimentError::new(
+                &later.path,
+                &later.source,
+                span,
+                format!(
+                    "the name \"{}\" is also the name of {}; both would write the same report folder",
+                    later.name,
+                    first.path.display()
+                ),
+            )
+            .with_help("give each experiment its own name, or run them in separate commands"),
+        );
+    }
+    errors
+}
+
+/// Where the top-level `name = ...` stands in an experiment's text.
+fn name_span(source: &str) -> Option<std::ops::Range<usize>> {
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            return None;
+        }
+        if trimmed.starts_with("name") && trimmed["name".len()..].trim_start().starts_with('=') {
+            let indent = line.len() - trimmed.len();
+            return Some(offset + indent..offset + line.trim_end().len());
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Prints experiment errors and gives the bad-input status.
 pub fn report_errors(errors: &[ExperimentError]) -> ExitCode {
     for e in errors {
-        eprintln!("error: {e}\n");
+        console::error(&format!("error: {e}\n"));
     }
     if errors.len() > 1 {
-        eprintln!(
+        console::error(&format!(
             "{} experiment files have errors; nothing was run.",
             errors.len()
-        );
+        ));
     }
     ExitCode::from(exit::BAD_INPUT)
 }

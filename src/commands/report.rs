@@ -1,10 +1,16 @@
 //! `runner report`: redraw charts and pages from saved data.
 
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 
 use crate::cli::ReportArgs;
+use crate::console;
+use crate::output::files::FileError;
+use crate::output::lock::FolderLock;
 use crate::report;
+use crate::signals;
 
 use super::exit;
 
@@ -14,33 +20,32 @@ pub fn report(args: &ReportArgs) -> ExitCode {
     for dir in &args.dirs {
         match dir.join("manifest.json").is_file() {
             true => dirs.push(dir.clone()),
-            false => dirs.extend(report_dirs_in(dir)),
+            false => {
+                let found = report_dirs_in(dir);
+                if found.is_empty() {
+                    console::error(&format!(
+                        "error: {} is not a report folder and holds none (a report folder holds manifest.json)\n  = help: name a folder a run wrote, e.g. `runner report reports/chunksize`, or the folder of reports, e.g. `runner report reports`",
+                        dir.display()
+                    ));
+                    return ExitCode::from(exit::BAD_INPUT);
+                }
+                dirs.extend(found);
+            }
         }
     }
-    if dirs.is_empty() {
-        eprintln!(
-            "error: no report folder (one holding manifest.json) in {:?}",
-            args.dirs
-        );
-        return ExitCode::from(exit::BAD_INPUT);
-    }
-    let mut failed = false;
+    let mut status = exit::OK;
     let mut parents: Vec<PathBuf> = Vec::new();
     for dir in &dirs {
-        match report::render(dir, args.experiment.as_deref()) {
-            Ok(done) => eprintln!(
-                "{}: {} charts, {}",
-                dir.display(),
-                done.charts,
-                dir.join("index.html").display()
-            ),
-            Err(e) => {
-                eprintln!(
-                    "error: {}: {e:#}\n  the existing report was left as it was",
-                    dir.display()
-                );
-                failed = true;
-            }
+        if signals::stop_flag().load(Ordering::SeqCst) {
+            return ExitCode::from(signals::exit_status().unwrap_or(130));
+        }
+        if let Err((code, message)) = redraw(dir, args.experiment.as_deref()) {
+            console::error(&format!(
+                "error: {}: {message}\n  the existing report was left as it was",
+                dir.display()
+            ));
+            status = status.max(code);
+            continue;
         }
         let parent = dir.parent().unwrap_or(Path::new(".")).to_path_buf();
         if !parents.contains(&parent) {
@@ -49,11 +54,54 @@ pub fn report(args: &ReportArgs) -> ExitCode {
     }
     for parent in parents {
         if let Err(e) = report::render_index(&parent) {
-            eprintln!("error: {}: {e:#}", parent.join("index.html").display());
-            failed = true;
+            console::error(&format!(
+                "error: {}: {e:#}",
+                parent.join("index.html").display()
+            ));
+            status = status.max(code_of(&e));
         }
     }
-    ExitCode::from(if failed { exit::BAD_INPUT } else { exit::OK })
+    ExitCode::from(status)
+}
+
+/// Redraws one report while holding its folder, so a run cannot write it
+/// at the same time.
+fn redraw(dir: &Path, experiment: Option<&Path>) -> Result<(), (u8, String)> {
+    let _lock = FolderLock::acquire(dir).map_err(|e| {
+        let code = match e {
+            crate::output::lock::LockError::Held { .. } => exit::BAD_INPUT,
+            crate::output::lock::LockError::File(_) => exit::IO,
+        };
+        (code, e.to_string())
+    })?;
+    match report::render(dir, experiment) {
+        Ok(done) => {
+            console::out(&format!(
+                "{}: {} charts, {}",
+                dir.display(),
+                done.charts,
+                dir.join("index.html").display()
+            ));
+            Ok(())
+        }
+        Err(e) => Err((code_of(&e), format!("{e:#}"))),
+    }
+}
+
+/// Bad saved data is bad input; a file that cannot be written is an I/O error.
+fn code_of(e: &anyhow::Error) -> u8 {
+    let io = e.chain().any(|cause| {
+        let missing = |kind| matches!(kind, ErrorKind::NotFound | ErrorKind::InvalidData);
+        match (
+            cause.downcast_ref::<FileError>(),
+            cause.downcast_ref::<std::io::Error>(),
+        ) {
+            (Some(_), _) => true,
+            (None, Some(io)) => !missing(io.kind()),
+            (None, None) => false,
+        }
+    });
+    if io { exit::IO } else { exit::BAD_INPUT }
 }
 
 fn report_dirs_in(dir: &Path) -> Vec<PathBuf> {

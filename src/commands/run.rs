@@ -1,128 +1,204 @@
 //! `runner run`: run experiments and write their reports.
+//!
+//! A short pipeline of named steps: load and validate every file, plan every
+//! experiment, claim every report folder (so a refusal comes before anything
+//! runs), then run each experiment and draw its report.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
-
-use anyhow::Context as _;
 
 use crate::cli::RunArgs;
+use crate::console;
 use crate::engine::{self, Observer, RunOutcome, Status as EndStatus};
-use crate::experiment::{Experiment, PlanOptions, WorkloadKind};
+use crate::experiment::{Experiment, Plan, PlanOptions, WorkloadKind};
 use crate::machine::Cores;
 use crate::manifest::{Manifest, Status};
-use crate::output::{ReportWriter, report_dir};
+use crate::output::folder::ReportFolder;
+use crate::output::{ReportWriter, report_dir_name};
 use crate::progress::Progress;
 use crate::report;
+use crate::signals;
 use crate::workload::Context;
 
 use super::{exit, load_all, report_errors};
 
-/// Runs every experiment `args` names; `stop` is raised by Ctrl-C.
-pub fn run(args: &RunArgs, arguments: Vec<String>, stop: &AtomicBool) -> ExitCode {
+/// What one experiment's run came to.
+enum Ended {
+    /// Every case ran (or was skipped); how many failed and how many ran.
+    Done { failed: usize, ran: usize },
+    /// A signal stopped it.
+    Interrupted,
+    /// Its report could not be written; the message says which file and why.
+    Io(String),
+}
+
+/// Runs every experiment `args` names.
+pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
+    if args.paths.is_empty() {
+        console::error(
+            "error: no experiment to run\n  = help: name an experiment file or a folder of them, e.g. `runner experiments/chunksize.toml`",
+        );
+        return ExitCode::from(exit::BAD_INPUT);
+    }
     let experiments = match load_all(&args.paths) {
         Ok(experiments) => experiments,
         Err(errors) => return report_errors(&errors),
     };
-    let mut failed = false;
-    for experiment in &experiments {
-        match run_one(experiment, args, arguments.clone(), stop) {
-            Ok(outcome) if outcome.interrupted => {
-                eprintln!("interrupted: the finished cases are saved; the manifest says so.");
-                return ExitCode::from(exit::INTERRUPTED);
-            }
-            Ok(outcome) => {
-                failed |= outcome
-                    .results
-                    .iter()
-                    .any(|r| r.status() == EndStatus::Failed)
-            }
+    let options = PlanOptions::from(&args.plan);
+    let cores = Cores::detect();
+    let plans: Vec<Plan> = experiments
+        .iter()
+        .map(|e| e.plan(cores, &options))
+        .collect();
+    let mut folders = Vec::new();
+    for (experiment, plan) in experiments.iter().zip(&plans) {
+        match ReportFolder::claim(&args.out, &report_dir_name(experiment, plan)) {
+            Ok(folder) => folders.push(folder),
             Err(e) => {
-                eprintln!("error: {}: {e:#}", experiment.path.display());
-                return ExitCode::from(exit::CASE_FAILED);
+                console::error(&format!("error: {e}\n  nothing was run."));
+                let status = if e.is_io() { exit::IO } else { exit::BAD_INPUT };
+                return ExitCode::from(status);
             }
         }
     }
-    ExitCode::from(if failed { exit::CASE_FAILED } else { exit::OK })
+    let mut failed = 0;
+    let mut ran = 0;
+    for ((experiment, plan), folder) in experiments.iter().zip(&plans).zip(folders) {
+        match run_one(experiment, plan, folder, &args.out, arguments.clone()) {
+            Ended::Done { failed: f, ran: r } => {
+                failed += f;
+                ran += r;
+            }
+            Ended::Interrupted => {
+                console::error("interrupted: the finished cases are saved; the manifest says so.");
+                return ExitCode::from(signals::exit_status().unwrap_or(130));
+            }
+            Ended::Io(message) => {
+                console::error(&format!("error: {message}"));
+                return ExitCode::from(exit::IO);
+            }
+        }
+    }
+    ExitCode::from(match (failed, ran) {
+        (0, 0) => {
+            console::error(
+                "error: no case ran: every case was skipped (see the reasons above); exit status 3",
+            );
+            exit::NOTHING_RAN
+        }
+        (0, _) => exit::OK,
+        _ => exit::CASE_FAILED,
+    })
 }
 
 fn run_one(
     experiment: &Experiment,
-    args: &RunArgs,
+    plan: &Plan,
+    folder: ReportFolder,
+    out: &Path,
     arguments: Vec<String>,
-    stop: &AtomicBool,
-) -> anyhow::Result<RunOutcome> {
-    let plan = experiment.plan(Cores::detect(), &PlanOptions::from(&args.plan));
-    let dir = report_dir(&args.out, experiment, &plan);
-    eprintln!(
+) -> Ended {
+    let dir = folder.dir().to_path_buf();
+    console::error(&format!(
         "{}: {} cases x ({} warm-up + {} timed repeats) -> {}",
         experiment.name,
         plan.cases.len(),
         plan.warmup,
         plan.repeats,
         dir.display()
-    );
+    ));
     if plan.quick {
         let what = match experiment.workload {
             WorkloadKind::Verify => "each number replaced by its smaller stand-in of the same kind",
             _ => "each range cut to its first 1% (at least 1000 numbers)",
         };
-        eprintln!("  quick run: 1 repeat, no warm-up, {what}");
+        console::error(&format!(
+            "  quick run: {} repeat(s), {} warm-up, {what}",
+            plan.repeats, plan.warmup
+        ));
+        let full = experiment.numbers_without_stand_in();
+        if !full.is_empty() {
+            console::error(&format!(
+                "  warning: no `quick` stand-in for {}: checked at full size",
+                console::plain(&full.join(", "))
+            ));
+        }
     }
-    let manifest = Manifest::start(experiment, &plan, arguments);
-    let mut writer = ReportWriter::create(dir, experiment, manifest)?;
-    let mut progress = Progress::new(&plan);
+    let manifest = Manifest::start(experiment, plan, arguments);
+    let mut writer = match ReportWriter::create(folder, experiment, manifest) {
+        Ok(writer) => writer,
+        Err(e) => return Ended::Io(e.to_string()),
+    };
+    let mut progress = Progress::new(plan);
     let mut context = Context::new(experiment.redis_url.as_deref());
     let outcome = engine::run(
-        &plan,
+        plan,
         &mut context,
         &mut [&mut progress as &mut dyn Observer, &mut writer],
-        stop,
+        signals::stop_flag(),
     );
     progress.finish();
-    let outcome = outcome.context("the report could not be written")?;
-    let failures = outcome
-        .results
-        .iter()
-        .filter(|r| r.status() == EndStatus::Failed)
-        .count();
-    let skipped: Vec<_> = outcome
-        .results
-        .iter()
-        .filter(|r| r.status() == EndStatus::Skipped)
-        .collect();
+    let outcome: RunOutcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            let message = format!("{e:#}");
+            writer.fail(&message);
+            return Ended::Io(message);
+        }
+    };
+    let count = |status| {
+        outcome
+            .results
+            .iter()
+            .filter(|r| r.status() == status)
+            .count()
+    };
+    let (failures, skipped) = (count(EndStatus::Failed), count(EndStatus::Skipped));
     let status = match (outcome.interrupted, failures) {
         (true, _) => Status::Interrupted,
         (false, 0) => Status::Complete,
         (false, _) => Status::Failed,
     };
-    writer.finish(status)?;
-    report::render(writer.dir(), None).context("the report could not be drawn")?;
-    report::render_index(&args.out).context("the reports index could not be written")?;
-    print_done(
-        writer.dir(),
-        outcome.results.len() - skipped.len(),
-        failures,
-    );
-    if let Some(first) = skipped.first() {
-        let why = first.skipped.as_deref().unwrap_or_default();
-        eprintln!(
-            "  {} cases were not run and are marked skipped ({why})",
-            skipped.len()
-        );
+    if let Err(e) = writer.finish(status) {
+        writer.fail(&e.to_string());
+        return Ended::Io(e.to_string());
     }
-    Ok(outcome)
+    if let Err(e) = draw(writer.dir(), out) {
+        writer.fail(&e);
+        return Ended::Io(e);
+    }
+    if outcome.interrupted {
+        return Ended::Interrupted;
+    }
+    let ran = outcome.results.len() - skipped;
+    print_done(writer.dir(), ran, failures);
+    if let Some(first) = outcome.results.iter().find(|r| r.skipped.is_some()) {
+        let why = first.skipped.as_deref().unwrap_or_default();
+        console::error(&format!(
+            "  {skipped} cases were not run and are marked skipped ({})",
+            console::one_line(why)
+        ));
+    }
+    Ended::Done {
+        failed: failures,
+        ran,
+    }
 }
 
+/// Draws the report and the index of `out`.
+fn draw(dir: &Path, out: &Path) -> Result<(), String> {
+    report::render(dir, None).map_err(|e| format!("the report could not be drawn: {e:#}"))?;
+    report::render_index(out).map_err(|e| format!("the reports index could not be written: {e:#}"))
+}
+
+/// The closing lines, on stdout so `runner x.toml > log` keeps them.
 fn print_done(dir: &Path, cases: usize, failures: usize) {
+    let page: PathBuf = dir.join("index.html");
     match failures {
-        0 => eprintln!(
-            "  {cases} cases, all correct: {}",
-            dir.join("index.html").display()
-        ),
-        n => eprintln!(
-            "  {n} of {cases} cases FAILED (see the error column): {}",
+        0 => console::out(&format!("{cases} cases, all correct: {}", page.display())),
+        n => console::out(&format!(
+            "{n} of {cases} cases FAILED (see the error column): {}",
             dir.join("results.csv").display()
-        ),
-    }
+        )),
+    };
 }

@@ -92,8 +92,12 @@ impl fmt::Display for ExperimentError {
     }
 }
 
-/// The candidate closest to `word`, if any is close enough to be a typo.
+/// The candidate closest to `word`, if any is close enough to be a typo
+/// (a difference of case alone always is: "a" for "A").
 pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if let Some(same) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
+        return Some(same);
+    }
     candidates
         .iter()
         .map(|&c| (strsim::jaro_winkler(word, c), c))
@@ -102,7 +106,8 @@ pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
-/// Turns a TOML or serde error into ours, adding advice where serde has none.
+/// Turns a TOML or serde error into ours, in plain words, adding advice
+/// where serde has none.
 pub fn from_toml(path: &Path, source: &str, error: &toml::de::Error) -> ExperimentError {
     let message = error.message().trim().to_string();
     let base = ExperimentError::new(path, source, error.span(), message.clone());
@@ -124,7 +129,83 @@ pub fn from_toml(path: &Path, source: &str, error: &toml::de::Error) -> Experime
             "use one of",
         );
     }
-    base.with_help("README.md (\"Experiment files\") lists every key and the values it takes")
+    let key = error
+        .span()
+        .and_then(|span| key_at(source, span.start))
+        .unwrap_or_default();
+    let (message, help) = plain_words(&message, &key);
+    let mut base = base;
+    base.message = message;
+    base.with_help(help.unwrap_or_else(|| {
+        "README.md (\"Experiment files\") lists every key and the values it takes".into()
+    }))
+}
+
+/// serde's and toml's wording, said in plain words: the message, and a
+/// hint when the key tells what values it takes.
+fn plain_words(message: &str, key: &str) -> (String, Option<String>) {
+    let words = super::values::allowed_words(key);
+    let hint = words.map(|w| format!("`{key}` takes {w}"));
+    let found_expected = ["invalid type: ", "invalid value: "]
+        .iter()
+        .find_map(|lead| message.strip_prefix(lead))
+        .and_then(|rest| rest.split_once(", expected "));
+    if let Some((found, expected)) = found_expected {
+        let expected = match expected.trim() {
+            "u32" => "a whole number from 0 to 4294967295".to_string(),
+            "u64" | "i64" | "usize" => "a whole number".to_string(),
+            "a sequence" => "a list of values in brackets, e.g. [1, 2]".to_string(),
+            "a boolean" => "true or false".to_string(),
+            "a string" => "text in quotes".to_string(),
+            e if e.starts_with("struct ") || e == "a map" => "a table".to_string(),
+            e => e.to_string(),
+        };
+        return (format!("expected {expected}, found {}", thing(found)), hint);
+    }
+    match message {
+        "wanted string or table" => (
+            "expected a name in quotes".to_string(),
+            hint.or_else(|| Some("write the value in quotes, e.g. \"given\"".into())),
+        ),
+        m if m.starts_with("wanted exactly 1 element") => {
+            ("expected a name in quotes, found a table".to_string(), hint)
+        }
+        "duplicate key" => (
+            "this key or table is given twice".to_string(),
+            Some("keep one of them (a table is written [name], once)".into()),
+        ),
+        m => (m.to_string(), hint),
+    }
+}
+
+/// serde's name for a value found, in plain words.
+fn thing(found: &str) -> String {
+    let quoted = |s: &str| s.trim_matches('`').to_string();
+    match found.split_once(' ') {
+        Some(("string", text)) => format!("the text {text}"),
+        Some(("integer", n)) => format!("the number {}", quoted(n)),
+        Some(("floating", rest)) => format!(
+            "the number {} (whole numbers only)",
+            quoted(rest.trim_start_matches("point "))
+        ),
+        Some(("boolean", b)) => quoted(b),
+        _ => match found {
+            "sequence" => "a list".into(),
+            "map" => "a table".into(),
+            other => other.into(),
+        },
+    }
+}
+
+/// The key on the line where byte `at` of `source` stands, e.g. `order`
+/// for `order = ["given", 1]`.
+fn key_at(source: &str, at: usize) -> Option<String> {
+    let at = at.min(source.len());
+    let start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = source[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty() && !key.contains(['[', ' '])).then(|| key.to_string())
 }
 
 fn base_with(

@@ -17,6 +17,7 @@ pub use params::{
     Case, CasePlan, ChunkPlan, Chunking, Input, NamedNumber, ParamName, ParamValue, QueuePlan,
     Setting,
 };
+pub use values::limits;
 pub use values::{
     Capacity, Enqueue, FlagKind, Kernel, LoopStyle, Order, Requirement, Strategy, WorkloadKind,
 };
@@ -129,6 +130,7 @@ impl Experiment {
             false => &self.variants[..],
         };
         let mut cases: Vec<Case> = Vec::new();
+        let mut seen: std::collections::HashSet<Case> = std::collections::HashSet::new();
         for variant in variants {
             for combination in cartesian(&self.axes) {
                 let mut setting = self.defaults.clone();
@@ -140,7 +142,7 @@ impl Experiment {
                     let mut case = setting.resolve(input, cores, seed);
                     case.variant = variant.label.clone();
                     case.requires = variant.requires;
-                    if !cases.contains(&case) {
+                    if seen.insert(case.clone()) {
                         cases.push(case);
                     }
                 }
@@ -151,16 +153,13 @@ impl Experiment {
         }
         Plan {
             cases,
-            repeats: if options.quick {
-                1
-            } else {
-                options.repeats.unwrap_or(self.repeats)
-            },
-            warmup: if options.quick {
-                0
-            } else {
-                options.warmup.unwrap_or(self.warmup)
-            },
+            // --repeats and --warmup win over --quick's 1 and 0.
+            repeats: options
+                .repeats
+                .unwrap_or(if options.quick { 1 } else { self.repeats }),
+            warmup: options
+                .warmup
+                .unwrap_or(if options.quick { 0 } else { self.warmup }),
             seed,
             quick: options.quick,
         }
@@ -168,6 +167,16 @@ impl Experiment {
 }
 
 impl Experiment {
+    /// The verify numbers a `--quick` run must check at full size, for want
+    /// of a `quick` stand-in.
+    pub fn numbers_without_stand_in(&self) -> Vec<&str> {
+        self.numbers
+            .iter()
+            .filter(|n| n.quick.is_none())
+            .map(|n| n.name.as_str())
+            .collect()
+    }
+
     /// What a case with `setting` works on: its range, or each number.
     fn inputs(&self, setting: &Setting, quick: bool) -> Vec<Input> {
         match self.workload {

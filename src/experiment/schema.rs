@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::values::limits::{MAX_REPEATS, MAX_WARMUP};
 use super::values::{
-    BigU64, Capacity, ChunksizeSpec, Enqueue, FlagKind, Kernel, LoopStyle, Order, Positive,
-    RangeSpec, Requirement, Strategy, WorkersSpec, WorkloadKind,
+    BigU64, Bounded, Capacity, ChunksizeSpec, Enqueue, FlagKind, Kernel, LoopStyle, Order,
+    Positive, RangeSpec, Requirement, Strategy, WorkersSpec, WorkloadKind,
 };
 
 /// The whole file.
@@ -40,7 +41,7 @@ pub struct WorkloadSpec {
     /// For `verify`: the numbers to check (default: the book's five).
     pub numbers: Option<Spanned<Vec<Spanned<NumberSpec>>>>,
     /// For the `redis` flag: the server (default: `REDIS_URL`, then localhost:6379).
-    pub redis_url: Option<String>,
+    pub redis_url: Option<Spanned<String>>,
 }
 
 /// One number to verify.
@@ -59,9 +60,9 @@ pub struct NumberSpec {
 pub struct RunSpec {
     pub strategy: Option<Spanned<Strategy>>,
     pub kernel: Option<Spanned<Kernel>>,
-    pub repeats: Option<Spanned<Positive>>,
-    pub warmup: Option<Spanned<u32>>,
-    pub seed: Option<u64>,
+    pub repeats: Option<Spanned<Bounded<1, MAX_REPEATS>>>,
+    pub warmup: Option<Spanned<Bounded<0, MAX_WARMUP>>>,
+    pub seed: Option<BigU64>,
 }
 
 /// `[sweep]`: lists of values; every combination becomes a case.
@@ -75,7 +76,7 @@ pub struct SweepSpec {
     pub chunksize: Option<List<ChunksizeSpec>>,
     pub nbr_chunks: Option<List<Positive>>,
     pub order: Option<List<Order>>,
-    pub precheck: Option<List<u64>>,
+    pub precheck: Option<List<BigU64>>,
     pub flag: Option<List<FlagKind>>,
     #[serde(rename = "loop")]
     pub loop_style: Option<List<LoopStyle>>,
@@ -99,7 +100,7 @@ pub struct VariantSpec {
     pub chunksize: Option<Spanned<ChunksizeSpec>>,
     pub nbr_chunks: Option<Spanned<Positive>>,
     pub order: Option<Spanned<Order>>,
-    pub precheck: Option<Spanned<u64>>,
+    pub precheck: Option<Spanned<BigU64>>,
     pub flag: Option<Spanned<FlagKind>>,
     #[serde(rename = "loop")]
     pub loop_style: Option<Spanned<LoopStyle>>,

@@ -23,8 +23,6 @@ const DEFAULT_SEED: u64 = 42;
 /// The book's SERIAL_CHECK_CUTOFF and CHECK_EVERY.
 const DEFAULT_PRECHECK: u64 = 21;
 const DEFAULT_CHECK_EVERY: u64 = 1_000;
-/// More timed repeats than this is surely a typo.
-const MAX_REPEATS: u64 = 100_000;
 
 /// The book's five numbers, each with a stand-in of the same kind (its
 /// smallest factor at the same fraction of its square root) for `--quick`.
@@ -73,21 +71,6 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             )
         })?
         .into_inner();
-    if let Some(r) = spec
-        .run
-        .repeats
-        .as_ref()
-        .filter(|r| r.get_ref().0 > MAX_REPEATS)
-    {
-        return Err(err(
-            Some(r.span()),
-            format!("{} repeats is too many", r.get_ref().0),
-        )
-        .with_help(format!(
-            "use 1 to {MAX_REPEATS}; the best of 10 or 20 is usual"
-        )));
-    }
-
     let mut written = Vec::new();
     if let Some(s) = &spec.run.strategy {
         written.push(Written {
@@ -105,6 +88,10 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         .map(|v| variant(v, &mut written, &err))
         .collect::<Result<Vec<_>, _>>()?;
     check_unique_labels(&variants, &err)?;
+    if let Some(url) = &workload.redis_url {
+        check_redis_url(url, &err)?;
+    }
+    check_requirements(kind, &sweep_flags(&axes), &variants, &err)?;
     for w in &written {
         check_fits_workload(kind, w, &err)?;
     }
@@ -190,13 +177,16 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         workload: kind,
         numbers,
         step,
-        redis_url: workload.redis_url,
+        redis_url: workload.redis_url.map(Spanned::into_inner),
         repeats: spec
             .run
             .repeats
             .map_or(DEFAULT_REPEATS, |r| r.into_inner().0) as u32,
-        warmup: spec.run.warmup.map_or(DEFAULT_WARMUP, Spanned::into_inner),
-        seed: spec.run.seed.unwrap_or(DEFAULT_SEED),
+        warmup: spec
+            .run
+            .warmup
+            .map_or(DEFAULT_WARMUP, |w| w.into_inner().0 as u32),
+        seed: spec.run.seed.map_or(DEFAULT_SEED, |s| s.0),
         defaults,
         axes,
         variants: variants.into_iter().map(Spanned::into_inner).collect(),
@@ -365,7 +355,10 @@ fn sweep_axes(
         lift(nbr_chunks, |n| ParamValue::NbrChunks(n.0)),
     )?;
     push(ParamName::Order, lift(order, ParamValue::Order))?;
-    push(ParamName::Precheck, lift(precheck, ParamValue::Precheck))?;
+    push(
+        ParamName::Precheck,
+        lift(precheck, |p| ParamValue::Precheck(p.0)),
+    )?;
     push(ParamName::Flag, lift(flag, ParamValue::Flag))?;
     push(ParamName::Loop, lift(loop_style, ParamValue::Loop))?;
     push(
@@ -448,7 +441,7 @@ fn variant(
         one(chunksize, ParamValue::Chunksize),
         one(nbr_chunks, |n| ParamValue::NbrChunks(n.0)),
         one(order, ParamValue::Order),
-        one(precheck, ParamValue::Precheck),
+        one(precheck, |p| ParamValue::Precheck(p.0)),
         one(flag, ParamValue::Flag),
         one(loop_style, ParamValue::Loop),
         one(check_every, |n| ParamValue::CheckEvery(n.0)),
@@ -493,6 +486,67 @@ fn numbers(
             })
         })
         .collect()
+}
+
+/// A `redis_url` must be one the Redis client can use, before anything runs.
+fn check_redis_url(url: &Spanned<String>, err: &ErrAt) -> Result<(), ExperimentError> {
+    match redis::Client::open(url.get_ref().as_str()) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(err(
+            Some(url.span()),
+            format!("\"{}\" is not a Redis URL", url.get_ref()),
+        )
+        .with_help("write it as redis://HOST:PORT, e.g. \"redis://127.0.0.1:6379\"")),
+    }
+}
+
+/// The flag kinds the sweep gives its cases.
+fn sweep_flags(axes: &[Axis]) -> Vec<FlagKind> {
+    axes.iter()
+        .flat_map(|a| &a.values)
+        .filter_map(|v| match v {
+            ParamValue::Flag(f) => Some(*f),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `requires = "redis"` only makes sense on a variant some of whose cases
+/// use the Redis flag; anywhere else it would silently skip cases.
+fn check_requirements(
+    kind: WorkloadKind,
+    flags_written: &[FlagKind],
+    variants: &[Spanned<Variant>],
+    err: &ErrAt,
+) -> Result<(), ExperimentError> {
+    for v in variants {
+        let variant = v.get_ref();
+        if variant.requires.is_none() {
+            continue;
+        }
+        let own_flag = variant.values.iter().find_map(|p| match p {
+            ParamValue::Flag(f) => Some(*f),
+            _ => None,
+        });
+        let uses_redis = kind == WorkloadKind::Verify
+            && match own_flag {
+                Some(flag) => flag == FlagKind::Redis,
+                None => flags_written.contains(&FlagKind::Redis),
+            };
+        if !uses_redis {
+            return Err(err(
+                Some(v.span()),
+                format!(
+                    "the variant \"{}\" requires Redis but none of its cases uses it",
+                    variant.label
+                ),
+            )
+            .with_help(
+                "remove `requires`, or set `flag = \"redis\"` (verify workloads only): `requires` skips cases when Redis is missing",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_unique_labels(variants: &[Spanned<Variant>], err: &ErrAt) -> Result<(), ExperimentError> {

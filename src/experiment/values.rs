@@ -143,6 +143,10 @@ impl<'de> Deserialize<'de> for Capacity {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Capacity, E> {
                 match v {
                     "unbounded" => Ok(Capacity::Unbounded),
+                    digits if parse_u64(digits).is_ok() => {
+                        let n = parse_u64(digits).map_err(E::custom)?;
+                        self.visit_i64(i64::try_from(n).unwrap_or(i64::MAX))
+                    }
                     _ => Err(E::unknown_variant(v, &["unbounded"])),
                 }
             }
@@ -192,8 +196,47 @@ pub enum WorkersSpec {
     Logical,
 }
 
-/// The largest worker count a file may ask for: beyond it, a typo is likelier.
-pub const MAX_WORKERS: usize = 1024;
+/// The limits of a run, the same in experiment files and on the command line
+/// (the README lists them): beyond them a typo is likelier than a wish.
+pub mod limits {
+    /// The most workers a case may ask for.
+    pub const MAX_WORKERS: usize = 1024;
+    /// The most timed repeats per case.
+    pub const MAX_REPEATS: u64 = 100_000;
+    /// The most untimed warm-up runs per case.
+    pub const MAX_WARMUP: u64 = 1_000;
+}
+pub use limits::MAX_WORKERS;
+
+/// The words a key takes, for messages: `"given", "shuffled", ...`.
+pub fn allowed_words(key: &str) -> Option<String> {
+    fn names<'de, T: Deserialize<'de>>() -> Vec<String> {
+        let probe = serde_json::from_str::<T>("\"\\u0000\"");
+        let message = probe.err().map(|e| e.to_string()).unwrap_or_default();
+        message
+            .split('`')
+            .skip(3)
+            .step_by(2)
+            .map(|w| format!("\"{w}\""))
+            .collect()
+    }
+    let words = match key {
+        "strategy" => names::<Strategy>(),
+        "order" => names::<Order>(),
+        "kernel" => names::<Kernel>(),
+        "loop" => names::<LoopStyle>(),
+        "flag" => names::<FlagKind>(),
+        "requires" => names::<Requirement>(),
+        "enqueue" => names::<Enqueue>(),
+        "kind" => return Some("a workload (\"primes\", \"verify\", \"check_cost\", \"factor_frequency\") or a chart kind (\"line\", \"scatter\", \"bars\", \"hbars\")".into()),
+        "workers" => return Some(format!("a count from 1 to {MAX_WORKERS}, \"physical\" or \"logical\"")),
+        "chunksize" => return Some("a count of 1 or more, or \"default\"".into()),
+        "capacity" => return Some("a count of 1 or more, or \"unbounded\"".into()),
+        "range" => return Some("[start, end] (end excluded) or a book name \"A\" to \"E\"".into()),
+        _ => return None,
+    };
+    (!words.is_empty()).then(|| format!("one of {}", words.join(", ")))
+}
 
 /// How big the pool's chunks are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -227,7 +270,56 @@ fn parse_u64(text: &str) -> Result<u64, String> {
 }
 
 fn non_negative<E: de::Error>(v: i64) -> Result<u64, E> {
-    u64::try_from(v).map_err(|_| E::custom(format!("{v} is negative; numbers here are 0 or more")))
+    u64::try_from(v).map_err(|_| E::custom(format!("{v} is negative; use a whole number")))
+}
+
+/// A whole number from `MIN` to `MAX`, written as an integer or a string of
+/// digits; the message names the bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Bounded<const MIN: u64, const MAX: u64>(pub u64);
+
+impl<'de, const MIN: u64, const MAX: u64> Deserialize<'de> for Bounded<MIN, MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let out_of_bounds = |v: &dyn fmt::Display| {
+            let range = match MAX {
+                u64::MAX => format!("{MIN} or more"),
+                _ => format!("from {MIN} to {MAX}"),
+            };
+            de::Error::custom(format!(
+                "{v} is not allowed here; use a whole number {range}"
+            ))
+        };
+        struct Signed(i128);
+        impl<'de> Deserialize<'de> for Signed {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = Signed;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("a whole number")
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Signed, E> {
+                        Ok(Signed(v.into()))
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Signed, E> {
+                        Ok(Signed(v.into()))
+                    }
+                    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Signed, E> {
+                        Ok(Signed(v))
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<Signed, E> {
+                        parse_u64(v).map(|n| Signed(n.into())).map_err(E::custom)
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+        let Signed(v) = Signed::deserialize(d)?;
+        match u64::try_from(v) {
+            Ok(n) if (MIN..=MAX).contains(&n) => Ok(Bounded(n)),
+            _ => Err(out_of_bounds(&v)),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for BigU64 {
@@ -260,10 +352,7 @@ impl<'de> Deserialize<'de> for BigU64 {
 
 impl<'de> Deserialize<'de> for Positive {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let BigU64(v) = BigU64::deserialize(d)?;
-        if v == 0 {
-            return Err(de::Error::custom("0 is not allowed here; use 1 or more"));
-        }
+        let Bounded(v) = Bounded::<1, { u64::MAX }>::deserialize(d)?;
         Ok(Positive(v))
     }
 }
@@ -288,6 +377,10 @@ impl<'de> Deserialize<'de> for WorkersSpec {
                 match v {
                     "physical" => Ok(WorkersSpec::Physical),
                     "logical" => Ok(WorkersSpec::Logical),
+                    digits if parse_u64(digits).is_ok() => {
+                        let n = parse_u64(digits).map_err(E::custom)?;
+                        self.visit_i64(i64::try_from(n).unwrap_or(i64::MAX))
+                    }
                     _ => Err(E::unknown_variant(v, &["physical", "logical"])),
                 }
             }
@@ -315,6 +408,10 @@ impl<'de> Deserialize<'de> for ChunksizeSpec {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<ChunksizeSpec, E> {
                 match v {
                     "default" => Ok(ChunksizeSpec::Default),
+                    digits if parse_u64(digits).is_ok() => {
+                        let n = parse_u64(digits).map_err(E::custom)?;
+                        self.visit_i64(i64::try_from(n).unwrap_or(i64::MAX))
+                    }
                     _ => Err(E::unknown_variant(v, &["default"])),
                 }
             }

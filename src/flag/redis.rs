@@ -11,12 +11,76 @@ pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 /// How long to wait for the server before giving up with a message.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The URL to use: the experiment's, else `REDIS_URL`, else the default.
-pub fn redis_url(from_experiment: Option<&str>) -> String {
-    from_experiment
-        .map(str::to_string)
-        .or_else(|| std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| DEFAULT_REDIS_URL.to_string())
+/// How long the once-per-run probe waits: a server that accepts connections
+/// but never answers must not cost every case the full timeout.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The Redis server a run uses, and what chose it (for messages that say
+/// what to change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisTarget {
+    pub url: String,
+    /// "`redis_url` in the experiment file", "REDIS_URL" or "the default".
+    pub chosen_by: &'static str,
+}
+
+/// The server to use: the experiment's `redis_url`, else `REDIS_URL`, else
+/// the default.
+pub fn redis_target(from_experiment: Option<&str>) -> RedisTarget {
+    let env = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty());
+    match (from_experiment, env) {
+        (Some(url), _) => RedisTarget {
+            url: url.to_string(),
+            chosen_by: "`redis_url` in the experiment file",
+        },
+        (None, Some(url)) => RedisTarget {
+            url,
+            chosen_by: "REDIS_URL",
+        },
+        (None, None) => RedisTarget {
+            url: DEFAULT_REDIS_URL.to_string(),
+            chosen_by: "the default",
+        },
+    }
+}
+
+impl RedisTarget {
+    /// What to do when the server cannot be reached.
+    fn advice(&self) -> String {
+        let change = match self.chosen_by {
+            "REDIS_URL" => "or point REDIS_URL at a running server",
+            "the default" => {
+                "or point `redis_url` in [workload] (or REDIS_URL) at a running server"
+            }
+            _ => "or change `redis_url` in [workload] to a running server",
+        };
+        format!("start one with `redis-server --port 6379 --save ''` {change}")
+    }
+
+    /// Connects and asks PING once, with short timeouts: whether the server
+    /// answers, or a one-line reason and what to do.
+    pub fn probe(&self) -> Result<(), String> {
+        let fail = |e: &dyn std::fmt::Display| {
+            crate::console::one_line(&format!(
+                "cannot reach Redis at {} (chosen by {}): {e}; {}",
+                self.url,
+                self.chosen_by,
+                self.advice()
+            ))
+        };
+        let client = redis::Client::open(self.url.as_str()).map_err(|e| fail(&e))?;
+        let mut connection = client
+            .get_connection_with_timeout(PROBE_TIMEOUT)
+            .map_err(|e| fail(&e))?;
+        connection
+            .set_read_timeout(Some(PROBE_TIMEOUT))
+            .and_then(|()| connection.set_write_timeout(Some(PROBE_TIMEOUT)))
+            .map_err(|e| fail(&e))?;
+        redis::cmd("PING")
+            .query::<String>(&mut connection)
+            .map(drop)
+            .map_err(|e| fail(&e))
+    }
 }
 
 /// One connection to the server and the key this run uses. The handle that
@@ -57,18 +121,22 @@ impl RedisFlag {
         if let Some(v) = value {
             cmd.arg(v);
         }
-        cmd.query(&mut self.connection)
-            .map_err(|e| FlagError(format!("Redis at {} failed: {e}", self.url)))
+        cmd.query(&mut self.connection).map_err(|e| {
+            FlagError(crate::console::one_line(&format!(
+                "Redis at {} failed: {e}",
+                self.url
+            )))
+        })
     }
 }
 
 /// Opens a connection with timeouts, so a dead server fails instead of hanging.
 fn open(url: &str) -> Result<redis::Connection, FlagError> {
     let unreachable = |e: redis::RedisError| {
-        FlagError(format!(
+        FlagError(crate::console::one_line(&format!(
             "cannot reach Redis at {url} ({e}); start a server with `redis-server --port 6379 --save ''` \
-             or point REDIS_URL (or `redis_url` in [workload]) at one"
-        ))
+             or point `redis_url` in [workload] (or REDIS_URL) at one"
+        )))
     };
     let client = redis::Client::open(url).map_err(unreachable)?;
     let connection = client

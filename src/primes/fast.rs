@@ -126,7 +126,7 @@ impl PrimeTest for FastTester {
         if n < 4 {
             return n >= 2;
         }
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             return false;
         }
         let root = n.isqrt();

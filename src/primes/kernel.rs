@@ -11,7 +11,7 @@ pub fn check_prime(n: u64) -> bool {
 /// candidate: the first odd divisor of `n` in `[lo, hi)`, if any.
 pub fn check_prime_in_range(n: u64, lo: u64, hi: u64) -> Option<u64> {
     debug_assert!(lo % 2 == 1 && lo >= 3, "candidates are odd, from 3");
-    (lo..hi).step_by(2).find(|&d| n % d == 0)
+    (lo..hi).step_by(2).find(|&d| n.is_multiple_of(d))
 }
 
 /// The reference kernel: one hardware division (`%`) per candidate.
@@ -25,7 +25,7 @@ impl PrimeTest for PlainTester {
 
     #[inline]
     fn divides(&self, n: u64, d: u64) -> bool {
-        n % d == 0
+        n.is_multiple_of(d)
     }
 }
 

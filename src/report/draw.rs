@@ -144,7 +144,7 @@ fn group_digits(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -215,7 +215,7 @@ fn draw_plot(figure: &Figure, area: &DrawingArea<BitMapBackend<'_>, Shift>) -> a
     let every = (categories.len() / 40).max(1);
     let category_label = move |v: &f64| {
         let i = v.round();
-        let on_tick = (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) % every == 0;
+        let on_tick = (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize).is_multiple_of(every);
         match on_tick {
             true => categories.get(i as usize).cloned().unwrap_or_default(),
             false => String::new(),

@@ -128,14 +128,14 @@ fn time_findings(figure: &Figure) -> Vec<String> {
             slower(default.y, fastest.y)
         ));
     }
-    if let Some(&(ss, slowest)) = all.iter().max_by(|a, b| a.1.y.total_cmp(&b.1.y)) {
-        if all.len() > 1 {
-            out.push(format!(
-                "Slowest: {}, {}.",
-                describe(figure, ss, slowest),
-                slower(slowest.y, fastest.y)
-            ));
-        }
+    if let Some(&(ss, slowest)) = all.iter().max_by(|a, b| a.1.y.total_cmp(&b.1.y))
+        && all.len() > 1
+    {
+        out.push(format!(
+            "Slowest: {}, {}.",
+            describe(figure, ss, slowest),
+            slower(slowest.y, fastest.y)
+        ));
     }
     if figure.series.len() > 1 {
         let wins: Vec<String> = figure

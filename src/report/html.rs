@@ -380,10 +380,7 @@ pub fn report_page(
 }
 
 fn status_word(run: &RunData) -> String {
-    let status = serde_json::to_value(run.manifest.status).ok();
-    status
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
+    run.manifest.status_seen(&run.dir).to_string()
 }
 
 fn dir_name(run: &RunData) -> String {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::output::folder::{FolderError, is_our_index, replace_charts};
 use crate::output::write_atomic;
 use data::RunData;
 use html::ChartView;
@@ -55,33 +56,23 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
     let run_findings = findings::run_findings(&run);
     let page = html::report_page(&run, &views, &run_findings)?;
     for (file, bytes) in &images {
-        write_atomic(&dir.join(file), bytes)?;
+        write_atomic(&dir.join(file), bytes, false)?;
     }
-    remove_stale_charts(dir, images.len())?;
-    write_atomic(&dir.join("index.html"), page.as_bytes())?;
+    write_atomic(&dir.join("index.html"), page.as_bytes(), false)?;
+    let charts: Vec<String> = images.into_iter().map(|(file, _)| file).collect();
+    replace_charts(dir, &charts)?;
     Ok(Rendered {
         dir: dir.to_path_buf(),
-        charts: images.len(),
+        charts: charts.len(),
     })
-}
-
-/// Removes chartN.png files beyond the current `count` (a restyle may drop charts).
-fn remove_stale_charts(dir: &Path, count: usize) -> anyhow::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let name = entry?.file_name().to_string_lossy().to_string();
-        let number = name
-            .strip_prefix("chart")
-            .and_then(|n| n.strip_suffix(".png"))
-            .and_then(|n| n.parse::<usize>().ok());
-        if number.is_some_and(|n| n > count) {
-            fs::remove_file(dir.join(&name))?;
-        }
-    }
-    Ok(())
 }
 
 /// Rebuilds `out/index.html` from every report folder under `out`.
 pub fn render_index(out: &Path) -> anyhow::Result<()> {
+    let path = out.join("index.html");
+    if fs::read_to_string(&path).is_ok_and(|page| !is_our_index(&page)) {
+        return Err(FolderError::ForeignIndex { path }.into());
+    }
     let mut entries = Vec::new();
     let mut problems = Vec::new();
     let mut dirs: Vec<PathBuf> = fs::read_dir(out)?
@@ -111,5 +102,7 @@ pub fn render_index(out: &Path) -> anyhow::Result<()> {
     write_atomic(
         &out.join("index.html"),
         html::index_page(&entries, &problems)?.as_bytes(),
-    )
+        false,
+    )?;
+    Ok(())
 }

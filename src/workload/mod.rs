@@ -9,8 +9,7 @@ pub mod verify;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::flag::RedisFlag;
-use crate::flag::redis::redis_url;
+use crate::flag::redis::{RedisTarget, redis_target};
 use crate::primes::NumRange;
 
 /// What lasts from one case to the next: oracle answers and service probes.
@@ -18,7 +17,7 @@ pub struct Context {
     /// The sieve's primes per range, computed once.
     oracles: HashMap<NumRange, Arc<Vec<u64>>>,
     /// The Redis server the `redis` flag uses.
-    pub redis_url: String,
+    pub redis: RedisTarget,
     redis_probe: Option<Result<(), String>>,
 }
 
@@ -27,7 +26,7 @@ impl Context {
     pub fn new(redis_url_from_file: Option<&str>) -> Self {
         Context {
             oracles: HashMap::new(),
-            redis_url: redis_url(redis_url_from_file),
+            redis: redis_target(redis_url_from_file),
             redis_probe: None,
         }
     }
@@ -41,11 +40,12 @@ impl Context {
         Arc::clone(primes)
     }
 
-    /// Whether the Redis server answers (asked once per run).
+    /// Whether the Redis server answers PING (asked once per run, so a
+    /// dead or silent server costs one short timeout, not one per case).
     pub fn redis_available(&mut self) -> Result<(), String> {
-        let url = self.redis_url.clone();
+        let target = self.redis.clone();
         self.redis_probe
-            .get_or_insert_with(|| RedisFlag::connect_to(&url).map(drop).map_err(|e| e.0))
+            .get_or_insert_with(|| target.probe())
             .clone()
     }
 }

@@ -36,7 +36,7 @@ fn with_kernel<T: PrimeTest + 'static>(
     case: &Case,
     n: u64,
     plan: &Plan,
-    context: &Context,
+    context: &mut Context,
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
     let oracle = is_prime_u64(n);
@@ -73,9 +73,11 @@ fn with_kernel<T: PrimeTest + 'static>(
         FlagKind::Mutex => pool(MutexFlag::default(), case, test, how),
         FlagKind::Manager => ManagerFlag::start().and_then(|f| pool(f, case, test, how)),
         FlagKind::Mmap => MmapFlag::map().and_then(|f| pool(f, case, test, how)),
-        FlagKind::Redis => {
-            RedisFlag::connect_to(&context.redis_url).and_then(|f| pool(f, case, test, how))
-        }
+        FlagKind::Redis => context
+            .redis_available()
+            .map_err(FlagError)
+            .and_then(|()| RedisFlag::connect_to(&context.redis.url))
+            .and_then(|f| pool(f, case, test, how)),
     };
     let mut pool = match built {
         Ok(pool) => pool,

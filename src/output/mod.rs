@@ -1,0 +1,241 @@
+//! The report folder as a run fills it. Rows are appended as each case
+//! finishes (one write per case, so the cost of recording a case does not
+//! grow with the cases already done); the derived files (`summary.csv`,
+//! `manifest.json`) are rewritten atomically at most about once a second and
+//! at the end. An interrupted or crashed run leaves whole files holding every
+//! finished case, and a manifest that says how the run ended.
+
+pub mod files;
+pub mod folder;
+pub mod lock;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use files::{AppendFile, FileError};
+use folder::ReportFolder;
+
+use crate::engine::{CaseResult, Observer, Table};
+use crate::experiment::{Experiment, Plan};
+use crate::machine::Cores;
+use crate::manifest::{Manifest, Status};
+use crate::record::{self, CASE_COLUMNS, RESULT_COLUMNS, SUMMARY_COLUMNS};
+use crate::signals;
+
+pub use files::write_atomic;
+
+/// The folder name of an experiment's report. A quick run gets its own,
+/// `NAME.quick`: no experiment name can contain a dot, so a smoke test never
+/// overwrites a real report, nor a report of another experiment.
+pub fn report_dir_name(experiment: &Experiment, plan: &Plan) -> String {
+    match plan.quick {
+        true => format!("{}.quick", experiment.name),
+        false => experiment.name.clone(),
+    }
+}
+
+/// The name under which the experiment file is copied into its report.
+pub const EXPERIMENT_COPY: &str = "experiment.toml";
+
+/// How often the derived files are rewritten while a run goes on.
+const DERIVED_EVERY: Duration = Duration::from_secs(1);
+
+/// An observer that keeps the report folder up to date as cases finish.
+pub struct ReportWriter {
+    folder: ReportFolder,
+    experiment: String,
+    /// Shared with the emergency hook that marks it interrupted.
+    manifest: Arc<Mutex<Manifest>>,
+    /// Finished cases, without their tables (those are on disk already).
+    results: Vec<CaseResult>,
+    results_csv: AppendFile,
+    tables: BTreeMap<&'static str, AppendFile>,
+    /// The cores the run had, for per-item costs in core time.
+    cores: Cores,
+    derived_at: Instant,
+    _hook: signals::HookGuard,
+}
+
+impl ReportWriter {
+    /// Replaces the folder's previous report with the start of this one:
+    /// the experiment copy, the manifest and the results header.
+    pub fn create(
+        mut folder: ReportFolder,
+        experiment: &Experiment,
+        manifest: Manifest,
+    ) -> Result<Self, FileError> {
+        folder.clear().map_err(|e| match e {
+            folder::FolderError::File(e) => e,
+            other => FileError::new(
+                "clear",
+                folder.dir(),
+                std::io::Error::other(other.to_string()),
+            ),
+        })?;
+        let dir = folder.dir().to_path_buf();
+        let manifest = Arc::new(Mutex::new(manifest));
+        let hook = {
+            let (manifest, dir) = (Arc::clone(&manifest), dir.clone());
+            signals::on_immediate_exit(move || mark_interrupted(&manifest, &dir))
+        };
+        let _writing = signals::writing();
+        write_atomic(
+            &dir.join(EXPERIMENT_COPY),
+            experiment.source.as_bytes(),
+            false,
+        )?;
+        let header = [&CASE_COLUMNS[..], &RESULT_COLUMNS].concat();
+        let results_csv = AppendFile::create(
+            &dir.join("results.csv"),
+            &record::to_csv(&header, &[]).map_err(|e| csv_error(&dir, "results.csv", e))?,
+        )?;
+        let writer = ReportWriter {
+            folder,
+            experiment: experiment.name.clone(),
+            manifest,
+            results: Vec::new(),
+            results_csv,
+            tables: BTreeMap::new(),
+            cores: Cores::detect(),
+            derived_at: Instant::now(),
+            _hook: hook,
+        };
+        writer.with_manifest(|m| {
+            for file in [EXPERIMENT_COPY, "results.csv", "summary.csv"] {
+                m.add_file(file);
+            }
+        });
+        writer.write_summary(false)?;
+        writer.write_manifest(false)?;
+        Ok(writer)
+    }
+
+    /// The folder being written.
+    pub fn dir(&self) -> &Path {
+        self.folder.dir()
+    }
+
+    fn with_manifest<R>(&self, f: impl FnOnce(&mut Manifest) -> R) -> R {
+        f(&mut self.manifest.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Records how the run ended and makes every file durable.
+    pub fn finish(&mut self, status: Status) -> Result<(), FileError> {
+        let _writing = signals::writing();
+        self.results_csv.sync()?;
+        for table in self.tables.values() {
+            table.sync()?;
+        }
+        self.write_summary(true)?;
+        self.with_manifest(|m| m.finish(status));
+        self.write_manifest(true)
+    }
+
+    /// Marks the report as not written, saying why (best effort: the disk
+    /// may refuse this too).
+    pub fn fail(&mut self, error: &str) {
+        let _writing = signals::writing();
+        self.with_manifest(|m| {
+            m.error = Some(error.to_string());
+            m.finish(Status::Error);
+        });
+        let _ = self.write_manifest(true);
+    }
+
+    fn write_manifest(&self, sync: bool) -> Result<(), FileError> {
+        let json = self.with_manifest(|m| serde_json::to_vec_pretty(m).expect("plain data"));
+        write_atomic(&self.dir().join("manifest.json"), &json, sync)
+    }
+
+    fn write_summary(&self, sync: bool) -> Result<(), FileError> {
+        let summary: Vec<_> = self
+            .results
+            .iter()
+            .map(|r| record::summary_row(&self.experiment, r, &self.results, &self.cores))
+            .collect();
+        let header = [&CASE_COLUMNS[..], &SUMMARY_COLUMNS].concat();
+        let bytes = record::to_csv(&header, &summary)
+            .map_err(|e| csv_error(self.dir(), "summary.csv", e))?;
+        write_atomic(&self.dir().join("summary.csv"), &bytes, sync)
+    }
+
+    /// Appends a case's rows of one table to `<name>.csv`, after the case's
+    /// number (the folder already names the experiment).
+    fn append_table(&mut self, case: usize, table: &Table) -> Result<(), FileError> {
+        let dir = self.dir().to_path_buf();
+        let file = format!("{}.csv", table.name);
+        let rows: Vec<Vec<String>> = table
+            .rows
+            .iter()
+            .map(|row| [&[case.to_string()][..], row].concat())
+            .collect();
+        let body = record::csv_rows(&rows).map_err(|e| csv_error(&dir, &file, e))?;
+        if !self.tables.contains_key(table.name) {
+            let header: Vec<&str> = ["case"].into_iter().chain(table.header.clone()).collect();
+            let head = record::to_csv(&header, &[]).map_err(|e| csv_error(&dir, &file, e))?;
+            let created = AppendFile::create(&dir.join(&file), &head)?;
+            self.tables.insert(table.name, created);
+            self.with_manifest(|m| m.add_file(&file));
+        }
+        self.tables
+            .get_mut(table.name)
+            .expect("inserted above")
+            .append(&body)
+    }
+
+    fn record(&mut self, result: &CaseResult) -> Result<(), FileError> {
+        let _writing = signals::writing();
+        let dir = self.dir().to_path_buf();
+        let rows = record::result_rows(&self.experiment, result);
+        let bytes = record::csv_rows(&rows).map_err(|e| csv_error(&dir, "results.csv", e))?;
+        self.results_csv.append(&bytes)?;
+        for table in &result.tables {
+            self.append_table(result.case.number, table)?;
+        }
+        self.results.push(CaseResult {
+            tables: Vec::new(),
+            ..result.clone()
+        });
+        self.with_manifest(|m| m.record_case(result.ok()));
+        if self.derived_at.elapsed() >= DERIVED_EVERY {
+            self.write_summary(false)?;
+            self.write_manifest(false)?;
+            self.derived_at = Instant::now();
+        }
+        Ok(())
+    }
+}
+
+/// Marks the manifest interrupted before an immediate exit, and removes
+/// this process's temporary files.
+fn mark_interrupted(manifest: &Mutex<Manifest>, dir: &Path) {
+    let json = {
+        let mut m = manifest.lock().unwrap_or_else(PoisonError::into_inner);
+        m.finish(Status::Interrupted);
+        serde_json::to_vec_pretty(&*m).expect("plain data")
+    };
+    let _ = write_atomic(&dir.join("manifest.json"), &json, true);
+    let pid = format!(".{}.", std::process::id());
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if files::is_temp_name(&name) && name.contains(&pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn csv_error(dir: &Path, file: &str, e: anyhow::Error) -> FileError {
+    FileError::new(
+        "write",
+        &PathBuf::from(dir).join(file),
+        std::io::Error::other(e.to_string()),
+    )
+}
+
+impl Observer for ReportWriter {
+    fn case_finished(&mut self, result: &CaseResult, _plan: &Plan) -> anyhow::Result<()> {
+        Ok(self.record(result)?)
+    }
+}
