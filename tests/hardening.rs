@@ -507,6 +507,56 @@ flag = ["atomic", "redis"]
     );
 }
 
+/// Item 25: an error that spans lines (a web server answering on the Redis
+/// port) still makes one line per case.
+#[test]
+fn a_multi_line_server_error_stays_on_one_line() {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { break };
+            let _ = stream.write_all(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nnot redis\r\n",
+            );
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        r#"
+name = "web"
+[workload]
+kind = "verify"
+numbers = [{{ name = "a", value = 1_000_003 }}]
+redis_url = "redis://127.0.0.1:{port}"
+[run]
+strategy = "cooperative"
+repeats = 1
+[sweep]
+flag = ["atomic", "redis"]
+"#
+    );
+    let file = experiment(dir.path(), "web", &text);
+    let output = runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("reports"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let case_lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with('[')).collect();
+    assert_eq!(case_lines.len(), 2, "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|l| !l.starts_with("Content-") && !l.starts_with("not redis")),
+        "{stderr}"
+    );
+    drop(server);
+}
+
 /// Items 23 and 24: digit strings and limits are the same everywhere, and
 /// explicit repeats win over --quick.
 #[test]
