@@ -268,3 +268,91 @@ fn a_newer_experiment_file_restyles_the_charts() {
     assert!(report.join("chart2.png").exists());
     assert_page_is_whole(&report.join("index.html"));
 }
+
+/// The findings of the page's charts, in order, one list per chart.
+fn chart_findings(page: &Path) -> Vec<Vec<String>> {
+    let html = fs::read_to_string(page).unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let figure = scraper::Selector::parse("figure").unwrap();
+    let item = scraper::Selector::parse("li").unwrap();
+    doc.select(&figure)
+        .map(|f| {
+            f.select(&item)
+                .map(|li| li.text().collect::<String>())
+                .collect()
+        })
+        .collect()
+}
+
+/// Hardening item 10: findings follow what a chart plots, not its kind; a
+/// speedup drawn as horizontal bars is not a histogram of factors.
+#[test]
+fn hbars_of_a_speedup_get_speedup_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SMALL.to_string()
+        + "\n[[chart]]\nkind = \"hbars\"\nx = \"chunksize\"\ny = \"speedup\"\nfilter = { workers = 2 }\n";
+    let file = experiment(dir.path(), "small", &text);
+    let out = dir.path().join("reports");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let findings = chart_findings(&out.join("small/index.html"));
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(
+        findings[1][0].starts_with("Highest speedup"),
+        "{findings:?}"
+    );
+    assert!(
+        !findings
+            .concat()
+            .iter()
+            .any(|f| f.contains("smallest factor")),
+        "{findings:?}"
+    );
+}
+
+/// Hardening item 11: cases on the same range have the same histogram; the
+/// chart shows it once per range and its caption counts each non-prime once.
+#[test]
+fn factor_histograms_are_drawn_per_range_never_summed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"
+name = "factors"
+[workload]
+kind = "factor_frequency"
+[run]
+repeats = 1
+warmup = 0
+[sweep]
+range = [[3, 40], [3, 1000]]
+strategy = ["serial", "pool"]
+workers = [2]
+chunksize = [3]
+"#;
+    let file = experiment(dir.path(), "factors", text);
+    let out = dir.path().join("reports");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    // Non-primes in [3, 40): 37 numbers, 11 of them prime; in [3, 1000): 997, 167 prime.
+    let findings = chart_findings(&out.join("factors/index.html"));
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let sentences = &findings[0];
+    assert_eq!(sentences.len(), 2, "one histogram per range: {sentences:?}");
+    assert!(sentences[0].starts_with("[3, 40): "), "{sentences:?}");
+    assert!(
+        sentences[0].contains(" among 26 non-primes"),
+        "{sentences:?}"
+    );
+    assert!(sentences[1].starts_with("[3, 1000): "), "{sentences:?}");
+    assert!(
+        sentences[1].contains(" among 830 non-primes"),
+        "{sentences:?}"
+    );
+}
