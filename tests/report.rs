@@ -356,3 +356,98 @@ chunksize = [3]
         "{sentences:?}"
     );
 }
+
+/// Runs `runner report` on `report` and checks it is refused with `message`
+/// and leaves every file as it was.
+fn assert_refused(report: &Path, extra: &[&Path], message: &str) {
+    let before = snapshot(report);
+    let mut cmd = runner();
+    cmd.arg("report").arg(report);
+    for arg in extra {
+        cmd.arg(arg);
+    }
+    cmd.assert()
+        .code(2)
+        .stderr(contains(message))
+        .stderr(contains("left as it was"));
+    assert!(
+        snapshot(report) == before,
+        "a refused report changed a file"
+    );
+}
+
+/// Hardening item 14: `--experiment` may restyle the charts of a run, never
+/// retitle another experiment's data as its own.
+#[test]
+fn report_refuses_an_experiment_file_of_another_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = small_report(dir.path());
+    let flag = Path::new("--experiment");
+    let cases = [
+        (
+            SMALL.replace("name = \"small\"", "name = \"other\""),
+            "its name is \"other\"",
+        ),
+        (
+            SMALL.replace("workers = [1, 2]", "workers = [1, 4]"),
+            "it sweeps workers = [1, 4]",
+        ),
+        (
+            SMALL
+                .replace(
+                    "chunksize = [1, 10, 100, \"default\"]",
+                    "order = [\"given\", \"shuffled\"]",
+                )
+                .replace("x = \"chunksize\"", "x = \"order\"")
+                .replace("log_x = true", ""),
+            "the run swept workers = [1, 2]; chunksize",
+        ),
+        (
+            SMALL.replace("range = [1_000, 20_000]", "range = [1_000, 30_000]"),
+            "range or [run] strategy",
+        ),
+        (
+            "name = \"small\"\n[workload]\nkind = \"check_cost\"\nrange = [10, 100]\n".to_string(),
+            "its workload is check_cost",
+        ),
+    ];
+    for (i, (text, message)) in cases.iter().enumerate() {
+        let file = experiment(dir.path(), &format!("other{i}"), text);
+        assert_refused(&report, &[flag, &file], message);
+    }
+    // Presentation alone may change.
+    let restyled = SMALL.replace("A small sweep", "Another title");
+    let file = experiment(dir.path(), "restyled", &restyled);
+    runner()
+        .arg("report")
+        .arg(&report)
+        .arg(flag)
+        .arg(&file)
+        .assert()
+        .success();
+}
+
+/// Hardening item 15: a summary that lost its rows or holds words where
+/// numbers belong is refused, and the good page stays.
+#[test]
+fn report_refuses_a_summary_that_does_not_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = small_report(dir.path());
+    let good = fs::read_to_string(report.join("summary.csv")).unwrap();
+    let header = good.lines().next().unwrap().to_string() + "\n";
+    fs::write(report.join("summary.csv"), &header).unwrap();
+    assert_refused(&report, &[], "has 0 case rows but");
+    assert_refused(&report, &[], "says 8 cases finished");
+
+    let column = header.split(',').position(|c| c == "best_s").unwrap();
+    let mut lines: Vec<String> = good.lines().map(String::from).collect();
+    let mut cells: Vec<&str> = lines[2].split(',').collect();
+    cells[column] = "fast";
+    lines[2] = cells.join(",");
+    fs::write(report.join("summary.csv"), lines.join("\n") + "\n").unwrap();
+    assert_refused(
+        &report,
+        &[],
+        "summary.csv: line 3, column best_s: \"fast\" is not a number",
+    );
+}
