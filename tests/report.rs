@@ -451,3 +451,35 @@ fn report_refuses_a_summary_that_does_not_add_up() {
         "summary.csv: line 3, column best_s: \"fast\" is not a number",
     );
 }
+
+/// Hardening item 18: "How to reproduce" shows the command as typed, every
+/// option kept and paths with spaces quoted, and the folder the run wrote.
+#[test]
+fn how_to_reproduce_shows_the_exact_command_and_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(dir.path(), "small", SMALL);
+    let out = dir.path().join("my reports");
+    runner()
+        .arg(&file)
+        .args(["--repeats", "2", "--seed", "7", "--warmup", "0", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let page = fs::read_to_string(out.join("small/index.html")).unwrap();
+    let doc = scraper::Html::parse_document(&page);
+    let text = |selector: &str| -> Vec<String> {
+        doc.select(&scraper::Selector::parse(selector).unwrap())
+            .map(|e| e.text().collect())
+            .collect()
+    };
+    let quoted = |p: &Path| format!("'{}'", p.display());
+    assert!(!file.display().to_string().contains(['\'', ' ']));
+    let expected = format!(
+        "runner {} --repeats 2 --seed 7 --warmup 0 --out {}",
+        file.display(),
+        quoted(&out)
+    );
+    assert!(text("pre").contains(&expected), "{:?}", text("pre"));
+    let redraw = format!("runner report {}", quoted(&out.join("small")));
+    assert!(text("code").contains(&redraw), "{:?}", text("code"));
+}
