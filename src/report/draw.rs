@@ -250,6 +250,9 @@ fn draw_plot(figure: &Figure, area: &DrawingArea<BitMapBackend<'_>, Shift>) -> a
         .y_desc(y_desc.as_str())
         .x_labels(if n_categories > 0 && !horizontal {
             category_ticks
+        } else if integer_x && !log_x && n_categories == 0 {
+            // At most one tick per whole number, so no tick goes unlabelled.
+            ((c_hi - c_lo).floor() as usize + 1).clamp(2, 10)
         } else {
             10
         })
