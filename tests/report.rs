@@ -355,6 +355,34 @@ chunksize = [3]
         sentences[1].contains(" among 830 non-primes"),
         "{sentences:?}"
     );
+
+    // With a series, each range still gets its own histogram.
+    let text = text.to_string()
+        + "[[chart]]\nkind = \"hbars\"\nx = \"factor\"\ny = \"count\"\nseries = \"strategy\"\n";
+    let file = experiment(dir.path(), "factors", &text);
+    runner()
+        .arg("report")
+        .arg(out.join("factors"))
+        .arg("--experiment")
+        .arg(&file)
+        .assert()
+        .success();
+    let findings = chart_findings(&out.join("factors/index.html"));
+    let sentences = &findings[0];
+    assert_eq!(sentences.len(), 4, "{sentences:?}");
+    assert!(
+        sentences[0].starts_with("serial, [3, 40): "),
+        "{sentences:?}"
+    );
+    assert!(
+        sentences[0].contains(" among 26 non-primes"),
+        "{sentences:?}"
+    );
+    assert!(
+        sentences
+            .iter()
+            .all(|s| !s.contains(" among 856 non-primes"))
+    );
 }
 
 /// Runs `runner report` on `report` and checks it is refused with `message`

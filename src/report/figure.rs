@@ -126,6 +126,12 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
             .then(|| number(row, "median_s").zip(number(row, "max_s")))
             .flatten();
         let name = match &chart.series {
+            // Histograms of different ranges stay apart even within a series.
+            Some(s) if chart.y == "count" && ranges.len() > 1 => format!(
+                "{}, {}",
+                series_name(s, &value_for(run, row, s), row),
+                value_for(run, row, "range")
+            ),
             Some(s) => series_name(s, &value_for(run, row, s), row),
             // Histograms of different ranges are drawn side by side, never summed.
             None if chart.y == "count" && ranges.len() > 1 => value_for(run, row, "range"),
