@@ -511,3 +511,27 @@ fn how_to_reproduce_shows_the_exact_command_and_folder() {
     let redraw = format!("runner report {}", quoted(&out.join("small")));
     assert!(text("code").contains(&redraw), "{:?}", text("code"));
 }
+
+/// Hardening item 13: a count that depends on the machine passes `check`,
+/// and when no case has it the caption says the filter kept nothing, not
+/// that the cases failed.
+#[test]
+fn a_filter_that_keeps_nothing_is_not_called_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SMALL
+        .replace("workers = [1, 2]", "workers = [\"physical\"]")
+        .replace("series = \"workers\"", "filter = { workers = 999 }");
+    let file = experiment(dir.path(), "small", &text);
+    let out = dir.path().join("reports");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let findings = chart_findings(&out.join("small/index.html"));
+    assert_eq!(
+        findings[0],
+        ["No correct case passes this chart's filter, so there is nothing to compare."]
+    );
+}

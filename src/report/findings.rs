@@ -107,9 +107,15 @@ fn slower(slow: f64, fast: f64) -> String {
 fn time_findings(figure: &Figure) -> Vec<String> {
     let all: Vec<_> = points(figure).collect();
     let Some(&(fs, fastest)) = all.iter().min_by(|a, b| a.1.y.total_cmp(&b.1.y)) else {
-        return vec![
-            "No case of this chart finished correctly, so there is nothing to compare.".into(),
-        ];
+        // Say which: a filter that keeps nothing is not a failed run.
+        return vec![match figure.chart.filter.is_empty() {
+            true => {
+                "No case of this chart finished correctly, so there is nothing to compare.".into()
+            }
+            false => {
+                "No correct case passes this chart's filter, so there is nothing to compare.".into()
+            }
+        }];
     };
     let mut out = vec![format!(
         "Fastest: {}, {}.",
