@@ -744,8 +744,12 @@ fn check_labels<'a>(
 }
 
 /// Checks every text the file gives a reader (issue items 16 and 26): the
-/// title, description, variant labels, number names and chart titles.
+/// name, title, description, variant labels, number names and chart titles.
 fn check_texts(spec: &FileSpec, err: &ErrAt) -> Result<(), ExperimentError> {
+    // Before the name's own check, whose message quotes the name.
+    if let Some(name) = &spec.name {
+        check_plain_text("the name", name, Lines::One, err)?;
+    }
     if let Some(title) = &spec.title {
         check_plain_text("the title", title, Lines::One, err)?;
     }
@@ -1069,7 +1073,11 @@ fn filter_words(
         }
         return Err(err(
             Some(value.span()),
-            format!("no case has {key} = \"{word}\", so the filter keeps nothing"),
+            // Escaped: the value may hold anything, and goes to a terminal.
+            format!(
+                "no case has {key} = \"{}\", so the filter keeps nothing",
+                word.escape_debug()
+            ),
         )
         .with_help(help));
     }
@@ -1136,6 +1144,20 @@ mod tests {
         let text =
             format!("{POOL}[[variant]]\nlabel = \"a\"\nworkers = 1\n[[chart]]\nx = \"variant\"\n");
         assert!(check(&text).unwrap_err().contains("takes a single value"));
+    }
+
+    /// Issue 26: no control character reaches the terminal through a message.
+    #[test]
+    fn control_characters_are_never_echoed() {
+        let name = "name = \"a\\u001b[31m\"\n[workload]\nkind = \"primes\"\nrange = [1, 9]\n";
+        let filter = format!(
+            "{POOL}[sweep]\norder = [\"given\", \"shuffled\"]\n[[chart]]\nx = \"order\"\n\
+             filter = {{ order = \"\\u001b[31m\" }}\n"
+        );
+        for text in [name, &filter] {
+            let message = check(text).unwrap_err();
+            assert!(!message.contains('\u{1b}'), "{message}");
+        }
     }
 
     /// Issue 16: an unnamed number is "number N"; a name may not take that.
