@@ -268,3 +268,270 @@ fn a_newer_experiment_file_restyles_the_charts() {
     assert!(report.join("chart2.png").exists());
     assert_page_is_whole(&report.join("index.html"));
 }
+
+/// The findings of the page's charts, in order, one list per chart.
+fn chart_findings(page: &Path) -> Vec<Vec<String>> {
+    let html = fs::read_to_string(page).unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let figure = scraper::Selector::parse("figure").unwrap();
+    let item = scraper::Selector::parse("li").unwrap();
+    doc.select(&figure)
+        .map(|f| {
+            f.select(&item)
+                .map(|li| li.text().collect::<String>())
+                .collect()
+        })
+        .collect()
+}
+
+/// Hardening item 10: findings follow what a chart plots, not its kind; a
+/// speedup drawn as horizontal bars is not a histogram of factors.
+#[test]
+fn hbars_of_a_speedup_get_speedup_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SMALL.to_string()
+        + "\n[[chart]]\nkind = \"hbars\"\nx = \"chunksize\"\ny = \"speedup\"\nfilter = { workers = 2 }\n";
+    let file = experiment(dir.path(), "small", &text);
+    let out = dir.path().join("reports");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let findings = chart_findings(&out.join("small/index.html"));
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(
+        findings[1][0].starts_with("Highest speedup"),
+        "{findings:?}"
+    );
+    assert!(
+        !findings
+            .concat()
+            .iter()
+            .any(|f| f.contains("smallest factor")),
+        "{findings:?}"
+    );
+}
+
+/// Hardening item 11: cases on the same range have the same histogram; the
+/// chart shows it once per range and its caption counts each non-prime once.
+#[test]
+fn factor_histograms_are_drawn_per_range_never_summed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"
+name = "factors"
+[workload]
+kind = "factor_frequency"
+[run]
+repeats = 1
+warmup = 0
+[sweep]
+range = [[3, 40], [3, 1000]]
+strategy = ["serial", "pool"]
+workers = [2]
+chunksize = [3]
+"#;
+    let file = experiment(dir.path(), "factors", text);
+    let out = dir.path().join("reports");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    // Non-primes in [3, 40): 37 numbers, 11 of them prime; in [3, 1000): 997, 167 prime.
+    let findings = chart_findings(&out.join("factors/index.html"));
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let sentences = &findings[0];
+    assert_eq!(sentences.len(), 2, "one histogram per range: {sentences:?}");
+    assert!(sentences[0].starts_with("[3, 40): "), "{sentences:?}");
+    assert!(
+        sentences[0].contains(" among 26 non-primes"),
+        "{sentences:?}"
+    );
+    assert!(sentences[1].starts_with("[3, 1000): "), "{sentences:?}");
+    assert!(
+        sentences[1].contains(" among 830 non-primes"),
+        "{sentences:?}"
+    );
+
+    // With a series, each range still gets its own histogram.
+    let text = text.to_string()
+        + "[[chart]]\nkind = \"hbars\"\nx = \"factor\"\ny = \"count\"\nseries = \"strategy\"\n";
+    let file = experiment(dir.path(), "factors", &text);
+    runner()
+        .arg("report")
+        .arg(out.join("factors"))
+        .arg("--experiment")
+        .arg(&file)
+        .assert()
+        .success();
+    let findings = chart_findings(&out.join("factors/index.html"));
+    let sentences = &findings[0];
+    assert_eq!(sentences.len(), 4, "{sentences:?}");
+    assert!(
+        sentences[0].starts_with("serial, [3, 40): "),
+        "{sentences:?}"
+    );
+    assert!(
+        sentences[0].contains(" among 26 non-primes"),
+        "{sentences:?}"
+    );
+    assert!(
+        sentences
+            .iter()
+            .all(|s| !s.contains(" among 856 non-primes"))
+    );
+}
+
+/// Runs `runner report` on `report` and checks it is refused with `message`
+/// and leaves every file as it was.
+fn assert_refused(report: &Path, extra: &[&Path], message: &str) {
+    let before = snapshot(report);
+    let mut cmd = runner();
+    cmd.arg("report").arg(report);
+    for arg in extra {
+        cmd.arg(arg);
+    }
+    cmd.assert()
+        .code(2)
+        .stderr(contains(message))
+        .stderr(contains("left as it was"));
+    assert!(
+        snapshot(report) == before,
+        "a refused report changed a file"
+    );
+}
+
+/// Hardening item 14: `--experiment` may restyle the charts of a run, never
+/// retitle another experiment's data as its own.
+#[test]
+fn report_refuses_an_experiment_file_of_another_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = small_report(dir.path());
+    let flag = Path::new("--experiment");
+    let cases = [
+        (
+            SMALL.replace("name = \"small\"", "name = \"other\""),
+            "its name is \"other\"",
+        ),
+        (
+            SMALL.replace("workers = [1, 2]", "workers = [1, 4]"),
+            "it sweeps workers = [1, 4]",
+        ),
+        (
+            SMALL
+                .replace(
+                    "chunksize = [1, 10, 100, \"default\"]",
+                    "order = [\"given\", \"shuffled\"]",
+                )
+                .replace("x = \"chunksize\"", "x = \"order\"")
+                .replace("log_x = true", ""),
+            "the run swept workers = [1, 2]; chunksize",
+        ),
+        (
+            SMALL.replace("range = [1_000, 20_000]", "range = [1_000, 30_000]"),
+            "range or [run] strategy",
+        ),
+        (
+            "name = \"small\"\n[workload]\nkind = \"check_cost\"\nrange = [10, 100]\n".to_string(),
+            "its workload is check_cost",
+        ),
+    ];
+    for (i, (text, message)) in cases.iter().enumerate() {
+        let file = experiment(dir.path(), &format!("other{i}"), text);
+        assert_refused(&report, &[flag, &file], message);
+    }
+    // Presentation alone may change.
+    let restyled = SMALL.replace("A small sweep", "Another title");
+    let file = experiment(dir.path(), "restyled", &restyled);
+    runner()
+        .arg("report")
+        .arg(&report)
+        .arg(flag)
+        .arg(&file)
+        .assert()
+        .success();
+}
+
+/// Hardening item 15: a summary that lost its rows or holds words where
+/// numbers belong is refused, and the good page stays.
+#[test]
+fn report_refuses_a_summary_that_does_not_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = small_report(dir.path());
+    let good = fs::read_to_string(report.join("summary.csv")).unwrap();
+    let header = good.lines().next().unwrap().to_string() + "\n";
+    fs::write(report.join("summary.csv"), &header).unwrap();
+    assert_refused(&report, &[], "has 0 case rows but");
+    assert_refused(&report, &[], "says 8 cases finished");
+
+    let column = header.split(',').position(|c| c == "best_s").unwrap();
+    let mut lines: Vec<String> = good.lines().map(String::from).collect();
+    let mut cells: Vec<&str> = lines[2].split(',').collect();
+    cells[column] = "fast";
+    lines[2] = cells.join(",");
+    fs::write(report.join("summary.csv"), lines.join("\n") + "\n").unwrap();
+    assert_refused(
+        &report,
+        &[],
+        "summary.csv: line 3, column best_s: \"fast\" is not a number",
+    );
+}
+
+/// Hardening item 18: "How to reproduce" shows the command as typed, every
+/// option kept and paths with spaces quoted, and the folder the run wrote.
+#[test]
+fn how_to_reproduce_shows_the_exact_command_and_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(dir.path(), "small", SMALL);
+    let out = dir.path().join("my reports");
+    runner()
+        .arg(&file)
+        .args(["--repeats", "2", "--seed", "7", "--warmup", "0", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let page = fs::read_to_string(out.join("small/index.html")).unwrap();
+    let doc = scraper::Html::parse_document(&page);
+    let text = |selector: &str| -> Vec<String> {
+        doc.select(&scraper::Selector::parse(selector).unwrap())
+            .map(|e| e.text().collect())
+            .collect()
+    };
+    let quoted = |p: &Path| format!("'{}'", p.display());
+    assert!(!file.display().to_string().contains(['\'', ' ']));
+    let expected = format!(
+        "runner {} --repeats 2 --seed 7 --warmup 0 --out {}",
+        file.display(),
+        quoted(&out)
+    );
+    assert!(text("pre").contains(&expected), "{:?}", text("pre"));
+    let redraw = format!("runner report {}", quoted(&out.join("small")));
+    assert!(text("code").contains(&redraw), "{:?}", text("code"));
+}
+
+/// Hardening item 13: a count that depends on the machine passes `check`,
+/// and when no case has it the caption says the filter kept nothing, not
+/// that the cases failed.
+#[test]
+fn a_filter_that_keeps_nothing_is_not_called_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SMALL
+        .replace("workers = [1, 2]", "workers = [\"physical\"]")
+        .replace("series = \"workers\"", "filter = { workers = 999 }");
+    let file = experiment(dir.path(), "small", &text);
+    let out = dir.path().join("reports");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let findings = chart_findings(&out.join("small/index.html"));
+    assert_eq!(
+        findings[0],
+        ["No correct case passes this chart's filter, so there is nothing to compare."]
+    );
+}

@@ -17,8 +17,8 @@ use super::values::{
 #[serde(deny_unknown_fields)]
 pub struct FileSpec {
     pub name: Option<Spanned<String>>,
-    pub title: Option<String>,
-    pub description: Option<String>,
+    pub title: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
     pub workload: Option<Spanned<WorkloadSpec>>,
     #[serde(default)]
     pub run: RunSpec,
@@ -48,7 +48,7 @@ pub struct WorkloadSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NumberSpec {
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     pub value: Option<Spanned<BigU64>>,
     /// A smaller number of the same kind for `--quick` runs.
     pub quick: Option<BigU64>,
@@ -119,12 +119,12 @@ pub struct ChartSpec {
     pub x: Option<Spanned<String>>,
     pub y: Option<Spanned<String>>,
     pub series: Option<Spanned<String>>,
-    #[serde(default)]
-    pub log_x: bool,
+    /// Spanned so that a log axis on a category can be pointed at.
+    pub log_x: Option<Spanned<bool>>,
     #[serde(default)]
     pub log_y: bool,
-    pub title: Option<String>,
-    pub filter: Option<Spanned<BTreeMap<Spanned<String>, toml::Value>>>,
+    pub title: Option<Spanned<String>>,
+    pub filter: Option<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
 }
 
 /// The kinds of chart the report draws.

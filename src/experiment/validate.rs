@@ -46,6 +46,7 @@ struct Written {
 pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment, ExperimentError> {
     let err =
         |span: Option<Range<usize>>, msg: String| ExperimentError::new(path, source, span, msg);
+    check_texts(&spec, &err)?;
     let name = spec.name.ok_or_else(|| {
         err(None, "the experiment has no name".into())
             .with_help("add `name = \"...\"` at the top; it names the report folder")
@@ -162,18 +163,27 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
 
     let dimensions = chart_dimensions(kind, &axes, &variants);
     let metrics = chart_metrics(kind);
+    let values = dimension_values(kind, &defaults, &axes, &variants, &numbers);
     let charts = spec
         .charts
         .into_iter()
-        .map(|c| chart(c, &dimensions, &metrics, &err))
+        .map(|c| {
+            // Run second, so a dimension the experiment does not vary is said first.
+            let data = check_chart_data(&c, &values, &dimensions, &err);
+            let chart = chart(c, &dimensions, &metrics, &err)?;
+            data.map(|()| chart)
+        })
         .collect::<Result<Vec<_>, _>>()?;
 
     Ok(Experiment {
         path: path.to_path_buf(),
         source: source.to_string(),
         name: name.into_inner(),
-        title: spec.title.unwrap_or_default(),
-        description: spec.description.unwrap_or_default(),
+        title: spec.title.map(Spanned::into_inner).unwrap_or_default(),
+        description: spec
+            .description
+            .map(Spanned::into_inner)
+            .unwrap_or_default(),
         workload: kind,
         numbers,
         step,
@@ -480,7 +490,10 @@ fn numbers(
             })?;
             let value = value.into_inner().0;
             Ok(NamedNumber {
-                name: spec.name.unwrap_or_else(|| format!("number {}", i + 1)),
+                name: spec
+                    .name
+                    .map(Spanned::into_inner)
+                    .unwrap_or_else(|| format!("number {}", i + 1)),
                 value,
                 quick: spec.quick.map(|q| q.0),
             })
@@ -674,7 +687,7 @@ fn chart(
             toml::Value::String(s) => s,
             other => other.to_string(),
         };
-        let values = match value {
+        let values = match value.into_inner() {
             toml::Value::Array(list) => list.into_iter().map(text).collect(),
             one => vec![text(one)],
         };
@@ -685,9 +698,531 @@ fn chart(
         x,
         y,
         series,
-        log_x: c.log_x,
+        log_x: c.log_x.is_some_and(Spanned::into_inner),
         log_y: c.log_y,
-        title: c.title,
+        title: c.title.map(Spanned::into_inner),
         filter,
     })
+}
+
+/// Which of a text's characters may be control characters: none for one-line
+/// texts (a newline would split a progress line, an escape reach the terminal).
+#[derive(Clone, Copy, PartialEq)]
+enum Lines {
+    One,
+    /// `description` may hold newlines and tabs.
+    Many,
+}
+
+/// Rejects control characters in a text shown on a terminal or a page.
+fn check_plain_text(
+    what: &str,
+    text: &Spanned<String>,
+    lines: Lines,
+    err: &ErrAt,
+) -> Result<(), ExperimentError> {
+    let allowed = |c: char| lines == Lines::Many && matches!(c, '\n' | '\t' | '\r');
+    let bad = text
+        .get_ref()
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| c.is_control() && !allowed(c));
+    match bad {
+        None => Ok(()),
+        Some((i, c)) => Err(err(
+            Some(text.span()),
+            format!(
+                "{what} holds a control character (U+{:04X}) at character {}",
+                c as u32,
+                i + 1
+            ),
+        )
+        .with_help(match lines {
+            Lines::One => "write it on one line, without escapes such as \\n, \\t or \\u001b",
+            Lines::Many => {
+                "only newlines and tabs may be used here; remove escapes such as \\u001b"
+            }
+        })),
+    }
+}
+
+/// A label as a reader sees it: blanks collapsed, so "a  b" and "a b" are one.
+fn seen_as(label: &str) -> String {
+    label.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Checks a set of labels that name bars, series or rows: none blank, none
+/// with control characters, none equal to another once blanks are collapsed.
+/// Exact duplicates are left to the caller's own message when `exact` is false.
+fn check_labels<'a>(
+    what: &str,
+    labels: impl Iterator<Item = &'a Spanned<String>>,
+    exact: bool,
+    err: &ErrAt,
+) -> Result<(), ExperimentError> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for label in labels {
+        check_plain_text(&format!("the {what}"), label, Lines::One, err)?;
+        let text = label.get_ref();
+        let key = seen_as(text);
+        if key.is_empty() {
+            return Err(
+                err(Some(label.span()), format!("the {what} is blank")).with_help(format!(
+                    "give it a {what} a reader can tell apart from the others"
+                )),
+            );
+        }
+        match seen.get(&key) {
+            Some(&first) if first != text => {
+                return Err(err(
+                    Some(label.span()),
+                    format!("the {what} \"{text}\" differs from \"{first}\" only in spaces"),
+                )
+                .with_help(format!(
+                    "a chart or a table would show them as one; give each {what} its own words"
+                )));
+            }
+            Some(_) if exact => {
+                return Err(err(
+                    Some(label.span()),
+                    format!("two numbers are named \"{text}\""),
+                )
+                .with_help("give each number its own name; charts show one bar per name"));
+            }
+            _ => {
+                seen.insert(key, text);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks every text the file gives a reader (issue items 16 and 26): the
+/// name, title, description, variant labels, number names and chart titles.
+fn check_texts(spec: &FileSpec, err: &ErrAt) -> Result<(), ExperimentError> {
+    // Before the name's own check, whose message quotes the name.
+    if let Some(name) = &spec.name {
+        check_plain_text("the name", name, Lines::One, err)?;
+    }
+    if let Some(title) = &spec.title {
+        check_plain_text("the title", title, Lines::One, err)?;
+    }
+    if let Some(description) = &spec.description {
+        check_plain_text("the description", description, Lines::Many, err)?;
+    }
+    let labels = spec
+        .variants
+        .iter()
+        .filter_map(|v| v.get_ref().label.as_ref());
+    // Exact duplicates keep their own message, from check_unique_labels.
+    check_labels("variant label", labels, false, err)?;
+    let numbers = spec
+        .workload
+        .as_ref()
+        .and_then(|w| w.get_ref().numbers.as_ref());
+    if let Some(numbers) = numbers {
+        // An unnamed number is called "number N"; a name may not take that.
+        let names: Vec<Spanned<String>> = numbers
+            .get_ref()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| match &n.get_ref().name {
+                Some(name) => name.clone(),
+                None => Spanned::new(n.span(), format!("number {}", i + 1)),
+            })
+            .collect();
+        check_labels("number name", names.iter(), true, err)?;
+    }
+    for chart in &spec.charts {
+        if let Some(title) = &chart.get_ref().title {
+            check_plain_text("the chart title", title, Lines::One, err)?;
+        }
+    }
+    Ok(())
+}
+
+/// What a chart dimension can hold, as the CSV writes it.
+#[derive(Debug, Default)]
+struct DimValues {
+    /// The values the file names (range labels, counts, words).
+    words: BTreeSet<String>,
+    /// Whether any positive integer can occur (a count resolved on the
+    /// machine: `physical` workers, the `default` chunksize).
+    any_number: bool,
+    /// Whether the values are names, not quantities.
+    categorical: bool,
+    /// How many distinct values the experiment's cases take.
+    distinct: usize,
+}
+
+/// The default a case has for `name` when neither the sweep nor its variant sets it.
+fn default_value(defaults: &Setting, name: ParamName) -> Option<ParamValue> {
+    use super::values::ChunksizeSpec;
+    Some(match name {
+        ParamName::Range => ParamValue::Range(defaults.range?),
+        ParamName::Strategy => ParamValue::Strategy(defaults.strategy),
+        ParamName::Kernel => ParamValue::Kernel(defaults.kernel),
+        ParamName::Workers => ParamValue::Workers(defaults.workers),
+        ParamName::Chunksize => ParamValue::Chunksize(match defaults.chunking {
+            Chunking::Size(n) => ChunksizeSpec::Size(n),
+            _ => ChunksizeSpec::Default,
+        }),
+        ParamName::NbrChunks => match defaults.chunking {
+            Chunking::NbrChunks(n) => ParamValue::NbrChunks(n),
+            _ => return None,
+        },
+        ParamName::Order => ParamValue::Order(defaults.order),
+        ParamName::Precheck => ParamValue::Precheck(defaults.precheck),
+        ParamName::Flag => ParamValue::Flag(defaults.flag),
+        ParamName::Loop => ParamValue::Loop(defaults.loop_style),
+        ParamName::CheckEvery => ParamValue::CheckEvery(defaults.check_every),
+        ParamName::Enqueue => ParamValue::Enqueue(defaults.enqueue),
+        ParamName::Capacity => ParamValue::Capacity(defaults.capacity),
+    })
+}
+
+/// Every value each parameter takes over the cases: per variant, its own
+/// value or else the sweep's (or the default).
+fn param_values(
+    name: ParamName,
+    defaults: &Setting,
+    axes: &[Axis],
+    variants: &[Spanned<Variant>],
+) -> Vec<ParamValue> {
+    let base: Vec<ParamValue> = match axes.iter().find(|a| a.name == name) {
+        Some(axis) => axis.values.clone(),
+        None => default_value(defaults, name).into_iter().collect(),
+    };
+    if variants.is_empty() {
+        return base;
+    }
+    let mut all = Vec::new();
+    for v in variants {
+        match v.get_ref().values.iter().find(|p| p.name() == name) {
+            Some(own) => all.push(*own),
+            None => all.extend(base.iter().copied()),
+        }
+    }
+    all
+}
+
+/// The values of every dimension a chart may use, as the CSV will hold them.
+fn dimension_values(
+    kind: WorkloadKind,
+    defaults: &Setting,
+    axes: &[Axis],
+    variants: &[Spanned<Variant>],
+    numbers: &[NamedNumber],
+) -> BTreeMap<&'static str, DimValues> {
+    use super::values::ChunksizeSpec;
+    const PARAMS: [ParamName; 13] = [
+        ParamName::Range,
+        ParamName::Strategy,
+        ParamName::Kernel,
+        ParamName::Workers,
+        ParamName::Chunksize,
+        ParamName::NbrChunks,
+        ParamName::Order,
+        ParamName::Precheck,
+        ParamName::Flag,
+        ParamName::Loop,
+        ParamName::CheckEvery,
+        ParamName::Enqueue,
+        ParamName::Capacity,
+    ];
+    let strategies = param_values(ParamName::Strategy, defaults, axes, variants);
+    let any_serial = strategies.contains(&ParamValue::Strategy(Strategy::Serial));
+    let nbr_chunks_used = !param_values(ParamName::NbrChunks, defaults, axes, variants).is_empty();
+    let mut dims = BTreeMap::new();
+    for name in PARAMS {
+        let values = param_values(name, defaults, axes, variants);
+        let mut dim = DimValues {
+            categorical: !matches!(
+                name,
+                ParamName::Workers
+                    | ParamName::Chunksize
+                    | ParamName::NbrChunks
+                    | ParamName::Precheck
+                    | ParamName::CheckEvery
+                    | ParamName::Capacity
+            ),
+            ..DimValues::default()
+        };
+        for value in &values {
+            // The CSV holds the count these resolve to, never the word.
+            let resolved = matches!(
+                value,
+                ParamValue::Workers(WorkersSpec::Physical | WorkersSpec::Logical)
+                    | ParamValue::Chunksize(ChunksizeSpec::Default)
+            );
+            if resolved {
+                dim.any_number = true;
+                dim.distinct += 1;
+                continue;
+            }
+            dim.words.insert(match value {
+                // As the report labels it: "range B" or "[start, end)".
+                ParamValue::Range(r) => match r.name() {
+                    Some(n) => format!("range {n}"),
+                    None => format!("[{}, {})", r.start, r.end),
+                },
+                other => other.to_string(),
+            });
+            if *value == ParamValue::Capacity(Capacity::Unbounded) {
+                dim.categorical = true;
+            }
+        }
+        dim.distinct += dim.words.len();
+        // A serial case runs one worker, whatever the sweep says.
+        if name == ParamName::Workers && any_serial {
+            dim.words.insert("1".into());
+        }
+        // Chunks sized by nbr_chunks have a size computed from the range.
+        if name == ParamName::Chunksize && nbr_chunks_used {
+            dim.any_number = true;
+        }
+        dims.insert(name.as_str(), dim);
+    }
+    let labels = variants.iter().map(|v| v.get_ref().label.clone());
+    let named = |words: BTreeSet<String>| DimValues {
+        distinct: words.len(),
+        words,
+        any_number: false,
+        categorical: true,
+    };
+    dims.insert("variant", named(labels.collect()));
+    if kind == WorkloadKind::Verify {
+        dims.insert(
+            "number",
+            named(numbers.iter().map(|n| n.name.clone()).collect()),
+        );
+    }
+    let many_numbers = || DimValues {
+        any_number: true,
+        distinct: usize::MAX,
+        ..DimValues::default()
+    };
+    dims.insert("n", many_numbers());
+    dims.insert("factor", many_numbers());
+    dims.insert("prime", named(["true".into(), "false".into()].into()));
+    dims
+}
+
+/// Checks what a chart asks of the data (issue items 12, 13 and 17): log axes
+/// only on quantities, x and series that take two or more values, and filter
+/// values the CSV can hold. Dimensions the experiment does not vary are left
+/// to [`chart`], which says so.
+fn check_chart_data(
+    spec: &Spanned<ChartSpec>,
+    dims: &BTreeMap<&'static str, DimValues>,
+    varied: &BTreeSet<&str>,
+    err: &ErrAt,
+) -> Result<(), ExperimentError> {
+    let c = spec.get_ref();
+    let dim = |name: &Spanned<String>| {
+        let word = name.get_ref().as_str();
+        varied.contains(word).then(|| dims.get(word)).flatten()
+    };
+    let mut filter: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (key, value) in c.filter.iter().flat_map(|f| f.get_ref()) {
+        let Some(values) = dim(key) else { continue };
+        let words = filter_words(key.get_ref(), value, values, err)?;
+        filter.insert(key.get_ref(), words);
+    }
+    let categorical_x = matches!(
+        c.kind.as_ref().map(|k| *k.get_ref()),
+        Some(ChartKind::Bars | ChartKind::Hbars)
+    ) || c.x.as_ref().and_then(dim).is_some_and(|d| d.categorical);
+    if let Some(log_x) = c.log_x.as_ref().filter(|l| *l.get_ref() && categorical_x) {
+        return Err(err(
+            Some(log_x.span()),
+            "a log scale on an x axis of categories".into(),
+        )
+        .with_help(
+            "categories sit at evenly spaced places and have no logarithm; remove `log_x`, \
+             or chart a quantity such as workers or chunksize along x",
+        ));
+    }
+    for (role, name) in [("x", &c.x), ("series", &c.series)] {
+        let Some(name) = name else { continue };
+        let Some(values) = dim(name) else { continue };
+        let kept = filter
+            .get(name.get_ref().as_str())
+            .map_or(usize::MAX, |f| f.iter().filter(|v| !v.is_empty()).count());
+        if values.distinct.min(kept) < 2 {
+            let several: Vec<&str> = dims
+                .iter()
+                .filter(|(n, d)| varied.contains(*n) && d.distinct >= 2 && *n != name.get_ref())
+                .map(|(n, _)| *n)
+                .collect();
+            let mut help = format!(
+                "a chart needs two or more values of its {role}; sweep more values of `{}`",
+                name.get_ref()
+            );
+            match several.is_empty() {
+                true => help.push_str(" (nothing else varies)"),
+                false => help.push_str(&format!(", or use one of: {}", several.join(", "))),
+            }
+            if kept < usize::MAX {
+                help.push_str("; the filter keeps fewer");
+            }
+            return Err(err(
+                Some(name.span()),
+                format!(
+                    "`{role} = \"{}\"` takes a single value in this chart",
+                    name.get_ref()
+                ),
+            )
+            .with_help(help));
+        }
+    }
+    Ok(())
+}
+
+/// A filter's values as the CSV writes them, each one a value that can occur.
+fn filter_words(
+    key: &str,
+    value: &Spanned<toml::Value>,
+    dim: &DimValues,
+    err: &ErrAt,
+) -> Result<Vec<String>, ExperimentError> {
+    let not_a_value = || {
+        err(
+            Some(value.span()),
+            format!("the filter on `{key}` is not a value"),
+        )
+        .with_help(format!(
+            "write a value or a list of values, e.g. `filter = {{ {key} = \"...\" }}`"
+        ))
+    };
+    let one = |v: &toml::Value| match v {
+        toml::Value::String(s) => Ok(s.clone()),
+        toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_) => {
+            Ok(v.to_string())
+        }
+        _ => Err(not_a_value()),
+    };
+    let words = match value.get_ref() {
+        toml::Value::Array(list) => list.iter().map(one).collect::<Result<Vec<_>, _>>()?,
+        v => vec![one(v)?],
+    };
+    for word in &words {
+        // An empty cell is what a case the parameter does not apply to holds.
+        let positive = word.parse::<u64>().is_ok_and(|n| n > 0);
+        if word.is_empty() || dim.words.contains(word) || (dim.any_number && positive) {
+            continue;
+        }
+        let candidates: Vec<&str> = dim.words.iter().map(String::as_str).collect();
+        let mut help = match candidates.is_empty() {
+            true => format!("`{key}` holds numbers here"),
+            false => format!("`{key}` takes: {}", quoted(&candidates)),
+        };
+        if dim.any_number {
+            help.push_str(
+                ", or any count (the CSV holds the count \"physical\", \"logical\" or \"default\" resolved to)",
+            );
+        }
+        if let Some(close) = suggest(word, &candidates) {
+            help = format!("did you mean \"{close}\"? {help}");
+        }
+        return Err(err(
+            Some(value.span()),
+            // Escaped: the value may hold anything, and goes to a terminal.
+            format!(
+                "no case has {key} = \"{}\", so the filter keeps nothing",
+                word.escape_debug()
+            ),
+        )
+        .with_help(help));
+    }
+    Ok(words)
+}
+
+fn quoted(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn check(text: &str) -> Result<crate::experiment::Experiment, String> {
+        crate::experiment::parse(Path::new("t.toml"), text).map_err(|e| e.to_string())
+    }
+
+    const POOL: &str = "name = \"t\"\n[workload]\nkind = \"primes\"\nrange = [1000, 9000]\n\
+                        [run]\nstrategy = \"pool\"\n";
+
+    /// Issue 13: values that depend on the machine are accepted as any count.
+    #[test]
+    fn filters_accept_counts_resolved_on_the_machine() {
+        let sweep = "[sweep]\nworkers = [\"physical\", 1]\nchunksize = [1, \"default\"]\n";
+        let chart = "[[chart]]\nx = \"chunksize\"\nlog_x = true\n";
+        for filter in [
+            "{ workers = 7 }",
+            "{ workers = \"7\" }",
+            "{ chunksize = [1, 250] }",
+            "{ order = \"\" }",
+        ] {
+            let text = format!("{POOL}{sweep}order = [\"given\"]\n{chart}filter = {filter}\n");
+            assert!(check(&text).is_ok(), "{filter}: {:?}", check(&text).err());
+        }
+        let text = format!("{POOL}{sweep}{chart}filter = {{ workers = \"physical\" }}\n");
+        assert!(check(&text).unwrap_err().contains("any count"));
+        let text = format!("{POOL}{sweep}{chart}filter = {{ workers = \"one\" }}\n");
+        assert!(check(&text).unwrap_err().contains("`workers` takes: \"1\""));
+    }
+
+    /// Issue 13: a serial variant runs one worker, so `workers = 1` can occur.
+    #[test]
+    fn a_serial_case_has_one_worker() {
+        let text = format!(
+            "{POOL}[sweep]\nworkers = [2, 4]\n[[variant]]\nlabel = \"one\"\nstrategy = \"serial\"\n\
+             [[variant]]\nlabel = \"pool\"\n[[chart]]\nx = \"variant\"\nfilter = {{ workers = [1, 2] }}\n"
+        );
+        assert!(check(&text).is_ok(), "{:?}", check(&text).err());
+    }
+
+    /// Issue 17: variants make a parameter vary even when the sweep does not.
+    #[test]
+    fn variants_count_as_values() {
+        let text = format!(
+            "{POOL}[[variant]]\nlabel = \"a\"\nworkers = 1\n[[variant]]\nlabel = \"b\"\nworkers = 2\n\
+             [[chart]]\nx = \"workers\"\n"
+        );
+        assert!(check(&text).is_ok(), "{:?}", check(&text).err());
+        let text =
+            format!("{POOL}[[variant]]\nlabel = \"a\"\nworkers = 1\n[[chart]]\nx = \"variant\"\n");
+        assert!(check(&text).unwrap_err().contains("takes a single value"));
+    }
+
+    /// Issue 26: no control character reaches the terminal through a message.
+    #[test]
+    fn control_characters_are_never_echoed() {
+        let name = "name = \"a\\u001b[31m\"\n[workload]\nkind = \"primes\"\nrange = [1, 9]\n";
+        let filter = format!(
+            "{POOL}[sweep]\norder = [\"given\", \"shuffled\"]\n[[chart]]\nx = \"order\"\n\
+             filter = {{ order = \"\\u001b[31m\" }}\n"
+        );
+        for text in [name, &filter] {
+            let message = check(text).unwrap_err();
+            assert!(!message.contains('\u{1b}'), "{message}");
+        }
+    }
+
+    /// Issue 16: an unnamed number is "number N"; a name may not take that.
+    #[test]
+    fn unnamed_numbers_cannot_collide() {
+        let text = "name = \"t\"\n[workload]\nkind = \"verify\"\nnumbers = [\n\
+                    { value = 7 },\n{ name = \"number 1\", value = 11 },\n]\n";
+        assert!(
+            check(text)
+                .unwrap_err()
+                .contains("two numbers are named \"number 1\"")
+        );
+    }
 }

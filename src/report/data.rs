@@ -24,8 +24,143 @@ pub struct RunData {
     pub tables: BTreeMap<String, Vec<Row>>,
 }
 
-/// Extra tables a workload may have written.
-const TABLES: [&str; 2] = ["samples", "factors"];
+/// Extra tables a workload may have written, with their numeric columns.
+const TABLES: [(&str, &[&str]); 2] = [
+    ("samples", &["case", "n", "seconds"]),
+    ("factors", &["case", "factor", "count"]),
+];
+
+/// The summary's columns that hold numbers (or nothing, where they do not
+/// apply): a chart or a finding reads each of them as one.
+const SUMMARY_NUMBERS: &[&str] = &[
+    "case",
+    "workers",
+    "chunksize",
+    "nbr_chunks",
+    "tasks",
+    "range_start",
+    "range_end",
+    "number",
+    "precheck",
+    "check_every",
+    "step",
+    "repeats",
+    "best_s",
+    "median_s",
+    "mean_s",
+    "stddev_s",
+    "max_s",
+    "speedup",
+    "efficiency",
+    "baseline_case",
+    "candidates",
+    "looks",
+    "look_ns",
+    "item_ns",
+];
+
+/// Refuses a table whose numeric cells are not numbers, naming the file, the
+/// row (as a line of the file) and the column, so a hand-edited or damaged
+/// file is found, not drawn as a gap (hardening item 15).
+fn check_numbers(path: &Path, rows: &[Row], columns: &[&str]) -> anyhow::Result<()> {
+    for (i, row) in rows.iter().enumerate() {
+        for &column in columns {
+            let Some(cell) = row.get(column).filter(|c| !c.is_empty()) else {
+                continue;
+            };
+            if !cell.parse::<f64>().is_ok_and(f64::is_finite) {
+                bail!(
+                    "{}: line {}, column {column}: \"{cell}\" is not a number",
+                    path.display(),
+                    i + 2
+                );
+            }
+        }
+        let ok = row.get("status").is_some_and(|s| s == "ok");
+        if ok && row.get("best_s").is_some_and(String::is_empty) {
+            bail!(
+                "{}: line {}: case {} is ok but has no best_s",
+                path.display(),
+                i + 2,
+                value(row, "case")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a newer experiment file that describes another run than the one
+/// saved: only presentation (charts, title, description) may differ, and the
+/// run-time settings the command line can override (repeats, warm-up, seed,
+/// Redis server), which the manifest records (hardening item 14).
+fn check_same_run(
+    newer: &Experiment,
+    saved: Option<&Experiment>,
+    manifest: &Manifest,
+) -> anyhow::Result<()> {
+    let advice =
+        "only charts, title and description may change; to change what runs, run the file again";
+    if newer.name != manifest.experiment {
+        bail!(
+            "its name is \"{}\", the run's is \"{}\"; {advice}",
+            newer.name,
+            manifest.experiment
+        );
+    }
+    let Some(saved) = saved else { return Ok(()) };
+    let list = |e: &Experiment| {
+        e.axes
+            .iter()
+            .map(|a| {
+                let values: Vec<String> = a.values.iter().map(|v| v.to_string()).collect();
+                format!("{} = [{}]", a.name.as_str(), values.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let variants = |e: &Experiment| {
+        e.variants
+            .iter()
+            .map(|v| v.label.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let differs = if newer.workload != saved.workload {
+        Some(format!(
+            "its workload is {}, the run's is {}",
+            newer.workload, saved.workload
+        ))
+    } else if newer.axes != saved.axes {
+        Some(format!(
+            "it sweeps {}; the run swept {}",
+            or_nothing(list(newer)),
+            or_nothing(list(saved))
+        ))
+    } else if newer.variants != saved.variants {
+        Some(format!(
+            "its variants ({}) are not the run's ({})",
+            or_nothing(variants(newer)),
+            or_nothing(variants(saved))
+        ))
+    } else if newer.numbers != saved.numbers || newer.step != saved.step {
+        Some("its numbers or step are not the run's".into())
+    } else if newer.defaults != saved.defaults {
+        Some("its [workload] range or [run] strategy and kernel are not the run's".into())
+    } else {
+        None
+    };
+    match differs {
+        Some(what) => bail!("{what}; {advice}"),
+        None => Ok(()),
+    }
+}
+
+fn or_nothing(text: String) -> String {
+    match text.is_empty() {
+        true => "nothing".into(),
+        false => text,
+    }
+}
 
 impl RunData {
     /// Reads the report folder `dir`; `experiment_file` replaces the saved
@@ -37,14 +172,43 @@ impl RunData {
                 .with_context(|| format!("cannot read {}", manifest_path.display()))?,
         )
         .with_context(|| format!("{} is not a runner manifest", manifest_path.display()))?;
-        let source = experiment_file.map_or_else(|| dir.join(EXPERIMENT_COPY), Path::to_path_buf);
-        let experiment = experiment::load(&source).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let summary = read_csv(&dir.join("summary.csv"))?;
+        let load = |path: &Path| experiment::load(path).map_err(|e| anyhow::anyhow!("{e}"));
+        let saved = dir.join(EXPERIMENT_COPY);
+        let experiment = match experiment_file {
+            None => load(&saved)?,
+            Some(newer) => {
+                let experiment = load(newer)?;
+                // Without the saved copy, the manifest still names the run.
+                let saved = saved.exists().then(|| load(&saved)).transpose()?;
+                check_same_run(&experiment, saved.as_ref(), &manifest).with_context(|| {
+                    format!(
+                        "{} does not describe the run saved in {}",
+                        newer.display(),
+                        dir.display()
+                    )
+                })?;
+                experiment
+            }
+        };
+        let summary_path = dir.join("summary.csv");
+        let summary = read_csv(&summary_path)?;
+        check_numbers(&summary_path, &summary, SUMMARY_NUMBERS)?;
+        if summary.len() != manifest.cases_done {
+            bail!(
+                "{} has {} case rows but {} says {} cases finished; the run's files do not belong together",
+                summary_path.display(),
+                summary.len(),
+                manifest_path.display(),
+                manifest.cases_done
+            );
+        }
         let mut tables = BTreeMap::new();
-        for name in TABLES {
+        for (name, numeric) in TABLES {
             let path = dir.join(format!("{name}.csv"));
             if path.exists() {
-                tables.insert(name.to_string(), read_csv(&path)?);
+                let rows = read_csv(&path)?;
+                check_numbers(&path, &rows, numeric)?;
+                tables.insert(name.to_string(), rows);
             }
         }
         Ok(RunData {

@@ -114,6 +114,12 @@ fn tick(v: f64, log: bool, decades: f64, seconds: bool) -> String {
     three_digits(v)
 }
 
+/// Whether an axis position stands for a whole number (after the log, on a log axis).
+fn at_integer(v: f64, log: bool) -> bool {
+    let v = if log { 10f64.powf(v) } else { v };
+    (v - v.round()).abs() < 1e-6 * v.abs().max(1.0)
+}
+
 /// A time with at most three significant digits: "50 ms", "2.5 µs".
 fn compact_seconds(s: f64) -> String {
     let (value, unit) = match s.abs() {
@@ -223,7 +229,12 @@ fn draw_plot(figure: &Figure, area: &DrawingArea<BitMapBackend<'_>, Shift>) -> a
     };
     let seconds = figure.y_is_seconds;
     let value_label = move |v: &f64| tick(*v, log_y, v_hi - v_lo, seconds);
-    let numeric_x_label = move |v: &f64| tick(*v, log_x, c_hi - c_lo, false);
+    // Parameters such as workers or chunksize are counts: no tick at 2.2.
+    let integer_x = points().all(|p| p.x.fract() == 0.0);
+    let numeric_x_label = move |v: &f64| match integer_x && !at_integer(*v, log_x) {
+        true => String::new(),
+        false => tick(*v, log_x, c_hi - c_lo, false),
+    };
     let (x_fmt, y_fmt): (&Labeller, &Labeller) = match (horizontal, n_categories) {
         (true, _) => (&value_label, &category_label),
         (false, 0) => (&numeric_x_label, &value_label),
@@ -239,6 +250,9 @@ fn draw_plot(figure: &Figure, area: &DrawingArea<BitMapBackend<'_>, Shift>) -> a
         .y_desc(y_desc.as_str())
         .x_labels(if n_categories > 0 && !horizontal {
             category_ticks
+        } else if integer_x && !log_x && n_categories == 0 {
+            // At most one tick per whole number, so no tick goes unlabelled.
+            ((c_hi - c_lo).floor() as usize + 1).clamp(2, 10)
         } else {
             10
         })
@@ -432,4 +446,17 @@ fn draw_legend(
             .map_err(err)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hardening item 17: an integer axis has no fractional ticks.
+    #[test]
+    fn integer_positions() {
+        assert!(at_integer(2.0, false) && !at_integer(2.2, false));
+        assert!(at_integer(2f64.log10(), true) && !at_integer(0.35, true));
+        assert_eq!(tick(1000.0, false, 3.0, false), "1,000");
+    }
 }

@@ -83,6 +83,20 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
         .filter(|r| passes(r, chart, run))
         .copied()
         .collect();
+    let rows = match chart.y.as_str() {
+        "count" => one_histogram_per_range(run, chart, rows),
+        _ => rows,
+    };
+    let ranges: Vec<String> = {
+        let mut seen: Vec<String> = Vec::new();
+        for row in &rows {
+            let range = value_for(run, row, "range");
+            if !seen.contains(&range) {
+                seen.push(range);
+            }
+        }
+        seen
+    };
     let xs: Vec<String> = rows.iter().map(|r| value(r, &chart.x)).collect();
     let numeric = chart.kind != ChartKind::Bars
         && chart.kind != ChartKind::Hbars
@@ -111,10 +125,18 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
         let spread = (chart.y == "best_s" && number(row, "repeats").unwrap_or(0.0) > 1.0)
             .then(|| number(row, "median_s").zip(number(row, "max_s")))
             .flatten();
-        let name = chart
-            .series
-            .as_ref()
-            .map_or_else(String::new, |s| series_name(s, &value(row, s), row));
+        let name = match &chart.series {
+            // Histograms of different ranges stay apart even within a series.
+            Some(s) if chart.y == "count" && ranges.len() > 1 => format!(
+                "{}, {}",
+                series_name(s, &value_for(run, row, s), row),
+                value_for(run, row, "range")
+            ),
+            Some(s) => series_name(s, &value_for(run, row, s), row),
+            // Histograms of different ranges are drawn side by side, never summed.
+            None if chart.y == "count" && ranges.len() > 1 => value_for(run, row, "range"),
+            None => String::new(),
+        };
         let point = Point {
             x,
             y,
@@ -168,16 +190,62 @@ fn source_rows<'a>(run: &'a RunData, chart: &Chart) -> Vec<&'a Row> {
     }
 }
 
-/// Whether a row passes the chart's filter. A table row is judged by the
-/// summary row of its case.
-fn passes(row: &Row, chart: &Chart, run: &RunData) -> bool {
-    let case_row = match row.contains_key("best_s") {
+/// The summary row of the case a table row belongs to (a summary row is its own).
+fn case_row<'a>(run: &'a RunData, row: &'a Row) -> Option<&'a Row> {
+    match row.contains_key("best_s") {
         true => Some(row),
         false => run
             .summary
             .iter()
             .find(|s| s.get("case") == row.get("case")),
+    }
+}
+
+/// `name` for a row: from the row itself when it has the column, else from
+/// its case (a factors.csv row has no strategy or range of its own).
+fn value_for(run: &RunData, row: &Row, name: &str) -> String {
+    let own = match name {
+        "range" => row.contains_key("range_start"),
+        "number" => row.contains_key("number_name"),
+        _ => row.contains_key(name),
     };
+    match (own, case_row(run, row)) {
+        (false, Some(case)) => value(case, name),
+        _ => value(row, name),
+    }
+}
+
+/// The factor rows of one correct case per range (and series value): every
+/// correct case on a range has the same oracle-checked histogram, so adding
+/// cases up would count each non-prime once per case (hardening item 11).
+fn one_histogram_per_range<'a>(run: &RunData, chart: &Chart, rows: Vec<&'a Row>) -> Vec<&'a Row> {
+    let mut chosen: Vec<((String, String), String)> = Vec::new();
+    let ok = |row: &Row| case_row(run, row).is_some_and(|c| value(c, "status") == "ok");
+    rows.into_iter()
+        .filter(|row| ok(row))
+        .filter(|row| {
+            let series = chart
+                .series
+                .as_ref()
+                .map(|s| value_for(run, row, s))
+                .unwrap_or_default();
+            let key = (value_for(run, row, "range"), series);
+            let case = value(row, "case");
+            match chosen.iter().find(|(k, _)| *k == key) {
+                Some((_, first)) => *first == case,
+                None => {
+                    chosen.push((key, case));
+                    true
+                }
+            }
+        })
+        .collect()
+}
+
+/// Whether a row passes the chart's filter. A table row is judged by the
+/// summary row of its case.
+fn passes(row: &Row, chart: &Chart, run: &RunData) -> bool {
+    let case_row = case_row(run, row);
     chart.filter.iter().all(|(key, allowed)| {
         let seen = case_row.map(|r| value(r, key)).unwrap_or_default();
         allowed.contains(&seen)

@@ -2,16 +2,19 @@
 //! written by hand, so a re-run with other numbers says other things.
 
 use super::data::{Row, RunData, number, value};
-use super::figure::{Figure, Point, axis_label};
+use super::figure::{Figure, Point, Series, axis_label};
 use crate::experiment::WorkloadKind;
-use crate::experiment::schema::ChartKind;
 use crate::progress::human_seconds;
 
-/// What a chart shows, in a few sentences.
+/// What a chart shows, in a few sentences: chosen by the values it plots,
+/// not by how it draws them, so a speedup drawn as bars is described as a
+/// speedup (hardening item 10).
 pub fn chart_findings(figure: &Figure) -> Vec<String> {
-    match figure.chart.kind {
-        ChartKind::Scatter => scatter_findings(figure),
-        ChartKind::Hbars => histogram_findings(figure),
+    match figure.chart.y.as_str() {
+        "count" => histogram_findings(figure),
+        "seconds" if figure.series.iter().any(|s| s.name.ends_with("primes")) => {
+            scatter_findings(figure)
+        }
         _ if figure.y_is_seconds && compares_within_categories(figure) => {
             per_category_findings(figure)
         }
@@ -104,9 +107,15 @@ fn slower(slow: f64, fast: f64) -> String {
 fn time_findings(figure: &Figure) -> Vec<String> {
     let all: Vec<_> = points(figure).collect();
     let Some(&(fs, fastest)) = all.iter().min_by(|a, b| a.1.y.total_cmp(&b.1.y)) else {
-        return vec![
-            "No case of this chart finished correctly, so there is nothing to compare.".into(),
-        ];
+        // Say which: a filter that keeps nothing is not a failed run.
+        return vec![match figure.chart.filter.is_empty() {
+            true => {
+                "No case of this chart finished correctly, so there is nothing to compare.".into()
+            }
+            false => {
+                "No correct case passes this chart's filter, so there is nothing to compare.".into()
+            }
+        }];
     };
     let mut out = vec![format!(
         "Fastest: {}, {}.",
@@ -192,14 +201,32 @@ fn scatter_findings(figure: &Figure) -> Vec<String> {
     }
 }
 
+/// One sentence per histogram (one per range or series), never a sum of them.
 fn histogram_findings(figure: &Figure) -> Vec<String> {
+    let several = figure.series.len() > 1;
+    figure
+        .series
+        .iter()
+        .filter_map(|s| {
+            let sentence = histogram_sentence(figure, s)?;
+            Some(match several {
+                true => format!("{}: {sentence}", s.name),
+                false => sentence,
+            })
+        })
+        .collect()
+}
+
+fn histogram_sentence(figure: &Figure, series: &Series) -> Option<String> {
     let names = figure.categories.clone().unwrap_or_default();
-    let counts: Vec<(String, f64)> = points(figure)
-        .map(|(_, p)| (names.get(p.x as usize).cloned().unwrap_or_default(), p.y))
+    let counts: Vec<(String, f64)> = series
+        .points
+        .iter()
+        .map(|p| (names.get(p.x as usize).cloned().unwrap_or_default(), p.y))
         .collect();
     let total: f64 = counts.iter().map(|c| c.1).sum();
     if total == 0.0 {
-        return vec![];
+        return None;
     }
     let mut sorted = counts.clone();
     sorted.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -210,12 +237,12 @@ fn histogram_findings(figure: &Figure) -> Vec<String> {
         .filter_map(|c| c.0.parse::<u64>().ok())
         .max()
         .unwrap_or(0);
-    vec![format!(
+    Some(format!(
         "{} distinct smallest factors among {} non-primes; the most common account {}; the largest smallest factor is {largest}.",
         counts.len(),
         total as u64,
         top.join(", ")
-    )]
+    ))
 }
 
 /// Findings about the run as a whole, from the summary.

@@ -5,6 +5,7 @@ use minijinja::value::Serde;
 use serde::Serialize;
 
 use super::data::{Row, RunData, number, value};
+use super::reproduce;
 use crate::progress::human_seconds;
 
 /// A chart as the page shows it.
@@ -344,11 +345,10 @@ pub fn report_page(
     let mut files = vec!["summary.csv".to_string(), "results.csv".into()];
     files.extend(run.tables.keys().map(|t| format!("{t}.csv")));
     files.extend(["experiment.toml".into(), "manifest.json".into()]);
-    let command = format!(
-        "runner {}{}",
-        m.source.path,
-        if m.quick { " --quick" } else { "" }
-    );
+    // The exact command, shell-quoted, and where that command put the report
+    // (hardening item 18).
+    let command = reproduce::command(m);
+    let report_dir = reproduce::shell_quote(&reproduce::report_dir(m).to_string_lossy());
     let page = Page {
         title: if e.title.is_empty() {
             e.name.clone()
@@ -367,7 +367,7 @@ pub fn report_page(
         repeats: m.repeats,
         warmup: m.warmup,
         command,
-        report_dir: format!("reports/{}", dir_name(run)),
+        report_dir,
         timing: &m.timing,
         parameters,
         environment,

@@ -7,6 +7,7 @@ pub mod draw;
 pub mod figure;
 pub mod findings;
 pub mod html;
+pub mod reproduce;
 
 use std::fs;
 use std::path::{Path, PathBuf};
