@@ -77,6 +77,10 @@ pub struct Manifest {
     /// The process that wrote the report.
     #[serde(default)]
     pub pid: Option<u32>,
+    /// The report folder, as the run named it (`--out` joined with the
+    /// folder name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_dir: Option<String>,
     /// Every file of the report folder runner wrote; runner never replaces
     /// or deletes any other. Absent in reports from before this list.
     #[serde(default)]
@@ -113,18 +117,13 @@ impl Manifest {
             status: Status::Running,
             error: None,
             pid: Some(std::process::id()),
+            report_dir: None,
             files: Some(Vec::new()),
             started: now(),
             finished: None,
             machine: serde_json::to_value(MachineInfo::detect()).expect("plain data"),
             timing: TIMING_NOTE.to_string(),
         }
-    }
-
-    /// Counts a finished case.
-    pub fn record_case(&mut self, ok: bool) {
-        self.cases_done += 1;
-        self.cases_failed += usize::from(!ok);
     }
 
     /// Stamps the end of the run.

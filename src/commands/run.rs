@@ -124,7 +124,8 @@ fn run_one(
             ));
         }
     }
-    let manifest = Manifest::start(experiment, plan, arguments);
+    let mut manifest = Manifest::start(experiment, plan, arguments);
+    manifest.report_dir = Some(dir.display().to_string());
     let mut writer = match ReportWriter::create(folder, experiment, manifest) {
         Ok(writer) => writer,
         Err(e) => return Ended::Io(e.to_string()),

@@ -128,9 +128,8 @@ impl ReportWriter {
         for table in self.tables.values() {
             table.sync()?;
         }
-        self.write_summary(true)?;
         self.with_manifest(|m| m.finish(status));
-        self.write_manifest(true)
+        self.write_derived(true)
     }
 
     /// Marks the report as not written, saying why (best effort: the disk
@@ -198,13 +197,29 @@ impl ReportWriter {
             tables: Vec::new(),
             ..result.clone()
         });
-        self.with_manifest(|m| m.record_case(result.ok()));
         if self.derived_at.elapsed() >= DERIVED_EVERY {
-            self.write_summary(false)?;
-            self.write_manifest(false)?;
+            self.write_derived(false)?;
             self.derived_at = Instant::now();
         }
         Ok(())
+    }
+
+    /// Rewrites summary.csv, then the manifest counting exactly the cases
+    /// that summary holds, so the two always belong together (even when an
+    /// immediate exit writes the manifest between two rewrites).
+    fn write_derived(&self, sync: bool) -> Result<(), FileError> {
+        self.write_summary(sync)?;
+        let done = self.results.len();
+        let failed = self
+            .results
+            .iter()
+            .filter(|r| r.status() == crate::engine::Status::Failed)
+            .count();
+        self.with_manifest(|m| {
+            m.cases_done = done;
+            m.cases_failed = failed;
+        });
+        self.write_manifest(sync)
     }
 }
 

@@ -29,6 +29,9 @@ pub fn command(manifest: &Manifest) -> String {
 /// The report folder as the run named it: the `--out` folder (or the
 /// default) joined with the experiment's folder name.
 pub fn report_dir(manifest: &Manifest) -> PathBuf {
+    if let Some(dir) = &manifest.report_dir {
+        return PathBuf::from(dir);
+    }
     let arguments = manifest.arguments.get(1..).unwrap_or_default();
     let mut out = None;
     let mut words = arguments.iter();
@@ -44,7 +47,7 @@ pub fn report_dir(manifest: &Manifest) -> PathBuf {
     }
     // The same rule as the run's: a quick run gets a folder of its own.
     let folder = match manifest.quick {
-        true => format!("{}-quick", manifest.experiment),
+        true => format!("{}.quick", manifest.experiment),
         false => manifest.experiment.clone(),
     };
     PathBuf::from(out.unwrap_or_else(|| DEFAULT_OUT.into())).join(folder)
