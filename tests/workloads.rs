@@ -34,7 +34,10 @@ fn assert_books_histogram(counts: &std::collections::BTreeMap<u64, u64>) {
 #[test]
 fn factor_frequency_reproduces_the_books_counts_over_ten_million() {
     let numbers: Vec<u64> = (3..10_000_000).collect();
-    assert_books_histogram(&smallest_factors(&numbers, &FastTester::new(10_000_000)));
+    assert_books_histogram(&smallest_factors(
+        numbers.iter().copied(),
+        &FastTester::new(10_000_000),
+    ));
     assert_books_histogram(&smallest_factor_counts(3, 10_000_000));
 }
 

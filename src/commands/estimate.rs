@@ -49,8 +49,8 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> f64 {
     let sample: Vec<u64> = (range.start..range.end).step_by(stride as usize).collect();
     let started = Instant::now();
     let found = match kernel {
-        Kernel::Plain => primes_among(&sample, &PlainTester).len(),
-        Kernel::Fast => primes_among(&sample, &FastTester::new(range.last())).len(),
+        Kernel::Plain => primes_among(sample.iter().copied(), &PlainTester).count,
+        Kernel::Fast => primes_among(sample.iter().copied(), &FastTester::new(range.last())).count,
     };
     std::hint::black_box(found);
     let tested = range.len().div_ceil(step);

@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::answer::Answer;
+use crate::answer::Found;
 use crate::engine::{CaseResult, Run, Table};
 use crate::experiment::{Case, Kernel, Plan};
 use crate::primes::oracle::is_prime_u64;
@@ -63,7 +63,7 @@ fn run_with(
     let overhead = clock_overhead();
     let mut result = CaseResult::new(case);
     let mut rows = Vec::new();
-    let mut primes = Vec::new();
+    let mut primes = Found::default();
     let started = Instant::now();
     for n in (range.start..range.end).step_by(step as usize) {
         if stop.load(Ordering::Relaxed) {
@@ -88,7 +88,7 @@ fn run_with(
             return Some(result);
         }
         if prime {
-            primes.push(n);
+            primes.add(n);
         }
         rows.push(vec![
             n.to_string(),
@@ -100,7 +100,7 @@ fn run_with(
         seconds: started.elapsed().as_secs_f64(),
         work: None,
     });
-    result.answer = Some(Answer::of_primes(&primes));
+    result.answer = Some(primes.answer());
     result.tables.push(Table {
         name: "samples",
         header: vec!["n", "prime", "seconds"],
