@@ -8,6 +8,7 @@ use crate::machine::Cores;
 use crate::progress::human_seconds;
 
 use super::estimate::estimate;
+use super::memory::{self, Limit};
 use super::{exit, load_all, report_errors};
 
 /// Validates every file and prints each plan.
@@ -16,11 +17,42 @@ pub fn check(args: &CheckArgs) -> ExitCode {
         Ok(experiments) => experiments,
         Err(errors) => return report_errors(&errors),
     };
+    let options = PlanOptions::from(&args.plan);
+    if let Err(code) = refuse_oversized(&experiments, &options) {
+        return code;
+    }
     let cores = Cores::detect();
     for experiment in &experiments {
-        print_plan(experiment, &PlanOptions::from(&args.plan), cores);
+        print_plan(experiment, &options, cores);
     }
     ExitCode::from(exit::OK)
+}
+
+/// Refuses, with the bad-input status, every experiment with a case that
+/// would need more memory than this machine allows (see
+/// [`memory::check_plan`]); `run` calls this before it runs anything.
+pub fn refuse_oversized(experiments: &[Experiment], options: &PlanOptions) -> Result<(), ExitCode> {
+    let (cores, limit) = (Cores::detect(), Limit::detect());
+    let refusals: Vec<String> = experiments
+        .iter()
+        .filter_map(|e| {
+            let plan = e.plan(cores, options);
+            memory::check_plan(&plan, limit).err().map(|why| {
+                format!(
+                    "error: {}: {why}
+",
+                    e.path.display()
+                )
+            })
+        })
+        .collect();
+    match refusals.is_empty() {
+        true => Ok(()),
+        false => {
+            refusals.iter().for_each(|r| eprintln!("{r}"));
+            Err(ExitCode::from(exit::BAD_INPUT))
+        }
+    }
 }
 
 fn print_plan(experiment: &Experiment, options: &PlanOptions, cores: Cores) {
@@ -45,6 +77,14 @@ fn print_plan(experiment: &Experiment, options: &PlanOptions, cores: Cores) {
     );
     for case in &plan.cases {
         println!("  {:>4}. {}", case.number, case.describe());
+    }
+    match memory::largest(&plan) {
+        Some((case, need)) if need.total() > 0 => println!(
+            "  memory: at most about {need}, for case {}; the limit is {}",
+            case.number,
+            Limit::detect()
+        ),
+        _ => println!("  memory: nothing that grows with the cases"),
     }
     let eta = estimate(&plan, cores).as_secs_f64();
     println!(

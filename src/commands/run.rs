@@ -24,6 +24,10 @@ pub fn run(args: &RunArgs, arguments: Vec<String>, stop: &AtomicBool) -> ExitCod
         Ok(experiments) => experiments,
         Err(errors) => return report_errors(&errors),
     };
+    if let Err(code) = super::check::refuse_oversized(&experiments, &PlanOptions::from(&args.plan))
+    {
+        return code;
+    }
     let mut failed = false;
     for experiment in &experiments {
         match run_one(experiment, args, arguments.clone(), stop) {
