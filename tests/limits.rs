@@ -75,3 +75,20 @@ fn a_range_ending_at_the_last_u64_runs_with_every_strategy() {
     assert!(summary.column("answer").iter().all(|a| *a == "0"));
     assert!(summary.column("status").iter().all(|s| *s == "ok"));
 }
+
+#[test]
+fn a_huge_warm_up_is_estimated_in_days_with_a_warning() {
+    // Item 19: `warmup = 4294967295` wrapped to "about 0.000 µs".
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"long\"\n[workload]\nkind = \"primes\"\nrange = \"A\"\n\
+        [run]\nwarmup = 4294967295\n";
+    let file = experiment(dir.path(), "long", text);
+    runner().arg("check").arg(&file).assert().success().stdout(
+        predicate::str::is_match(r"about [0-9.e]+ (days|years) on this machine")
+            .unwrap()
+            .and(predicate::str::contains(
+                "warning: this plan would run for more than an hour",
+            ))
+            .and(predicate::str::contains("µs").not()),
+    );
+}

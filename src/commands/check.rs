@@ -2,14 +2,12 @@
 
 use std::process::ExitCode;
 
+use super::estimate::{WARN_ABOVE_SECONDS, estimate, human_duration};
+use super::memory::{self, Limit};
+use super::{exit, load_all, report_errors};
 use crate::cli::CheckArgs;
 use crate::experiment::{Experiment, PlanOptions};
 use crate::machine::Cores;
-use crate::progress::human_seconds;
-
-use super::estimate::estimate;
-use super::memory::{self, Limit};
-use super::{exit, load_all, report_errors};
 
 /// Validates every file and prints each plan.
 pub fn check(args: &CheckArgs) -> ExitCode {
@@ -86,11 +84,18 @@ fn print_plan(experiment: &Experiment, options: &PlanOptions, cores: Cores) {
         ),
         _ => println!("  memory: nothing that grows with the cases"),
     }
-    let eta = estimate(&plan, cores).as_secs_f64();
+    let eta = estimate(&plan, cores);
     println!(
-        "  estimated time: about {} on this machine ({} physical / {} logical cores)\n",
-        human_seconds(eta),
+        "  estimated time: about {} on this machine ({} physical / {} logical cores)",
+        human_duration(eta),
         cores.physical,
         cores.logical
     );
+    if eta > WARN_ABOVE_SECONDS {
+        println!(
+            "  warning: this plan would run for more than an hour; try `--quick` first, \
+             or use fewer repeats or warm-ups, fewer cases or smaller ranges"
+        );
+    }
+    println!();
 }
