@@ -12,13 +12,15 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::answer::Found;
 use crate::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, Plan, Strategy};
 use crate::machine::Cores;
 use crate::primes::oracle::{Method, count_primes, is_prime_u64, smallest_factor_counts};
 use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
 use crate::progress::human_seconds;
+use crate::strategy::queue::Job;
 use crate::strategy::search::candidates_in;
-use crate::strategy::task::primes_among;
+use crate::strategy::task::{Task, primes_among};
 use crate::strategy::{Executor, Jobs};
 
 /// Numbers sampled from each range.
@@ -33,12 +35,16 @@ const ORACLE_SAMPLE_TESTED: u64 = 1 << 12;
 /// would take seconds) but guessed per number and per base candidate.
 const FACTOR_ORACLE_TIMED_BELOW: u64 = 1 << 40;
 
-/// Trivial jobs sent through a strategy to time one message.
-const MESSAGE_SAMPLE: usize = 2_000;
+/// Messages sent through a channel to time one.
+const MESSAGE_SAMPLE: usize = 10_000;
 
 /// Seconds to record one finished case: its rows, the CSV files and the
 /// progress line (measured on the shipped experiments; see the README).
 const RECORD_SECONDS: f64 = 0.002;
+
+/// Seconds to draw an experiment's charts and pages once it has run
+/// (0.3 to 0.8 s for the shipped experiments on a 2-core machine).
+const REPORT_SECONDS: f64 = 0.4;
 
 /// Above this, `check` warns before anyone runs the plan.
 pub const WARN_ABOVE_SECONDS: f64 = 3600.0;
@@ -48,16 +54,19 @@ pub const WARN_ABOVE_SECONDS: f64 = 3600.0;
 pub fn estimate(plan: &Plan, cores: Cores) -> f64 {
     let mut calibration = Calibration::default();
     let runs = f64::from(plan.warmup) + f64::from(plan.repeats);
-    plan.cases
+    let cases: f64 = plan
+        .cases
         .iter()
         .map(|case| {
             let work = calibration.serial(&case.input, case.kernel);
             let (setup, per_message) = calibration.strategy(case);
+            // the caller sends every message itself, while the workers work
             let repeat = work.run / parallelism(case, cores) + messages(case) * per_message;
             let oracle = calibration.oracle(&case.input);
             runs * repeat + setup + work.setup + oracle + RECORD_SECONDS
         })
-        .sum()
+        .sum();
+    cases + REPORT_SECONDS
 }
 
 /// Measurements shared by the cases of a plan, each taken once.
@@ -137,37 +146,46 @@ fn messages(case: &Case) -> f64 {
     }
 }
 
-/// Seconds to start and stop a case's workers, and seconds per message,
-/// timed by sending trivial jobs (even numbers: no candidate is tried)
-/// through the real strategy, one chunk each.
+/// Seconds to start and stop a case's workers (timed on the real
+/// strategy), and seconds per message: a task and its reply for the pool,
+/// a queued number for the queues, timed through a channel on one thread.
+///
+/// Why not time trivial jobs through the real workers: with no work, the
+/// workers empty the queue at once and sleep, and every message then pays
+/// a wake-up, which a real run, whose queue stays full, does not (that
+/// overestimated the queue experiment fourfold).
 fn strategy_seconds(case: &Case) -> (f64, f64) {
-    if !matches!(
-        case.strategy,
-        Strategy::Pool | Strategy::Queue | Strategy::Feeder | Strategy::Stealing
-    ) {
-        return (0.0, 0.0);
-    }
+    let per_message = match case.strategy {
+        Strategy::Pool => {
+            let task = Task {
+                jobs: Jobs::Range(NumRange { start: 0, end: 1 }),
+                span: 0..1,
+            };
+            message_seconds(task) + message_seconds(Ok::<Found, String>(Found::default()))
+        }
+        Strategy::Queue | Strategy::Feeder => message_seconds(Job::Number(1)),
+        Strategy::Stealing => 0.0, // rayon splits, it sends no message per chunk
+        Strategy::Serial | Strategy::Cooperative => return (0.0, 0.0),
+    };
     let started = Instant::now();
     let Ok(executor) = Executor::build(case, Arc::new(PlainTester)) else {
-        return (0.0, 0.0);
+        return (0.0, per_message);
     };
-    let built = started.elapsed().as_secs_f64();
-    let jobs = Jobs::from(
-        (0..MESSAGE_SAMPLE as u64)
-            .map(|i| 4 + 2 * i)
-            .collect::<Vec<_>>(),
-    );
-    let started = Instant::now();
-    black_box(executor.run(&jobs).map(|found| found.count).ok());
-    let per_message = started.elapsed().as_secs_f64() / MESSAGE_SAMPLE as f64;
-    let started = Instant::now();
     drop(executor);
-    let stopped = started.elapsed().as_secs_f64();
-    let per_message = match case.strategy {
-        Strategy::Stealing => 0.0, // rayon splits, it sends no message per chunk
-        _ => per_message,
-    };
-    (built + stopped, per_message)
+    (started.elapsed().as_secs_f64(), per_message)
+}
+
+/// Seconds to send one `message` through an unbounded channel and receive it.
+fn message_seconds<T: Clone>(message: T) -> f64 {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let started = Instant::now();
+    for _ in 0..MESSAGE_SAMPLE {
+        _ = tx.send(black_box(message.clone()));
+    }
+    for _ in 0..MESSAGE_SAMPLE {
+        _ = black_box(rx.recv());
+    }
+    started.elapsed().as_secs_f64() / MESSAGE_SAMPLE as f64
 }
 
 /// Seconds for one serial run (timed for a number, sampled for a range),
