@@ -22,6 +22,7 @@ use crate::strategy::queue::Job;
 use crate::strategy::search::candidates_in;
 use crate::strategy::task::{Task, primes_among};
 use crate::strategy::{Executor, Jobs};
+use crate::workload::check_cost::OVERHEAD_SAMPLES;
 
 /// Numbers sampled from each range.
 const SAMPLE: u64 = 2_000;
@@ -41,6 +42,10 @@ const MESSAGE_SAMPLE: usize = 10_000;
 /// Seconds to record one finished case: its rows, the CSV files and the
 /// progress line (measured on the shipped experiments; see the README).
 const RECORD_SECONDS: f64 = 0.002;
+
+/// Seconds per row of `samples.csv`, between formatting, writing and
+/// drawing it: check_cost's 200,000 rows took about 2 s beyond its checks.
+const ROW_SECONDS: f64 = 1e-5;
 
 /// Seconds to draw an experiment's charts and pages once it has run
 /// (0.3 to 0.8 s for the shipped experiments on a 2-core machine).
@@ -212,11 +217,18 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> Serial {
     };
     black_box(found);
     let mut per_number = started.elapsed().as_secs_f64() / sample.len() as f64;
-    if step > 1 {
-        // check_cost reads the clock twice around every check
-        per_number += clock_pair_seconds();
+    let mut setup = setup;
+    if matches!(input, Input::Stepped { .. }) {
+        // check_cost reads the clock twice around every check, and times
+        // the clock itself before the first
+        let pair = clock_pair_seconds();
+        per_number += pair;
+        setup += pair * OVERHEAD_SAMPLES as f64;
     }
     let tested = range.len().div_ceil(step);
+    if matches!(input, Input::Stepped { .. }) {
+        setup += ROW_SECONDS * tested as f64;
+    }
     Serial {
         run: per_number * tested as f64,
         setup,

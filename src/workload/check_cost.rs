@@ -23,7 +23,7 @@ use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
 use crate::record::seconds_cell;
 
 /// Empty timings taken to find the clock's overhead.
-const OVERHEAD_SAMPLES: usize = 100_000;
+pub const OVERHEAD_SAMPLES: usize = 100_000;
 
 /// Runs a check-cost case; `None` if interrupted.
 pub fn run_case(
