@@ -1,6 +1,14 @@
 //! What a run found, reduced to what can be compared and recorded.
+//!
+//! The primes of a range are never held in full: a run folds them into a
+//! [`Found`] (a count and an order-free checksum, plus the primes themselves
+//! only up to [`KEEP`]), the oracle streams its own tally, and only a
+//! mismatch streams the oracle again to name the first difference.
 
 use std::fmt;
+
+use crate::primes::NumRange;
+use crate::primes::oracle;
 
 /// A checked answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +93,83 @@ impl fmt::Display for Answer {
     }
 }
 
+/// Primes a [`Found`] keeps to name the culprit of a wrong answer: 8 MiB.
+pub const KEEP: usize = 1 << 20;
+
+/// The primes a run found, folded as they arrive: a count and an order-free
+/// checksum (see [`checksum`]), and the primes themselves up to [`KEEP`] of
+/// them, so a wrong answer can say which prime was missed or extra. Memory
+/// is bounded whatever the range.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found {
+    /// Primes found (with repeats, if any were reported twice).
+    pub count: u64,
+    /// The sum of their mixes (wrapping), in any order.
+    pub checksum: u64,
+    kept: Vec<u64>,
+    /// True once a prime was not kept.
+    dropped: bool,
+}
+
+impl Found {
+    /// Adds one prime.
+    pub fn add(&mut self, p: u64) {
+        self.count += 1;
+        self.checksum = self.checksum.wrapping_add(mix(p));
+        match self.kept.len() < KEEP {
+            true => self.kept.push(p),
+            false => self.dropped = true,
+        }
+    }
+
+    /// Two tallies as one.
+    pub fn merge(mut self, other: Found) -> Found {
+        self.count += other.count;
+        self.checksum = self.checksum.wrapping_add(other.checksum);
+        self.dropped |= other.dropped;
+        let room = KEEP - self.kept.len();
+        self.dropped |= other.kept.len() > room;
+        self.kept.extend(other.kept.into_iter().take(room));
+        self
+    }
+
+    /// Every prime found, ascending, if all were kept.
+    pub fn into_sorted(mut self) -> Option<Vec<u64>> {
+        if self.dropped {
+            return None;
+        }
+        self.kept.sort_unstable();
+        Some(self.kept)
+    }
+
+    /// The count and checksum as an answer.
+    pub fn answer(&self) -> Answer {
+        Answer::Primes {
+            count: self.count,
+            checksum: self.checksum,
+        }
+    }
+}
+
+impl FromIterator<u64> for Found {
+    fn from_iter<I: IntoIterator<Item = u64>>(primes: I) -> Self {
+        let mut found = Found::default();
+        primes.into_iter().for_each(|p| found.add(p));
+        found
+    }
+}
+
+/// The oracle's answer for the primes of `range`, streamed: its count and
+/// checksum, never the list.
+pub fn oracle_primes(range: NumRange) -> Answer {
+    let (mut count, mut checksum) = (0u64, 0u64);
+    oracle::for_each_prime(range.start, range.end, |p| {
+        count += 1;
+        checksum = checksum.wrapping_add(mix(p));
+    });
+    Answer::Primes { count, checksum }
+}
+
 /// An order-free checksum of some values: the sum of their mixes.
 pub fn checksum(values: impl Iterator<Item = u64>) -> u64 {
     values.fold(0u64, |acc, v| acc.wrapping_add(mix(v)))
@@ -98,20 +183,28 @@ fn mix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Compares a run's primes with the oracle's (sorted ascending) exactly, and
-/// says how they differ when they do.
-pub fn check_primes(mut found: Vec<u64>, expected: &[u64]) -> Result<Answer, String> {
-    found.sort_unstable();
-    if found == expected {
-        return Ok(Answer::of_primes(&found));
+/// Compares a run's primes with the oracle's answer for `range` (from
+/// [`oracle_primes`]) by count and checksum, and says how they differ when
+/// they do: the first missed and the first extra prime when the run kept
+/// every prime it found (the oracle is streamed once more to find them).
+pub fn check_primes(found: Found, range: NumRange, expected: Answer) -> Result<Answer, String> {
+    let answer = found.answer();
+    if answer == expected {
+        return Ok(answer);
     }
-    let missing = expected.iter().find(|p| found.binary_search(p).is_err());
-    let extra = found.iter().find(|n| expected.binary_search(n).is_err());
+    let Answer::Primes { count: want, .. } = expected else {
+        return Err(format!("wrong answer: the oracle expected {expected}"));
+    };
     let mut message = format!(
-        "wrong answer: found {} primes, the oracle {}",
-        found.len(),
-        expected.len()
+        "wrong answer: found {} primes, the oracle {want}",
+        found.count
     );
+    let Some(found) = found.into_sorted() else {
+        message +=
+            "; the checksums differ (too many primes were found to name the first difference)";
+        return Err(message);
+    };
+    let (missing, extra) = first_differences(&found, range);
     if let Some(p) = missing {
         message += &format!("; missed the prime {p}");
     }
@@ -122,6 +215,24 @@ pub fn check_primes(mut found: Vec<u64>, expected: &[u64]) -> Result<Answer, Str
         message += "; some primes were reported more than once";
     }
     Err(message)
+}
+
+/// The first oracle prime missing from `found` (ascending) and the first
+/// number of `found` the oracle does not have, by one pass of the oracle.
+fn first_differences(found: &[u64], range: NumRange) -> (Option<u64>, Option<u64>) {
+    let (mut missing, mut extra) = (None, None);
+    let mut next = found.iter().copied().peekable();
+    oracle::for_each_prime(range.start, range.end, |p| {
+        while let Some(n) = next.next_if(|&n| n < p) {
+            extra = extra.or(Some(n));
+        }
+        match next.next_if_eq(&p) {
+            Some(_) => while next.next_if_eq(&p).is_some() {},
+            None => missing = missing.or(Some(p)),
+        }
+    });
+    extra = extra.or(next.next());
+    (missing, extra)
 }
 
 /// Checks a verdict on `n` against the oracle: the primality must agree, and
@@ -159,16 +270,40 @@ mod tests {
         );
     }
 
+    fn check(found: &[u64], start: u64, end: u64) -> Result<Answer, String> {
+        let range = NumRange { start, end };
+        let found = found.iter().copied().collect();
+        check_primes(found, range, oracle_primes(range))
+    }
+
     #[test]
     fn differences_are_explained() {
-        assert!(check_primes(vec![7, 3, 5], &[3, 5, 7]).is_ok());
-        let err = check_primes(vec![3, 9], &[3, 5]).unwrap_err();
+        assert_eq!(check(&[7, 3, 5], 3, 8), Ok(Answer::of_primes(&[3, 5, 7])));
+        let err = check(&[3, 9], 3, 10).unwrap_err();
         assert!(
-            err.contains("missed the prime 5") && err.contains("reported 9"),
+            err.contains("found 2 primes, the oracle 3")
+                && err.contains("missed the prime 5")
+                && err.contains("reported 9"),
             "{err}"
         );
-        let err = check_primes(vec![3, 3], &[3]).unwrap_err();
+        let err = check(&[3, 3], 3, 4).unwrap_err();
         assert!(err.contains("more than once"), "{err}");
+        let err = check(&[2, 3, 5, 7, 11], 0, 10).unwrap_err();
+        assert!(err.contains("reported 11, which is not prime"), "{err}");
+    }
+
+    #[test]
+    fn a_found_tally_is_bounded_and_merges_in_any_order() {
+        let mut big = Found::default();
+        (0..KEEP as u64 + 10).for_each(|p| big.add(p));
+        assert_eq!(big.count, KEEP as u64 + 10);
+        let merged = Found::from_iter([1, 2]).merge(Found::from_iter([3]));
+        assert_eq!(merged.answer(), Found::from_iter([3, 2, 1]).answer());
+        assert_eq!(merged.clone().into_sorted(), Some(vec![1, 2, 3]));
+        assert_eq!(big.clone().merge(merged).into_sorted(), None);
+        let err =
+            check_primes(big, NumRange { start: 0, end: 10 }, Answer::of_primes(&[2])).unwrap_err();
+        assert!(err.contains("checksums differ"), "{err}");
     }
 
     #[test]

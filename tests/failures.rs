@@ -3,8 +3,9 @@
 
 use std::sync::atomic::AtomicBool;
 
+use runner::answer::oracle_primes;
 use runner::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, Order, Plan, Strategy};
-use runner::primes::{NumRange, PrimeTest, check_prime_in_range, oracle};
+use runner::primes::{NumRange, PrimeTest, check_prime_in_range};
 use runner::workload::primes::run_with;
 
 /// Panics on one number, like a buggy kernel.
@@ -77,7 +78,7 @@ const STRATEGIES: [Strategy; 5] = [
 
 #[test]
 fn a_panicking_worker_fails_the_case_without_a_time() {
-    let expected = oracle::primes_in(RANGE.start, RANGE.end);
+    let expected = oracle_primes(RANGE);
     for strategy in STRATEGIES {
         let case = case(strategy);
         let result = run_with(
@@ -85,7 +86,7 @@ fn a_panicking_worker_fails_the_case_without_a_time() {
             &case,
             RANGE,
             &plan(vec![case.clone()], 0),
-            &expected,
+            expected,
             &AtomicBool::new(false),
         )
         .expect("not interrupted");
@@ -106,7 +107,7 @@ fn a_panicking_worker_fails_the_case_without_a_time() {
 
 #[test]
 fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
-    let expected = oracle::primes_in(RANGE.start, RANGE.end);
+    let expected = oracle_primes(RANGE);
     for strategy in STRATEGIES {
         let case = case(strategy);
         let result = run_with(
@@ -114,7 +115,7 @@ fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
             &case,
             RANGE,
             &plan(vec![case.clone()], 1),
-            &expected,
+            expected,
             &AtomicBool::new(false),
         )
         .expect("not interrupted");
@@ -133,28 +134,25 @@ fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
 
 #[test]
 fn the_pool_survives_a_panic_and_answers_the_next_map() {
+    use runner::strategy::jobs::{Jobs, Numbers};
     use runner::strategy::pool::Pool;
     use runner::strategy::task::primes_among;
     use std::sync::Arc;
     let test = PanicsOn(13);
     let pool = Pool::new(
         2,
-        Arc::new(move |numbers: &[u64]| primes_among(numbers, &test)),
+        Arc::new(move |numbers: Numbers<'_>| primes_among(numbers, &test)),
     )
     .unwrap();
-    assert!(pool.map(&Arc::from([11, 12, 13, 14]), 1).is_err());
-    assert_eq!(
-        pool.map(&Arc::from([17, 18, 19]), 2)
-            .unwrap()
-            .concat()
-            .len(),
-        2
-    );
+    assert!(pool.map(&Jobs::from(vec![11, 12, 13, 14]), 1).is_err());
+    let replies = pool.map(&Jobs::from(vec![17, 18, 19]), 2).unwrap();
+    assert_eq!(replies.iter().map(|found| found.count).sum::<u64>(), 2);
 }
 
 #[test]
 fn a_queue_survives_a_panic_and_serves_the_next_round() {
     use runner::experiment::{Capacity, Enqueue};
+    use runner::strategy::jobs::Jobs;
     use runner::strategy::queue::{Feeding, QueuePool};
     use std::sync::Arc;
     for feeding in [Feeding::Caller, Feeding::Feeder] {
@@ -166,27 +164,26 @@ fn a_queue_survives_a_panic_and_serves_the_next_round() {
             feeding,
         )
         .unwrap();
-        let err = queue.run(&[11, 12, 13, 14]).unwrap_err();
+        let err = queue.run(&Jobs::from(vec![11, 12, 13, 14])).unwrap_err();
         assert!(
             err.to_string().contains("deliberate failure at 13"),
             "{err}"
         );
-        let mut primes = queue.run(&[17, 18, 19]).unwrap();
-        primes.sort_unstable();
-        assert_eq!(primes, [17, 19]);
+        let primes = queue.run(&Jobs::from(vec![17, 18, 19])).unwrap();
+        assert_eq!(primes.into_sorted().unwrap(), [17, 19]);
     }
 }
 
 #[test]
 fn a_stop_request_drops_the_unfinished_case() {
-    let expected = oracle::primes_in(RANGE.start, RANGE.end);
+    let expected = oracle_primes(RANGE);
     let case = case(Strategy::Pool);
     let stopped = run_with(
         PanicsOn(0),
         &case,
         RANGE,
         &plan(vec![case.clone()], 0),
-        &expected,
+        expected,
         &AtomicBool::new(true),
     );
     assert!(stopped.is_none());

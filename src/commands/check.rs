@@ -3,14 +3,13 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use super::estimate::{WARN_ABOVE_SECONDS, estimate, human_duration};
+use super::memory::{self, Limit};
+use super::{exit, load_all, report_errors};
 use crate::cli::CheckArgs;
 use crate::console;
 use crate::experiment::{Experiment, PlanOptions};
 use crate::machine::Cores;
-use crate::progress::human_seconds;
-
-use super::estimate::estimate;
-use super::{exit, load_all, report_errors};
 
 /// Validates every file and prints each plan.
 pub fn check(args: &CheckArgs) -> ExitCode {
@@ -18,18 +17,41 @@ pub fn check(args: &CheckArgs) -> ExitCode {
         Ok(experiments) => experiments,
         Err(errors) => return report_errors(&errors),
     };
+    let options = PlanOptions::from(&args.plan);
+    if let Err(code) = refuse_oversized(&experiments, &options) {
+        return code;
+    }
     let cores = Cores::detect();
     for experiment in &experiments {
         // A closed stdout (`runner check DIR | head -1`) ends the listing quietly.
-        if !console::out(&plan_text(
-            experiment,
-            &PlanOptions::from(&args.plan),
-            cores,
-        )) {
+        if !console::out(&plan_text(experiment, &options, cores)) {
             break;
         }
     }
     ExitCode::from(exit::OK)
+}
+
+/// Refuses, with the bad-input status, every experiment with a case that
+/// would need more memory than this machine allows (see
+/// [`memory::check_plan`]); `run` calls this before it runs anything.
+pub fn refuse_oversized(experiments: &[Experiment], options: &PlanOptions) -> Result<(), ExitCode> {
+    let (cores, limit) = (Cores::detect(), Limit::detect());
+    let refusals: Vec<String> = experiments
+        .iter()
+        .filter_map(|e| {
+            let plan = e.plan(cores, options);
+            memory::check_plan(&plan, limit)
+                .err()
+                .map(|why| format!("error: {}: {why}\n", e.path.display()))
+        })
+        .collect();
+    match refusals.is_empty() {
+        true => Ok(()),
+        false => {
+            refusals.iter().for_each(|r| console::error(r));
+            Err(ExitCode::from(exit::BAD_INPUT))
+        }
+    }
 }
 
 /// The plan of one experiment, as `check` prints it.
@@ -72,13 +94,29 @@ fn plan_text(experiment: &Experiment, options: &PlanOptions, cores: Cores) -> St
             console::plain(&case.describe())
         );
     }
-    let eta = estimate(&plan, cores).as_secs_f64();
+    let _ = match memory::largest(&plan) {
+        Some((case, need)) if need.total() > 0 => writeln!(
+            text,
+            "  memory: at most about {need}, for case {}; the limit is {}",
+            case.number,
+            Limit::detect()
+        ),
+        _ => writeln!(text, "  memory: nothing that grows with the cases"),
+    };
+    let eta = estimate(&plan, cores);
     let _ = writeln!(
         text,
         "  estimated time: about {} on this machine ({} physical / {} logical cores)",
-        human_seconds(eta),
+        human_duration(eta),
         cores.physical,
         cores.logical
     );
+    if eta > WARN_ABOVE_SECONDS {
+        let _ = writeln!(
+            text,
+            "  warning: this plan would run for more than an hour; try `--quick` first, \
+             or use fewer repeats or warm-ups, fewer cases or smaller ranges"
+        );
+    }
     text
 }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod estimate;
+pub mod memory;
 pub mod report;
 pub mod run;
 

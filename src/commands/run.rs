@@ -44,6 +44,10 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
         Ok(experiments) => experiments,
         Err(errors) => return report_errors(&errors),
     };
+    if let Err(code) = super::check::refuse_oversized(&experiments, &PlanOptions::from(&args.plan))
+    {
+        return code;
+    }
     let options = PlanOptions::from(&args.plan);
     let cores = Cores::detect();
     let plans: Vec<Plan> = experiments

@@ -8,6 +8,7 @@
 //! process or machine.
 
 pub mod cooperative;
+pub mod jobs;
 pub mod order;
 pub mod pool;
 pub mod queue;
@@ -18,10 +19,12 @@ pub mod task;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+use crate::answer::Found;
 use crate::experiment::{Case, Strategy};
 use crate::primes::PrimeTest;
 
-pub use order::ordered_jobs;
+pub use jobs::Jobs;
+pub use order::{jobs_in_order, ordered_jobs};
 
 /// Why a run produced no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,7 +45,7 @@ pub enum Executor<T: PrimeTest + 'static> {
     /// The caller's thread does everything.
     Serial(Arc<T>),
     /// A fixed set of threads pulling chunks from one task queue.
-    Pool(pool::Pool<Vec<u64>>, usize),
+    Pool(pool::Pool<Found>, usize),
     /// Threads pulling single numbers, ended by poison pills.
     Queue(queue::QueuePool),
     /// rayon's work stealing.
@@ -56,8 +59,9 @@ impl<T: PrimeTest + 'static> Executor<T> {
         Ok(match case.strategy {
             Strategy::Serial => Executor::Serial(test),
             Strategy::Pool => {
-                let work =
-                    Arc::new(move |numbers: &[u64]| task::primes_among(numbers, test.as_ref()));
+                let work = Arc::new(move |numbers: jobs::Numbers<'_>| {
+                    task::primes_among(numbers, test.as_ref())
+                });
                 Executor::Pool(pool::Pool::new(case.workers, work)?, chunksize)
             }
             Strategy::Queue | Strategy::Feeder => {
@@ -84,11 +88,15 @@ impl<T: PrimeTest + 'static> Executor<T> {
         })
     }
 
-    /// Finds the primes among `jobs`, in no particular order.
-    pub fn run(&self, jobs: &Arc<[u64]>) -> Result<Vec<u64>, StrategyError> {
+    /// Finds the primes among `jobs`, folded into a tally as they arrive.
+    pub fn run(&self, jobs: &Jobs) -> Result<Found, StrategyError> {
         match self {
-            Executor::Serial(test) => catch_panic(|| task::primes_among(jobs, test.as_ref())),
-            Executor::Pool(pool, chunksize) => Ok(pool.map(jobs, *chunksize)?.concat()),
+            Executor::Serial(test) => {
+                catch_panic(|| task::primes_among(jobs.iter(), test.as_ref()))
+            }
+            Executor::Pool(pool, chunksize) => {
+                pool.fold(jobs, *chunksize, Found::default(), Found::merge)
+            }
             Executor::Queue(queue) => queue.run(jobs),
             Executor::Stealing(stealing) => catch_panic(|| stealing.run(jobs)),
         }

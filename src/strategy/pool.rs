@@ -9,6 +9,7 @@ use std::thread::{self, JoinHandle};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::StrategyError;
+use super::jobs::{Jobs, Numbers};
 use super::task::{Task, panic_message};
 
 /// A worker's answer to one task: what the work returned, or its panic.
@@ -25,7 +26,7 @@ impl<R: Send + 'static> Pool<R> {
     /// Starts `workers` threads, each doing `work` on the chunks it pulls.
     pub fn new<W>(workers: usize, work: Arc<W>) -> Result<Self, StrategyError>
     where
-        W: Fn(&[u64]) -> R + Send + Sync + 'static,
+        W: Fn(Numbers<'_>) -> R + Send + Sync + 'static,
     {
         let (task_tx, task_rx) = unbounded::<Task>();
         let (reply_tx, reply_rx) = unbounded::<Reply<R>>();
@@ -48,7 +49,26 @@ impl<R: Send + 'static> Pool<R> {
     /// Sends `jobs` in chunks of `chunksize`, then gathers one reply per chunk
     /// (in the order they come back). Every chunk is answered even when one
     /// panics, so the pool stays usable.
-    pub fn map(&self, jobs: &Arc<[u64]>, chunksize: usize) -> Result<Vec<R>, StrategyError> {
+    pub fn map(&self, jobs: &Jobs, chunksize: usize) -> Result<Vec<R>, StrategyError> {
+        self.fold(jobs, chunksize, Vec::new(), |mut all, reply| {
+            all.push(reply);
+            all
+        })
+    }
+
+    /// Like [`Pool::map`], but folds each reply into `init` as it arrives,
+    /// so the caller holds one accumulator instead of a reply per chunk.
+    ///
+    /// Every task is queued before the first reply is read, as
+    /// `Pool.map` does: the queue holds one small message per chunk (a
+    /// span, never the numbers), which the memory check counts.
+    pub fn fold<A>(
+        &self,
+        jobs: &Jobs,
+        chunksize: usize,
+        init: A,
+        mut f: impl FnMut(A, R) -> A,
+    ) -> Result<A, StrategyError> {
         let tasks = self.tasks.as_ref().expect("tasks close only on drop");
         let chunksize = chunksize.max(1);
         let mut sent = 0;
@@ -56,30 +76,34 @@ impl<R: Send + 'static> Pool<R> {
             let span = start..(start + chunksize).min(jobs.len());
             tasks
                 .send(Task {
-                    jobs: Arc::clone(jobs),
+                    jobs: jobs.clone(),
                     span,
                 })
                 .map_err(|e| StrategyError::Disconnected(e.to_string()))?;
             sent += 1;
         }
-        let mut answers = Vec::with_capacity(sent);
+        let mut answers = Some(init);
         let mut failure = None;
         for _ in 0..sent {
             match self.replies.recv() {
-                Ok(Ok(answer)) => answers.push(answer),
+                Ok(Ok(answer)) => answers = answers.map(|acc| f(acc, answer)),
                 Ok(Err(message)) => _ = failure.get_or_insert(message),
                 Err(e) => return Err(StrategyError::Disconnected(e.to_string())),
             }
         }
         match failure {
             Some(message) => Err(StrategyError::WorkerPanicked(message)),
-            None => Ok(answers),
+            None => Ok(answers.expect("folded every reply")),
         }
     }
 }
 
 /// A worker: answer tasks until the queue closes.
-fn worker_loop<R>(tasks: &Receiver<Task>, replies: &Sender<Reply<R>>, work: &impl Fn(&[u64]) -> R) {
+fn worker_loop<R>(
+    tasks: &Receiver<Task>,
+    replies: &Sender<Reply<R>>,
+    work: &impl Fn(Numbers<'_>) -> R,
+) {
     for task in tasks {
         let reply = catch_unwind(AssertUnwindSafe(|| work(task.numbers())))
             .map_err(|payload| panic_message(payload.as_ref()));

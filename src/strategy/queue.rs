@@ -18,7 +18,9 @@ use std::thread::{self, JoinHandle};
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 
 use super::StrategyError;
+use super::jobs::Jobs;
 use super::task::panic_message;
+use crate::answer::Found;
 use crate::experiment::{Capacity, Enqueue};
 use crate::primes::PrimeTest;
 
@@ -100,15 +102,19 @@ impl QueuePool {
 
     /// One round: enqueue `jobs` and a pill per worker, collect every prime
     /// until every worker has finished.
-    pub fn run(&self, jobs: &[u64]) -> Result<Vec<u64>, StrategyError> {
+    ///
+    /// Memory: with an unbounded queue every item may wait in it at once,
+    /// and every prime may wait on the result queue; the memory check
+    /// counts both.
+    pub fn run(&self, jobs: &Jobs) -> Result<Found, StrategyError> {
         let queue = self.jobs.as_ref().expect("the queue closes only on drop");
         let workers = self.handles.len();
         let enqueue = self.enqueue;
         // Odd-only never enqueues the even numbers; 2 is the one even prime.
-        let mut primes: Vec<u64> = match enqueue {
-            Enqueue::Odd => jobs.iter().copied().filter(|&n| n == 2).collect(),
-            Enqueue::All => Vec::new(),
-        };
+        let mut primes = Found::default();
+        if enqueue == Enqueue::Odd && jobs.contains(2) {
+            primes.add(2);
+        }
         for start in &self.starts {
             start
                 .send(())
@@ -116,7 +122,7 @@ impl QueuePool {
         }
         let feed = move || -> Result<(), StrategyError> {
             let wanted = |n: &u64| enqueue == Enqueue::All || n % 2 == 1;
-            let all = jobs.iter().copied().filter(wanted).map(Job::Number);
+            let all = jobs.iter().filter(wanted).map(Job::Number);
             for job in all.chain(std::iter::repeat_n(Job::Pill, workers)) {
                 queue
                     .send(job)
@@ -142,12 +148,12 @@ impl QueuePool {
     }
 
     /// Reads outcomes until `workers` have finished.
-    fn collect(&self, workers: usize, primes: &mut Vec<u64>) -> Result<(), StrategyError> {
+    fn collect(&self, workers: usize, primes: &mut Found) -> Result<(), StrategyError> {
         let mut finished = 0;
         let mut failure = None;
         while finished < workers {
             match self.outcomes.recv() {
-                Ok(Outcome::Prime(p)) => primes.push(p),
+                Ok(Outcome::Prime(p)) => primes.add(p),
                 Ok(Outcome::Finished) => finished += 1,
                 Ok(Outcome::Panicked(message)) => _ = failure.get_or_insert(message),
                 Err(e) => return Err(StrategyError::Disconnected(e.to_string())),

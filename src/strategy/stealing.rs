@@ -1,11 +1,15 @@
 //! Work stealing with rayon: the job list is split recursively and idle
-//! threads steal halves, never splitting below `chunksize` numbers.
+//! threads steal halves, never splitting below `chunksize` numbers. The
+//! primes each thread finds are folded into a tally and the tallies reduced,
+//! so nothing grows with the range.
 
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::StrategyError;
+use super::jobs::Jobs;
+use crate::answer::Found;
 use crate::primes::PrimeTest;
 
 /// A rayon thread pool of a fixed size, built before the timer.
@@ -31,14 +35,21 @@ impl<T: PrimeTest> Stealing<T> {
     }
 
     /// The primes among `jobs`; a worker's panic resurfaces here.
-    pub fn run(&self, jobs: &[u64]) -> Vec<u64> {
+    pub fn run(&self, jobs: &Jobs) -> Found {
         let test = self.test.as_ref();
+        // Positions, not numbers: a u64 range is not an indexed parallel
+        // iterator in rayon, and `with_min_len` needs one.
         self.pool.install(|| {
-            jobs.par_iter()
+            (0..jobs.len())
+                .into_par_iter()
                 .with_min_len(self.min_len)
-                .copied()
+                .map(|i| jobs.get(i))
                 .filter(|&n| test.is_prime(n))
-                .collect()
+                .fold(Found::default, |mut found, n| {
+                    found.add(n);
+                    found
+                })
+                .reduce(Found::default, Found::merge)
         })
     }
 }

@@ -5,13 +5,17 @@
 //! A check takes from a few nanoseconds (even n) to microseconds (primes), so
 //! the clock matters: reading `Instant` twice costs tens of nanoseconds. That
 //! overhead is measured first as the fastest of many empty timings and
-//! subtracted from every sample (never below zero).
+//! subtracted from every sample. `samples.csv` keeps both: `raw_s`, the
+//! fastest timing as measured, and `seconds`, less the clock's cost. When
+//! the check was no slower than an empty timing, the difference says
+//! nothing, so `seconds` is left empty rather than written as a plain 0 s
+//! (hardening issue, item 27), and charts skip the row.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::answer::Answer;
+use crate::answer::Found;
 use crate::engine::{CaseResult, Run, Table};
 use crate::experiment::{Case, Kernel, Plan};
 use crate::primes::oracle::is_prime_u64;
@@ -19,7 +23,7 @@ use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
 use crate::record::seconds_cell;
 
 /// Empty timings taken to find the clock's overhead.
-const OVERHEAD_SAMPLES: usize = 100_000;
+pub const OVERHEAD_SAMPLES: usize = 100_000;
 
 /// Runs a check-cost case; `None` if interrupted.
 pub fn run_case(
@@ -63,7 +67,8 @@ fn run_with(
     let overhead = clock_overhead();
     let mut result = CaseResult::new(case);
     let mut rows = Vec::new();
-    let mut primes = Vec::new();
+    let mut primes = Found::default();
+    let mut below = 0u64;
     let started = Instant::now();
     for n in (range.start..range.end).step_by(step as usize) {
         if stop.load(Ordering::Relaxed) {
@@ -88,28 +93,42 @@ fn run_with(
             return Some(result);
         }
         if prime {
-            primes.push(n);
+            primes.add(n);
         }
+        let net = best - overhead;
+        // the clock counts whole nanoseconds: less than half of one is nothing
+        let below_clock = net < 0.5e-9;
+        below += u64::from(below_clock);
         rows.push(vec![
             n.to_string(),
             prime.to_string(),
-            seconds_cell((best - overhead).max(0.0)),
+            match below_clock {
+                true => String::new(),
+                false => seconds_cell(net),
+            },
+            seconds_cell(best),
         ]);
     }
     result.runs.push(Run {
         seconds: started.elapsed().as_secs_f64(),
         work: None,
     });
-    result.answer = Some(Answer::of_primes(&primes));
+    result.answer = Some(primes.answer());
     result.tables.push(Table {
         name: "samples",
-        header: vec!["n", "prime", "seconds"],
+        header: vec!["n", "prime", "seconds", "raw_s"],
         rows,
     });
-    result.note = Some(format!(
+    let mut note = format!(
         "best of {} timings per n, less the clock's own {:.1} ns",
         plan.repeats,
         overhead * 1e9
-    ));
+    );
+    if below > 0 {
+        note += &format!(
+            "; {below} checks were no slower than the clock and have no net time (see raw_s)"
+        );
+    }
+    result.note = Some(note);
     Some(result)
 }

@@ -10,7 +10,8 @@ use crate::engine::{CaseResult, Table, time_runs};
 use crate::experiment::{Case, Kernel, Order, Plan, Strategy};
 use crate::primes::oracle::smallest_factor_counts;
 use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
-use crate::strategy::ordered_jobs;
+use crate::strategy::jobs::Numbers;
+use crate::strategy::jobs_in_order;
 use crate::strategy::pool::Pool;
 
 /// How often each smallest factor occurs.
@@ -44,7 +45,7 @@ fn run_with<T: PrimeTest + 'static>(
 ) -> Option<CaseResult> {
     let expected = smallest_factor_counts(range.start.max(3), range.end);
     let order = case.order.unwrap_or(Order::Given);
-    let jobs: Arc<[u64]> = ordered_jobs(range, order, case.seed.unwrap_or(0)).into();
+    let jobs = jobs_in_order(range, order, case.seed.unwrap_or(0));
     let check = |found: Histogram| match found == expected {
         true => Ok((answer_of(&found), None)),
         false => Err(describe_difference(&found, &expected)),
@@ -53,7 +54,7 @@ fn run_with<T: PrimeTest + 'static>(
         Strategy::Pool => {
             let work = {
                 let test = Arc::clone(&test);
-                Arc::new(move |numbers: &[u64]| smallest_factors(numbers, test.as_ref()))
+                Arc::new(move |numbers: Numbers<'_>| smallest_factors(numbers, test.as_ref()))
             };
             let pool = match Pool::new(case.workers, work) {
                 Ok(pool) => pool,
@@ -61,8 +62,7 @@ fn run_with<T: PrimeTest + 'static>(
             };
             let chunksize = case.chunks.map_or(1, |c| c.size as usize);
             let run = || {
-                pool.map(&jobs, chunksize)
-                    .map(merge)
+                pool.fold(&jobs, chunksize, Histogram::new(), merge)
                     .map_err(|e| e.to_string())
             };
             time_runs(case, plan, stop, run, check)?
@@ -71,7 +71,7 @@ fn run_with<T: PrimeTest + 'static>(
             case,
             plan,
             stop,
-            || Ok(smallest_factors(&jobs, test.as_ref())),
+            || Ok(smallest_factors(jobs.iter(), test.as_ref())),
             check,
         )?,
     };
@@ -91,9 +91,12 @@ fn run_with<T: PrimeTest + 'static>(
 
 /// The histogram of `numbers` (n >= 3): 2 for the even ones, the kernel's
 /// first odd divisor for the odd ones, nothing for primes.
-pub fn smallest_factors(numbers: &[u64], test: &impl PrimeTest) -> Histogram {
+pub fn smallest_factors(
+    numbers: impl IntoIterator<Item = u64>,
+    test: &impl PrimeTest,
+) -> Histogram {
     let mut counts = Histogram::new();
-    for &n in numbers.iter().filter(|&&n| n >= 3) {
+    for n in numbers.into_iter().filter(|&n| n >= 3) {
         let factor = match n % 2 {
             0 => Some(2),
             _ => test.factor_in(n, 3, n.isqrt() + 1),
@@ -105,9 +108,9 @@ pub fn smallest_factors(numbers: &[u64], test: &impl PrimeTest) -> Histogram {
     counts
 }
 
-fn merge(parts: Vec<Histogram>) -> Histogram {
-    let mut all = Histogram::new();
-    for (factor, count) in parts.into_iter().flatten() {
+/// Adds one chunk's histogram to the running total.
+fn merge(mut all: Histogram, part: Histogram) -> Histogram {
+    for (factor, count) in part {
         *all.entry(factor).or_insert(0) += count;
     }
     all

@@ -7,15 +7,15 @@ pub mod primes;
 pub mod verify;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
+use crate::answer::{Answer, oracle_primes};
 use crate::flag::redis::{RedisTarget, redis_target};
 use crate::primes::NumRange;
 
 /// What lasts from one case to the next: oracle answers and service probes.
 pub struct Context {
-    /// The sieve's primes per range, computed once.
-    oracles: HashMap<NumRange, Arc<Vec<u64>>>,
+    /// The oracle's count and checksum per range, computed once.
+    oracles: HashMap<NumRange, Answer>,
     /// The Redis server the `redis` flag uses.
     pub redis: RedisTarget,
     redis_probe: Option<Result<(), String>>,
@@ -31,13 +31,13 @@ impl Context {
         }
     }
 
-    /// The oracle's primes in `range`.
-    pub fn primes_in(&mut self, range: NumRange) -> Arc<Vec<u64>> {
-        let primes = self
+    /// The oracle's answer for the primes of `range`: a count and a
+    /// checksum, streamed, never the list.
+    pub fn primes_in(&mut self, range: NumRange) -> Answer {
+        *self
             .oracles
             .entry(range)
-            .or_insert_with(|| Arc::new(crate::primes::oracle::primes_in(range.start, range.end)));
-        Arc::clone(primes)
+            .or_insert_with(|| oracle_primes(range))
     }
 
     /// Whether the Redis server answers PING (asked once per run, so a

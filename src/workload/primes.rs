@@ -4,11 +4,11 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::Context;
-use crate::answer::check_primes;
+use crate::answer::{Answer, check_primes};
 use crate::engine::{CaseResult, time_runs};
 use crate::experiment::{Case, Kernel, Order, Plan};
 use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
-use crate::strategy::{Executor, ordered_jobs};
+use crate::strategy::{Executor, jobs_in_order};
 
 /// Runs a primes case; `None` if interrupted.
 pub fn run_case(
@@ -20,30 +20,31 @@ pub fn run_case(
 ) -> Option<CaseResult> {
     let expected = context.primes_in(range);
     match case.kernel {
-        Kernel::Plain => run_with(PlainTester, case, range, plan, &expected, stop),
+        Kernel::Plain => run_with(PlainTester, case, range, plan, expected, stop),
         // The divisor table is built here, before the timer.
         Kernel::Fast => run_with(
             FastTester::new(range.last()),
             case,
             range,
             plan,
-            &expected,
+            expected,
             stop,
         ),
     }
 }
 
-/// Runs a primes case with kernel `test` against the oracle's `expected`.
+/// Runs a primes case with kernel `test` against the oracle's `expected`
+/// answer for `range` (see [`crate::answer::oracle_primes`]).
 pub fn run_with<T: PrimeTest + 'static>(
     test: T,
     case: &Case,
     range: NumRange,
     plan: &Plan,
-    expected: &[u64],
+    expected: Answer,
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
     let order = case.order.unwrap_or(Order::Given);
-    let jobs: Arc<[u64]> = ordered_jobs(range, order, case.seed.unwrap_or(0)).into();
+    let jobs = jobs_in_order(range, order, case.seed.unwrap_or(0));
     let executor = match Executor::build(case, Arc::new(test)) {
         Ok(executor) => executor,
         Err(e) => return Some(CaseResult::failed(case, e.to_string())),
@@ -53,6 +54,6 @@ pub fn run_with<T: PrimeTest + 'static>(
         plan,
         stop,
         || executor.run(&jobs).map_err(|e| e.to_string()),
-        |found| check_primes(found, expected).map(|answer| (answer, None)),
+        |found| check_primes(found, range, expected).map(|answer| (answer, None)),
     )
 }

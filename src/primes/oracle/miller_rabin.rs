@@ -19,6 +19,11 @@ pub fn is_prime_u64(n: u64) -> bool {
     WITNESSES.iter().all(|&a| passes_round(n, a, odd_part))
 }
 
+/// Calls `f` with every prime in `[lo, hi)`, ascending, testing each number.
+pub fn for_each_prime_tested(lo: u64, hi: u64, mut f: impl FnMut(u64)) {
+    (lo..hi).filter(|&n| is_prime_u64(n)).for_each(&mut f);
+}
+
 /// One round: `n` passes for witness `a` if a^d ≡ 1 or a^(d·2^r) ≡ n-1.
 fn passes_round(n: u64, a: u64, odd_part: u64) -> bool {
     let mut x = pow_mod(a, odd_part, n);

@@ -1,5 +1,11 @@
 //! The smallest prime factor of every number of a range, by a segmented
 //! sieve that records the first prime to mark each number.
+//!
+//! Memory: one segment of 2^18 slots, the histogram (one entry per distinct
+//! factor), and the base primes up to sqrt(hi), 8 bytes each, which is what
+//! grows: about 1.6 GB for a range ending near 2^64 (see [`base_bytes`]); the
+//! memory check refuses such a case before it runs. Every step is checked
+//! arithmetic, so ranges touching 2^64 - 1 are counted exactly.
 
 use std::collections::BTreeMap;
 
@@ -14,22 +20,30 @@ pub fn smallest_factor_counts(lo: u64, hi: u64) -> BTreeMap<u64, u64> {
     if hi <= lo {
         return counts;
     }
-    let base = super::sieve::primes_in(2, root_ceiling(hi) + 1);
+    let base = super::primes_in(2, root_ceiling(hi).saturating_add(1));
+    let mut smallest = vec![0u64; SEGMENT as usize];
     let mut start = lo;
     while start < hi {
         let end = start.saturating_add(SEGMENT).min(hi);
-        let mut smallest = vec![0u64; (end - start) as usize];
+        let smallest = &mut smallest[..(end - start) as usize];
+        smallest.fill(0);
         for &p in &base {
-            if p * p >= end {
+            let Some(square) = p.checked_mul(p).filter(|&sq| sq < end) else {
                 break;
-            }
-            let mut m = (p * p).max(start.div_ceil(p) * p);
+            };
+            let Some(first) = start.div_ceil(p).checked_mul(p) else {
+                continue;
+            };
+            let mut m = square.max(first);
             while m < end {
                 let slot = &mut smallest[(m - start) as usize];
                 if *slot == 0 {
                     *slot = p;
                 }
-                m += p;
+                match m.checked_add(p) {
+                    Some(next) => m = next,
+                    None => break,
+                }
             }
         }
         for &p in smallest.iter().filter(|&&p| p != 0) {
@@ -40,13 +54,22 @@ pub fn smallest_factor_counts(lo: u64, hi: u64) -> BTreeMap<u64, u64> {
     counts
 }
 
-/// The smallest r with r * r >= x.
+/// Peak bytes of the base primes for a range ending at `hi`: 8 per prime up
+/// to sqrt(hi) (fewer than sqrt / 5 of them above 100), plus a segment.
+pub fn base_bytes(hi: u64) -> u64 {
+    let root = root_ceiling(hi);
+    8 * (root / 5 + 30) + 8 * SEGMENT
+}
+
+/// The smallest r with r * r >= x (saturating: squares past u64 count as
+/// larger than any x).
 fn root_ceiling(x: u64) -> u64 {
+    let square_below = |r: u64| r.checked_mul(r).is_some_and(|sq| sq < x);
     let mut r = (x as f64).sqrt() as u64;
-    while r * r < x {
+    while square_below(r) {
         r += 1;
     }
-    while r > 0 && (r - 1) * (r - 1) >= x {
+    while r > 0 && !square_below(r - 1) {
         r -= 1;
     }
     r
@@ -72,5 +95,14 @@ mod tests {
             split,
             smallest_factor_counts(3, 300_000).values().sum::<u64>()
         );
+    }
+
+    #[test]
+    fn roots_near_2_64_do_not_overflow() {
+        // Regression (hardening issue, item 2): `r * r` overflowed here.
+        assert_eq!(root_ceiling(u64::MAX), 1 << 32);
+        assert_eq!(root_ceiling(100), 10);
+        assert_eq!(root_ceiling(101), 11);
+        assert_eq!(root_ceiling(0), 0);
     }
 }
