@@ -8,8 +8,9 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::console;
-use crate::engine::{CaseResult, Observer};
+use crate::engine::Observer;
 use crate::experiment::{Case, Plan};
+use crate::outcome::CaseResult;
 use crate::record::Stats;
 
 /// Reports each case as it starts and finishes.

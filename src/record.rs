@@ -2,9 +2,9 @@
 //! case (`summary.csv`), in a fixed column order so a report can be drawn
 //! from the CSV alone. Cells that do not apply to a case are empty.
 
-use crate::engine::{CaseResult, Run};
 use crate::experiment::{Case, Chunking, Enqueue, FlagKind, Input, Strategy};
 use crate::machine::Cores;
+use crate::outcome::{CaseResult, Run};
 
 /// The columns that describe a case, first in both files.
 pub const CASE_COLUMNS: [&str; 23] = [

@@ -9,10 +9,11 @@ use std::process::ExitCode;
 
 use crate::cli::RunArgs;
 use crate::console;
-use crate::engine::{self, Observer, RunOutcome, Status as EndStatus};
+use crate::engine::{self, Observer, RunOutcome};
 use crate::experiment::{Experiment, Plan, PlanOptions, WorkloadKind};
 use crate::machine::Cores;
 use crate::manifest::{Manifest, Status};
+use crate::outcome::Status as EndStatus;
 use crate::output::folder::ReportFolder;
 use crate::output::{ReportWriter, report_dir_name};
 use crate::progress::Progress;

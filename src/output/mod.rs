@@ -17,10 +17,11 @@ use std::time::{Duration, Instant};
 use files::{AppendFile, FileError};
 use folder::ReportFolder;
 
-use crate::engine::{CaseResult, Observer, Table};
+use crate::engine::Observer;
 use crate::experiment::{Experiment, Plan};
 use crate::machine::Cores;
 use crate::manifest::{Manifest, Status};
+use crate::outcome::{CaseResult, Status as CaseStatus, Table};
 use crate::record::{self, CASE_COLUMNS, RESULT_COLUMNS, SUMMARY_COLUMNS};
 use crate::signals;
 
@@ -213,7 +214,7 @@ impl ReportWriter {
         let failed = self
             .results
             .iter()
-            .filter(|r| r.status() == crate::engine::Status::Failed)
+            .filter(|r| r.status() == CaseStatus::Failed)
             .count();
         self.with_manifest(|m| {
             m.cases_done = done;

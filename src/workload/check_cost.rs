@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::answer::Found;
-use crate::engine::{CaseResult, Run, Table};
 use crate::experiment::{Case, Kernel, Plan};
+use crate::outcome::{CaseResult, Failure, Run, Table};
 use crate::primes::oracle::is_prime_u64;
 use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
 use crate::record::seconds_cell;
@@ -86,7 +86,7 @@ fn run_with(
         }
         if prime != is_prime_u64(n) {
             let said = if prime { "prime" } else { "not prime" };
-            result.failure = Some(crate::engine::Failure {
+            result.failure = Some(Failure {
                 repeat: 1,
                 message: format!("wrong answer: called {n} {said}"),
             });

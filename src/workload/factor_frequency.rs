@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use crate::answer::{Answer, checksum};
-use crate::engine::{CaseResult, Table, time_runs};
 use crate::experiment::{Case, Kernel, Order, Plan, Strategy};
+use crate::outcome::{CaseResult, Table};
 use crate::primes::oracle::smallest_factor_counts;
 use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
 use crate::strategy::jobs::Numbers;
 use crate::strategy::jobs_in_order;
 use crate::strategy::pool::Pool;
+use crate::timing::time_runs;
 
 /// How often each smallest factor occurs.
 pub type Histogram = BTreeMap<u64, u64>;

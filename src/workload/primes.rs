@@ -5,10 +5,11 @@ use std::sync::atomic::AtomicBool;
 
 use super::Context;
 use crate::answer::{Answer, check_primes};
-use crate::engine::{CaseResult, time_runs};
 use crate::experiment::{Case, Kernel, Order, Plan};
+use crate::outcome::CaseResult;
 use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
 use crate::strategy::{Executor, jobs_in_order};
+use crate::timing::time_runs;
 
 /// Runs a primes case; `None` if interrupted.
 pub fn run_case(

@@ -6,15 +6,16 @@ use std::sync::atomic::AtomicBool;
 
 use super::Context;
 use crate::answer::{Work, check_verdict};
-use crate::engine::{CaseResult, time_runs};
 use crate::experiment::{Case, FlagKind, Kernel, LoopStyle, Plan, Strategy};
 use crate::flag::{
     AtomicFlag, Flag, FlagError, ManagerFlag, MmapFlag, MutexFlag, NoFlag, RedisFlag,
 };
+use crate::outcome::CaseResult;
 use crate::primes::oracle::is_prime_u64;
 use crate::primes::{FastTester, PlainTester, PrimeTest};
 use crate::strategy::cooperative::{Cooperation, CooperativePool, Verdict, Verified, trivial};
 use crate::strategy::search::candidates_in;
+use crate::timing::time_runs;
 
 /// Runs a verify case on `n`; `None` if interrupted.
 pub fn run_case(

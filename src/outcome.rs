@@ -1,0 +1,111 @@
+//! What running a case produced: its timed repeats, its checked answer, or
+//! why it failed or was skipped. Plain data, read by the writers and the
+//! progress display; it knows nothing of how cases run.
+
+use crate::answer::{Answer, Work};
+use crate::experiment::Case;
+
+/// What happened to one case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseResult {
+    pub case: Case,
+    /// The timed repeats that gave the oracle's answer, in order.
+    pub runs: Vec<Run>,
+    /// The checked answer of those repeats.
+    pub answer: Option<Answer>,
+    /// Why the case failed, if it did; no time is reported for a failed run.
+    pub failure: Option<Failure>,
+    /// Why the case was not run, if it was not.
+    pub skipped: Option<String>,
+    /// Data beyond the timings (per-n costs, a histogram), one file per name.
+    pub tables: Vec<Table>,
+    /// How to read the numbers, when it needs saying.
+    pub note: Option<String>,
+}
+
+/// Rows for a CSV file of their own, e.g. `samples.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// The file's stem.
+    pub name: &'static str,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One timed repeat.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Run {
+    pub seconds: f64,
+    /// The work done, where the strategy counts it.
+    pub work: Option<Work>,
+}
+
+/// A run that crashed or disagreed with the oracle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The timed repeat that failed (1-based), or 0 during warm-up or setup.
+    pub repeat: u32,
+    pub message: String,
+}
+
+/// Whether a case gave the oracle's answer, failed, or could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    Failed,
+    Skipped,
+}
+
+impl CaseResult {
+    /// A result with nothing in it yet.
+    pub fn new(case: &Case) -> Self {
+        CaseResult {
+            case: case.clone(),
+            runs: Vec::new(),
+            answer: None,
+            failure: None,
+            skipped: None,
+            tables: Vec::new(),
+            note: None,
+        }
+    }
+
+    /// A case that failed before any run.
+    pub fn failed(case: &Case, message: String) -> Self {
+        let failure = Some(Failure { repeat: 0, message });
+        CaseResult {
+            failure,
+            ..CaseResult::new(case)
+        }
+    }
+
+    /// How the case ended.
+    pub fn status(&self) -> Status {
+        match (&self.failure, &self.skipped) {
+            (Some(_), _) => Status::Failed,
+            (None, Some(_)) => Status::Skipped,
+            (None, None) => Status::Ok,
+        }
+    }
+
+    /// Whether every run of the case gave the oracle's answer.
+    pub fn ok(&self) -> bool {
+        self.status() == Status::Ok
+    }
+
+    /// The timed repeats' seconds.
+    pub fn seconds(&self) -> Vec<f64> {
+        self.runs.iter().map(|r| r.seconds).collect()
+    }
+}
+
+impl Status {
+    /// The word for the CSV's `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+        }
+    }
+}
