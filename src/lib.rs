@@ -7,6 +7,7 @@
 //! writes the records as CSV and a manifest.
 
 pub mod answer;
+pub mod backend;
 pub mod cli;
 pub mod commands;
 pub mod console;
@@ -24,4 +25,5 @@ pub mod report;
 pub mod signals;
 pub mod strategy;
 pub mod timing;
+pub mod work;
 pub mod workload;

@@ -7,11 +7,13 @@ mod common;
 use std::sync::Arc;
 
 use proptest::prelude::*;
+use runner::backend::{QueueSetup, Threads};
+
 use runner::experiment::LoopStyle;
 use runner::flag::{AtomicFlag, Flag, ManagerFlag, MmapFlag, MutexFlag, NoFlag, RedisFlag};
 use runner::primes::oracle::is_prime_u64;
 use runner::primes::{FastTester, PlainTester, PrimeTest};
-use runner::strategy::cooperative::{Cooperation, CooperativePool, Verdict};
+use runner::strategy::cooperative::{Cooperation, Verdict, verify};
 use runner::strategy::search::search;
 use runner::workload::verify::serial;
 
@@ -19,15 +21,16 @@ const STYLES: [LoopStyle; 3] = [LoopStyle::Counter, LoopStyle::Lookahead, LoopSt
 
 /// Classifies `n` with a fresh pool and checks the verdict against the oracle.
 fn verify_with<F: Flag, T: PrimeTest + 'static>(
-    flag: F,
+    mut flag: F,
     test: T,
     workers: usize,
     how: Cooperation,
     n: u64,
 ) {
-    let mut pool =
-        CooperativePool::new(workers, Arc::new(test), flag, how).expect("the pool starts");
-    let verified = pool.verify(n).expect("no worker fails");
+    let test = Arc::new(test);
+    let workers =
+        Threads::start(workers, &test, &flag, QueueSetup::default()).expect("the workers start");
+    let verified = verify(&workers, &test, &mut flag, n, how).expect("no worker fails");
     match verified.verdict {
         Verdict::Prime => assert!(is_prime_u64(n), "{n} called prime with {how:?}"),
         Verdict::NotPrime { factor } => {
@@ -124,10 +127,10 @@ fn the_books_five_numbers_are_classified() {
         (100_109_100_129_100_151, true),
         (100_109_100_129_162_907, true),
     ] {
-        let mut pool =
-            CooperativePool::new(2, Arc::new(FastTester::new(0)), AtomicFlag::default(), how)
-                .unwrap();
-        let verified = pool.verify(n).unwrap();
+        let kernel = Arc::new(FastTester::new(0));
+        let mut flag = AtomicFlag::default();
+        let workers = Threads::start(2, &kernel, &flag, QueueSetup::default()).unwrap();
+        let verified = verify(&workers, &kernel, &mut flag, n, how).unwrap();
         assert_eq!(verified.verdict == Verdict::Prime, prime, "{n}");
         assert_eq!(
             serial(n, &FastTester::new(0)).verdict == Verdict::Prime,

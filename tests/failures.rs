@@ -134,42 +134,64 @@ fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
 
 #[test]
 fn the_pool_survives_a_panic_and_answers_the_next_map() {
-    use runner::strategy::jobs::{Jobs, Numbers};
-    use runner::strategy::pool::Pool;
-    use runner::strategy::task::primes_among;
+    use runner::backend::{QueueSetup, Threads};
+    use runner::flag::NoFlag;
+    use runner::strategy::jobs::Jobs;
+    use runner::strategy::map::map_chunks;
+    use runner::work::{Job, Reply};
     use std::sync::Arc;
-    let test = PanicsOn(13);
-    let pool = Pool::new(
-        2,
-        Arc::new(move |numbers: Numbers<'_>| primes_among(numbers, &test)),
-    )
-    .unwrap();
-    assert!(pool.map(&Jobs::from(vec![11, 12, 13, 14]), 1).is_err());
-    let replies = pool.map(&Jobs::from(vec![17, 18, 19]), 2).unwrap();
-    assert_eq!(replies.iter().map(|found| found.count).sum::<u64>(), 2);
+    let workers =
+        Threads::start(2, &Arc::new(PanicsOn(13)), &NoFlag, QueueSetup::default()).unwrap();
+    let primes = |jobs: Vec<u64>, chunksize| {
+        map_chunks(
+            &workers,
+            &Jobs::from(jobs),
+            chunksize,
+            |task, numbers| Job::Primes { task, numbers },
+            0,
+            |count, reply| match reply {
+                Reply::Primes { primes, .. } => count + primes.len(),
+                _ => count,
+            },
+        )
+    };
+    let err = primes(vec![11, 12, 13, 14], 1).unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "a worker panicked: assertion `left != right` failed: deliberate failure at 13"
+        ),
+        "said once, with the kernel's own message: {err}"
+    );
+    assert_eq!(primes(vec![17, 18, 19], 2).unwrap(), 2);
 }
 
 #[test]
 fn a_queue_survives_a_panic_and_serves_the_next_round() {
+    use runner::backend::{QueueSetup, Threads};
     use runner::experiment::{Capacity, Enqueue};
+    use runner::flag::NoFlag;
     use runner::strategy::jobs::Jobs;
-    use runner::strategy::queue::{Feeding, QueuePool};
+    use runner::strategy::queue::{Feeding, queue_round};
     use std::sync::Arc;
     for feeding in [Feeding::Caller, Feeding::Feeder] {
-        let queue = QueuePool::new(
+        let workers = Threads::start(
             3,
-            Arc::new(PanicsOn(13)),
-            Capacity::Bounded(1),
-            Enqueue::All,
-            feeding,
+            &Arc::new(PanicsOn(13)),
+            &NoFlag,
+            QueueSetup {
+                capacity: Capacity::Bounded(1),
+                rounds: true,
+            },
         )
         .unwrap();
-        let err = queue.run(&Jobs::from(vec![11, 12, 13, 14])).unwrap_err();
+        let round =
+            |jobs: Vec<u64>| queue_round(&workers, &Jobs::from(jobs), Enqueue::All, feeding);
+        let err = round(vec![11, 12, 13, 14]).unwrap_err();
         assert!(
             err.to_string().contains("deliberate failure at 13"),
             "{err}"
         );
-        let primes = queue.run(&Jobs::from(vec![17, 18, 19])).unwrap();
+        let primes = round(vec![17, 18, 19]).unwrap();
         assert_eq!(primes.into_sorted().unwrap(), [17, 19]);
     }
 }

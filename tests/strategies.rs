@@ -9,7 +9,7 @@ use runner::experiment::{
     Capacity, Case, ChunkPlan, Chunking, Enqueue, Input, Kernel, Order, QueuePlan, Strategy,
 };
 use runner::primes::{FastTester, NumRange, PlainTester, PrimeTest, check_prime_in_range, oracle};
-use runner::strategy::{Executor, jobs_in_order};
+use runner::strategy::{PrimeFinder, jobs_in_order};
 
 fn case(strategy: Strategy, workers: usize, chunksize: u64, order: Order, range: NumRange) -> Case {
     Case {
@@ -37,8 +37,8 @@ fn range_of(case: &Case) -> NumRange {
 
 fn primes_found<T: PrimeTest + 'static>(case: &Case, test: T) -> Vec<u64> {
     let jobs = jobs_in_order(range_of(case), case.order.unwrap(), case.seed.unwrap_or(0));
-    let executor = Executor::build(case, Arc::new(test)).expect("the strategy starts");
-    let found = executor.run(&jobs).expect("no worker fails");
+    let finder = PrimeFinder::start(case, Arc::new(test)).expect("the strategy starts");
+    let found = finder.run(&jobs).expect("no worker fails");
     found.into_sorted().expect("small ranges keep every prime")
 }
 

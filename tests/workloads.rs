@@ -6,7 +6,7 @@ mod common;
 use common::{Csv, experiment, runner};
 use runner::primes::FastTester;
 use runner::primes::oracle::{is_prime_u64, smallest_factor_counts};
-use runner::workload::factor_frequency::smallest_factors;
+use runner::work::serve::smallest_factors;
 
 /// The book's figures for the non-primes 3 <= n < 10,000,000.
 fn assert_books_histogram(counts: &std::collections::BTreeMap<u64, u64>) {
@@ -34,10 +34,11 @@ fn assert_books_histogram(counts: &std::collections::BTreeMap<u64, u64>) {
 #[test]
 fn factor_frequency_reproduces_the_books_counts_over_ten_million() {
     let numbers: Vec<u64> = (3..10_000_000).collect();
-    assert_books_histogram(&smallest_factors(
-        numbers.iter().copied(),
-        &FastTester::new(10_000_000),
-    ));
+    assert_books_histogram(
+        &smallest_factors(numbers.iter().copied(), &FastTester::new(10_000_000))
+            .into_iter()
+            .collect(),
+    );
     assert_books_histogram(&smallest_factor_counts(3, 10_000_000));
 }
 

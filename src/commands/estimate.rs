@@ -9,19 +9,16 @@
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::Instant;
 
-use crate::answer::Found;
 use crate::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, Plan, Strategy};
 use crate::machine::Cores;
 use crate::primes::oracle::{Method, count_primes, is_prime_u64, smallest_factor_counts};
 use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
 use crate::progress::human_seconds;
-use crate::strategy::queue::Job;
 use crate::strategy::search::candidates_in;
-use crate::strategy::task::{Task, primes_among};
-use crate::strategy::{Executor, Jobs};
+use crate::strategy::{Jobs, PrimeFinder};
+use crate::work::{Chunk, Job, Reply};
 use crate::workload::check_cost::OVERHEAD_SAMPLES;
 
 /// Numbers sampled from each range.
@@ -162,21 +159,28 @@ fn messages(case: &Case) -> f64 {
 fn strategy_seconds(case: &Case) -> (f64, f64) {
     let per_message = match case.strategy {
         Strategy::Pool => {
-            let task = Task {
-                jobs: Jobs::Range(NumRange { start: 0, end: 1 }),
-                span: 0..1,
+            let task = Job::Primes {
+                task: 0,
+                numbers: Chunk::Span {
+                    jobs: Jobs::Range(NumRange { start: 0, end: 1 }),
+                    span: 0..1,
+                },
             };
-            message_seconds(task) + message_seconds(Ok::<Found, String>(Found::default()))
+            let reply = Reply::Primes {
+                task: 0,
+                primes: Vec::new(),
+            };
+            message_seconds(task) + message_seconds(reply)
         }
-        Strategy::Queue | Strategy::Feeder => message_seconds(Job::Number(1)),
+        Strategy::Queue | Strategy::Feeder => message_seconds(Job::Queued(1)),
         Strategy::Stealing => 0.0, // rayon splits, it sends no message per chunk
         Strategy::Serial | Strategy::Cooperative => return (0.0, 0.0),
     };
     let started = Instant::now();
-    let Ok(executor) = Executor::build(case, Arc::new(PlainTester)) else {
+    let Ok(finder) = PrimeFinder::start(case, PlainTester) else {
         return (0.0, per_message);
     };
-    drop(executor);
+    drop(finder);
     (started.elapsed().as_secs_f64(), per_message)
 }
 
@@ -212,8 +216,8 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> Serial {
     let setup = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let found = match &table {
-        None => primes_among(sample.iter().copied(), &PlainTester).count,
-        Some(table) => primes_among(sample.iter().copied(), table).count,
+        None => sample.iter().filter(|&&n| PlainTester.is_prime(n)).count(),
+        Some(table) => sample.iter().filter(|&&n| table.is_prime(n)).count(),
     };
     black_box(found);
     let mut per_number = started.elapsed().as_secs_f64() / sample.len() as f64;

@@ -24,8 +24,7 @@ use crate::primes::NumRange;
 use crate::primes::fast::{Divisor, TABLE_MAX_DIVISORS};
 use crate::primes::oracle::{Method, smallest_factor};
 use crate::strategy::order::needs_list;
-use crate::strategy::queue::{Job, Outcome};
-use crate::strategy::task::Task;
+use crate::work::{Job, Reply};
 
 /// The limit where /proc/meminfo cannot be read.
 const FALLBACK_LIMIT: u64 = 4_000_000_000;
@@ -240,7 +239,7 @@ fn pool_tasks(need: &mut Need, case: &Case, range: NumRange, primes: u64) {
     let Some(chunks) = case.chunks else { return };
     let tasks = chunks.tasks(range.len());
     let reply = size_of::<crate::answer::Found>() as u64 + 16;
-    let per_task = queued::<Task>().saturating_add(reply);
+    let per_task = queued::<Job>().saturating_add(reply);
     need.add(
         "pool tasks",
         tasks.saturating_mul(per_task),
@@ -275,7 +274,7 @@ fn queues(need: &mut Need, case: &Case, range: NumRange, primes: u64) {
     if case.strategy == Strategy::Queue {
         need.add(
             "queued results",
-            primes.saturating_mul(queued::<Outcome>()),
+            primes.saturating_mul(queued::<Reply>()),
             "use strategy = \"feeder\" (its caller reads results while it feeds) or a smaller range",
         );
     }

@@ -38,3 +38,17 @@ pub trait PrimeTest: Send + Sync {
         n % 2 == 1 && self.factor_in(n, 3, n.isqrt() + 1).is_none()
     }
 }
+
+/// A shared kernel is a kernel: workers share one divisor table.
+impl<T: PrimeTest + ?Sized> PrimeTest for std::sync::Arc<T> {
+    fn factor_in(&self, n: u64, lo: u64, hi: u64) -> Option<u64> {
+        (**self).factor_in(n, lo, hi)
+    }
+    #[inline]
+    fn divides(&self, n: u64, d: u64) -> bool {
+        (**self).divides(n, d)
+    }
+    fn is_prime(&self, n: u64) -> bool {
+        (**self).is_prime(n)
+    }
+}

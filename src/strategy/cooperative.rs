@@ -1,19 +1,14 @@
 //! The cooperative search: one number's odd candidate divisors are split into
-//! one range per worker (the book's `create_range`), a pool built before the
-//! timer searches them, and a shared flag lets every worker stop as soon as
+//! one range per worker (the book's `create_range`), workers started before
+//! the timer search them, and a shared flag lets every worker stop as soon as
 //! any of them finds a factor.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
-use std::thread::{self, JoinHandle};
-
-use crossbeam_channel::{Receiver, Sender, unbounded};
-
 use super::StrategyError;
-use super::search::{LoopStyle, Searched, search};
-use super::task::panic_message;
+use super::search::LoopStyle;
+use crate::backend::Backend;
 use crate::flag::Flag;
 use crate::primes::PrimeTest;
+use crate::work::{Job, Reply};
 
 /// The book's `create_range`: `k` ranges covering `[lo, hi)`. The step is
 /// (hi - lo) / k, truncated; each start after the first is bumped to the next
@@ -56,135 +51,79 @@ pub struct Cooperation {
     pub check_every: u64,
 }
 
-struct Search {
+/// Decides whether `n` is prime with the workers of `backend`: the caller
+/// clears the shared flag through its own handle, tries the small divisors
+/// itself when `precheck` says so, then sends one range of candidates per
+/// worker and gathers every worker's answer.
+pub fn verify<K: PrimeTest, F: Flag>(
+    backend: &dyn Backend,
+    kernel: &K,
+    flag: &mut F,
     n: u64,
-    range: (u64, u64),
-}
-
-type Reply = Result<Searched, String>;
-
-/// Worker threads, each with its own flag handle, waiting for ranges.
-pub struct CooperativePool<F: Flag, T: PrimeTest + 'static> {
-    tasks: Option<Sender<Search>>,
-    replies: Receiver<Reply>,
-    handles: Vec<JoinHandle<()>>,
-    flag: F,
-    test: Arc<T>,
-    workers: usize,
     how: Cooperation,
-}
-
-impl<F: Flag, T: PrimeTest + 'static> CooperativePool<F, T> {
-    /// Starts `workers` threads, connecting each to `flag`.
-    pub fn new(
-        workers: usize,
-        test: Arc<T>,
-        flag: F,
-        how: Cooperation,
-    ) -> Result<Self, StrategyError> {
-        let (task_tx, task_rx) = unbounded::<Search>();
-        let (reply_tx, reply_rx) = unbounded::<Reply>();
-        let mut handles = Vec::new();
-        for i in 0..workers {
-            let mut worker_flag = flag.connect().map_err(|e| StrategyError::Setup(e.0))?;
-            let (tasks, replies, test) = (task_rx.clone(), reply_tx.clone(), Arc::clone(&test));
-            let handle = thread::Builder::new()
-                .name(format!("coop-worker-{i}"))
-                .spawn(move || {
-                    for task in tasks {
-                        let run = || {
-                            search(
-                                task.n,
-                                task.range,
-                                test.as_ref(),
-                                &mut worker_flag,
-                                how.style,
-                                how.check_every,
-                            )
-                        };
-                        let reply = match catch_unwind(AssertUnwindSafe(run)) {
-                            Ok(result) => result.map_err(|e| e.0),
-                            Err(payload) => Err(format!(
-                                "a worker panicked: {}",
-                                panic_message(payload.as_ref())
-                            )),
-                        };
-                        if replies.send(reply).is_err() {
-                            return;
-                        }
-                    }
-                })
-                .map_err(|e| StrategyError::Setup(e.to_string()))?;
-            handles.push(handle);
-        }
-        Ok(CooperativePool {
-            tasks: Some(task_tx),
-            replies: reply_rx,
-            handles,
-            flag,
-            test,
-            workers,
-            how,
-        })
+) -> Result<Verified, StrategyError> {
+    if let Some(done) = trivial(n) {
+        return Ok(done);
     }
-
-    /// Decides whether `n` is prime.
-    pub fn verify(&mut self, n: u64) -> Result<Verified, StrategyError> {
-        if let Some(done) = trivial(n) {
-            return Ok(done);
-        }
-        let hi = n.isqrt() + 1;
-        let flag_error = |e: crate::flag::FlagError| StrategyError::Disconnected(e.0);
-        self.flag.clear().map_err(flag_error)?;
-        let mut lo = 3;
-        let mut candidates = 0;
-        if self.how.precheck > 0 {
-            let cutoff = self.how.precheck.min(hi);
-            if let Some(factor) = self.test.factor_in(n, 3, cutoff) {
-                let candidates = (factor - 3) / 2 + 1;
-                let verdict = Verdict::NotPrime {
+    let hi = n.isqrt() + 1;
+    flag.clear().map_err(|e| StrategyError::Flag(e.0))?;
+    let mut lo = 3;
+    let mut candidates = 0;
+    if how.precheck > 0 {
+        let cutoff = how.precheck.min(hi);
+        if let Some(factor) = kernel.factor_in(n, 3, cutoff) {
+            return Ok(Verified {
+                verdict: Verdict::NotPrime {
                     factor: Some(factor),
-                };
-                return Ok(Verified {
-                    verdict,
-                    candidates,
-                    looks: 0,
-                });
-            }
-            candidates = super::search::candidates_in(3, cutoff);
-            lo = self.how.precheck;
+                },
+                candidates: (factor - 3) / 2 + 1,
+                looks: 0,
+            });
         }
-        let ranges = create_range(lo, hi, self.workers);
-        let tasks = self.tasks.as_ref().expect("tasks close only on drop");
-        for &range in &ranges {
-            tasks
-                .send(Search { n, range })
-                .map_err(|e| StrategyError::Disconnected(e.to_string()))?;
-        }
-        let mut factor = None;
-        let mut looks = 0;
-        let mut failure = None;
-        for _ in &ranges {
-            match self.replies.recv() {
-                Ok(Ok(s)) => {
-                    factor = factor.or(s.factor);
-                    candidates += s.candidates;
-                    looks += s.looks;
-                }
-                Ok(Err(message)) => _ = failure.get_or_insert(message),
-                Err(e) => return Err(StrategyError::Disconnected(e.to_string())),
-            }
-        }
-        if let Some(message) = failure {
-            return Err(StrategyError::WorkerPanicked(message));
-        }
-        let verdict = factor.map_or(Verdict::Prime, |f| Verdict::NotPrime { factor: Some(f) });
-        Ok(Verified {
-            verdict,
-            candidates,
-            looks,
-        })
+        candidates = super::search::candidates_in(3, cutoff);
+        lo = how.precheck;
     }
+    let ranges = create_range(lo, hi, backend.workers());
+    for &(lo, hi) in &ranges {
+        backend.submit(Job::Search {
+            n,
+            lo,
+            hi,
+            style: how.style,
+            check_every: how.check_every,
+        })?;
+    }
+    let mut factor: Option<u64> = None;
+    let mut looks = 0;
+    let mut failure = None;
+    for _ in &ranges {
+        match backend.receive()? {
+            Reply::Searched {
+                factor: found,
+                candidates: tested,
+                looks: looked,
+            } => {
+                // Workers may each find a factor; the smallest is the book's.
+                factor = match (factor, found) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                candidates += tested;
+                looks += looked;
+            }
+            Reply::Failed(e) => _ = failure.get_or_insert(e),
+            other => return Err(StrategyError::Unexpected(format!("{other:?}"))),
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    let verdict = factor.map_or(Verdict::Prime, |f| Verdict::NotPrime { factor: Some(f) });
+    Ok(Verified {
+        verdict,
+        candidates,
+        looks,
+    })
 }
 
 /// The numbers every strategy answers without a search: below 4, and even.
@@ -200,15 +139,6 @@ pub fn trivial(n: u64) -> Option<Verified> {
         candidates: 0,
         looks: 0,
     })
-}
-
-impl<F: Flag, T: PrimeTest + 'static> Drop for CooperativePool<F, T> {
-    fn drop(&mut self) {
-        drop(self.tasks.take());
-        for handle in self.handles.drain(..) {
-            let _ = handle.join();
-        }
-    }
 }
 
 #[cfg(test)]

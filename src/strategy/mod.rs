@@ -1,27 +1,32 @@
-//! How work is spread over workers. Each strategy is built before the timer
-//! (threads spawned, pools created, as the book does) and then runs the job
-//! list as often as the engine asks.
+//! How work is coordinated: policies over any [`crate::backend`]. The
+//! chunked map ([`map`]), the queue with poison pills and start tokens
+//! ([`queue`]) and the cooperative search ([`cooperative`]) send jobs and
+//! fold replies; they do not know whether the workers are threads or
+//! processes. Serial runs in the caller and work stealing is rayon's, so
+//! those two need no backend.
 //!
-//! Work travels as messages: a [`task::Task`] (a chunk of numbers, or one
-//! number on a queue) goes to a worker loop and a reply (the primes found)
-//! comes back, so a later executor can move the same loop into another
-//! process or machine.
+//! Each strategy is started before the timer (workers spawned, as the book
+//! builds its pools) and then runs the job list as often as the engine asks.
 
 pub mod cooperative;
 pub mod jobs;
+pub mod map;
 pub mod order;
-pub mod pool;
 pub mod queue;
 pub mod search;
 pub mod stealing;
-pub mod task;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 
 use crate::answer::Found;
-use crate::experiment::{Case, Strategy};
+use crate::backend::{Backend, BackendError, QueueSetup, Threads};
+use crate::experiment::{Case, Enqueue, Strategy};
+use crate::flag::NoFlag;
 use crate::primes::PrimeTest;
+use crate::work::serve::panic_message;
+use crate::work::{Job, Reply, WorkerError};
+use map::map_chunks;
+use queue::{Feeding, queue_round};
 
 pub use jobs::Jobs;
 pub use order::{jobs_in_order, ordered_jobs};
@@ -29,61 +34,74 @@ pub use order::{jobs_in_order, ordered_jobs};
 /// Why a run produced no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StrategyError {
-    /// A worker panicked; the message is the panic's.
-    #[error("a worker panicked: {0}")]
-    WorkerPanicked(String),
-    /// The workers went away without answering.
-    #[error("the workers stopped answering ({0})")]
-    Disconnected(String),
-    /// The strategy could not be set up.
-    #[error("could not start the workers: {0}")]
-    Setup(String),
+    /// A worker could not serve a job (its kernel panicked, its flag failed).
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
+    /// The workers could not be started or reached.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// The caller's own handle to the shared flag failed.
+    #[error("the shared flag failed: {0}")]
+    Flag(String),
+    /// The feeder thread of the `feeder` strategy failed.
+    #[error("{0}")]
+    Feeder(String),
+    /// A worker answered with a reply that does not fit the job (a bug).
+    #[error("a worker sent an unexpected reply: {0}")]
+    Unexpected(String),
 }
 
-/// A strategy ready to run a case's job list.
-pub enum Executor<T: PrimeTest + 'static> {
+/// A strategy for finding the primes of a job list, ready to run: its
+/// workers are started (before the timer) and live across the repeats.
+pub enum PrimeFinder<K> {
     /// The caller's thread does everything.
-    Serial(Arc<T>),
-    /// A fixed set of threads pulling chunks from one task queue.
-    Pool(pool::Pool<Found>, usize),
-    /// Threads pulling single numbers, ended by poison pills.
-    Queue(queue::QueuePool),
-    /// rayon's work stealing.
-    Stealing(stealing::Stealing<T>),
+    Serial(K),
+    /// Workers pulling chunks of `chunksize` numbers from one task queue.
+    Pool {
+        backend: Box<dyn Backend>,
+        chunksize: usize,
+    },
+    /// Workers pulling single numbers, ended by poison pills.
+    Queue {
+        backend: Box<dyn Backend>,
+        enqueue: Enqueue,
+        feeding: Feeding,
+    },
+    /// rayon's work stealing (threads of this process only).
+    Stealing(stealing::Stealing<K>),
 }
 
-impl<T: PrimeTest + 'static> Executor<T> {
-    /// Builds the strategy `case` names, with `test` as its kernel.
-    pub fn build(case: &Case, test: Arc<T>) -> Result<Self, StrategyError> {
+impl<K: PrimeTest + Clone + 'static> PrimeFinder<K> {
+    /// Starts the strategy `case` names, with `kernel` as its kernel.
+    pub fn start(case: &Case, kernel: K) -> Result<Self, StrategyError> {
         let chunksize = case.chunks.map_or(1, |c| c.size as usize);
+        let threads = |queue| Threads::start(case.workers, &kernel, &NoFlag, queue);
         Ok(match case.strategy {
-            Strategy::Serial => Executor::Serial(test),
-            Strategy::Pool => {
-                let work = Arc::new(move |numbers: jobs::Numbers<'_>| {
-                    task::primes_among(numbers, test.as_ref())
-                });
-                Executor::Pool(pool::Pool::new(case.workers, work)?, chunksize)
-            }
+            Strategy::Serial => PrimeFinder::Serial(kernel),
+            Strategy::Pool => PrimeFinder::Pool {
+                backend: Box::new(threads(QueueSetup::default())?),
+                chunksize,
+            },
             Strategy::Queue | Strategy::Feeder => {
-                let feeding = match case.strategy {
-                    Strategy::Queue => queue::Feeding::Caller,
-                    _ => queue::Feeding::Feeder,
-                };
                 let q = case.queue.unwrap_or_default();
-                Executor::Queue(queue::QueuePool::new(
-                    case.workers,
-                    test,
-                    q.capacity,
-                    q.enqueue,
-                    feeding,
-                )?)
+                PrimeFinder::Queue {
+                    backend: Box::new(threads(QueueSetup {
+                        capacity: q.capacity,
+                        rounds: true,
+                    })?),
+                    enqueue: q.enqueue,
+                    feeding: match case.strategy {
+                        Strategy::Queue => Feeding::Caller,
+                        _ => Feeding::Feeder,
+                    },
+                }
             }
             Strategy::Stealing => {
-                Executor::Stealing(stealing::Stealing::new(case.workers, chunksize, test)?)
+                PrimeFinder::Stealing(stealing::Stealing::new(case.workers, chunksize, kernel)?)
             }
             Strategy::Cooperative => {
                 let why = "the cooperative strategy verifies single numbers, not ranges";
-                return Err(StrategyError::Setup(why.into()));
+                return Err(BackendError::Start(why.into()).into());
             }
         })
     }
@@ -91,20 +109,36 @@ impl<T: PrimeTest + 'static> Executor<T> {
     /// Finds the primes among `jobs`, folded into a tally as they arrive.
     pub fn run(&self, jobs: &Jobs) -> Result<Found, StrategyError> {
         match self {
-            Executor::Serial(test) => {
-                catch_panic(|| task::primes_among(jobs.iter(), test.as_ref()))
-            }
-            Executor::Pool(pool, chunksize) => {
-                pool.fold(jobs, *chunksize, Found::default(), Found::merge)
-            }
-            Executor::Queue(queue) => queue.run(jobs),
-            Executor::Stealing(stealing) => catch_panic(|| stealing.run(jobs)),
+            PrimeFinder::Serial(kernel) => catch_panic(|| {
+                jobs.iter()
+                    .filter(|&n| kernel.is_prime(n))
+                    .collect::<Found>()
+            }),
+            PrimeFinder::Pool { backend, chunksize } => map_chunks(
+                backend.as_ref(),
+                jobs,
+                *chunksize,
+                |task, numbers| Job::Primes { task, numbers },
+                Found::default(),
+                |mut found, reply| {
+                    if let Reply::Primes { primes, .. } = reply {
+                        primes.into_iter().for_each(|p| found.add(p));
+                    }
+                    found
+                },
+            ),
+            PrimeFinder::Queue {
+                backend,
+                enqueue,
+                feeding,
+            } => queue_round(backend.as_ref(), jobs, *enqueue, *feeding),
+            PrimeFinder::Stealing(stealing) => catch_panic(|| stealing.run(jobs)),
         }
     }
 }
 
-/// Runs `f`, turning a panic into a [`StrategyError`].
-fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, StrategyError> {
+/// Runs `f`, turning a panic into a worker failure.
+pub fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, StrategyError> {
     catch_unwind(AssertUnwindSafe(f))
-        .map_err(|payload| StrategyError::WorkerPanicked(task::panic_message(payload.as_ref())))
+        .map_err(|payload| WorkerError::Panicked(panic_message(payload.as_ref())).into())
 }

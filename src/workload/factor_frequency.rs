@@ -2,18 +2,20 @@
 //! smallest factor by the book's trial division, counted per factor.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use crate::answer::{Answer, checksum};
-use crate::experiment::{Case, Kernel, Order, Plan, Strategy};
+use crate::backend::{QueueSetup, Threads};
+use crate::experiment::{Case, Order, Plan, Strategy};
+use crate::flag::NoFlag;
 use crate::outcome::{CaseResult, Table};
 use crate::primes::oracle::smallest_factor_counts;
-use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
-use crate::strategy::jobs::Numbers;
-use crate::strategy::jobs_in_order;
-use crate::strategy::pool::Pool;
+use crate::primes::{NumRange, PrimeTest};
+use crate::strategy::map::map_chunks;
+use crate::strategy::{catch_panic, jobs_in_order};
 use crate::timing::time_runs;
+use crate::work::serve::smallest_factors;
+use crate::work::{Job, KernelSpec, Reply, WithKernel};
 
 /// How often each smallest factor occurs.
 pub type Histogram = BTreeMap<u64, u64>;
@@ -25,20 +27,35 @@ pub fn run_case(
     plan: &Plan,
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
-    match case.kernel {
-        Kernel::Plain => run_with(Arc::new(PlainTester), case, range, plan, stop),
-        Kernel::Fast => run_with(
-            Arc::new(FastTester::new(range.last())),
-            case,
-            range,
-            plan,
-            stop,
-        ),
+    let spec = KernelSpec {
+        kernel: case.kernel,
+        max_n: range.last(),
+    };
+    spec.dispatch(RunWith {
+        case,
+        range,
+        plan,
+        stop,
+    })
+}
+
+/// A factor-frequency case waiting for its kernel.
+struct RunWith<'a> {
+    case: &'a Case,
+    range: NumRange,
+    plan: &'a Plan,
+    stop: &'a AtomicBool,
+}
+
+impl WithKernel for RunWith<'_> {
+    type Output = Option<CaseResult>;
+    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
+        run_with(kernel, self.case, self.range, self.plan, self.stop)
     }
 }
 
-fn run_with<T: PrimeTest + 'static>(
-    test: Arc<T>,
+fn run_with<K: PrimeTest + Clone + 'static>(
+    kernel: K,
     case: &Case,
     range: NumRange,
     plan: &Plan,
@@ -53,18 +70,22 @@ fn run_with<T: PrimeTest + 'static>(
     };
     let mut result = match case.strategy {
         Strategy::Pool => {
-            let work = {
-                let test = Arc::clone(&test);
-                Arc::new(move |numbers: Numbers<'_>| smallest_factors(numbers, test.as_ref()))
-            };
-            let pool = match Pool::new(case.workers, work) {
-                Ok(pool) => pool,
-                Err(e) => return Some(CaseResult::failed(case, e.to_string())),
-            };
+            let backend =
+                match Threads::start(case.workers, &kernel, &NoFlag, QueueSetup::default()) {
+                    Ok(backend) => backend,
+                    Err(e) => return Some(CaseResult::failed(case, e.to_string())),
+                };
             let chunksize = case.chunks.map_or(1, |c| c.size as usize);
             let run = || {
-                pool.fold(&jobs, chunksize, Histogram::new(), merge)
-                    .map_err(|e| e.to_string())
+                map_chunks(
+                    &backend,
+                    &jobs,
+                    chunksize,
+                    |task, numbers| Job::Factors { task, numbers },
+                    Histogram::new(),
+                    merge,
+                )
+                .map_err(|e| e.to_string())
             };
             time_runs(case, plan, stop, run, check)?
         }
@@ -72,7 +93,10 @@ fn run_with<T: PrimeTest + 'static>(
             case,
             plan,
             stop,
-            || Ok(smallest_factors(jobs.iter(), test.as_ref())),
+            || {
+                catch_panic(|| smallest_factors(jobs.iter(), &kernel).into_iter().collect())
+                    .map_err(|e| e.to_string())
+            },
             check,
         )?,
     };
@@ -90,28 +114,12 @@ fn run_with<T: PrimeTest + 'static>(
     Some(result)
 }
 
-/// The histogram of `numbers` (n >= 3): 2 for the even ones, the kernel's
-/// first odd divisor for the odd ones, nothing for primes.
-pub fn smallest_factors(
-    numbers: impl IntoIterator<Item = u64>,
-    test: &impl PrimeTest,
-) -> Histogram {
-    let mut counts = Histogram::new();
-    for n in numbers.into_iter().filter(|&n| n >= 3) {
-        let factor = match n % 2 {
-            0 => Some(2),
-            _ => test.factor_in(n, 3, n.isqrt() + 1),
-        };
-        if let Some(f) = factor {
-            *counts.entry(f).or_insert(0) += 1;
-        }
-    }
-    counts
-}
-
-/// Adds one chunk's histogram to the running total.
-fn merge(mut all: Histogram, part: Histogram) -> Histogram {
-    for (factor, count) in part {
+/// Adds a task's (factor, count) pairs into the histogram.
+fn merge(mut all: Histogram, reply: Reply) -> Histogram {
+    let Reply::Factors { counts, .. } = reply else {
+        return all;
+    };
+    for (factor, count) in counts {
         *all.entry(factor).or_insert(0) += count;
     }
     all

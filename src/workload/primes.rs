@@ -5,11 +5,12 @@ use std::sync::atomic::AtomicBool;
 
 use super::Context;
 use crate::answer::{Answer, check_primes};
-use crate::experiment::{Case, Kernel, Order, Plan};
+use crate::experiment::{Case, Order, Plan};
 use crate::outcome::CaseResult;
-use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
-use crate::strategy::{Executor, jobs_in_order};
+use crate::primes::{NumRange, PrimeTest};
+use crate::strategy::{PrimeFinder, jobs_in_order};
 use crate::timing::time_runs;
+use crate::work::{KernelSpec, WithKernel};
 
 /// Runs a primes case; `None` if interrupted.
 pub fn run_case(
@@ -20,17 +21,40 @@ pub fn run_case(
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
     let expected = context.primes_in(range);
-    match case.kernel {
-        Kernel::Plain => run_with(PlainTester, case, range, plan, expected, stop),
-        // The divisor table is built here, before the timer.
-        Kernel::Fast => run_with(
-            FastTester::new(range.last()),
-            case,
-            range,
-            plan,
-            expected,
-            stop,
-        ),
+    let spec = KernelSpec {
+        kernel: case.kernel,
+        max_n: range.last(),
+    };
+    // The kernel (and a fast kernel's divisor table) is built here, before the timer.
+    spec.dispatch(RunWith {
+        case,
+        range,
+        plan,
+        expected,
+        stop,
+    })
+}
+
+/// A primes case waiting for its kernel.
+struct RunWith<'a> {
+    case: &'a Case,
+    range: NumRange,
+    plan: &'a Plan,
+    expected: Answer,
+    stop: &'a AtomicBool,
+}
+
+impl WithKernel for RunWith<'_> {
+    type Output = Option<CaseResult>;
+    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
+        run_with(
+            kernel,
+            self.case,
+            self.range,
+            self.plan,
+            self.expected,
+            self.stop,
+        )
     }
 }
 
@@ -46,15 +70,15 @@ pub fn run_with<T: PrimeTest + 'static>(
 ) -> Option<CaseResult> {
     let order = case.order.unwrap_or(Order::Given);
     let jobs = jobs_in_order(range, order, case.seed.unwrap_or(0));
-    let executor = match Executor::build(case, Arc::new(test)) {
-        Ok(executor) => executor,
+    let finder = match PrimeFinder::start(case, Arc::new(test)) {
+        Ok(finder) => finder,
         Err(e) => return Some(CaseResult::failed(case, e.to_string())),
     };
     time_runs(
         case,
         plan,
         stop,
-        || executor.run(&jobs).map_err(|e| e.to_string()),
+        || finder.run(&jobs).map_err(|e| e.to_string()),
         |found| check_primes(found, range, expected).map(|answer| (answer, None)),
     )
 }

@@ -1,21 +1,22 @@
 //! The verify workload: decide whether one big number is prime, serially or
 //! with workers that split its divisors and share an early-exit flag.
 
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::Context;
 use crate::answer::{Work, check_verdict};
-use crate::experiment::{Case, FlagKind, Kernel, LoopStyle, Plan, Strategy};
+use crate::backend::{QueueSetup, Threads};
+use crate::experiment::{Case, FlagKind, LoopStyle, Plan, Strategy};
 use crate::flag::{
     AtomicFlag, Flag, FlagError, ManagerFlag, MmapFlag, MutexFlag, NoFlag, RedisFlag,
 };
 use crate::outcome::CaseResult;
+use crate::primes::PrimeTest;
 use crate::primes::oracle::is_prime_u64;
-use crate::primes::{FastTester, PlainTester, PrimeTest};
-use crate::strategy::cooperative::{Cooperation, CooperativePool, Verdict, Verified, trivial};
+use crate::strategy::cooperative::{self, Cooperation, Verdict, Verified, trivial};
 use crate::strategy::search::candidates_in;
 use crate::timing::time_runs;
+use crate::work::{KernelSpec, WithKernel};
 
 /// Runs a verify case on `n`; `None` if interrupted.
 pub fn run_case(
@@ -25,89 +26,120 @@ pub fn run_case(
     context: &mut Context,
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
-    match case.kernel {
-        Kernel::Plain => with_kernel(PlainTester, case, n, plan, context, stop),
-        // No table: the candidates of an 18-digit number reach 3e8.
-        Kernel::Fast => with_kernel(FastTester::new(0), case, n, plan, context, stop),
-    }
+    // No table: the candidates of an 18-digit number reach 3e8.
+    let spec = KernelSpec {
+        kernel: case.kernel,
+        max_n: 0,
+    };
+    spec.dispatch(RunWith {
+        case,
+        n,
+        plan,
+        context,
+        stop,
+    })
 }
 
-fn with_kernel<T: PrimeTest + 'static>(
-    test: T,
-    case: &Case,
+/// A verify case waiting for its kernel.
+struct RunWith<'a> {
+    case: &'a Case,
     n: u64,
-    plan: &Plan,
-    context: &mut Context,
-    stop: &AtomicBool,
-) -> Option<CaseResult> {
-    let oracle = is_prime_u64(n);
-    let check = |v: Verified| {
-        let (prime, factor) = match v.verdict {
-            Verdict::Prime => (true, None),
-            Verdict::NotPrime { factor } => (false, factor),
-        };
-        let answer = check_verdict(n, prime, factor, oracle)?;
-        Ok((
-            answer,
-            Some(Work {
+    plan: &'a Plan,
+    context: &'a mut Context,
+    stop: &'a AtomicBool,
+}
+
+impl WithKernel for RunWith<'_> {
+    type Output = Option<CaseResult>;
+    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
+        let RunWith {
+            case,
+            n,
+            plan,
+            context,
+            stop,
+        } = self;
+        let oracle = is_prime_u64(n);
+        let check = move |v: Verified| {
+            let (prime, factor) = match v.verdict {
+                Verdict::Prime => (true, None),
+                Verdict::NotPrime { factor } => (false, factor),
+            };
+            let answer = check_verdict(n, prime, factor, oracle)?;
+            let work = Work {
                 candidates: v.candidates,
                 looks: v.looks,
-            }),
-        ))
-    };
-    let Some(shared) = case
-        .cooperation
-        .filter(|_| case.strategy == Strategy::Cooperative)
-    else {
-        return time_runs(case, plan, stop, || Ok(serial(n, &test)), check);
-    };
-    let test = Arc::new(test);
-    let how = Cooperation {
-        precheck: shared.precheck,
-        // Without a flag there is nothing to look at: one block, no looks.
-        style: shared.loop_style.unwrap_or(LoopStyle::Blocked),
-        check_every: shared.check_every.unwrap_or(u64::MAX / 4),
-    };
-    let built = match shared.flag {
-        FlagKind::None => pool(NoFlag, case, test, how),
-        FlagKind::Atomic => pool(AtomicFlag::default(), case, test, how),
-        FlagKind::Mutex => pool(MutexFlag::default(), case, test, how),
-        FlagKind::Manager => ManagerFlag::start().and_then(|f| pool(f, case, test, how)),
-        FlagKind::Mmap => MmapFlag::map().and_then(|f| pool(f, case, test, how)),
-        FlagKind::Redis => context
-            .redis_available()
-            .map_err(FlagError)
-            .and_then(|()| RedisFlag::connect_to(&context.redis.url))
-            .and_then(|f| pool(f, case, test, how)),
-    };
-    let mut pool = match built {
-        Ok(pool) => pool,
-        Err(e) => return Some(CaseResult::failed(case, e.0)),
-    };
-    time_runs(case, plan, stop, || pool.verify(n), check)
-}
-
-/// A pool of any flag kind, behind one interface for the timing loop.
-trait Verifier {
-    fn verify(&mut self, n: u64) -> Result<Verified, String>;
-}
-
-impl<F: Flag, T: PrimeTest + 'static> Verifier for CooperativePool<F, T> {
-    fn verify(&mut self, n: u64) -> Result<Verified, String> {
-        CooperativePool::verify(self, n).map_err(|e| e.to_string())
+            };
+            Ok((answer, Some(work)))
+        };
+        let Some(shared) = case
+            .cooperation
+            .filter(|_| case.strategy == Strategy::Cooperative)
+        else {
+            return time_runs(case, plan, stop, || Ok(serial(n, &kernel)), check);
+        };
+        let how = Cooperation {
+            precheck: shared.precheck,
+            // Without a flag there is nothing to look at: one block, no looks.
+            style: shared.loop_style.unwrap_or(LoopStyle::Blocked),
+            check_every: shared.check_every.unwrap_or(u64::MAX / 4),
+        };
+        let run = Cooperate {
+            kernel,
+            case,
+            n,
+            plan,
+            how,
+            stop,
+            check,
+        };
+        let flag = match shared.flag {
+            FlagKind::None => Ok(run.with(NoFlag)),
+            FlagKind::Atomic => Ok(run.with(AtomicFlag::default())),
+            FlagKind::Mutex => Ok(run.with(MutexFlag::default())),
+            FlagKind::Manager => ManagerFlag::start().map(|f| run.with(f)),
+            FlagKind::Mmap => MmapFlag::map().map(|f| run.with(f)),
+            FlagKind::Redis => context
+                .redis_available()
+                .map_err(FlagError)
+                .and_then(|()| RedisFlag::connect_to(&context.redis.url))
+                .map(|f| run.with(f)),
+        };
+        flag.unwrap_or_else(|e| Some(CaseResult::failed(case, e.0)))
     }
 }
 
-/// Starts the workers before the timer.
-fn pool<F: Flag, T: PrimeTest + 'static>(
-    flag: F,
-    case: &Case,
-    test: Arc<T>,
+/// A cooperative case waiting for its flag.
+struct Cooperate<'a, K, C> {
+    kernel: K,
+    case: &'a Case,
+    n: u64,
+    plan: &'a Plan,
     how: Cooperation,
-) -> Result<Box<dyn Verifier>, FlagError> {
-    CooperativePool::new(case.workers, test, flag, how)
-        .map(|p| Box::new(p) as Box<dyn Verifier>)
-        .map_err(|e| FlagError(e.to_string()))
+    stop: &'a AtomicBool,
+    check: C,
+}
+
+impl<K, C> Cooperate<'_, K, C>
+where
+    K: PrimeTest + Clone + 'static,
+    C: Fn(Verified) -> Result<(crate::answer::Answer, Option<Work>), String>,
+{
+    /// Starts the workers (before the timer), each with its own handle to
+    /// `flag`, and times the search; the caller keeps `flag` to clear it.
+    fn with<F: Flag>(self, mut flag: F) -> Option<CaseResult> {
+        let case = self.case;
+        let backend = match Threads::start(case.workers, &self.kernel, &flag, QueueSetup::default())
+        {
+            Ok(backend) => backend,
+            Err(e) => return Some(CaseResult::failed(case, e.to_string())),
+        };
+        let run = || {
+            cooperative::verify(&backend, &self.kernel, &mut flag, self.n, self.how)
+                .map_err(|e| e.to_string())
+        };
+        time_runs(case, self.plan, self.stop, run, self.check)
+    }
 }
 
 /// The book's serial `check_prime(n)`, keeping the factor it stops at.

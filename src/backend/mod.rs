@@ -1,0 +1,50 @@
+//! Where workers run. A backend starts N workers before the timer, carries
+//! jobs to them and replies back, and stops them; it knows nothing of what
+//! a job computes (that is [`crate::work`]) nor of how jobs are coordinated
+//! (that is [`crate::strategy`]).
+//!
+//! Every worker reads two inboxes: the shared queue, which any worker may
+//! take a job from, and its own, which only start tokens use. After a pill a
+//! worker reads only its own inbox until its next start token, so no worker
+//! can swallow a second pill of the same round.
+
+pub mod threads;
+
+use crate::experiment::Capacity;
+use crate::work::{Job, Reply};
+
+pub use threads::Threads;
+
+/// Why workers could not be started or reached.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The workers could not be started.
+    #[error("could not start the workers: {0}")]
+    Start(String),
+    /// A worker went away (it crashed, was killed, or its connection broke).
+    #[error("the workers stopped answering: {0}")]
+    Gone(String),
+}
+
+/// How the workers' shared queue behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueSetup {
+    /// How many jobs the shared queue holds before a sender waits.
+    pub capacity: Capacity,
+    /// Whether the workers serve in rounds: each waits for its own start
+    /// token before it reads the shared queue, from the very first round
+    /// (the queue strategies), or serves it at once (the others).
+    pub rounds: bool,
+}
+
+/// N workers somewhere, ready for jobs.
+pub trait Backend: Send + Sync {
+    /// How many workers there are.
+    fn workers(&self) -> usize;
+    /// Puts `job` on the shared queue, for whichever worker takes it first.
+    fn submit(&self, job: Job) -> Result<(), BackendError>;
+    /// Sends `job` to worker `worker` alone.
+    fn submit_to(&self, worker: usize, job: Job) -> Result<(), BackendError>;
+    /// The next reply from any worker.
+    fn receive(&self) -> Result<Reply, BackendError>;
+}

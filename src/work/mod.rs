@@ -1,0 +1,9 @@
+//! What a worker computes, apart from where it runs: jobs and replies as
+//! plain serde messages ([`job`]), and the one function that serves a job
+//! ([`serve`]), with the kernel chosen once from a value a message carries.
+
+pub mod job;
+pub mod serve;
+
+pub use job::{Chunk, Job, Reply, WorkerError};
+pub use serve::{KernelSpec, WithKernel, Worker};

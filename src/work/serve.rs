@@ -1,0 +1,120 @@
+//! Serving a job: the one function every worker runs, wherever it runs.
+//!
+//! A worker holds a kernel (chosen once, when it starts) and its own handle
+//! to the shared flag; `serve` turns a job into its reply. A kernel that
+//! panics fails only the job, as a reply, so the worker and the caller go on.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::{Deserialize, Serialize};
+
+use super::job::{Job, Reply, WorkerError};
+use crate::experiment::Kernel;
+use crate::flag::Flag;
+use crate::primes::{FastTester, PlainTester, PrimeTest};
+use crate::strategy::search::search;
+
+/// The kernel a worker uses, as a message can carry it: the kind, and the
+/// largest number it will test (which sizes the fast kernel's table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KernelSpec {
+    pub kernel: Kernel,
+    pub max_n: u64,
+}
+
+/// Code that runs with whichever kernel a spec names: the kernel is chosen
+/// once, here, and the code is compiled for each kernel.
+pub trait WithKernel {
+    type Output;
+    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Self::Output;
+}
+
+impl KernelSpec {
+    /// Builds the kernel (a fast kernel's table, before any timer) and runs
+    /// `user` with it. The only place a kernel kind is matched.
+    pub fn dispatch<U: WithKernel>(self, user: U) -> U::Output {
+        match self.kernel {
+            Kernel::Plain => user.run(PlainTester),
+            Kernel::Fast => user.run(FastTester::new(self.max_n)),
+        }
+    }
+}
+
+/// One worker's state: its kernel and its handle to the shared flag.
+pub struct Worker<K, F> {
+    pub kernel: K,
+    pub flag: F,
+}
+
+impl<K: PrimeTest, F: Flag> Worker<K, F> {
+    /// The reply to `job`, or `None` when the job wants none (a queued
+    /// number that is not prime, a start token).
+    pub fn serve(&mut self, job: Job) -> Option<Reply> {
+        let kernel = &self.kernel;
+        let flag = &mut self.flag;
+        let outcome = catch_unwind(AssertUnwindSafe(|| match job {
+            Job::Primes { task, numbers } => Some(Ok(Reply::Primes {
+                task,
+                primes: numbers.numbers().filter(|&n| kernel.is_prime(n)).collect(),
+            })),
+            Job::Factors { task, numbers } => Some(Ok(Reply::Factors {
+                task,
+                counts: smallest_factors(numbers.numbers(), kernel),
+            })),
+            Job::Queued(n) => kernel.is_prime(n).then_some(Ok(Reply::Prime(n))),
+            Job::Pill => Some(Ok(Reply::Finished)),
+            Job::Start => None,
+            Job::Search {
+                n,
+                lo,
+                hi,
+                style,
+                check_every,
+            } => Some(
+                search(n, (lo, hi), kernel, flag, style, check_every)
+                    .map(|s| Reply::Searched {
+                        factor: s.factor,
+                        candidates: s.candidates,
+                        looks: s.looks,
+                    })
+                    .map_err(|e| WorkerError::Flag(e.0)),
+            ),
+        }));
+        match outcome {
+            Ok(reply) => reply.map(|r| r.unwrap_or_else(Reply::Failed)),
+            Err(payload) => Some(Reply::Failed(WorkerError::Panicked(panic_message(
+                payload.as_ref(),
+            )))),
+        }
+    }
+}
+
+/// The smallest factor of each non-prime n >= 3 of `numbers`, counted: 2 for
+/// the even ones, the kernel's first odd divisor for the odd ones.
+pub fn smallest_factors(
+    numbers: impl Iterator<Item = u64>,
+    kernel: &impl PrimeTest,
+) -> Vec<(u64, u64)> {
+    let mut counts = std::collections::BTreeMap::<u64, u64>::new();
+    for n in numbers.filter(|&n| n >= 3) {
+        let factor = match n % 2 {
+            0 => Some(2),
+            _ => kernel.factor_in(n, 3, n.isqrt() + 1),
+        };
+        if let Some(f) = factor {
+            *counts.entry(f).or_insert(0) += 1;
+        }
+    }
+    counts.into_iter().collect()
+}
+
+/// The text of a panic payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
