@@ -74,6 +74,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Redraw the charts and HTML of saved reports; run nothing.
     Report(ReportArgs),
+    /// A worker process of the processes backend (started by runner itself).
+    #[command(hide = true, name = "pipe-worker")]
+    PipeWorker,
 }
 
 /// Arguments of `runner report`.

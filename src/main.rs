@@ -10,6 +10,9 @@ use runner::{console, signals};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::PipeWorker)) {
+        return runner::backend::worker_process::main();
+    }
     let arguments: Vec<String> = std::env::args().collect();
     if !matches!(cli.command, Some(Command::Check(_)))
         && let Err(e) = signals::install()
@@ -24,6 +27,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check::check(&args),
         Some(Command::Report(args)) => report::report(&args),
         Some(Command::Run(args)) => run::run(&args, arguments),
+        Some(Command::PipeWorker) => unreachable!("served above"),
         None => run::run(&cli.run, arguments),
     }));
     outcome.unwrap_or_else(|_| {

@@ -7,11 +7,12 @@ use crate::machine::Cores;
 use crate::outcome::{CaseResult, Run};
 
 /// The columns that describe a case, first in both files.
-pub const CASE_COLUMNS: [&str; 23] = [
+pub const CASE_COLUMNS: [&str; 24] = [
     "experiment",
     "case",
     "variant",
     "strategy",
+    "executor",
     "kernel",
     "workers",
     "chunksize",
@@ -104,6 +105,7 @@ pub fn case_cells(experiment: &str, case: &Case) -> Vec<String> {
         case.number.to_string(),
         case.variant.clone(),
         case.strategy.to_string(),
+        opt(case.executor),
         case.kernel.to_string(),
         case.workers.to_string(),
         opt(case.chunks.map(|c| c.size)),

@@ -53,7 +53,7 @@ fn a_run_writes_one_row_per_repeat_and_one_per_case() {
     // serial ignores workers and chunks: 2 orders; pool and stealing: 2 x 3 x 2 each.
     let cases = 2 + 2 * 12;
     let results = Csv::read(&out.join("sweep/results.csv"));
-    let expected_header = "experiment,case,variant,strategy,kernel,workers,chunksize,chunk_rule,nbr_chunks,\
+    let expected_header = "experiment,case,variant,strategy,executor,kernel,workers,chunksize,chunk_rule,nbr_chunks,\
         tasks,order,seed,range_start,range_end,number_name,number,precheck,flag,loop,check_every,enqueue,capacity,step,\
         repeat,seconds,answer,checksum,factor,candidates,looks,status,ok,error";
     assert_eq!(results.header.join(","), expected_header);
@@ -91,18 +91,18 @@ fn a_run_writes_one_row_per_repeat_and_one_per_case() {
             .iter()
             .all(|e| !e.is_empty())
     );
-    let defaults: Vec<_> = summary.rows.iter().filter(|r| r[7] == "default").collect();
+    let defaults: Vec<_> = summary.rows.iter().filter(|r| r[8] == "default").collect();
     // ceil(4000 / (4 x 1)) = 1000 and ceil(4000 / (4 x 3)) = 334
     assert!(
         defaults
             .iter()
-            .all(|r| (r[5] == "1" && r[6] == "1000") || (r[5] == "3" && r[6] == "334"))
+            .all(|r| (r[6] == "1" && r[7] == "1000") || (r[6] == "3" && r[7] == "334"))
     );
     let shuffled_seeds: Vec<_> = summary
         .rows
         .iter()
-        .filter(|r| r[10] == "shuffled")
-        .map(|r| &r[11])
+        .filter(|r| r[11] == "shuffled")
+        .map(|r| &r[12])
         .collect();
     assert!(shuffled_seeds.iter().all(|s| *s == "9"));
 }
@@ -267,7 +267,7 @@ nbr_chunks = 8
     assert!(
         eight
             .iter()
-            .all(|r| r[6] == "249" && r[7] == "nbr_chunks" && r[8] == "8" && r[9] == "9")
+            .all(|r| r[7] == "249" && r[8] == "nbr_chunks" && r[9] == "8" && r[10] == "9")
     );
     assert!(summary.column("answer").iter().all(|&a| a == "303"));
 }
@@ -284,7 +284,7 @@ fn check_prints_the_plan_and_writes_nothing() {
         .success()
         .stdout(contains("26 cases x (1 warm-up + 2 timed repeats)"))
         .stdout(contains(
-            "pool workers=3 chunksize=default(334) order=shuffled",
+            "pool workers=3 executor=threads chunksize=default(334) order=shuffled",
         ))
         .stdout(contains("estimated time"));
     assert_eq!(

@@ -43,6 +43,7 @@ fn case(strategy: Strategy) -> Case {
         number: 1,
         variant: String::new(),
         strategy,
+        executor: None,
         kernel: Kernel::Plain,
         input: Input::Range(RANGE),
         workers: 3,

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 use runner::experiment::{
-    Capacity, Case, ChunkPlan, Chunking, Enqueue, Input, Kernel, Order, QueuePlan, Strategy,
+    Capacity, Case, ChunkPlan, Chunking, Enqueue, Executor, Input, Kernel, Order, QueuePlan,
+    Strategy,
 };
 use runner::primes::{FastTester, NumRange, PlainTester, PrimeTest, check_prime_in_range, oracle};
 use runner::strategy::{PrimeFinder, jobs_in_order};
@@ -16,6 +17,7 @@ fn case(strategy: Strategy, workers: usize, chunksize: u64, order: Order, range:
         number: 1,
         variant: String::new(),
         strategy,
+        executor: None,
         kernel: Kernel::Fast,
         input: Input::Range(range),
         workers,
@@ -112,6 +114,40 @@ proptest! {
         let table = FastTester::new(small.max(4));
         prop_assert_eq!(table.is_prime(small), oracle::is_prime_u64(small));
         prop_assert_eq!(PlainTester.is_prime(small), oracle::is_prime_u64(small));
+    }
+}
+
+/// The strategies that have workers a backend starts.
+fn placed_strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
+    prop_oneof![
+        Just(Strategy::Pool),
+        Just(Strategy::Queue),
+        Just(Strategy::Feeder)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn every_strategy_finds_the_oracles_primes_with_worker_processes(
+        strategy in placed_strategies(),
+        workers in 1usize..=8,
+        chunk_fraction in 0.0f64..=1.0,
+        order in orders(),
+        range in ranges(),
+        plain in any::<bool>(),
+        queue in queue_plans(),
+    ) {
+        runner::backend::processes::set_worker_program(env!("CARGO_BIN_EXE_runner").into());
+        let chunksize = 1 + (chunk_fraction * range.len() as f64) as u64;
+        let mut case = case(strategy, workers, chunksize, order, range);
+        case.queue = Some(queue);
+        case.executor = Some(Executor::Processes);
+        case.kernel = if plain { Kernel::Plain } else { Kernel::Fast };
+        // Worker processes build their own kernel from the case.
+        let found = primes_found(&case, PlainTester);
+        prop_assert_eq!(found, oracle::primes_in(range.start, range.end));
     }
 }
 

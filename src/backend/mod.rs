@@ -8,11 +8,17 @@
 //! worker reads only its own inbox until its next start token, so no worker
 //! can swallow a second pill of the same round.
 
+pub mod processes;
 pub mod threads;
+pub mod wire;
+pub mod worker_process;
 
-use crate::experiment::Capacity;
-use crate::work::{Job, Reply};
+use crate::experiment::{Capacity, Executor};
+use crate::flag::Flag;
+use crate::primes::PrimeTest;
+use crate::work::{Job, KernelSpec, Reply};
 
+pub use processes::Processes;
 pub use threads::Threads;
 
 /// Why workers could not be started or reached.
@@ -35,6 +41,28 @@ pub struct QueueSetup {
     /// token before it reads the shared queue, from the very first round
     /// (the queue strategies), or serves it at once (the others).
     pub rounds: bool,
+}
+
+/// Starts `workers` workers wherever `executor` says: threads share
+/// `kernel` and connect to `flag`; processes build their own kernel from
+/// `spec` (a kernel that is not one of runner's, as in some tests, can only
+/// run in threads).
+pub fn start<K, F>(
+    executor: Executor,
+    workers: usize,
+    kernel: &K,
+    spec: KernelSpec,
+    flag: &F,
+    queue: QueueSetup,
+) -> Result<Box<dyn Backend>, BackendError>
+where
+    K: PrimeTest + Clone + 'static,
+    F: Flag,
+{
+    Ok(match executor {
+        Executor::Threads => Box::new(Threads::start(workers, kernel, flag, queue)?),
+        Executor::Processes => Box::new(Processes::start(workers, spec, queue)?),
+    })
 }
 
 /// N workers somewhere, ready for jobs.

@@ -351,6 +351,7 @@ mod tests {
             number: 1,
             variant: String::new(),
             strategy,
+            executor: None,
             kernel: Kernel::Fast,
             input: Input::Range(range),
             workers: 2,

@@ -6,8 +6,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::values::{
-    Capacity, ChunksizeSpec, Enqueue, FlagKind, Kernel, LoopStyle, Order, Requirement, Strategy,
-    WorkersSpec,
+    Capacity, ChunksizeSpec, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, Requirement,
+    Strategy, WorkersSpec,
 };
 use crate::machine::Cores;
 use crate::primes::NumRange;
@@ -19,6 +19,7 @@ use crate::primes::NumRange;
 pub enum ParamName {
     Range,
     Strategy,
+    Executor,
     Kernel,
     Workers,
     Chunksize,
@@ -38,6 +39,7 @@ impl ParamName {
         match self {
             ParamName::Range => "range",
             ParamName::Strategy => "strategy",
+            ParamName::Executor => "executor",
             ParamName::Kernel => "kernel",
             ParamName::Workers => "workers",
             ParamName::Chunksize => "chunksize",
@@ -58,6 +60,7 @@ impl ParamName {
 pub enum ParamValue {
     Range(NumRange),
     Strategy(Strategy),
+    Executor(Executor),
     Kernel(Kernel),
     Workers(WorkersSpec),
     Chunksize(ChunksizeSpec),
@@ -77,6 +80,7 @@ impl ParamValue {
         match self {
             ParamValue::Range(_) => ParamName::Range,
             ParamValue::Strategy(_) => ParamName::Strategy,
+            ParamValue::Executor(_) => ParamName::Executor,
             ParamValue::Kernel(_) => ParamName::Kernel,
             ParamValue::Workers(_) => ParamName::Workers,
             ParamValue::Chunksize(_) => ParamName::Chunksize,
@@ -97,6 +101,7 @@ impl fmt::Display for ParamValue {
         match self {
             ParamValue::Range(r) => write!(f, "{r}"),
             ParamValue::Strategy(s) => write!(f, "{s}"),
+            ParamValue::Executor(e) => write!(f, "{e}"),
             ParamValue::Kernel(k) => write!(f, "{k}"),
             ParamValue::Workers(w) => write!(f, "{w}"),
             ParamValue::Chunksize(c) => write!(f, "{c}"),
@@ -151,6 +156,7 @@ pub enum Input {
 pub struct Setting {
     pub range: Option<NumRange>,
     pub strategy: Strategy,
+    pub executor: Executor,
     pub kernel: Kernel,
     pub workers: WorkersSpec,
     pub chunking: Chunking,
@@ -169,6 +175,7 @@ impl Setting {
         match value {
             ParamValue::Range(r) => self.range = Some(r),
             ParamValue::Strategy(s) => self.strategy = s,
+            ParamValue::Executor(e) => self.executor = e,
             ParamValue::Kernel(k) => self.kernel = k,
             ParamValue::Workers(w) => self.workers = w,
             ParamValue::Chunksize(ChunksizeSpec::Size(n)) => self.chunking = Chunking::Size(n),
@@ -215,10 +222,14 @@ impl Setting {
                 check_every: looks.then_some(self.check_every),
             }
         });
+        // Serial runs in the caller and stealing is rayon's threads: neither
+        // has workers a backend could place elsewhere.
+        let placed = !matches!(self.strategy, Strategy::Serial | Strategy::Stealing);
         Case {
             number: 0,
             variant: String::new(),
             strategy: self.strategy,
+            executor: placed.then_some(self.executor),
             kernel: self.kernel,
             input,
             workers,
@@ -299,6 +310,8 @@ pub struct Case {
     /// The variant's label, or empty.
     pub variant: String,
     pub strategy: Strategy,
+    /// Where the workers run, for strategies whose workers a backend starts.
+    pub executor: Option<Executor>,
     pub kernel: Kernel,
     pub input: Input,
     /// Worker threads (1 for serial).
@@ -335,6 +348,9 @@ impl Case {
         parts.push(self.strategy.to_string());
         if self.strategy != Strategy::Serial {
             parts.push(format!("workers={}", self.workers));
+        }
+        if let Some(executor) = self.executor {
+            parts.push(format!("executor={executor}"));
         }
         if let Some(chunks) = self.chunks {
             parts.push(match chunks.rule {

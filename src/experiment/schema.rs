@@ -8,8 +8,8 @@ use toml::Spanned;
 
 use super::values::limits::{MAX_REPEATS, MAX_WARMUP};
 use super::values::{
-    BigU64, Bounded, Capacity, ChunksizeSpec, Enqueue, FlagKind, Kernel, LoopStyle, Order,
-    Positive, RangeSpec, Requirement, Strategy, WorkersSpec, WorkloadKind,
+    BigU64, Bounded, Capacity, ChunksizeSpec, Enqueue, Executor, FlagKind, Kernel, LoopStyle,
+    Order, Positive, RangeSpec, Requirement, Strategy, WorkersSpec, WorkloadKind,
 };
 
 /// The whole file.
@@ -59,6 +59,7 @@ pub struct NumberSpec {
 #[serde(deny_unknown_fields)]
 pub struct RunSpec {
     pub strategy: Option<Spanned<Strategy>>,
+    pub executor: Option<Spanned<Executor>>,
     pub kernel: Option<Spanned<Kernel>>,
     pub repeats: Option<Spanned<Bounded<1, MAX_REPEATS>>>,
     pub warmup: Option<Spanned<Bounded<0, MAX_WARMUP>>>,
@@ -71,6 +72,7 @@ pub struct RunSpec {
 pub struct SweepSpec {
     pub range: Option<List<RangeSpec>>,
     pub strategy: Option<List<Strategy>>,
+    pub executor: Option<List<Executor>>,
     pub kernel: Option<List<Kernel>>,
     pub workers: Option<List<WorkersSpec>>,
     pub chunksize: Option<List<ChunksizeSpec>>,
@@ -95,6 +97,7 @@ pub struct VariantSpec {
     pub label: Option<Spanned<String>>,
     pub range: Option<Spanned<RangeSpec>>,
     pub strategy: Option<Spanned<Strategy>>,
+    pub executor: Option<Spanned<Executor>>,
     pub kernel: Option<Spanned<Kernel>>,
     pub workers: Option<Spanned<WorkersSpec>>,
     pub chunksize: Option<Spanned<ChunksizeSpec>>,

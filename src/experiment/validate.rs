@@ -12,7 +12,8 @@ use super::error::{ExperimentError, suggest};
 use super::params::{Chunking, NamedNumber, ParamName, ParamValue, Setting};
 use super::schema::{ChartKind, ChartSpec, FileSpec, List, NumberSpec, SweepSpec, VariantSpec};
 use super::values::{
-    Capacity, Enqueue, FlagKind, Kernel, LoopStyle, Order, Strategy, WorkersSpec, WorkloadKind,
+    Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, Strategy, WorkersSpec,
+    WorkloadKind,
 };
 use super::{Axis, Experiment, Variant};
 
@@ -79,6 +80,12 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             span: s.span(),
         });
     }
+    if let Some(e) = &spec.run.executor {
+        written.push(Written {
+            value: ParamValue::Executor(*e.get_ref()),
+            span: e.span(),
+        });
+    }
     let axes = match spec.sweep {
         Some(sweep) => sweep_axes(sweep.into_inner(), &mut written, &err)?,
         None => Vec::new(),
@@ -93,6 +100,7 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         check_redis_url(url, &err)?;
     }
     check_requirements(kind, &sweep_flags(&axes), &variants, &err)?;
+
     for w in &written {
         check_fits_workload(kind, w, &err)?;
     }
@@ -142,6 +150,11 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             .run
             .strategy
             .map_or(Strategy::Serial, Spanned::into_inner),
+        executor: spec
+            .run
+            .executor
+            .as_ref()
+            .map_or(Executor::Threads, |e| *e.get_ref()),
         kernel: spec.run.kernel.map_or(Kernel::Fast, Spanned::into_inner),
         workers: WorkersSpec::Physical,
         chunking: Chunking::Default,
@@ -153,6 +166,7 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         enqueue: Enqueue::All,
         capacity: Capacity::Unbounded,
     };
+    check_stealing_stays_in_threads(&defaults, &written, &axes, &variants, &err)?;
     if kind != WorkloadKind::Verify {
         check_every_case_has_a_range(&defaults, &axes, &variants, || {
             err(Some(workload_span.clone()), "no range to search".into()).with_help(
@@ -221,6 +235,7 @@ fn fits(kind: WorkloadKind) -> (&'static [Strategy], &'static [ParamName]) {
             &[
                 P::Range,
                 P::Strategy,
+                P::Executor,
                 P::Kernel,
                 P::Workers,
                 P::Chunksize,
@@ -234,6 +249,7 @@ fn fits(kind: WorkloadKind) -> (&'static [Strategy], &'static [ParamName]) {
             &[S::Serial, S::Cooperative],
             &[
                 P::Strategy,
+                P::Executor,
                 P::Kernel,
                 P::Workers,
                 P::Precheck,
@@ -248,6 +264,7 @@ fn fits(kind: WorkloadKind) -> (&'static [Strategy], &'static [ParamName]) {
             &[
                 P::Range,
                 P::Strategy,
+                P::Executor,
                 P::Kernel,
                 P::Workers,
                 P::Chunksize,
@@ -322,6 +339,7 @@ fn sweep_axes(
     let SweepSpec {
         range,
         strategy,
+        executor,
         kernel,
         workers,
         chunksize,
@@ -357,6 +375,7 @@ fn sweep_axes(
     };
     push(ParamName::Range, lift(range, |r| ParamValue::Range(r.0)))?;
     push(ParamName::Strategy, lift(strategy, ParamValue::Strategy))?;
+    push(ParamName::Executor, lift(executor, ParamValue::Executor))?;
     push(ParamName::Kernel, lift(kernel, ParamValue::Kernel))?;
     push(ParamName::Workers, lift(workers, ParamValue::Workers))?;
     push(ParamName::Chunksize, lift(chunksize, ParamValue::Chunksize))?;
@@ -410,6 +429,7 @@ fn variant(
         label,
         range,
         strategy,
+        executor,
         kernel,
         workers,
         chunksize,
@@ -446,6 +466,7 @@ fn variant(
     let values: Vec<Written> = [
         one(range, |r| ParamValue::Range(r.0)),
         one(strategy, ParamValue::Strategy),
+        one(executor, ParamValue::Executor),
         one(kernel, ParamValue::Kernel),
         one(workers, ParamValue::Workers),
         one(chunksize, ParamValue::Chunksize),
@@ -511,6 +532,53 @@ fn check_redis_url(url: &Spanned<String>, err: &ErrAt) -> Result<(), ExperimentE
         )
         .with_help("write it as redis://HOST:PORT, e.g. \"redis://127.0.0.1:6379\"")),
     }
+}
+
+/// Work stealing is rayon's threads: no case may ask for it in processes.
+fn check_stealing_stays_in_threads(
+    defaults: &Setting,
+    written: &[Written],
+    axes: &[Axis],
+    variants: &[Spanned<Variant>],
+    err: &ErrAt,
+) -> Result<(), ExperimentError> {
+    let processes = ParamValue::Executor(Executor::Processes);
+    let stealing = ParamValue::Strategy(Strategy::Stealing);
+    // Without a variant's own value, a case takes the sweep's or the default.
+    let base = |v: ParamValue| {
+        let name = v.name();
+        match axes.iter().find(|a| a.name == name) {
+            Some(axis) => axis.values.contains(&v),
+            None => default_value(defaults, name) == Some(v),
+        }
+    };
+    let takes = |variant: Option<&Variant>, v: ParamValue| match variant
+        .and_then(|var| var.values.iter().find(|p| p.name() == v.name()))
+    {
+        Some(own) => *own == v,
+        None => base(v),
+    };
+    let clash = match variants.is_empty() {
+        true => takes(None, processes) && takes(None, stealing),
+        false => variants.iter().any(|v| {
+            let v = Some(v.get_ref());
+            takes(v, processes) && takes(v, stealing)
+        }),
+    };
+    if !clash {
+        return Ok(());
+    }
+    let at = written
+        .iter()
+        .find(|w| w.value == processes)
+        .map(|w| w.span.clone());
+    Err(err(
+        at,
+        "work stealing runs on rayon's threads; it cannot run in processes".into(),
+    )
+    .with_help(
+        "use `executor = \"processes\"` for pool, queue, feeder and cooperative cases only: give `stealing` a variant of its own with `executor = \"threads\"`, or drop it",
+    ))
 }
 
 /// The flag kinds the sweep gives its cases.
@@ -861,6 +929,7 @@ fn default_value(defaults: &Setting, name: ParamName) -> Option<ParamValue> {
     Some(match name {
         ParamName::Range => ParamValue::Range(defaults.range?),
         ParamName::Strategy => ParamValue::Strategy(defaults.strategy),
+        ParamName::Executor => ParamValue::Executor(defaults.executor),
         ParamName::Kernel => ParamValue::Kernel(defaults.kernel),
         ParamName::Workers => ParamValue::Workers(defaults.workers),
         ParamName::Chunksize => ParamValue::Chunksize(match defaults.chunking {
@@ -915,9 +984,10 @@ fn dimension_values(
     numbers: &[NamedNumber],
 ) -> BTreeMap<&'static str, DimValues> {
     use super::values::ChunksizeSpec;
-    const PARAMS: [ParamName; 13] = [
+    const PARAMS: [ParamName; 14] = [
         ParamName::Range,
         ParamName::Strategy,
+        ParamName::Executor,
         ParamName::Kernel,
         ParamName::Workers,
         ParamName::Chunksize,

@@ -40,6 +40,18 @@ pub enum Order {
     FastestFirst,
 }
 
+/// Where the workers of a case run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Executor {
+    /// Threads of the runner's own process; a task is a span of a shared list.
+    #[default]
+    Threads,
+    /// Worker processes (the runner re-executed), reached through pipes;
+    /// tasks carry their numbers.
+    Processes,
+}
+
 /// The divisibility test inside the candidate loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -175,6 +187,7 @@ macro_rules! display_as_serde_name {
     )*};
 }
 display_as_serde_name!(
+    Executor,
     Strategy,
     Order,
     Kernel,
@@ -228,6 +241,7 @@ pub fn allowed_words(key: &str) -> Option<String> {
         "flag" => names::<FlagKind>(),
         "requires" => names::<Requirement>(),
         "enqueue" => names::<Enqueue>(),
+        "executor" => names::<Executor>(),
         "kind" => return Some("a workload (\"primes\", \"verify\", \"check_cost\", \"factor_frequency\") or a chart kind (\"line\", \"scatter\", \"bars\", \"hbars\")".into()),
         "workers" => return Some(format!("a count from 1 to {MAX_WORKERS}, \"physical\" or \"logical\"")),
         "chunksize" => return Some("a count of 1 or more, or \"default\"".into()),

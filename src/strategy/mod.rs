@@ -19,12 +19,12 @@ pub mod stealing;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::answer::Found;
-use crate::backend::{Backend, BackendError, QueueSetup, Threads};
+use crate::backend::{self, Backend, BackendError, QueueSetup};
 use crate::experiment::{Case, Enqueue, Strategy};
 use crate::flag::NoFlag;
 use crate::primes::PrimeTest;
 use crate::work::serve::panic_message;
-use crate::work::{Job, Reply, WorkerError};
+use crate::work::{Job, KernelSpec, Reply, WorkerError};
 use map::map_chunks;
 use queue::{Feeding, queue_round};
 
@@ -75,20 +75,25 @@ impl<K: PrimeTest + Clone + 'static> PrimeFinder<K> {
     /// Starts the strategy `case` names, with `kernel` as its kernel.
     pub fn start(case: &Case, kernel: K) -> Result<Self, StrategyError> {
         let chunksize = case.chunks.map_or(1, |c| c.size as usize);
-        let threads = |queue| Threads::start(case.workers, &kernel, &NoFlag, queue);
+        let spec = KernelSpec {
+            kernel: case.kernel,
+            max_n: case.range().map_or(0, |r| r.last()),
+        };
+        let executor = case.executor.unwrap_or_default();
+        let threads = |queue| backend::start(executor, case.workers, &kernel, spec, &NoFlag, queue);
         Ok(match case.strategy {
             Strategy::Serial => PrimeFinder::Serial(kernel),
             Strategy::Pool => PrimeFinder::Pool {
-                backend: Box::new(threads(QueueSetup::default())?),
+                backend: threads(QueueSetup::default())?,
                 chunksize,
             },
             Strategy::Queue | Strategy::Feeder => {
                 let q = case.queue.unwrap_or_default();
                 PrimeFinder::Queue {
-                    backend: Box::new(threads(QueueSetup {
+                    backend: threads(QueueSetup {
                         capacity: q.capacity,
                         rounds: true,
-                    })?),
+                    })?,
                     enqueue: q.enqueue,
                     feeding: match case.strategy {
                         Strategy::Queue => Feeding::Caller,

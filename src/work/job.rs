@@ -74,8 +74,7 @@ pub enum WorkerError {
 
 /// The numbers of one task. Threads share the job list and get a span of
 /// it (nothing is copied); another process gets the numbers themselves, as
-/// the book's pickled chunks carry them, or a range when they are
-/// consecutive.
+/// the book's pickled chunks carry them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Chunk {
     /// A span of a job list shared with the caller.
@@ -110,24 +109,19 @@ impl Chunk {
         self.len() == 0
     }
 
-    /// The same numbers in a form that can leave this process: consecutive
-    /// numbers stay a range, others become a list.
+    /// The same numbers in a form that can leave this process: a span
+    /// becomes the list of its numbers.
     pub fn owned(&self) -> Chunk {
         match self {
-            Chunk::Span {
-                jobs: Jobs::Range(range),
-                span,
-            } => Chunk::Range {
-                start: range.start + span.start as u64,
-                end: range.start + span.end as u64,
-            },
             Chunk::Span { jobs, span } => Chunk::List(jobs.numbers(span.clone()).collect()),
             other => other.clone(),
         }
     }
 }
 
-/// How a chunk travels: a range or a list (a span is sent as its numbers).
+/// How a chunk travels: a range or a list (a span is sent as its numbers,
+/// even when they are consecutive, so the cost of a task grows with its
+/// size as the book's pickled lists do).
 #[derive(Serialize, Deserialize)]
 enum WireChunk {
     Range { start: u64, end: u64 },

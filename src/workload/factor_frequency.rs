@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 
 use crate::answer::{Answer, checksum};
-use crate::backend::{QueueSetup, Threads};
+use crate::backend::{self, QueueSetup};
 use crate::experiment::{Case, Order, Plan, Strategy};
 use crate::flag::NoFlag;
 use crate::outcome::{CaseResult, Table};
@@ -70,15 +70,27 @@ fn run_with<K: PrimeTest + Clone + 'static>(
     };
     let mut result = match case.strategy {
         Strategy::Pool => {
-            let backend =
-                match Threads::start(case.workers, &kernel, &NoFlag, QueueSetup::default()) {
-                    Ok(backend) => backend,
-                    Err(e) => return Some(CaseResult::failed(case, e.to_string())),
-                };
+            let spec = KernelSpec {
+                kernel: case.kernel,
+                max_n: range.last(),
+            };
+            let executor = case.executor.unwrap_or_default();
+            let started = backend::start(
+                executor,
+                case.workers,
+                &kernel,
+                spec,
+                &NoFlag,
+                QueueSetup::default(),
+            );
+            let backend = match started {
+                Ok(backend) => backend,
+                Err(e) => return Some(CaseResult::failed(case, e.to_string())),
+            };
             let chunksize = case.chunks.map_or(1, |c| c.size as usize);
             let run = || {
                 map_chunks(
-                    &backend,
+                    backend.as_ref(),
                     &jobs,
                     chunksize,
                     |task, numbers| Job::Factors { task, numbers },

@@ -5,8 +5,8 @@ use std::sync::atomic::AtomicBool;
 
 use super::Context;
 use crate::answer::{Work, check_verdict};
-use crate::backend::{QueueSetup, Threads};
-use crate::experiment::{Case, FlagKind, LoopStyle, Plan, Strategy};
+use crate::backend::{self, QueueSetup};
+use crate::experiment::{Case, Executor, FlagKind, LoopStyle, Plan, Strategy};
 use crate::flag::{
     AtomicFlag, Flag, FlagError, ManagerFlag, MmapFlag, MutexFlag, NoFlag, RedisFlag,
 };
@@ -84,6 +84,13 @@ impl WithKernel for RunWith<'_> {
             style: shared.loop_style.unwrap_or(LoopStyle::Blocked),
             check_every: shared.check_every.unwrap_or(u64::MAX / 4),
         };
+        if case.executor == Some(Executor::Processes) && shared.flag != FlagKind::None {
+            let why = format!(
+                "the {} flag cannot yet be shared with worker processes; use executor = \"threads\" or flag = \"none\"",
+                shared.flag
+            );
+            return Some(CaseResult::failed(case, why));
+        }
         let run = Cooperate {
             kernel,
             case,
@@ -129,13 +136,25 @@ where
     /// `flag`, and times the search; the caller keeps `flag` to clear it.
     fn with<F: Flag>(self, mut flag: F) -> Option<CaseResult> {
         let case = self.case;
-        let backend = match Threads::start(case.workers, &self.kernel, &flag, QueueSetup::default())
-        {
+        let spec = KernelSpec {
+            kernel: case.kernel,
+            max_n: 0,
+        };
+        let executor = case.executor.unwrap_or_default();
+        let started = backend::start(
+            executor,
+            case.workers,
+            &self.kernel,
+            spec,
+            &flag,
+            QueueSetup::default(),
+        );
+        let backend = match started {
             Ok(backend) => backend,
             Err(e) => return Some(CaseResult::failed(case, e.to_string())),
         };
         let run = || {
-            cooperative::verify(&backend, &self.kernel, &mut flag, self.n, self.how)
+            cooperative::verify(backend.as_ref(), &self.kernel, &mut flag, self.n, self.how)
                 .map_err(|e| e.to_string())
         };
         time_runs(case, self.plan, self.stop, run, self.check)

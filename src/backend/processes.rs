@@ -1,0 +1,395 @@
+//! Workers as processes: the `runner` binary re-executed as the hidden
+//! `pipe-worker` subcommand (not `fork`, which is unsound in a process with
+//! threads), so that "IPC" means inter-process communication.
+//!
+//! How it works:
+//! - Each worker gets its own pipe in (its stdin: the hello and start
+//!   tokens) and out (its stdout: every reply), and the read end of one
+//!   pipe all workers share, with a lock file so one reader at a time takes
+//!   a whole frame: the design of `multiprocessing.Queue`. As there, a
+//!   feeder thread in the coordinator writes the queued jobs into the pipe,
+//!   so `submit` returns at once (or waits for room, with a bounded queue).
+//! - A reader thread per worker turns its frames into one stream of replies.
+//! - Tasks carry their numbers, encoded with postcard (see [`super::wire`]);
+//!   the bytes and frames each way are counted.
+//! - Every worker is started before the timer, with a versioned hello, and
+//!   lives across the repeats of a case. It receives SIGKILL from the kernel
+//!   if the thread that started it dies (the parent-death signal, set before
+//!   exec), so no worker outlives the runner however the runner ends. The
+//!   engine starts every backend from its main thread.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+
+use super::wire::{self, Hello, Setup, Welcome};
+use super::worker_process::{LOCK_FD, SHARED_FD};
+use super::{Backend, BackendError, QueueSetup};
+use crate::experiment::Capacity;
+use crate::work::{Job, KernelSpec, Reply};
+
+/// Bytes and frames that crossed the process boundary, each way.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    pub bytes_sent: AtomicU64,
+    pub frames_sent: AtomicU64,
+    pub bytes_received: AtomicU64,
+    pub frames_received: AtomicU64,
+}
+
+/// What a reader thread hears from its worker.
+enum Event {
+    Reply(Reply),
+    /// The worker's stdout closed: it exited or was killed.
+    Gone(usize),
+}
+
+/// Worker processes; they are stopped when this is dropped.
+pub struct Processes {
+    children: Mutex<Vec<Child>>,
+    own: Vec<Mutex<ChildStdin>>,
+    queue: Option<Sender<Job>>,
+    feeder: Option<JoinHandle<()>>,
+    events: Receiver<Event>,
+    readers: Vec<JoinHandle<()>>,
+    traffic: Arc<Traffic>,
+    /// How long starting every worker took (outside any timer).
+    pub startup: Duration,
+}
+
+impl Processes {
+    /// Starts `workers` worker processes running `kernel`, on a shared
+    /// queue set up as `queue` says, and waits until each has said hello.
+    pub fn start(
+        workers: usize,
+        kernel: KernelSpec,
+        queue: QueueSetup,
+    ) -> Result<Processes, BackendError> {
+        let started = Instant::now();
+        let start_error =
+            |what: &str, e: &dyn std::fmt::Display| BackendError::Start(format!("{what}: {e}"));
+        let program = worker_program()
+            .map_err(|e| start_error("cannot find the runner program to start workers", &e))?;
+        let (shared_read, shared_write) =
+            pipe().map_err(|e| start_error("cannot make the shared queue", &e))?;
+        let lock = lock_file().map_err(|e| start_error("cannot make the queue's lock", &e))?;
+        let traffic = Arc::new(Traffic::default());
+        let (event_tx, events) = unbounded();
+        let mut children = Vec::new();
+        let mut own = Vec::new();
+        let mut readers = Vec::new();
+        for index in 0..workers {
+            let mut child = spawn(&program, shared_read.as_raw_fd(), lock.as_raw_fd())
+                .map_err(|e| start_error("cannot start a worker process", &e))?;
+            let mut stdin = child.stdin.take().expect("piped");
+            let mut stdout = child.stdout.take().expect("piped");
+            let setup = Setup {
+                index,
+                kernel,
+                rounds: queue.rounds,
+            };
+            let greeting = wire::send(&mut stdin, &Hello::new(setup))
+                .and_then(|_| wire::receive::<Welcome>(&mut stdout));
+            match greeting {
+                Ok((
+                    Welcome::Ready {
+                        protocol, runner, ..
+                    },
+                    _,
+                )) => wire::check_peer(protocol, &runner).map_err(BackendError::Start)?,
+                Ok((Welcome::Refused(why), _)) => {
+                    return Err(BackendError::Start(format!(
+                        "worker {index} refused: {why}"
+                    )));
+                }
+                Err(e) => {
+                    let _ = child.kill();
+                    let status = child.wait().map(describe).unwrap_or_default();
+                    return Err(BackendError::Start(format!(
+                        "worker {index} did not say hello ({e}){status}"
+                    )));
+                }
+            }
+            let (events, traffic) = (event_tx.clone(), Arc::clone(&traffic));
+            let reader = thread::Builder::new()
+                .name(format!("worker-{index}-replies"))
+                .spawn(move || read_replies(index, stdout, &events, &traffic))
+                .map_err(|e| start_error("cannot start a reader thread", &e))?;
+            readers.push(reader);
+            own.push(Mutex::new(stdin));
+            children.push(child);
+        }
+        // The workers hold their own copies now; the coordinator keeps none,
+        // so the queue reads as closed once it closes its write end.
+        drop(shared_read);
+        drop(lock);
+        let (queue_tx, queue_rx) = match queue.capacity {
+            Capacity::Unbounded => unbounded(),
+            Capacity::Bounded(n) => bounded(n),
+        };
+        let feeder = {
+            let traffic = Arc::clone(&traffic);
+            let pipe = File::from(shared_write);
+            thread::Builder::new()
+                .name("queue-feeder".into())
+                .spawn(move || feed(&queue_rx, pipe, &traffic))
+                .map_err(|e| start_error("cannot start the queue's feeder thread", &e))?
+        };
+        Ok(Processes {
+            children: Mutex::new(children),
+            own,
+            queue: Some(queue_tx),
+            feeder: Some(feeder),
+            events,
+            readers,
+            traffic,
+            startup: started.elapsed(),
+        })
+    }
+
+    /// The bytes and frames exchanged so far.
+    pub fn traffic(&self) -> &Traffic {
+        &self.traffic
+    }
+
+    /// Why worker `index` is gone, as its exit status says.
+    fn gone(&self, index: usize) -> BackendError {
+        let mut children = self.children.lock().unwrap_or_else(PoisonError::into_inner);
+        let child = &mut children[index];
+        let pid = child.id();
+        // The pipe closes as the process ends; its status follows shortly.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break describe(status),
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+                _ => break String::from(" and is still running"),
+            }
+        };
+        BackendError::Gone(format!(
+            "worker process {index} (pid {pid}) stopped answering{status}"
+        ))
+    }
+}
+
+/// The program worker processes run, when it is not this one.
+static WORKER_PROGRAM: OnceLock<PathBuf> = OnceLock::new();
+
+/// Makes worker processes run `program` (the `runner` binary) instead of
+/// the current executable: for tests and other programs that link the
+/// library but are not runner.
+pub fn set_worker_program(program: PathBuf) {
+    let _ = WORKER_PROGRAM.set(program);
+}
+
+fn worker_program() -> io::Result<PathBuf> {
+    match WORKER_PROGRAM.get() {
+        Some(program) => Ok(program.clone()),
+        None => std::env::current_exe(),
+    }
+}
+
+/// ", killed by signal 9 (SIGKILL)" or ", exited with status 1".
+fn describe(status: std::process::ExitStatus) -> String {
+    match (status.signal(), status.code()) {
+        (Some(signal), _) => format!(": it was killed by signal {signal}{}", signal_name(signal)),
+        (None, Some(code)) => format!(": it exited with status {code}"),
+        _ => String::new(),
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGKILL => " (SIGKILL)",
+        libc::SIGTERM => " (SIGTERM)",
+        libc::SIGSEGV => " (SIGSEGV)",
+        libc::SIGABRT => " (SIGABRT)",
+        libc::SIGINT => " (SIGINT)",
+        _ => "",
+    }
+}
+
+/// Starts one worker process with the shared queue at fd 3 and its lock at
+/// fd 4, and the parent-death signal set.
+fn spawn(program: &std::path::Path, shared: RawFd, lock: RawFd) -> io::Result<Child> {
+    let parent = std::process::id() as libc::pid_t;
+    let mut command = Command::new(program);
+    command
+        .arg("pipe-worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    // SAFETY: between fork and exec only async-signal-safe calls are made:
+    // fcntl, dup2, close, prctl and getppid.
+    unsafe {
+        command.pre_exec(move || {
+            // Copy both out of the way first: either may already sit at 3 or
+            // 4, and dup2 onto itself would keep close-on-exec set.
+            let high = [shared, lock].map(|fd| libc::fcntl(fd, libc::F_DUPFD, 10));
+            if high.iter().any(|&fd| fd < 0) {
+                return Err(io::Error::last_os_error());
+            }
+            for (from, to) in high.into_iter().zip([SHARED_FD, LOCK_FD]) {
+                if libc::dup2(from, to) < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                libc::close(from);
+            }
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent may have died before the signal was armed.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+    command.spawn()
+}
+
+/// A pipe whose ends are closed on exec (workers get a copy by dup2).
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: pipe2 just opened both; nothing else owns them.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// An unnamed file for the queue's lock: nothing to clean up, whatever
+/// happens, since it never has a name.
+fn lock_file() -> io::Result<OwnedFd> {
+    let dir = std::ffi::CString::new(std::env::temp_dir().as_os_str().as_encoded_bytes())
+        .map_err(io::Error::other)?;
+    // SAFETY: a valid C string and flags; the result is checked.
+    let fd = unsafe {
+        libc::open(
+            dir.as_ptr(),
+            libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
+            0o600,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: open just returned this descriptor.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The feeder thread: writes each queued job into the shared pipe, whole.
+fn feed(queue: &Receiver<Job>, mut pipe: File, traffic: &Traffic) {
+    for job in queue {
+        match wire::send(&mut pipe, &job) {
+            Ok(bytes) => {
+                traffic
+                    .bytes_sent
+                    .fetch_add(bytes as u64, Ordering::Relaxed);
+                traffic.frames_sent.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(_) => return, // every worker is gone; `receive` says so
+        }
+    }
+}
+
+/// A reader thread: every reply of worker `index`, then its end.
+fn read_replies(
+    index: usize,
+    mut stdout: std::process::ChildStdout,
+    events: &Sender<Event>,
+    traffic: &Traffic,
+) {
+    loop {
+        match wire::receive::<Reply>(&mut stdout) {
+            Ok((reply, bytes)) => {
+                traffic
+                    .bytes_received
+                    .fetch_add(bytes as u64, Ordering::Relaxed);
+                traffic.frames_received.fetch_add(1, Ordering::Relaxed);
+                if events.send(Event::Reply(reply)).is_err() {
+                    return;
+                }
+            }
+            Err(_) => {
+                let _ = events.send(Event::Gone(index));
+                return;
+            }
+        }
+    }
+}
+
+impl Backend for Processes {
+    fn workers(&self) -> usize {
+        self.own.len()
+    }
+
+    fn submit(&self, job: Job) -> Result<(), BackendError> {
+        let queue = self.queue.as_ref().expect("open until dropped");
+        queue.send(job).map_err(|_| {
+            BackendError::Gone("the worker processes stopped reading their queue".into())
+        })
+    }
+
+    fn submit_to(&self, worker: usize, job: Job) -> Result<(), BackendError> {
+        let mut stdin = self.own[worker]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match wire::send(&mut *stdin, &job) {
+            Ok(bytes) => {
+                self.traffic
+                    .bytes_sent
+                    .fetch_add(bytes as u64, Ordering::Relaxed);
+                self.traffic.frames_sent.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(_) => Err(self.gone(worker)),
+        }
+    }
+
+    fn receive(&self) -> Result<Reply, BackendError> {
+        match self.events.recv() {
+            Ok(Event::Reply(reply)) => Ok(reply),
+            Ok(Event::Gone(index)) => Err(self.gone(index)),
+            Err(_) => Err(BackendError::Gone(
+                "every worker process has stopped".into(),
+            )),
+        }
+    }
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        // Closing their inboxes ends the workers; the feeder ends with its queue.
+        self.own.clear();
+        drop(self.queue.take());
+        let mut children = self.children.lock().unwrap_or_else(PoisonError::into_inner);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        for child in children.iter_mut() {
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(2));
+            }
+            if matches!(child.try_wait(), Ok(None)) {
+                let _ = child.kill();
+            }
+            let _ = child.wait();
+        }
+        drop(children);
+        if let Some(feeder) = self.feeder.take() {
+            let _ = feeder.join();
+        }
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The wire between a coordinator and a worker process: length-prefixed
+//! frames of postcard-encoded serde messages, and a versioned hello.
+//!
+//! A frame is a 4-byte little-endian length, then that many bytes of
+//! postcard. postcard is compact (variable-length integers: a queued number
+//! of range C costs 5 bytes, a task of 100 numbers about 500), needs no
+//! schema, and is a well-kept serde format. The hello is the first frame
+//! each way: the coordinator says which protocol and runner it speaks and
+//! what the worker is to run; the worker answers with its own versions, and
+//! either side refuses a peer of another protocol before any timer starts.
+
+use std::io::{self, Read, Write};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::work::KernelSpec;
+
+/// The version of the frames and messages; a change to `Job`, `Reply` or
+/// the hello bumps it.
+pub const PROTOCOL: u32 = 1;
+
+/// The largest frame either side accepts: a task of 8 million numbers.
+pub const MAX_FRAME: usize = 64 << 20;
+
+/// What a worker process is to run, sent in the coordinator's hello.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Setup {
+    /// The worker's index among its peers (for messages).
+    pub index: usize,
+    pub kernel: KernelSpec,
+    /// Whether it serves in rounds (waits for a start token first).
+    pub rounds: bool,
+}
+
+/// The coordinator's first frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub protocol: u32,
+    pub runner: String,
+    pub setup: Setup,
+}
+
+/// The worker's answer to the hello.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Welcome {
+    /// Ready to serve.
+    Ready {
+        protocol: u32,
+        runner: String,
+        pid: u32,
+    },
+    /// The worker will not serve this coordinator, and says why.
+    Refused(String),
+}
+
+impl Hello {
+    /// The hello of this build of runner.
+    pub fn new(setup: Setup) -> Self {
+        Hello {
+            protocol: PROTOCOL,
+            runner: env!("CARGO_PKG_VERSION").to_string(),
+            setup,
+        }
+    }
+}
+
+/// Whether a peer speaking `protocol` (of runner `version`) can be served.
+pub fn check_peer(protocol: u32, version: &str) -> Result<(), String> {
+    match protocol == PROTOCOL {
+        true => Ok(()),
+        false => Err(format!(
+            "a peer of protocol {protocol} (runner {version}) cannot work with protocol {PROTOCOL} \
+             (runner {}); use the same runner build on both sides",
+            env!("CARGO_PKG_VERSION")
+        )),
+    }
+}
+
+/// Why a frame could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    /// The other side closed the stream between frames.
+    #[error("the other side closed the connection")]
+    Closed,
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("a malformed frame: {0}")]
+    Malformed(String),
+}
+
+/// Encodes `message` as one frame.
+pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, WireError> {
+    let mut frame = vec![0u8; 4];
+    let body = postcard::to_extend(message, Vec::new())
+        .map_err(|e| WireError::Malformed(e.to_string()))?;
+    let len = u32::try_from(body.len())
+        .ok()
+        .filter(|&n| n as usize <= MAX_FRAME)
+        .ok_or_else(|| WireError::Malformed(format!("a frame of {} bytes", body.len())))?;
+    frame[..4].copy_from_slice(&len.to_le_bytes());
+    frame.extend(body);
+    Ok(frame)
+}
+
+/// Writes `message` as one frame, in one write call; returns its size.
+pub fn send<T: Serialize>(to: &mut impl Write, message: &T) -> Result<usize, WireError> {
+    let frame = encode(message)?;
+    to.write_all(&frame)?;
+    to.flush()?;
+    Ok(frame.len())
+}
+
+/// Reads one frame and decodes it; returns the message and its size.
+pub fn receive<T: DeserializeOwned>(from: &mut impl Read) -> Result<(T, usize), WireError> {
+    let mut len = [0u8; 4];
+    match from.read_exact(&mut len) {
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(WireError::Closed),
+        other => other?,
+    }
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(WireError::Malformed(format!("a frame of {len} bytes")));
+    }
+    let mut body = vec![0u8; len];
+    from.read_exact(&mut body)?;
+    let message = postcard::from_bytes(&body).map_err(|e| WireError::Malformed(e.to_string()))?;
+    Ok((message, len + 4))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::Kernel;
+    use crate::strategy::jobs::Jobs;
+    use crate::work::{Chunk, Job, Reply};
+
+    #[test]
+    fn frames_round_trip_and_spans_travel_as_their_numbers() {
+        let jobs = Jobs::from(vec![7u64, 11, 13, 17]);
+        let job = Job::Primes {
+            task: 3,
+            numbers: Chunk::Span { jobs, span: 1..3 },
+        };
+        let mut buffer = Vec::new();
+        let sent = send(&mut buffer, &job).unwrap();
+        let (back, read): (Job, usize) = receive(&mut buffer.as_slice()).unwrap();
+        assert_eq!(sent, read);
+        assert_eq!(
+            back,
+            Job::Primes {
+                task: 3,
+                numbers: Chunk::List(vec![11, 13])
+            }
+        );
+        let reply = Reply::Prime(100_000_007);
+        assert!(encode(&reply).unwrap().len() <= 4 + 1 + 5, "compact");
+        let hello = Hello::new(Setup {
+            index: 1,
+            kernel: KernelSpec {
+                kernel: Kernel::Fast,
+                max_n: 1 << 40,
+            },
+            rounds: true,
+        });
+        let mut buffer = Vec::new();
+        send(&mut buffer, &hello).unwrap();
+        assert_eq!(receive::<Hello>(&mut buffer.as_slice()).unwrap().0, hello);
+    }
+
+    #[test]
+    fn a_closed_stream_and_a_bad_frame_are_told_apart() {
+        assert!(matches!(
+            receive::<Job>(&mut [].as_slice()),
+            Err(WireError::Closed)
+        ));
+        let huge = (u32::MAX).to_le_bytes();
+        assert!(matches!(
+            receive::<Job>(&mut huge.as_slice()),
+            Err(WireError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn another_protocol_is_refused() {
+        assert!(check_peer(PROTOCOL, "x").is_ok());
+        let err = check_peer(PROTOCOL + 1, "9.9.9").unwrap_err();
+        assert!(err.contains("runner 9.9.9"), "{err}");
+    }
+}
