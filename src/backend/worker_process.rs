@@ -34,15 +34,19 @@ pub fn main() -> ExitCode {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
         libc::signal(libc::SIGQUIT, libc::SIG_IGN);
     }
-    // SAFETY: the coordinator set up fds 0, 1, 3 and 4 for this process
-    // before exec; nothing else in this process uses them.
-    let (mut own, mut out, shared) = unsafe {
-        (
-            File::from_raw_fd(0),
-            File::from_raw_fd(1),
-            File::from_raw_fd(SHARED_FD),
-        )
+    // SAFETY: stdin and stdout are this process's own pipes from its
+    // coordinator; nothing else in this process uses them.
+    let (mut own, mut out) = unsafe { (File::from_raw_fd(0), File::from_raw_fd(1)) };
+    let hello: Hello = match wire::receive(&mut own) {
+        Ok((hello, _)) => hello,
+        Err(e) => return fail(&mut out, format!("no hello from the coordinator: {e}")),
     };
+    if let Err(why) = wire::check_peer(hello.protocol, &hello.runner) {
+        return fail(&mut out, why);
+    }
+    // SAFETY: the coordinator set up fd 3 before exec (it only says hello
+    // once it has); nothing else in this process uses it.
+    let shared = unsafe { File::from_raw_fd(SHARED_FD) };
     // A description of the lock file of its own: flock excludes other
     // descriptions, and the inherited fd is one description for everyone.
     let lock = match OpenOptions::new()
@@ -52,13 +56,6 @@ pub fn main() -> ExitCode {
         Ok(lock) => lock,
         Err(e) => return fail(&mut out, format!("cannot open the queue's lock: {e}")),
     };
-    let hello: Hello = match wire::receive(&mut own) {
-        Ok((hello, _)) => hello,
-        Err(e) => return fail(&mut out, format!("no hello from the coordinator: {e}")),
-    };
-    if let Err(why) = wire::check_peer(hello.protocol, &hello.runner) {
-        return fail(&mut out, why);
-    }
     let ready = Welcome::Ready {
         protocol: wire::PROTOCOL,
         runner: env!("CARGO_PKG_VERSION").to_string(),

@@ -1,0 +1,214 @@
+//! Worker processes end to end: a worker killed mid-case fails that case
+//! with its pid and signal and the run goes on; a stopped run leaves no
+//! process behind; a worker of another protocol is refused.
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Csv, experiment};
+use runner::backend::wire::{self, Hello, PROTOCOL, Setup, Welcome};
+use runner::experiment::Kernel;
+use runner::work::KernelSpec;
+
+/// Two pool cases of about a second each in worker processes.
+const SLOW_PROCESSES: &str = r#"
+name = "procs"
+[workload]
+kind = "primes"
+range = [100_000_000, 101_000_000]
+[run]
+strategy = "pool"
+executor = "processes"
+kernel = "plain"
+repeats = 3
+warmup = 0
+[sweep]
+workers = [2]
+chunksize = [1000, 2000]
+"#;
+
+/// The pids of the processes whose parent is `parent`.
+fn children_of(parent: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let ppid = after.split_whitespace().nth(1).and_then(|p| p.parse().ok());
+        if ppid == Some(parent) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+fn alive(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, s)| s.trim_start().starts_with('Z'))
+    })
+}
+
+/// Waits until `parent` has `n` children (its workers), at most 10 s.
+fn wait_for_children(parent: u32, n: usize) -> Vec<u32> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let children = children_of(parent);
+        if children.len() >= n || Instant::now() > deadline {
+            return children;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn spawn_run(file: &std::path::Path, out: &std::path::Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_runner"))
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn a_killed_worker_fails_its_case_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(dir.path(), "procs", SLOW_PROCESSES);
+    let out = dir.path().join("reports");
+    let mut run = spawn_run(&file, &out);
+    let workers = wait_for_children(run.id(), 2);
+    assert_eq!(workers.len(), 2, "two worker processes: {workers:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = workers[0];
+    Command::new("kill")
+        .args(["-KILL", &killed.to_string()])
+        .status()
+        .unwrap();
+    let stderr: Vec<String> = BufReader::new(run.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .collect();
+    let status = run.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr:?}");
+    let failed = stderr
+        .iter()
+        .find(|l| l.contains("FAILED"))
+        .expect("a failed case");
+    assert!(
+        failed.contains(&format!("pid {killed}")) && failed.contains("signal 9 (SIGKILL)"),
+        "{failed}"
+    );
+    let summary = Csv::read(&out.join("procs/summary.csv"));
+    assert_eq!(
+        summary.column("status"),
+        ["failed", "ok"],
+        "the run went on"
+    );
+    assert!(workers.iter().all(|&pid| !alive(pid)), "no worker is left");
+}
+
+#[test]
+fn a_stopped_run_leaves_no_worker_process() {
+    for signal in ["TERM", "INT"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = experiment(dir.path(), "procs", SLOW_PROCESSES);
+        let out = dir.path().join("reports");
+        let shm_before: Vec<_> = fs::read_dir("/dev/shm")
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        let mut run = spawn_run(&file, &out);
+        let workers = wait_for_children(run.id(), 2);
+        assert_eq!(workers.len(), 2, "{workers:?}");
+        std::thread::sleep(Duration::from_millis(200));
+        Command::new("kill")
+            .args([&format!("-{signal}"), &run.id().to_string()])
+            .status()
+            .unwrap();
+        let status = run.wait().unwrap();
+        assert!(
+            matches!(status.code(), Some(130 | 143)),
+            "{signal}: {status:?}"
+        );
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while workers.iter().any(|&pid| alive(pid)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            workers.iter().all(|&pid| !alive(pid)),
+            "{signal}: a worker outlived the run"
+        );
+        let manifest = fs::read_to_string(out.join("procs/manifest.json")).unwrap();
+        assert!(manifest.contains("\"interrupted\""), "{signal}");
+        let shm_after: Vec<_> = fs::read_dir("/dev/shm")
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        let new: Vec<_> = shm_after
+            .iter()
+            .filter(|p| !shm_before.contains(p))
+            .collect();
+        assert!(new.is_empty(), "{signal}: left in /dev/shm: {new:?}");
+    }
+}
+
+#[test]
+fn a_killed_coordinator_takes_its_workers_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(dir.path(), "procs", SLOW_PROCESSES);
+    let mut run = spawn_run(&file, &dir.path().join("reports"));
+    let workers = wait_for_children(run.id(), 2);
+    assert_eq!(workers.len(), 2, "{workers:?}");
+    run.kill().unwrap();
+    run.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while workers.iter().any(|&pid| alive(pid)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        workers.iter().all(|&pid| !alive(pid)),
+        "the parent-death signal ends them"
+    );
+}
+
+#[test]
+fn a_worker_refuses_a_coordinator_of_another_protocol() {
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .arg("pipe-worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut hello = Hello::new(Setup {
+        index: 0,
+        kernel: KernelSpec {
+            kernel: Kernel::Fast,
+            max_n: 1000,
+        },
+        rounds: false,
+    });
+    hello.protocol = PROTOCOL + 1;
+    hello.runner = "99.0.0".into();
+    wire::send(worker.stdin.as_mut().unwrap(), &hello).unwrap();
+    let (welcome, _): (Welcome, usize) = wire::receive(worker.stdout.as_mut().unwrap()).unwrap();
+    match welcome {
+        Welcome::Refused(why) => assert!(why.contains("runner 99.0.0"), "{why}"),
+        other => panic!("served another protocol: {other:?}"),
+    }
+    assert_eq!(worker.wait().unwrap().code(), Some(2));
+}
