@@ -21,6 +21,24 @@ pub struct CaseResult {
     pub tables: Vec<Table>,
     /// How to read the numbers, when it needs saying.
     pub note: Option<String>,
+    /// What the case's workers cost besides the work, where it has workers.
+    pub costs: Option<WorkerCosts>,
+}
+
+/// What a case's workers cost besides the work, measured outside the timer
+/// (start-up, a round trip) or counted during the timed runs (traffic).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct WorkerCosts {
+    /// Seconds to start every worker (and stop them, for threads).
+    pub startup_s: f64,
+    /// Seconds for one empty task to a worker and its reply back, the
+    /// median of many (none where it could not be measured).
+    pub round_trip_s: Option<f64>,
+    /// Bytes sent to the workers per run (warm-ups and repeats alike), for
+    /// workers in other processes.
+    pub bytes_per_run: Option<f64>,
+    /// Messages sent to the workers per run.
+    pub frames_per_run: Option<f64>,
 }
 
 /// Rows for a CSV file of their own, e.g. `samples.csv`.
@@ -67,6 +85,7 @@ impl CaseResult {
             skipped: None,
             tables: Vec::new(),
             note: None,
+            costs: None,
         }
     }
 

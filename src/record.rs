@@ -49,7 +49,7 @@ pub const RESULT_COLUMNS: [&str; 10] = [
 ];
 
 /// The columns of `summary.csv` after the case's.
-pub const SUMMARY_COLUMNS: [&str; 20] = [
+pub const SUMMARY_COLUMNS: [&str; 24] = [
     "repeats",
     "best_s",
     "median_s",
@@ -70,6 +70,10 @@ pub const SUMMARY_COLUMNS: [&str; 20] = [
     "error",
     "item_ns",
     "note",
+    "startup_s",
+    "round_trip_us",
+    "bytes_per_run",
+    "frames_per_run",
 ];
 
 /// Seconds with nanosecond resolution, the clock's own.
@@ -329,6 +333,19 @@ pub fn summary_row(
             .map(|ns| format!("{ns:.1}"))
             .unwrap_or_default(),
         result.note.clone().unwrap_or_default(),
+        opt(result.costs.map(|c| seconds_cell(c.startup_s))),
+        opt(result
+            .costs
+            .and_then(|c| c.round_trip_s)
+            .map(|s| format!("{:.2}", s * 1e6))),
+        opt(result
+            .costs
+            .and_then(|c| c.bytes_per_run)
+            .map(|b| format!("{b:.0}"))),
+        opt(result
+            .costs
+            .and_then(|c| c.frames_per_run)
+            .map(|f| format!("{f:.0}"))),
     ];
     [case_cells(experiment, &result.case), tail].concat()
 }

@@ -357,6 +357,13 @@ impl Backend for Processes {
         }
     }
 
+    fn sent(&self) -> Option<super::Sent> {
+        Some(super::Sent {
+            bytes: self.traffic.bytes_sent.load(Ordering::Relaxed),
+            frames: self.traffic.frames_sent.load(Ordering::Relaxed),
+        })
+    }
+
     fn receive(&self) -> Result<Reply, BackendError> {
         match self.events.recv() {
             Ok(Event::Reply(reply)) => Ok(reply),

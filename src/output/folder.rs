@@ -150,6 +150,7 @@ fn legacy_files(dir: &Path) -> Vec<String> {
     KNOWN_FILES
         .iter()
         .map(|f| f.to_string())
+        .filter(|f| dir.join(f).exists())
         .chain(charts)
         .collect()
 }

@@ -97,10 +97,11 @@ struct TableRow {
 }
 
 /// The columns the results table may show, in order; empty ones are left out.
-const TABLE_COLUMNS: [&str; 30] = [
+const TABLE_COLUMNS: [&str; 33] = [
     "case",
     "variant",
     "strategy",
+    "executor",
     "kernel",
     "workers",
     "chunksize",
@@ -124,15 +125,18 @@ const TABLE_COLUMNS: [&str; 30] = [
     "baseline_case",
     "look_ns",
     "item_ns",
+    "startup_s",
+    "round_trip_us",
     "answer",
     "factor",
     "status",
     "error",
 ];
 
-const TEXT_COLUMNS: [&str; 11] = [
+const TEXT_COLUMNS: [&str; 12] = [
     "variant",
     "strategy",
+    "executor",
     "kernel",
     "chunk_rule",
     "order",
@@ -162,6 +166,10 @@ fn cell_text(row: &Row, column: &str) -> String {
         "look_ns" | "item_ns" => number(row, column)
             .map(|v| format!("{v:.0} ns"))
             .unwrap_or_default(),
+        "startup_s" => number(row, column).map(human_seconds).unwrap_or_default(),
+        "round_trip_us" => number(row, column)
+            .map(|v| format!("{v:.1} µs"))
+            .unwrap_or_default(),
         "range" if row.get("range_start").is_some_and(|s| s.is_empty()) => String::new(),
         _ => value(row, column),
     }
@@ -175,6 +183,8 @@ fn header_name(column: &str) -> String {
         "baseline_case" => "baseline".into(),
         "look_ns" => "per look".into(),
         "item_ns" => "per item".into(),
+        "startup_s" => "workers started in".into(),
+        "round_trip_us" => "task round trip".into(),
         other => other.replace('_', " "),
     }
 }

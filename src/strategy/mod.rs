@@ -111,6 +111,16 @@ impl<K: PrimeTest + Clone + 'static> PrimeFinder<K> {
         })
     }
 
+    /// The backend the strategy's workers run on, if it has one.
+    pub fn backend(&self) -> Option<&dyn Backend> {
+        match self {
+            PrimeFinder::Pool { backend, .. } | PrimeFinder::Queue { backend, .. } => {
+                Some(backend.as_ref())
+            }
+            PrimeFinder::Serial(_) | PrimeFinder::Stealing(_) => None,
+        }
+    }
+
     /// Finds the primes among `jobs`, folded into a tally as they arrive.
     pub fn run(&self, jobs: &Jobs) -> Result<Found, StrategyError> {
         match self {

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use super::worker_costs;
 
 use crate::answer::{Answer, checksum};
 use crate::backend::{self, QueueSetup};
@@ -75,6 +78,7 @@ fn run_with<K: PrimeTest + Clone + 'static>(
                 max_n: range.last(),
             };
             let executor = case.executor.unwrap_or_default();
+            let clock = Instant::now();
             let started = backend::start(
                 executor,
                 case.workers,
@@ -87,6 +91,8 @@ fn run_with<K: PrimeTest + Clone + 'static>(
                 Ok(backend) => backend,
                 Err(e) => return Some(CaseResult::failed(case, e.to_string())),
             };
+            let startup = clock.elapsed();
+            let before = backend.sent();
             let chunksize = case.chunks.map_or(1, |c| c.size as usize);
             let run = || {
                 map_chunks(
@@ -99,7 +105,11 @@ fn run_with<K: PrimeTest + Clone + 'static>(
                 )
                 .map_err(|e| e.to_string())
             };
-            time_runs(case, plan, stop, run, check)?
+            let mut result = time_runs(case, plan, stop, run, check)?;
+            if result.ok() {
+                result.costs = Some(worker_costs(backend.as_ref(), startup, before, plan));
+            }
+            result
         }
         _ => time_runs(
             case,

@@ -7,6 +7,11 @@ pub mod primes;
 pub mod verify;
 
 use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::backend::{Backend, Sent};
+use crate::experiment::Plan;
+use crate::outcome::WorkerCosts;
 
 use crate::answer::{Answer, oracle_primes};
 use crate::flag::redis::{RedisTarget, redis_target};
@@ -47,5 +52,29 @@ impl Context {
         self.redis_probe
             .get_or_insert_with(|| target.probe())
             .clone()
+    }
+}
+
+/// What a case's workers cost besides the work: `startup` (measured around
+/// starting them), the traffic of the timed and warm-up runs since `before`,
+/// per run, and a round trip measured now, after the timed runs.
+pub(crate) fn worker_costs(
+    backend: &dyn Backend,
+    startup: Duration,
+    before: Option<Sent>,
+    plan: &Plan,
+) -> WorkerCosts {
+    let runs = f64::from(plan.warmup + plan.repeats).max(1.0);
+    let sent = backend.sent().zip(before).map(|(after, before)| {
+        (
+            (after.bytes - before.bytes) as f64 / runs,
+            (after.frames - before.frames) as f64 / runs,
+        )
+    });
+    WorkerCosts {
+        startup_s: startup.as_secs_f64(),
+        round_trip_s: crate::backend::round_trip(backend).ok(),
+        bytes_per_run: sent.map(|s| s.0),
+        frames_per_run: sent.map(|s| s.1),
     }
 }

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use super::Context;
+use std::time::Instant;
+
+use super::{Context, worker_costs};
 use crate::answer::{Answer, check_primes};
 use crate::experiment::{Case, Order, Plan};
 use crate::outcome::CaseResult;
@@ -70,15 +72,23 @@ pub fn run_with<T: PrimeTest + 'static>(
 ) -> Option<CaseResult> {
     let order = case.order.unwrap_or(Order::Given);
     let jobs = jobs_in_order(range, order, case.seed.unwrap_or(0));
+    let started = Instant::now();
     let finder = match PrimeFinder::start(case, Arc::new(test)) {
         Ok(finder) => finder,
         Err(e) => return Some(CaseResult::failed(case, e.to_string())),
     };
-    time_runs(
+    let startup = started.elapsed();
+    let before = finder.backend().and_then(|b| b.sent());
+    let mut result = time_runs(
         case,
         plan,
         stop,
         || finder.run(&jobs).map_err(|e| e.to_string()),
         |found| check_primes(found, range, expected).map(|answer| (answer, None)),
-    )
+    )?;
+    result.costs = finder
+        .backend()
+        .filter(|_| result.ok())
+        .map(|b| worker_costs(b, startup, before, plan));
+    Some(result)
 }

@@ -2,8 +2,9 @@
 //! with workers that split its divisors and share an early-exit flag.
 
 use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 
-use super::Context;
+use super::{Context, worker_costs};
 use crate::answer::{Work, check_verdict};
 use crate::backend::{self, QueueSetup};
 use crate::experiment::{Case, Executor, FlagKind, LoopStyle, Plan, Strategy};
@@ -141,6 +142,7 @@ where
             max_n: 0,
         };
         let executor = case.executor.unwrap_or_default();
+        let clock = Instant::now();
         let started = backend::start(
             executor,
             case.workers,
@@ -153,11 +155,17 @@ where
             Ok(backend) => backend,
             Err(e) => return Some(CaseResult::failed(case, e.to_string())),
         };
+        let startup = clock.elapsed();
+        let before = backend.sent();
         let run = || {
             cooperative::verify(backend.as_ref(), &self.kernel, &mut flag, self.n, self.how)
                 .map_err(|e| e.to_string())
         };
-        time_runs(case, self.plan, self.stop, run, self.check)
+        let mut result = time_runs(case, self.plan, self.stop, run, self.check)?;
+        if result.ok() {
+            result.costs = Some(worker_costs(backend.as_ref(), startup, before, self.plan));
+        }
+        Some(result)
     }
 }
 
