@@ -288,18 +288,35 @@ fn lock_file() -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// The feeder thread: writes each queued job into the shared pipe, whole.
+/// The most bytes the feeder writes at once: a pipe's buffer.
+const FEED_BATCH: usize = 64 << 10;
+
+/// The feeder thread: writes the queued jobs into the shared pipe, whole
+/// frames only, gathering those already waiting into one write (a queued
+/// number is a 9-byte frame: one write each would cost more than the frame).
 fn feed(queue: &Receiver<Job>, mut pipe: File, traffic: &Traffic) {
-    for job in queue {
-        match wire::send(&mut pipe, &job) {
-            Ok(bytes) => {
-                traffic
-                    .bytes_sent
-                    .fetch_add(bytes as u64, Ordering::Relaxed);
-                traffic.frames_sent.fetch_add(1, Ordering::Relaxed);
+    let mut batch = Vec::with_capacity(FEED_BATCH);
+    while let Ok(job) = queue.recv() {
+        let mut frames = 0u64;
+        let mut next = Some(job);
+        while let Some(job) = next.take() {
+            match wire::encode(&job) {
+                Ok(frame) => batch.extend_from_slice(&frame),
+                Err(_) => return, // a task too large to send; `receive` reports the loss
             }
-            Err(_) => return, // every worker is gone; `receive` says so
+            frames += 1;
+            if batch.len() < FEED_BATCH {
+                next = queue.try_recv().ok();
+            }
         }
+        if io::Write::write_all(&mut pipe, &batch).is_err() {
+            return; // every worker is gone; `receive` says so
+        }
+        traffic
+            .bytes_sent
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        traffic.frames_sent.fetch_add(frames, Ordering::Relaxed);
+        batch.clear();
     }
 }
 
