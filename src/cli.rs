@@ -74,6 +74,13 @@ pub enum Command {
     Check(CheckArgs),
     /// Redraw the charts and HTML of saved reports; run nothing.
     Report(ReportArgs),
+    /// Internal: serve a shared flag on a Unix socket until stdin closes
+    /// (the `manager` flag's process; runner starts it itself).
+    #[command(hide = true)]
+    Manager {
+        /// Where to listen.
+        socket: PathBuf,
+    },
 }
 
 /// Arguments of `runner report`.
