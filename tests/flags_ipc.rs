@@ -145,6 +145,25 @@ fn child() {
             // Waits to be killed; the flag is never dropped.
             std::thread::sleep(Duration::from_secs(600));
         }
+        "die-holding-the-lock" => {
+            // Takes the shared flag's mutex (at the start of its file, as
+            // flag/shm_mutex.rs lays it out) and exits without unlocking.
+            let spec: FlagSpec = serde_json::from_str(&std::env::var(SPEC).unwrap()).unwrap();
+            let FlagSpec::Mutex { path } = spec else {
+                panic!("not a mutex flag: {spec:?}")
+            };
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .unwrap();
+            let map = memmap2::MmapRaw::map_raw(&file).unwrap();
+            // SAFETY: the file starts with an initialised process-shared mutex.
+            let code = unsafe { libc::pthread_mutex_lock(map.as_mut_ptr().cast()) };
+            assert_eq!(code, 0);
+            println!("{SAYS}locked");
+            std::process::exit(0);
+        }
         other => panic!("unknown role {other}"),
     }
 }
@@ -282,4 +301,32 @@ fn a_manager_whose_parent_is_killed_exits_and_removes_its_socket() {
     eventually("the orphaned manager removes its socket folder", || {
         !socket.parent().unwrap().exists()
     });
+}
+
+#[test]
+fn a_manager_outlives_the_thread_that_created_it() {
+    // The parent-death signal follows the forking thread, not the process;
+    // a manager started from a thread that ends must keep serving.
+    let mut owner = std::thread::spawn(|| SharedFlag::create(FlagKind::Manager, &setup()).unwrap())
+        .join()
+        .unwrap();
+    let pid = owner.manager_pid().unwrap();
+    let mut other = owner.spec().connect().unwrap();
+    owner.handle().set().unwrap();
+    assert!(other.is_set().unwrap());
+    assert!(!exited(pid));
+}
+
+#[test]
+fn a_worker_that_dies_holding_the_lock_does_not_wedge_the_others() {
+    let mut owner = SharedFlag::create(FlagKind::Mutex, &setup()).unwrap();
+    let output = run_child("die-holding-the-lock", Some(owner.spec()))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(said(&output.stdout), ["locked"]);
+    // The robust mutex tells the next locker its holder died; the look
+    // recovers it and goes on.
+    owner.handle().set().unwrap();
+    assert!(owner.spec().connect().unwrap().is_set().unwrap());
 }
