@@ -77,6 +77,13 @@ pub enum Command {
     /// A worker process of the processes backend (started by runner itself).
     #[command(hide = true, name = "pipe-worker")]
     PipeWorker,
+    /// Internal: serve a shared flag on a Unix socket until stdin closes
+    /// (the `manager` flag's process; runner starts it itself).
+    #[command(hide = true)]
+    Manager {
+        /// Where to listen.
+        socket: PathBuf,
+    },
 }
 
 /// Arguments of `runner report`.

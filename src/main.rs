@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use runner::cli::{Cli, Command};
 use runner::commands::{check, exit, report, run};
-use runner::{console, signals};
+use runner::{console, flag, signals};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -14,8 +14,10 @@ fn main() -> ExitCode {
         return runner::backend::worker_process::main();
     }
     let arguments: Vec<String> = std::env::args().collect();
-    if !matches!(cli.command, Some(Command::Check(_)))
-        && let Err(e) = signals::install()
+    if !matches!(
+        cli.command,
+        Some(Command::Check(_) | Command::Manager { .. })
+    ) && let Err(e) = signals::install()
     {
         console::error(&format!(
             "warning: signals will stop runner at once, losing the current case: {e}"
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     let outcome = catch_unwind(AssertUnwindSafe(|| match cli.command {
         Some(Command::Check(args)) => check::check(&args),
         Some(Command::Report(args)) => report::report(&args),
+        Some(Command::Manager { socket }) => manager(&socket),
         Some(Command::Run(args)) => run::run(&args, arguments),
         Some(Command::PipeWorker) => unreachable!("served above"),
         None => run::run(&cli.run, arguments),
@@ -37,4 +40,15 @@ fn main() -> ExitCode {
         );
         ExitCode::from(exit::INTERNAL)
     })
+}
+
+/// The hidden `manager` subcommand: a shared flag's server process.
+fn manager(socket: &std::path::Path) -> ExitCode {
+    match flag::manager_process::serve(socket) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            console::error(&format!("runner manager: {e}"));
+            ExitCode::FAILURE
+        }
+    }
 }

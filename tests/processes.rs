@@ -186,6 +186,77 @@ fn a_killed_coordinator_takes_its_workers_with_it() {
 }
 
 #[test]
+fn every_flag_is_shared_with_worker_processes_and_nothing_is_left() {
+    let server = common::RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (flags, url) = match &server {
+        Some(server) => (
+            r#"["none", "atomic", "mutex", "manager", "mmap", "redis"]"#,
+            server.url(),
+        ),
+        None => (
+            r#"["none", "atomic", "mutex", "manager", "mmap"]"#,
+            String::new(),
+        ),
+    };
+    let redis = match url.is_empty() {
+        true => String::new(),
+        false => format!("redis_url = \"{url}\""),
+    };
+    let text = format!(
+        r#"
+name = "flags"
+[workload]
+kind = "verify"
+numbers = [{{ name = "prime", value = 1_000_000_000_039 }}, {{ name = "composite", value = 1_000_009_642_147 }}]
+{redis}
+[run]
+strategy = "cooperative"
+executor = "processes"
+repeats = 2
+[sweep]
+workers = [1, 3]
+flag = {flags}
+loop = ["counter", "lookahead", "blocked"]
+"#
+    );
+    let file = experiment(dir.path(), "flags", &text);
+    let out = dir.path().join("reports");
+    let shm_before: Vec<_> = fs::read_dir("/dev/shm")
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let run = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let summary = Csv::read(&out.join("flags/summary.csv"));
+    assert!(summary.column("executor").iter().all(|e| *e == "processes"));
+    assert!(
+        summary.column("status").iter().all(|s| *s == "ok"),
+        "{stderr}"
+    );
+    let shm_after: Vec<_> = fs::read_dir("/dev/shm")
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let new: Vec<_> = shm_after
+        .iter()
+        .filter(|p| !shm_before.contains(p))
+        .collect();
+    assert!(new.is_empty(), "left in /dev/shm: {new:?}");
+    if let Some(server) = server {
+        assert_eq!(server.keys(), 0, "every key is deleted");
+    }
+}
+
+#[test]
 fn a_worker_refuses_a_coordinator_of_another_protocol() {
     let mut worker = Command::new(env!("CARGO_BIN_EXE_runner"))
         .arg("pipe-worker")
@@ -200,6 +271,7 @@ fn a_worker_refuses_a_coordinator_of_another_protocol() {
             kernel: Kernel::Fast,
             max_n: 1000,
         },
+        flag: runner::flag::FlagSpec::None,
         rounds: false,
     });
     hello.protocol = PROTOCOL + 1;

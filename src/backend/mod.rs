@@ -14,7 +14,7 @@ pub mod wire;
 pub mod worker_process;
 
 use crate::experiment::{Capacity, Executor};
-use crate::flag::Flag;
+use crate::flag::{Flag, FlagSpec};
 use crate::primes::PrimeTest;
 use crate::work::{Job, KernelSpec, Reply};
 
@@ -46,13 +46,14 @@ pub struct QueueSetup {
 /// Starts `workers` workers wherever `executor` says: threads share
 /// `kernel` and connect to `flag`; processes build their own kernel from
 /// `spec` (a kernel that is not one of runner's, as in some tests, can only
-/// run in threads).
+/// run in threads) and connect to the shared flag `flag_spec` names.
 pub fn start<K, F>(
     executor: Executor,
     workers: usize,
     kernel: &K,
     spec: KernelSpec,
     flag: &F,
+    flag_spec: &FlagSpec,
     queue: QueueSetup,
 ) -> Result<Box<dyn Backend>, BackendError>
 where
@@ -61,7 +62,7 @@ where
 {
     Ok(match executor {
         Executor::Threads => Box::new(Threads::start(workers, kernel, flag, queue)?),
-        Executor::Processes => Box::new(Processes::start(workers, spec, queue)?),
+        Executor::Processes => Box::new(Processes::start(workers, spec, flag_spec, queue)?),
     })
 }
 

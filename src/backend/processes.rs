@@ -35,6 +35,7 @@ use super::wire::{self, Hello, Setup, Welcome};
 use super::worker_process::{LOCK_FD, SHARED_FD};
 use super::{Backend, BackendError, QueueSetup};
 use crate::experiment::Capacity;
+use crate::flag::FlagSpec;
 use crate::work::{Job, KernelSpec, Reply};
 
 /// Bytes and frames that crossed the process boundary, each way.
@@ -72,6 +73,7 @@ impl Processes {
     pub fn start(
         workers: usize,
         kernel: KernelSpec,
+        flag: &FlagSpec,
         queue: QueueSetup,
     ) -> Result<Processes, BackendError> {
         let started = Instant::now();
@@ -95,6 +97,7 @@ impl Processes {
             let setup = Setup {
                 index,
                 kernel,
+                flag: flag.clone(),
                 rounds: queue.rounds,
             };
             let greeting = wire::send(&mut stdin, &Hello::new(setup))

@@ -14,11 +14,12 @@ use std::io::{self, Read, Write};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::flag::FlagSpec;
 use crate::work::KernelSpec;
 
 /// The version of the frames and messages; a change to `Job`, `Reply` or
 /// the hello bumps it.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 
 /// The largest frame either side accepts: a task of 8 million numbers.
 pub const MAX_FRAME: usize = 64 << 20;
@@ -29,6 +30,8 @@ pub struct Setup {
     /// The worker's index among its peers (for messages).
     pub index: usize,
     pub kernel: KernelSpec,
+    /// The shared flag its searches look at.
+    pub flag: FlagSpec,
     /// Whether it serves in rounds (waits for a start token first).
     pub rounds: bool,
 }
@@ -161,11 +164,50 @@ mod tests {
                 kernel: Kernel::Fast,
                 max_n: 1 << 40,
             },
+            flag: FlagSpec::None,
             rounds: true,
         });
         let mut buffer = Vec::new();
         send(&mut buffer, &hello).unwrap();
         assert_eq!(receive::<Hello>(&mut buffer.as_slice()).unwrap().0, hello);
+    }
+
+    #[test]
+    fn every_flag_spec_travels_in_a_hello() {
+        // postcard cannot carry internally tagged enums: every spec must
+        // round-trip through a frame, not only through JSON.
+        let specs = [
+            FlagSpec::None,
+            FlagSpec::Atomic {
+                path: "/dev/shm/a".into(),
+            },
+            FlagSpec::Mutex {
+                path: "/dev/shm/m".into(),
+            },
+            FlagSpec::Manager {
+                socket: "/tmp/s".into(),
+            },
+            FlagSpec::Mmap {
+                path: "/dev/shm/b".into(),
+            },
+            FlagSpec::Redis {
+                url: "redis://127.0.0.1:1".into(),
+                key: "k".into(),
+            },
+        ];
+        for flag in specs {
+            let hello = Hello::new(Setup {
+                index: 0,
+                kernel: KernelSpec {
+                    kernel: Kernel::Plain,
+                    max_n: 0,
+                },
+                flag,
+                rounds: false,
+            });
+            let frame = encode(&hello).unwrap();
+            assert_eq!(receive::<Hello>(&mut frame.as_slice()).unwrap().0, hello);
+        }
     }
 
     #[test]

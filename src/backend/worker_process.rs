@@ -16,7 +16,7 @@ use std::os::fd::{AsRawFd, FromRawFd};
 use std::process::ExitCode;
 
 use super::wire::{self, Hello, Welcome, WireError};
-use crate::flag::{Flag, NoFlag};
+use crate::flag::{Flag, WithFlag};
 use crate::primes::PrimeTest;
 use crate::work::{Job, WithKernel, Worker};
 
@@ -71,7 +71,14 @@ pub fn main() -> ExitCode {
         out,
         started: !hello.setup.rounds,
     };
-    match hello.setup.kernel.dispatch(inboxes) {
+    let kernel = hello.setup.kernel;
+    let served = hello
+        .setup
+        .flag
+        .dispatch(WithFlagStage { inboxes, kernel })
+        .map_err(|e| e.to_string())
+        .and_then(|served| served.map_err(|e| e.to_string()));
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             crate::console::error(&format!("runner worker: {e}"));
@@ -95,14 +102,36 @@ struct Inboxes {
     started: bool,
 }
 
-impl WithKernel for Inboxes {
+/// A worker with its flag connected, waiting for its kernel.
+struct WithFlagStage {
+    inboxes: Inboxes,
+    kernel: crate::work::KernelSpec,
+}
+
+impl WithFlag for WithFlagStage {
+    type Output = Result<(), WireError>;
+    fn run<F: Flag>(self, flag: F) -> Result<(), WireError> {
+        self.kernel.dispatch(WithKernelStage {
+            inboxes: self.inboxes,
+            flag,
+        })
+    }
+}
+
+/// A worker with its flag and kernel: ready to serve.
+struct WithKernelStage<F> {
+    inboxes: Inboxes,
+    flag: F,
+}
+
+impl<F: Flag> WithKernel for WithKernelStage<F> {
     type Output = Result<(), WireError>;
     fn run<K: PrimeTest + Clone + 'static>(mut self, kernel: K) -> Result<(), WireError> {
         let mut worker = Worker {
             kernel,
-            flag: NoFlag,
+            flag: self.flag,
         };
-        serve(&mut worker, &mut self)
+        serve(&mut worker, &mut self.inboxes)
     }
 }
 

@@ -5,13 +5,24 @@
 //! load, a lock, a round trip to a server thread, a byte in a memory map, a
 //! request to a Redis server. Every worker holds its own handle (`connect`),
 //! since a connection or a reply channel belongs to one worker.
+//!
+//! Two families: the in-process flags (`AtomicFlag`, `MutexFlag`,
+//! `ManagerFlag`, `MmapFlag`), which only threads of one process can share,
+//! and the flags that cross processes (`ShmAtomicFlag`, `ShmMutexFlag`,
+//! `ManagerClient`, `ShmMmapFlag`), created per case as a [`SharedFlag`]
+//! and reached from a serializable [`FlagSpec`]. `NoFlag` and `RedisFlag`
+//! serve both.
 
 pub mod atomic;
 pub mod manager;
+pub mod manager_process;
 pub mod mmap;
 pub mod mutex;
 pub mod none;
 pub mod redis;
+pub mod shm;
+pub mod shm_mutex;
+pub mod spec;
 
 /// Why a flag could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +43,11 @@ pub trait Flag: Send + Sized + 'static {
 
 pub use atomic::AtomicFlag;
 pub use manager::ManagerFlag;
+pub use manager_process::{ManagerClient, ManagerProcess};
 pub use mmap::MmapFlag;
 pub use mutex::MutexFlag;
 pub use none::NoFlag;
 pub use redis::RedisFlag;
+pub use shm::{ShmAtomicFlag, ShmFile, ShmMmapFlag};
+pub use shm_mutex::ShmMutexFlag;
+pub use spec::{AnyFlag, FlagSetup, FlagSpec, SharedFlag, WithFlag};

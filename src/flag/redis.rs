@@ -110,6 +110,22 @@ impl RedisFlag {
         })
     }
 
+    /// Connects to the server at `url` and uses the existing `key` (another
+    /// process's flag); this handle does not delete the key.
+    pub fn attach(url: &str, key: &str) -> Result<Self, FlagError> {
+        Ok(RedisFlag {
+            url: url.to_string(),
+            key: key.to_string(),
+            connection: open(url)?,
+            owner: false,
+        })
+    }
+
+    /// The key this flag lives in.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
     /// Runs `name key [value]` on this handle's connection.
     fn command<T: redis::FromRedisValue>(
         &mut self,

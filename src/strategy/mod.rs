@@ -21,7 +21,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use crate::answer::Found;
 use crate::backend::{self, Backend, BackendError, QueueSetup};
 use crate::experiment::{Case, Enqueue, Strategy};
-use crate::flag::NoFlag;
+use crate::flag::{FlagSpec, NoFlag};
 use crate::primes::PrimeTest;
 use crate::work::serve::panic_message;
 use crate::work::{Job, KernelSpec, Reply, WorkerError};
@@ -80,7 +80,17 @@ impl<K: PrimeTest + Clone + 'static> PrimeFinder<K> {
             max_n: case.range().map_or(0, |r| r.last()),
         };
         let executor = case.executor.unwrap_or_default();
-        let threads = |queue| backend::start(executor, case.workers, &kernel, spec, &NoFlag, queue);
+        let threads = |queue| {
+            backend::start(
+                executor,
+                case.workers,
+                &kernel,
+                spec,
+                &NoFlag,
+                &FlagSpec::None,
+                queue,
+            )
+        };
         Ok(match case.strategy {
             Strategy::Serial => PrimeFinder::Serial(kernel),
             Strategy::Pool => PrimeFinder::Pool {

@@ -10,7 +10,7 @@ use super::worker_costs;
 use crate::answer::{Answer, checksum};
 use crate::backend::{self, QueueSetup};
 use crate::experiment::{Case, Order, Plan, Strategy};
-use crate::flag::NoFlag;
+use crate::flag::{FlagSpec, NoFlag};
 use crate::outcome::{CaseResult, Table};
 use crate::primes::oracle::smallest_factor_counts;
 use crate::primes::{NumRange, PrimeTest};
@@ -85,6 +85,7 @@ fn run_with<K: PrimeTest + Clone + 'static>(
                 &kernel,
                 spec,
                 &NoFlag,
+                &FlagSpec::None,
                 QueueSetup::default(),
             );
             let backend = match started {

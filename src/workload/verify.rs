@@ -9,7 +9,8 @@ use crate::answer::{Work, check_verdict};
 use crate::backend::{self, QueueSetup};
 use crate::experiment::{Case, Executor, FlagKind, LoopStyle, Plan, Strategy};
 use crate::flag::{
-    AtomicFlag, Flag, FlagError, ManagerFlag, MmapFlag, MutexFlag, NoFlag, RedisFlag,
+    AtomicFlag, Flag, FlagSetup, FlagSpec, ManagerFlag, MmapFlag, MutexFlag, NoFlag, RedisFlag,
+    SharedFlag,
 };
 use crate::outcome::CaseResult;
 use crate::primes::PrimeTest;
@@ -85,13 +86,6 @@ impl WithKernel for RunWith<'_> {
             style: shared.loop_style.unwrap_or(LoopStyle::Blocked),
             check_every: shared.check_every.unwrap_or(u64::MAX / 4),
         };
-        if case.executor == Some(Executor::Processes) && shared.flag != FlagKind::None {
-            let why = format!(
-                "the {} flag cannot yet be shared with worker processes; use executor = \"threads\" or flag = \"none\"",
-                shared.flag
-            );
-            return Some(CaseResult::failed(case, why));
-        }
         let run = Cooperate {
             kernel,
             case,
@@ -101,17 +95,38 @@ impl WithKernel for RunWith<'_> {
             stop,
             check,
         };
+        if shared.flag == FlagKind::Redis
+            && let Err(why) = context.redis_available()
+        {
+            return Some(CaseResult::failed(case, why));
+        }
+        if case.executor == Some(Executor::Processes) {
+            // Worker processes reach the flag through a /dev/shm file, a
+            // manager process or a Redis key this case owns until it ends.
+            let owned = FlagSetup::this_binary(&context.redis.url)
+                .and_then(|setup| SharedFlag::create(shared.flag, &setup));
+            return match owned {
+                Ok(mut owned) => {
+                    let spec = owned.spec().clone();
+                    let caller = owned.handle().connect();
+                    match caller {
+                        Ok(caller) => run.with(caller, &spec),
+                        Err(e) => Some(CaseResult::failed(case, e.0)),
+                    }
+                }
+                Err(e) => Some(CaseResult::failed(case, e.0)),
+            };
+        }
+        let none = FlagSpec::None;
         let flag = match shared.flag {
-            FlagKind::None => Ok(run.with(NoFlag)),
-            FlagKind::Atomic => Ok(run.with(AtomicFlag::default())),
-            FlagKind::Mutex => Ok(run.with(MutexFlag::default())),
-            FlagKind::Manager => ManagerFlag::start().map(|f| run.with(f)),
-            FlagKind::Mmap => MmapFlag::map().map(|f| run.with(f)),
-            FlagKind::Redis => context
-                .redis_available()
-                .map_err(FlagError)
-                .and_then(|()| RedisFlag::connect_to(&context.redis.url))
-                .map(|f| run.with(f)),
+            FlagKind::None => Ok(run.with(NoFlag, &none)),
+            FlagKind::Atomic => Ok(run.with(AtomicFlag::default(), &none)),
+            FlagKind::Mutex => Ok(run.with(MutexFlag::default(), &none)),
+            FlagKind::Manager => ManagerFlag::start().map(|f| run.with(f, &none)),
+            FlagKind::Mmap => MmapFlag::map().map(|f| run.with(f, &none)),
+            FlagKind::Redis => {
+                RedisFlag::connect_to(&context.redis.url).map(|f| run.with(f, &none))
+            }
         };
         flag.unwrap_or_else(|e| Some(CaseResult::failed(case, e.0)))
     }
@@ -134,10 +149,11 @@ where
     C: Fn(Verified) -> Result<(crate::answer::Answer, Option<Work>), String>,
 {
     /// Starts the workers (before the timer), each with its own handle to
-    /// `flag`, and times the search; the caller keeps `flag` to clear it.
-    fn with<F: Flag>(self, mut flag: F) -> Option<CaseResult> {
+    /// `flag` (threads) or to the flag `spec` names (processes), and times
+    /// the search; the caller keeps `flag` to clear it.
+    fn with<F: Flag>(self, mut flag: F, spec: &FlagSpec) -> Option<CaseResult> {
         let case = self.case;
-        let spec = KernelSpec {
+        let kernel = KernelSpec {
             kernel: case.kernel,
             max_n: 0,
         };
@@ -147,8 +163,9 @@ where
             executor,
             case.workers,
             &self.kernel,
-            spec,
+            kernel,
             &flag,
+            spec,
             QueueSetup::default(),
         );
         let backend = match started {
