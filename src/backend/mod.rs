@@ -13,7 +13,7 @@ pub mod threads;
 pub mod wire;
 pub mod worker_process;
 
-use crate::experiment::{Capacity, Executor};
+use crate::experiment::{Capacity, Case, Executor};
 use crate::flag::{Flag, FlagSpec};
 use crate::primes::PrimeTest;
 use crate::work::{Job, KernelSpec, Reply};
@@ -43,15 +43,13 @@ pub struct QueueSetup {
     pub rounds: bool,
 }
 
-/// Starts `workers` workers wherever `executor` says: threads share
-/// `kernel` and connect to `flag`; processes build their own kernel from
-/// `spec` (a kernel that is not one of runner's, as in some tests, can only
+/// Starts the workers of `case` wherever its executor says: threads share
+/// `kernel` and connect to `flag`; processes build their own kernel from the
+/// case (a kernel that is not one of runner's, as in some tests, can only
 /// run in threads) and connect to the shared flag `flag_spec` names.
 pub fn start<K, F>(
-    executor: Executor,
-    workers: usize,
+    case: &Case,
     kernel: &K,
-    spec: KernelSpec,
     flag: &F,
     flag_spec: &FlagSpec,
     queue: QueueSetup,
@@ -60,9 +58,15 @@ where
     K: PrimeTest + Clone + 'static,
     F: Flag,
 {
-    Ok(match executor {
+    let workers = case.workers;
+    Ok(match case.executor.unwrap_or_default() {
         Executor::Threads => Box::new(Threads::start(workers, kernel, flag, queue)?),
-        Executor::Processes => Box::new(Processes::start(workers, spec, flag_spec, queue)?),
+        Executor::Processes => Box::new(Processes::start(
+            workers,
+            KernelSpec::of(case),
+            flag_spec,
+            queue,
+        )?),
     })
 }
 

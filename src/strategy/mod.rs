@@ -24,7 +24,7 @@ use crate::experiment::{Case, Enqueue, Strategy};
 use crate::flag::{FlagSpec, NoFlag};
 use crate::primes::PrimeTest;
 use crate::work::serve::panic_message;
-use crate::work::{Job, KernelSpec, Reply, WorkerError};
+use crate::work::{Job, Reply, WorkerError};
 use map::map_chunks;
 use queue::{Feeding, queue_round};
 
@@ -75,22 +75,7 @@ impl<K: PrimeTest + Clone + 'static> PrimeFinder<K> {
     /// Starts the strategy `case` names, with `kernel` as its kernel.
     pub fn start(case: &Case, kernel: K) -> Result<Self, StrategyError> {
         let chunksize = case.chunks.map_or(1, |c| c.size as usize);
-        let spec = KernelSpec {
-            kernel: case.kernel,
-            max_n: case.range().map_or(0, |r| r.last()),
-        };
-        let executor = case.executor.unwrap_or_default();
-        let threads = |queue| {
-            backend::start(
-                executor,
-                case.workers,
-                &kernel,
-                spec,
-                &NoFlag,
-                &FlagSpec::None,
-                queue,
-            )
-        };
+        let threads = |queue| backend::start(case, &kernel, &NoFlag, &FlagSpec::None, queue);
         Ok(match case.strategy {
             Strategy::Serial => PrimeFinder::Serial(kernel),
             Strategy::Pool => PrimeFinder::Pool {

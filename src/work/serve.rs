@@ -30,6 +30,18 @@ pub trait WithKernel {
 }
 
 impl KernelSpec {
+    /// The kernel of `case`: a fast kernel's table covers its range; a
+    /// verified number gets none (its candidates reach 3e8).
+    pub fn of(case: &crate::experiment::Case) -> Self {
+        KernelSpec {
+            kernel: case.kernel,
+            max_n: match case.input {
+                crate::experiment::Input::Number(_) => 0,
+                _ => case.range().map_or(0, |r| r.last()),
+            },
+        }
+    }
+
     /// Builds the kernel (a fast kernel's table, before any timer) and runs
     /// `user` with it. The only place a kernel kind is matched.
     pub fn dispatch<U: WithKernel>(self, user: U) -> U::Output {

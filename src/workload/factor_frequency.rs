@@ -3,12 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
 
-use super::worker_costs;
+use super::Workers;
 
 use crate::answer::{Answer, checksum};
-use crate::backend::{self, QueueSetup};
 use crate::experiment::{Case, Order, Plan, Strategy};
 use crate::flag::{FlagSpec, NoFlag};
 use crate::outcome::{CaseResult, Table};
@@ -30,10 +28,7 @@ pub fn run_case(
     plan: &Plan,
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
-    let spec = KernelSpec {
-        kernel: case.kernel,
-        max_n: range.last(),
-    };
+    let spec = KernelSpec::of(case);
     spec.dispatch(RunWith {
         case,
         range,
@@ -73,31 +68,14 @@ fn run_with<K: PrimeTest + Clone + 'static>(
     };
     let mut result = match case.strategy {
         Strategy::Pool => {
-            let spec = KernelSpec {
-                kernel: case.kernel,
-                max_n: range.last(),
-            };
-            let executor = case.executor.unwrap_or_default();
-            let clock = Instant::now();
-            let started = backend::start(
-                executor,
-                case.workers,
-                &kernel,
-                spec,
-                &NoFlag,
-                &FlagSpec::None,
-                QueueSetup::default(),
-            );
-            let backend = match started {
-                Ok(backend) => backend,
+            let workers = match Workers::start(case, &kernel, &NoFlag, &FlagSpec::None) {
+                Ok(workers) => workers,
                 Err(e) => return Some(CaseResult::failed(case, e.to_string())),
             };
-            let startup = clock.elapsed();
-            let before = backend.sent();
             let chunksize = case.chunks.map_or(1, |c| c.size as usize);
             let run = || {
                 map_chunks(
-                    backend.as_ref(),
+                    workers.backend.as_ref(),
                     &jobs,
                     chunksize,
                     |task, numbers| Job::Factors { task, numbers },
@@ -108,7 +86,7 @@ fn run_with<K: PrimeTest + Clone + 'static>(
             };
             let mut result = time_runs(case, plan, stop, run, check)?;
             if result.ok() {
-                result.costs = Some(worker_costs(backend.as_ref(), startup, before, plan));
+                result.costs = Some(workers.costs(plan));
             }
             result
         }

@@ -9,9 +9,13 @@ pub mod verify;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::backend::{Backend, Sent};
+use crate::backend::{Backend, BackendError, QueueSetup, Sent};
+use crate::experiment::Case;
 use crate::experiment::Plan;
+use crate::flag::{Flag, FlagSpec};
 use crate::outcome::WorkerCosts;
+use crate::primes::PrimeTest;
+use std::time::Instant;
 
 use crate::answer::{Answer, oracle_primes};
 use crate::flag::redis::{RedisTarget, redis_target};
@@ -52,6 +56,37 @@ impl Context {
         self.redis_probe
             .get_or_insert_with(|| target.probe())
             .clone()
+    }
+}
+
+/// A case's workers, started (before the timer), and what starting them
+/// cost; `costs` adds the traffic of the runs since and a round trip.
+pub(crate) struct Workers {
+    pub backend: Box<dyn Backend>,
+    startup: Duration,
+    before: Option<Sent>,
+}
+
+impl Workers {
+    /// Starts the workers of `case` (see [`crate::backend::start`]).
+    pub fn start<K: PrimeTest + Clone + 'static, F: Flag>(
+        case: &Case,
+        kernel: &K,
+        flag: &F,
+        flag_spec: &FlagSpec,
+    ) -> Result<Workers, BackendError> {
+        let clock = Instant::now();
+        let backend = crate::backend::start(case, kernel, flag, flag_spec, QueueSetup::default())?;
+        Ok(Workers {
+            startup: clock.elapsed(),
+            before: backend.sent(),
+            backend,
+        })
+    }
+
+    /// What the workers cost besides the work, after the timed runs.
+    pub fn costs(&self, plan: &Plan) -> WorkerCosts {
+        worker_costs(self.backend.as_ref(), self.startup, self.before, plan)
     }
 }
 

@@ -23,10 +23,7 @@ pub fn run_case(
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
     let expected = context.primes_in(range);
-    let spec = KernelSpec {
-        kernel: case.kernel,
-        max_n: range.last(),
-    };
+    let spec = KernelSpec::of(case);
     // The kernel (and a fast kernel's divisor table) is built here, before the timer.
     spec.dispatch(RunWith {
         case,

@@ -2,11 +2,9 @@
 //! with workers that split its divisors and share an early-exit flag.
 
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
 
-use super::{Context, worker_costs};
+use super::{Context, Workers};
 use crate::answer::{Work, check_verdict};
-use crate::backend::{self, QueueSetup};
 use crate::experiment::{Case, Executor, FlagKind, LoopStyle, Plan, Strategy};
 use crate::flag::{
     AtomicFlag, Flag, FlagSetup, FlagSpec, ManagerFlag, MmapFlag, MutexFlag, NoFlag, RedisFlag,
@@ -28,11 +26,7 @@ pub fn run_case(
     context: &mut Context,
     stop: &AtomicBool,
 ) -> Option<CaseResult> {
-    // No table: the candidates of an 18-digit number reach 3e8.
-    let spec = KernelSpec {
-        kernel: case.kernel,
-        max_n: 0,
-    };
+    let spec = KernelSpec::of(case);
     spec.dispatch(RunWith {
         case,
         n,
@@ -153,34 +147,18 @@ where
     /// the search; the caller keeps `flag` to clear it.
     fn with<F: Flag>(self, mut flag: F, spec: &FlagSpec) -> Option<CaseResult> {
         let case = self.case;
-        let kernel = KernelSpec {
-            kernel: case.kernel,
-            max_n: 0,
-        };
-        let executor = case.executor.unwrap_or_default();
-        let clock = Instant::now();
-        let started = backend::start(
-            executor,
-            case.workers,
-            &self.kernel,
-            kernel,
-            &flag,
-            spec,
-            QueueSetup::default(),
-        );
-        let backend = match started {
-            Ok(backend) => backend,
+        let workers = match Workers::start(case, &self.kernel, &flag, spec) {
+            Ok(workers) => workers,
             Err(e) => return Some(CaseResult::failed(case, e.to_string())),
         };
-        let startup = clock.elapsed();
-        let before = backend.sent();
+        let backend = workers.backend.as_ref();
         let run = || {
-            cooperative::verify(backend.as_ref(), &self.kernel, &mut flag, self.n, self.how)
+            cooperative::verify(backend, &self.kernel, &mut flag, self.n, self.how)
                 .map_err(|e| e.to_string())
         };
         let mut result = time_runs(case, self.plan, self.stop, run, self.check)?;
         if result.ok() {
-            result.costs = Some(worker_costs(backend.as_ref(), startup, before, self.plan));
+            result.costs = Some(workers.costs(self.plan));
         }
         Some(result)
     }
