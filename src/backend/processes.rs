@@ -272,24 +272,40 @@ fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
 }
 
 /// An unnamed file for the queue's lock: nothing to clean up, whatever
-/// happens, since it never has a name.
+/// happens, since it never has a name (or has one only for an instant, on
+/// file systems without O_TMPFILE).
 fn lock_file() -> io::Result<OwnedFd> {
-    let dir = std::ffi::CString::new(std::env::temp_dir().as_os_str().as_encoded_bytes())
-        .map_err(io::Error::other)?;
+    let dir = std::env::temp_dir();
+    let path =
+        std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).map_err(io::Error::other)?;
     // SAFETY: a valid C string and flags; the result is checked.
     let fd = unsafe {
         libc::open(
-            dir.as_ptr(),
+            path.as_ptr(),
             libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
             0o600,
         )
     };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
+    if fd >= 0 {
+        // SAFETY: open just returned this descriptor.
+        return Ok(unsafe { OwnedFd::from_raw_fd(fd) });
     }
-    // SAFETY: open just returned this descriptor.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let named = dir.join(format!(
+        ".runner-queue-lock-{}-{}",
+        std::process::id(),
+        LOCKS.fetch_add(1, Ordering::Relaxed)
+    ));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&named)?;
+    std::fs::remove_file(&named)?;
+    Ok(OwnedFd::from(file))
 }
+
+/// Names the fallback lock files apart.
+static LOCKS: AtomicU64 = AtomicU64::new(0);
 
 /// The most bytes the feeder writes at once: a pipe's buffer.
 const FEED_BATCH: usize = 64 << 10;
