@@ -23,7 +23,7 @@ use signal_hook::iterator::Signals;
 use crate::console;
 
 /// The signals that stop a run.
-const STOPPING: [i32; 7] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM];
+pub const STOPPING: [i32; 7] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM];
 
 /// Raised by the first stopping signal.
 static STOP: AtomicBool = AtomicBool::new(false);

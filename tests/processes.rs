@@ -273,6 +273,8 @@ fn a_worker_refuses_a_coordinator_of_another_protocol() {
         },
         flag: runner::flag::FlagSpec::None,
         rounds: false,
+        shared_fd: 3,
+        lock_fd: 4,
     });
     hello.protocol = PROTOCOL + 1;
     hello.runner = "99.0.0".into();

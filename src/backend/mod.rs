@@ -30,6 +30,12 @@ pub enum BackendError {
     /// A worker went away (it crashed, was killed, or its connection broke).
     #[error("the workers stopped answering: {0}")]
     Gone(String),
+    /// A task carries more numbers than a message to a process can hold.
+    #[error(
+        "a task of {0} numbers is too large to send to a worker process (at most {max}); use a smaller chunksize",
+        max = wire::MAX_TASK_NUMBERS
+    )]
+    TooLarge(usize),
 }
 
 /// How the workers' shared queue behaves.

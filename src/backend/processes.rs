@@ -32,7 +32,6 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 
 use super::wire::{self, Hello, Setup, Welcome};
-use super::worker_process::{LOCK_FD, SHARED_FD};
 use super::{Backend, BackendError, QueueSetup};
 use crate::experiment::Capacity;
 use crate::flag::FlagSpec;
@@ -70,6 +69,11 @@ pub struct Processes {
 impl Processes {
     /// Starts `workers` worker processes running `kernel`, on a shared
     /// queue set up as `queue` says, and waits until each has said hello.
+    ///
+    /// The workers receive SIGKILL when the thread calling this ends (the
+    /// parent-death signal follows the thread): call it from a thread that
+    /// outlives the backend, as the engine's main thread does. If any worker
+    /// cannot start, those already started are killed and reaped.
     pub fn start(
         workers: usize,
         kernel: KernelSpec,
@@ -86,7 +90,7 @@ impl Processes {
         let lock = lock_file().map_err(|e| start_error("cannot make the queue's lock", &e))?;
         let traffic = Arc::new(Traffic::default());
         let (event_tx, events) = unbounded();
-        let mut children = Vec::new();
+        let mut children = Spawned(Vec::new());
         let mut own = Vec::new();
         let mut readers = Vec::new();
         for index in 0..workers {
@@ -94,11 +98,14 @@ impl Processes {
                 .map_err(|e| start_error("cannot start a worker process", &e))?;
             let mut stdin = child.stdin.take().expect("piped");
             let mut stdout = child.stdout.take().expect("piped");
+            children.0.push(child);
             let setup = Setup {
                 index,
                 kernel,
                 flag: flag.clone(),
                 rounds: queue.rounds,
+                shared_fd: shared_read.as_raw_fd(),
+                lock_fd: lock.as_raw_fd(),
             };
             let greeting = wire::send(&mut stdin, &Hello::new(setup))
                 .and_then(|_| wire::receive::<Welcome>(&mut stdout));
@@ -115,6 +122,7 @@ impl Processes {
                     )));
                 }
                 Err(e) => {
+                    let child = children.0.last_mut().expect("pushed above");
                     let _ = child.kill();
                     let status = child.wait().map(describe).unwrap_or_default();
                     return Err(BackendError::Start(format!(
@@ -129,7 +137,6 @@ impl Processes {
                 .map_err(|e| start_error("cannot start a reader thread", &e))?;
             readers.push(reader);
             own.push(Mutex::new(stdin));
-            children.push(child);
         }
         // The workers hold their own copies now; the coordinator keeps none,
         // so the queue reads as closed once it closes its write end.
@@ -148,7 +155,7 @@ impl Processes {
                 .map_err(|e| start_error("cannot start the queue's feeder thread", &e))?
         };
         Ok(Processes {
-            children: Mutex::new(children),
+            children: Mutex::new(std::mem::take(&mut children.0)),
             own,
             queue: Some(queue_tx),
             feeder: Some(feeder),
@@ -201,6 +208,19 @@ fn worker_program() -> io::Result<PathBuf> {
     }
 }
 
+/// Workers started so far; if starting the rest fails, dropping this
+/// kills and reaps them, so no process is left behind.
+struct Spawned(Vec<Child>);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// ", killed by signal 9 (SIGKILL)" or ", exited with status 1".
 fn describe(status: std::process::ExitStatus) -> String {
     match (status.signal(), status.code()) {
@@ -221,8 +241,8 @@ fn signal_name(signal: i32) -> &'static str {
     }
 }
 
-/// Starts one worker process with the shared queue at fd 3 and its lock at
-/// fd 4, and the parent-death signal set.
+/// Starts one worker process that inherits the shared queue's read end and
+/// its lock file (at the same numbers), with the parent-death signal set.
 fn spawn(program: &std::path::Path, shared: RawFd, lock: RawFd) -> io::Result<Child> {
     let parent = std::process::id() as libc::pid_t;
     let mut command = Command::new(program);
@@ -232,20 +252,15 @@ fn spawn(program: &std::path::Path, shared: RawFd, lock: RawFd) -> io::Result<Ch
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     // SAFETY: between fork and exec only async-signal-safe calls are made:
-    // fcntl, dup2, close, prctl and getppid.
+    // fcntl, prctl and getppid.
     unsafe {
         command.pre_exec(move || {
-            // Copy both out of the way first: either may already sit at 3 or
-            // 4, and dup2 onto itself would keep close-on-exec set.
-            let high = [shared, lock].map(|fd| libc::fcntl(fd, libc::F_DUPFD, 10));
-            if high.iter().any(|&fd| fd < 0) {
-                return Err(io::Error::last_os_error());
-            }
-            for (from, to) in high.into_iter().zip([SHARED_FD, LOCK_FD]) {
-                if libc::dup2(from, to) < 0 {
+            // The two descriptors keep their numbers (the hello names them);
+            // only their close-on-exec flag is cleared, in this child.
+            for fd in [shared, lock] {
+                if libc::fcntl(fd, libc::F_SETFD, 0) < 0 {
                     return Err(io::Error::last_os_error());
                 }
-                libc::close(from);
             }
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) < 0 {
                 return Err(io::Error::last_os_error());
@@ -371,6 +386,10 @@ impl Backend for Processes {
     }
 
     fn submit(&self, job: Job) -> Result<(), BackendError> {
+        // Checked here, on the caller's thread: the feeder encodes later.
+        if job.numbers() > wire::MAX_TASK_NUMBERS {
+            return Err(BackendError::TooLarge(job.numbers()));
+        }
         let queue = self.queue.as_ref().expect("open until dropped");
         queue.send(job).map_err(|_| {
             BackendError::Gone("the worker processes stopped reading their queue".into())
@@ -378,6 +397,9 @@ impl Backend for Processes {
     }
 
     fn submit_to(&self, worker: usize, job: Job) -> Result<(), BackendError> {
+        if job.numbers() > wire::MAX_TASK_NUMBERS {
+            return Err(BackendError::TooLarge(job.numbers()));
+        }
         let mut stdin = self.own[worker]
             .lock()
             .unwrap_or_else(PoisonError::into_inner);

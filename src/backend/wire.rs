@@ -21,8 +21,12 @@ use crate::work::KernelSpec;
 /// the hello bumps it.
 pub const PROTOCOL: u32 = 2;
 
-/// The largest frame either side accepts: a task of 8 million numbers.
+/// The largest frame either side accepts: 64 MiB.
 pub const MAX_FRAME: usize = 64 << 20;
+
+/// The most numbers one task may carry to a worker process: a number takes
+/// at most 10 bytes (a variable-length u64), plus a little for the rest.
+pub const MAX_TASK_NUMBERS: usize = (MAX_FRAME - 64) / 10;
 
 /// What a worker process is to run, sent in the coordinator's hello.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +38,10 @@ pub struct Setup {
     pub flag: FlagSpec,
     /// Whether it serves in rounds (waits for a start token first).
     pub rounds: bool,
+    /// The worker's descriptor of the shared queue's read end.
+    pub shared_fd: i32,
+    /// The worker's descriptor of the shared queue's lock file.
+    pub lock_fd: i32,
 }
 
 /// The coordinator's first frame.
@@ -166,6 +174,8 @@ mod tests {
             },
             flag: FlagSpec::None,
             rounds: true,
+            shared_fd: 3,
+            lock_fd: 4,
         });
         let mut buffer = Vec::new();
         send(&mut buffer, &hello).unwrap();
@@ -204,6 +214,8 @@ mod tests {
                 },
                 flag,
                 rounds: false,
+                shared_fd: 3,
+                lock_fd: 4,
             });
             let frame = encode(&hello).unwrap();
             assert_eq!(receive::<Hello>(&mut frame.as_slice()).unwrap().0, hello);

@@ -2,10 +2,11 @@
 //! `pipe-worker` subcommand by the processes backend.
 //!
 //! Its inboxes are file descriptors its coordinator set up before exec:
-//! stdin is its own (start tokens), fd 3 the read end of the queue all
-//! workers share, and fd 4 an unnamed file whose lock makes one reader at a
-//! time take a whole frame from the shared queue (the role of the lock in
-//! `multiprocessing.Queue`). Replies go to stdout. Each frame is read and
+//! stdin is its own (the hello, start tokens), and the hello names two
+//! more: the read end of the queue all workers share, and an unnamed file
+//! whose lock makes one reader at a time take a whole frame from the shared
+//! queue (the role of the lock in `multiprocessing.Queue`). Replies go to
+//! stdout. Each frame is read and
 //! written whole (see [`super::wire`]). The worker stops when its stdin or
 //! the shared queue closes, and the kernel delivers SIGKILL if its
 //! coordinator dies first (the parent-death signal set before exec).
@@ -20,77 +21,115 @@ use crate::flag::{Flag, WithFlag};
 use crate::primes::PrimeTest;
 use crate::work::{Job, WithKernel, Worker};
 
-/// The file descriptor of the shared queue's read end in a worker.
-pub const SHARED_FD: i32 = 3;
-/// The file descriptor of the shared queue's lock file in a worker.
-pub const LOCK_FD: i32 = 4;
-
 /// Runs a worker process until its coordinator closes its inboxes.
 pub fn main() -> ExitCode {
-    // Ctrl-C at a terminal signals the whole foreground group, workers too:
-    // the coordinator decides when its workers stop, so they ignore it.
-    // SAFETY: setting a signal's disposition to "ignore" has no preconditions.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_IGN);
-        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+    // A signal to the whole process group (Ctrl-C at a terminal, `kill --
+    // -PGID`) reaches the workers too: the coordinator decides when its
+    // workers stop, so they ignore every signal that stops a run. They end
+    // when their inboxes close, or by the parent-death signal.
+    for signal in crate::signals::STOPPING {
+        // SAFETY: setting a disposition to "ignore" has no preconditions.
+        unsafe { libc::signal(signal, libc::SIG_IGN) };
     }
-    // SAFETY: stdin and stdout are this process's own pipes from its
-    // coordinator; nothing else in this process uses them.
-    let (mut own, mut out) = unsafe { (File::from_raw_fd(0), File::from_raw_fd(1)) };
+    // The pipes from and to the coordinator move to descriptors of their
+    // own, and stdout becomes stderr: a stray print can then never corrupt
+    // the replies, and no std handle shares the pipes.
+    let (mut own, mut out) = match (private(0), private(1)) {
+        (Ok(own), Ok(out)) => (own, out),
+        _ => return ExitCode::from(2),
+    };
+    // SAFETY: dup2 and open on descriptors this process owns.
+    unsafe {
+        libc::dup2(2, 1);
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+        if null >= 0 {
+            libc::dup2(null, 0);
+            libc::close(null);
+        }
+    }
     let hello: Hello = match wire::receive(&mut own) {
         Ok((hello, _)) => hello,
-        Err(e) => return fail(&mut out, format!("no hello from the coordinator: {e}")),
+        Err(e) => return refuse(&mut out, format!("no hello from the coordinator: {e}")),
     };
     if let Err(why) = wire::check_peer(hello.protocol, &hello.runner) {
-        return fail(&mut out, why);
+        return refuse(&mut out, why);
     }
-    // SAFETY: the coordinator set up fd 3 before exec (it only says hello
-    // once it has); nothing else in this process uses it.
-    let shared = unsafe { File::from_raw_fd(SHARED_FD) };
-    // A description of the lock file of its own: flock excludes other
-    // descriptions, and the inherited fd is one description for everyone.
-    let lock = match OpenOptions::new()
-        .read(true)
-        .open(format!("/proc/self/fd/{LOCK_FD}"))
-    {
-        Ok(lock) => lock,
-        Err(e) => return fail(&mut out, format!("cannot open the queue's lock: {e}")),
+    let setup = hello.setup;
+    let (shared, lock) = match (
+        inherited(setup.shared_fd, true),
+        inherited(setup.lock_fd, false),
+    ) {
+        (Ok(shared), Ok(lock)) => (shared, lock),
+        (Err(e), _) | (_, Err(e)) => {
+            return refuse(&mut out, format!("the queue's descriptors: {e}"));
+        }
     };
-    let ready = Welcome::Ready {
-        protocol: wire::PROTOCOL,
-        runner: env!("CARGO_PKG_VERSION").to_string(),
-        pid: std::process::id(),
-    };
-    if wire::send(&mut out, &ready).is_err() {
-        return ExitCode::from(1);
-    }
-    let inboxes = Inboxes {
+    let mut inboxes = Inboxes {
         own,
         shared,
         lock,
         out,
-        started: !hello.setup.rounds,
+        started: !setup.rounds,
     };
-    let kernel = hello.setup.kernel;
-    let served = hello
-        .setup
-        .flag
-        .dispatch(WithFlagStage { inboxes, kernel })
-        .map_err(|e| e.to_string())
-        .and_then(|served| served.map_err(|e| e.to_string()));
+    // The flag is connected and the kernel built before the worker says it
+    // is ready, so neither costs anything inside a timed run.
+    let served = setup.flag.dispatch(WithFlagStage {
+        inboxes: &mut inboxes,
+        kernel: setup.kernel,
+    });
     match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            crate::console::error(&format!("runner worker: {e}"));
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            crate::console::error(&format!("runner worker {}: {e}", setup.index));
             ExitCode::from(1)
         }
+        Err(e) => refuse(
+            &mut inboxes.out,
+            format!("cannot connect to the shared flag: {e}"),
+        ),
     }
 }
 
 /// Refuses to serve, saying why to the coordinator.
-fn fail(out: &mut File, why: String) -> ExitCode {
+fn refuse(out: &mut File, why: String) -> ExitCode {
     let _ = wire::send(out, &Welcome::Refused(why));
     ExitCode::from(2)
+}
+
+/// A copy of descriptor `fd` at a number of its own (closed on exec).
+fn private(fd: i32) -> io::Result<File> {
+    // SAFETY: F_DUPFD_CLOEXEC makes a new descriptor or fails.
+    let copy = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 10) };
+    if copy < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `copy` was just made and nothing else owns it.
+    Ok(unsafe { File::from_raw_fd(copy) })
+}
+
+/// The descriptor `fd` the coordinator passed, checked to be open (and a
+/// pipe, for the queue) before this process takes it; the lock file gets
+/// a description of its own, so flock excludes the other workers.
+fn inherited(fd: i32, pipe: bool) -> io::Result<File> {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fstat writes into `stat` or fails.
+    if fd < 3 || unsafe { libc::fstat(fd, stat.as_mut_ptr()) } < 0 {
+        return Err(io::Error::other(format!("descriptor {fd} is not open")));
+    }
+    // SAFETY: fstat succeeded, so `stat` is written.
+    let mode = unsafe { stat.assume_init() }.st_mode & libc::S_IFMT;
+    if pipe != (mode == libc::S_IFIFO) {
+        return Err(io::Error::other(format!(
+            "descriptor {fd} is not what was said"
+        )));
+    }
+    match pipe {
+        // SAFETY: the coordinator handed this descriptor to this process alone.
+        true => Ok(unsafe { File::from_raw_fd(fd) }),
+        false => OpenOptions::new()
+            .read(true)
+            .open(format!("/proc/self/fd/{fd}")),
+    }
 }
 
 /// A worker's file descriptors and whether it serves the shared queue now.
@@ -103,12 +142,12 @@ struct Inboxes {
 }
 
 /// A worker with its flag connected, waiting for its kernel.
-struct WithFlagStage {
-    inboxes: Inboxes,
+struct WithFlagStage<'a> {
+    inboxes: &'a mut Inboxes,
     kernel: crate::work::KernelSpec,
 }
 
-impl WithFlag for WithFlagStage {
+impl WithFlag for WithFlagStage<'_> {
     type Output = Result<(), WireError>;
     fn run<F: Flag>(self, flag: F) -> Result<(), WireError> {
         self.kernel.dispatch(WithKernelStage {
@@ -118,20 +157,26 @@ impl WithFlag for WithFlagStage {
     }
 }
 
-/// A worker with its flag and kernel: ready to serve.
-struct WithKernelStage<F> {
-    inboxes: Inboxes,
+/// A worker with its flag and kernel: it says it is ready, then serves.
+struct WithKernelStage<'a, F> {
+    inboxes: &'a mut Inboxes,
     flag: F,
 }
 
-impl<F: Flag> WithKernel for WithKernelStage<F> {
+impl<F: Flag> WithKernel for WithKernelStage<'_, F> {
     type Output = Result<(), WireError>;
-    fn run<K: PrimeTest + Clone + 'static>(mut self, kernel: K) -> Result<(), WireError> {
+    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Result<(), WireError> {
+        let ready = Welcome::Ready {
+            protocol: wire::PROTOCOL,
+            runner: env!("CARGO_PKG_VERSION").to_string(),
+            pid: std::process::id(),
+        };
+        wire::send(&mut self.inboxes.out, &ready)?;
         let mut worker = Worker {
             kernel,
             flag: self.flag,
         };
-        serve(&mut worker, &mut self.inboxes)
+        serve(&mut worker, self.inboxes)
     }
 }
 

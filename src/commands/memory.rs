@@ -310,6 +310,25 @@ pub fn largest(plan: &Plan) -> Option<(&Case, Need)> {
 /// Refuses a plan with a case that needs more than `limit`, saying how much,
 /// why, and what to do.
 pub fn check_plan(plan: &Plan, limit: Limit) -> Result<(), String> {
+    let processes = Some(crate::experiment::Executor::Processes);
+    let task_numbers = |case: &Case| {
+        let len = case.range().map_or(0, |r| r.len());
+        case.chunks.map_or(0, |c| c.size.min(len))
+    };
+    let too_large = plan.cases.iter().find(|case| {
+        case.executor == processes
+            && task_numbers(case) > crate::backend::wire::MAX_TASK_NUMBERS as u64
+    });
+    if let Some(case) = too_large {
+        return Err(format!(
+            "case {} ({}) sends tasks of {} numbers to worker processes, more than a message \
+             holds ({}); nothing was run\n  = help: use a smaller chunksize (or \"default\")",
+            case.number,
+            case.describe(),
+            task_numbers(case),
+            crate::backend::wire::MAX_TASK_NUMBERS
+        ));
+    }
     let Some((case, need)) = largest(plan) else {
         return Ok(());
     };

@@ -119,6 +119,16 @@ impl Chunk {
     }
 }
 
+impl Job {
+    /// How many numbers the job carries.
+    pub fn numbers(&self) -> usize {
+        match self {
+            Job::Primes { numbers, .. } | Job::Factors { numbers, .. } => numbers.len(),
+            _ => 1,
+        }
+    }
+}
+
 /// How a chunk travels: a range or a list (a span is sent as its numbers,
 /// even when they are consecutive, so the cost of a task grows with its
 /// size as the book's pickled lists do).
