@@ -9,6 +9,7 @@ pub mod validate;
 pub mod values;
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use chart::Chart;
@@ -100,12 +101,43 @@ pub const QUICK_MIN: u64 = 1_000;
 
 /// Reads and validates the experiment file at `path`.
 pub fn load(path: &Path) -> Result<Experiment, ExperimentError> {
-    let source = fs::read_to_string(path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         ExperimentError::new(path, "", None, format!("cannot read the file: {e}"))
             .with_help("check the path; `runner check DIR` lists the experiments in a folder")
+    };
+    // Read at most one byte more than the limit: a file that never ends
+    // (`/dev/zero`) or a huge one must be refused, not read until the
+    // machine runs out of memory. A pipe (`<(cat x.toml)`) is still read.
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ExperimentError::new(
+            path,
+            "",
+            None,
+            format!(
+                "the file is larger than {} MiB, far more than any experiment needs",
+                MAX_FILE_BYTES >> 20
+            ),
+        )
+        .with_help("name the experiment file (a few kB of TOML), not a data file or a device"));
+    }
+    let source = String::from_utf8(bytes).map_err(|e| {
+        unreadable(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to() + 1
+            ),
+        ))
     })?;
     parse(path, &source)
 }
+
+/// The largest experiment file read, in bytes.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
 
 /// Validates experiment text `source`, reporting errors against `path`.
 pub fn parse(path: &Path, source: &str) -> Result<Experiment, ExperimentError> {
