@@ -25,3 +25,70 @@ fn a_huge_or_endless_experiment_file_is_refused() {
         .code(2)
         .stderr(contains("huge.toml: the file is larger than 16 MiB"));
 }
+
+/// Whether the runner process `pid` has started its signal thread (so a
+/// signal is now a request to stop, not the default action).
+fn handles_signals(pid: u32) -> bool {
+    fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|task| {
+            fs::read_to_string(task.path().join("comm")).is_ok_and(|name| name.trim() == "signals")
+        })
+}
+
+/// A signal that arrives before an experiment starts (here: while the
+/// command still reads its files; in the wild: while the previous experiment
+/// of the command is drawn) used to start it anyway, clearing its folder and
+/// leaving an empty "interrupted" report in place of the earlier one. It is
+/// now not started, and the command ends with 128+N.
+#[test]
+fn a_signal_before_an_experiment_starts_keeps_its_earlier_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let small = "name = \"small\"\n[workload]\nkind = \"primes\"\nrange = [1_000, 2_000]\n[run]\nrepeats = 1\n";
+    let file = common::experiment(dir.path(), "small", small);
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let before = fs::read(out.join("small/summary.csv")).unwrap();
+    // The second file is a FIFO, so the command waits reading it while the
+    // signal is sent.
+    let fifo = dir.path().join("later.toml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
+        .arg(&file)
+        .arg(&fifo)
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while !handles_signals(child.id()) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    fs::write(&fifo, small.replace("\"small\"", "\"later\"")).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("small was not started"), "{stderr}");
+    assert_eq!(fs::read(out.join("small/summary.csv")).unwrap(), before);
+    let manifest = fs::read_to_string(out.join("small/manifest.json")).unwrap();
+    assert!(manifest.contains("\"status\": \"complete\""), "{manifest}");
+}

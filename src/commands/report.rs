@@ -61,7 +61,9 @@ pub fn report(args: &ReportArgs) -> ExitCode {
             status = status.max(code_of(&e));
         }
     }
-    ExitCode::from(status)
+    // A signal during the last redraw still ends with its status, so a
+    // script that was interrupted stops.
+    ExitCode::from(signals::exit_status().unwrap_or(status))
 }
 
 /// Redraws one report while holding its folder, so a run cannot write it

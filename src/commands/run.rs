@@ -69,6 +69,16 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
     let mut failed = 0;
     let mut ran = 0;
     for ((experiment, plan), folder) in experiments.iter().zip(&plans).zip(folders) {
+        // A signal that arrived while the previous experiment was drawn must
+        // not start this one: starting clears its folder, which would
+        // replace its earlier report with an empty, interrupted one.
+        if let Some(status) = signals::exit_status() {
+            console::error(&format!(
+                "interrupted: {} was not started; its folder was left as it was.",
+                experiment.name
+            ));
+            return ExitCode::from(status);
+        }
         match run_one(experiment, plan, folder, &args.out, arguments.clone()) {
             Ended::Done { failed: f, ran: r } => {
                 failed += f;
@@ -83,6 +93,13 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
                 return ExitCode::from(exit::IO);
             }
         }
+    }
+    // A signal after the last case changed nothing, but a script that
+    // was interrupted must still see it (`for f in *.toml; do runner $f; done`
+    // stops on 130, not on 0).
+    if let Some(status) = signals::exit_status() {
+        console::error("interrupted after the last case: every report is complete.");
+        return ExitCode::from(status);
     }
     ExitCode::from(match (failed, ran) {
         (0, 0) => {
