@@ -92,3 +92,44 @@ fn a_signal_before_an_experiment_starts_keeps_its_earlier_report() {
     let manifest = fs::read_to_string(out.join("small/manifest.json")).unwrap();
     assert!(manifest.contains("\"status\": \"complete\""), "{manifest}");
 }
+
+/// A disk that filled up at the start of a run (`prlimit --fsize=600`: the
+/// experiment copy and the tables' headers fit, the manifest did not) left
+/// runner's own files without a manifest listing them, so every later run
+/// refused the folder as holding files runner did not write. The manifest
+/// is now written first.
+#[test]
+fn a_run_stopped_by_a_full_disk_at_its_start_can_be_run_again() {
+    if std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: prlimit (util-linux) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"small\"\n[workload]\nkind = \"primes\"\nrange = [1_000, 2_000]\n[run]\nrepeats = 1\n";
+    let file = common::experiment(dir.path(), "small", text);
+    let out = dir.path().join("reports");
+    let full = std::process::Command::new("prlimit")
+        .arg("--fsize=600")
+        .arg(env!("CARGO_BIN_EXE_runner"))
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        full.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+}

@@ -82,16 +82,32 @@ impl ReportWriter {
             signals::on_immediate_exit(move || mark_interrupted(&manifest, &dir))
         };
         let _writing = signals::writing();
-        write_atomic(
-            &dir.join(EXPERIMENT_COPY),
-            experiment.source.as_bytes(),
-            false,
-        )?;
-        let header = [&CASE_COLUMNS[..], &RESULT_COLUMNS].concat();
-        let results_csv = AppendFile::create(
-            &dir.join("results.csv"),
-            &record::to_csv(&header, &[]).map_err(|e| csv_error(&dir, "results.csv", e))?,
-        )?;
+        // The manifest goes first and lists the files this run is about to
+        // write: when one of them cannot be written (a full disk), a later
+        // run still knows them as runner's and may replace them.
+        for file in [EXPERIMENT_COPY, "results.csv", "summary.csv"] {
+            lock(&manifest).add_file(file);
+        }
+        save_manifest(&manifest, &dir, false)?;
+        let started = (|| {
+            write_atomic(
+                &dir.join(EXPERIMENT_COPY),
+                experiment.source.as_bytes(),
+                false,
+            )?;
+            let header = [&CASE_COLUMNS[..], &RESULT_COLUMNS].concat();
+            AppendFile::create(
+                &dir.join("results.csv"),
+                &record::to_csv(&header, &[]).map_err(|e| csv_error(&dir, "results.csv", e))?,
+            )
+        })();
+        let results_csv = started.inspect_err(|e| {
+            let mut m = lock(&manifest);
+            m.error = Some(e.to_string());
+            m.finish(Status::Error);
+            drop(m);
+            let _ = save_manifest(&manifest, &dir, true);
+        })?;
         let writer = ReportWriter {
             folder,
             experiment: experiment.name.clone(),
@@ -103,11 +119,6 @@ impl ReportWriter {
             derived_at: Instant::now(),
             _hook: hook,
         };
-        writer.with_manifest(|m| {
-            for file in [EXPERIMENT_COPY, "results.csv", "summary.csv"] {
-                m.add_file(file);
-            }
-        });
         writer.write_summary(false)?;
         writer.write_manifest(false)?;
         Ok(writer)
@@ -119,7 +130,7 @@ impl ReportWriter {
     }
 
     fn with_manifest<R>(&self, f: impl FnOnce(&mut Manifest) -> R) -> R {
-        f(&mut self.manifest.lock().unwrap_or_else(PoisonError::into_inner))
+        f(&mut lock(&self.manifest))
     }
 
     /// Records how the run ended and makes every file durable.
@@ -145,8 +156,7 @@ impl ReportWriter {
     }
 
     fn write_manifest(&self, sync: bool) -> Result<(), FileError> {
-        let json = self.with_manifest(|m| serde_json::to_vec_pretty(m).expect("plain data"));
-        write_atomic(&self.dir().join("manifest.json"), &json, sync)
+        save_manifest(&self.manifest, self.dir(), sync)
     }
 
     fn write_summary(&self, sync: bool) -> Result<(), FileError> {
@@ -222,6 +232,16 @@ impl ReportWriter {
         });
         self.write_manifest(sync)
     }
+}
+
+fn lock(manifest: &Mutex<Manifest>) -> std::sync::MutexGuard<'_, Manifest> {
+    manifest.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Writes `manifest` to `dir/manifest.json`.
+fn save_manifest(manifest: &Mutex<Manifest>, dir: &Path, sync: bool) -> Result<(), FileError> {
+    let json = serde_json::to_vec_pretty(&*lock(manifest)).expect("plain data");
+    write_atomic(&dir.join("manifest.json"), &json, sync)
 }
 
 /// Marks the manifest interrupted before an immediate exit, and removes
