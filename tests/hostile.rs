@@ -133,3 +133,30 @@ fn a_run_stopped_by_a_full_disk_at_its_start_can_be_run_again() {
         .assert()
         .success();
 }
+
+/// A run removes the temporary files a killed run left, and used to take
+/// any `.NAME.tmp` for one: a user's `.notes.tmp` in the report folder was
+/// deleted. It is now someone else's file, and the folder is refused.
+#[test]
+fn a_users_dot_tmp_file_is_not_taken_for_a_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"small\"\n[workload]\nkind = \"primes\"\nrange = [1_000, 2_000]\n[run]\nrepeats = 1\n";
+    let file = common::experiment(dir.path(), "small", text);
+    let out = dir.path().join("reports");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let notes = out.join("small/.notes.tmp");
+    fs::write(&notes, "mine").unwrap();
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains(".notes.tmp"));
+    assert_eq!(fs::read_to_string(&notes).unwrap(), "mine");
+}

@@ -35,8 +35,16 @@ impl FileError {
 static TEMPS: AtomicU64 = AtomicU64::new(0);
 
 /// Whether `name` is a temporary file runner made (`.NAME.PID.N.tmp`).
+/// The whole pattern is checked, not just the dot and the suffix: a run
+/// removes these, and a user's own `.notes.tmp` must survive it.
 pub fn is_temp_name(name: &str) -> bool {
-    name.starts_with('.') && name.ends_with(".tmp")
+    let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let mut parts = inner.rsplitn(3, '.');
+    let digits =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    digits(parts.next()) && digits(parts.next()) && parts.next().is_some_and(|n| !n.is_empty())
 }
 
 /// Writes `bytes` to `path` atomically: readers see the old file or the new
@@ -154,6 +162,22 @@ mod tests {
         let err = write_atomic(&missing, b"x", false).unwrap_err();
         assert!(err.to_string().starts_with("cannot write "), "{err}");
         assert!(err.to_string().contains("a.csv"), "{err}");
+    }
+
+    #[test]
+    fn only_runner_s_own_temporary_names_count_as_temporary() {
+        assert!(is_temp_name(".manifest.json.123.0.tmp"));
+        assert!(is_temp_name(".index.html.4567.12.tmp"));
+        for name in [
+            ".notes.tmp",
+            ".x.tmp",
+            ".a.b.tmp",
+            ".1.2.tmp",
+            "a.1.2.tmp",
+            ".a.1.x.tmp",
+        ] {
+            assert!(!is_temp_name(name), "{name}");
+        }
     }
 
     #[test]
