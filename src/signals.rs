@@ -75,12 +75,14 @@ fn handle(signal: i32) {
     std::process::exit(i32::from(exit_status().unwrap_or(130)));
 }
 
-/// Runs every emergency hook once.
+/// Runs every emergency hook once, then removes the temporary files of
+/// writes still in progress (last, as the hooks write files themselves).
 pub fn run_hooks() {
     let hooks = HOOKS.lock().unwrap_or_else(PoisonError::into_inner);
     for (_, hook) in hooks.iter() {
         hook();
     }
+    crate::output::files::remove_temporaries();
 }
 
 /// The flag the engine polls between repeats.

@@ -7,6 +7,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// A file that could not be read, written, renamed or removed.
 #[derive(Debug, thiserror::Error)]
@@ -61,22 +62,50 @@ pub fn write_atomic(path: &Path, bytes: &[u8], sync: bool) -> Result<(), FileErr
         std::process::id(),
         TEMPS.fetch_add(1, Ordering::Relaxed)
     ));
-    let written = (|| {
-        let mut file = File::create(&temp)?;
-        file.write_all(bytes)?;
-        if sync {
-            file.sync_all()?;
-        }
-        Ok(())
-    })();
-    if let Err(source) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(FileError::new("write", path, source));
+    let mut file = {
+        let mut in_flight = in_flight();
+        let Some(list) = in_flight.as_mut() else {
+            return Err(FileError::new(
+                "write",
+                path,
+                io::Error::other("runner is stopping"),
+            ));
+        };
+        // Created under the lock, so an immediate exit either sees it listed
+        // or stops this write before it exists.
+        let file = File::create(&temp).map_err(|e| FileError::new("write", path, e))?;
+        list.push(temp.clone());
+        file
+    };
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| if sync { file.sync_all() } else { Ok(()) });
+    let mut in_flight = in_flight();
+    if let Some(list) = in_flight.as_mut() {
+        list.retain(|t| *t != temp);
     }
-    fs::rename(&temp, path).map_err(|source| {
+    let renamed = written.and_then(|()| fs::rename(&temp, path));
+    renamed.map_err(|source| {
         let _ = fs::remove_file(&temp);
         FileError::new("write", path, source)
     })
+}
+
+/// The temporary files being written right now; `None` once an immediate
+/// exit has removed them (no new one may start then).
+static IN_FLIGHT: Mutex<Option<Vec<PathBuf>>> = Mutex::new(Some(Vec::new()));
+
+fn in_flight() -> MutexGuard<'static, Option<Vec<PathBuf>>> {
+    IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Before an immediate exit: removes every temporary file still being
+/// written, wherever it is (a report folder, or `--out` for the index), and
+/// refuses new ones, so a second Ctrl-C leaves none behind.
+pub fn remove_temporaries() {
+    for temp in in_flight().take().into_iter().flatten() {
+        let _ = fs::remove_file(temp);
+    }
 }
 
 /// A file that grows by whole records: each `append` is one `write` call,
