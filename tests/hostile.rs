@@ -160,3 +160,32 @@ fn a_users_dot_tmp_file_is_not_taken_for_a_temporary_file() {
         .stderr(contains(".notes.tmp"));
     assert_eq!(fs::read_to_string(&notes).unwrap(), "mine");
 }
+
+/// When the report was drawn but the run then failed (here: `--out` holds a
+/// folder named index.html, so the reports index cannot be written), the
+/// manifest marked "error" was written from memory, without the charts and
+/// page the drawing had added: the next run refused chart1.png and
+/// index.html as files runner did not write. A second Ctrl-C while drawing
+/// did the same.
+#[test]
+fn a_run_that_fails_after_drawing_leaves_a_folder_it_can_reuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"small\"\n[workload]\nkind = \"primes\"\nrange = [1_000, 2_000]\n[run]\nrepeats = 1\n";
+    let file = common::experiment(dir.path(), "small", text);
+    let out = dir.path().join("reports");
+    fs::create_dir_all(out.join("index.html")).unwrap();
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(4)
+        .stderr(contains("index.html"));
+    fs::remove_dir(out.join("index.html")).unwrap();
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+}

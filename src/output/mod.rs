@@ -151,6 +151,7 @@ impl ReportWriter {
         self.with_manifest(|m| {
             m.error = Some(error.to_string());
             m.finish(Status::Error);
+            list_drawn_files(m, self.folder.dir());
         });
         let _ = self.write_manifest(true);
     }
@@ -244,12 +245,33 @@ fn save_manifest(manifest: &Mutex<Manifest>, dir: &Path, sync: bool) -> Result<(
     write_atomic(&dir.join("manifest.json"), &json, sync)
 }
 
+/// Adds the charts and page present in `dir` to the files `manifest` lists.
+/// The drawing records them in the manifest on disk, which this copy in
+/// memory never sees; writing it without them (a failed index, a second
+/// Ctrl-C while drawing) made the next run refuse them as someone else's.
+/// Any present are this run's: the folder held none of anyone else's files
+/// when it was claimed.
+fn list_drawn_files(manifest: &mut Manifest, dir: &Path) {
+    let mut drawn: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().to_string())
+        .filter(|name| folder::is_chart_name(name) || name == "index.html")
+        .collect();
+    drawn.sort();
+    for name in drawn {
+        manifest.add_file(&name);
+    }
+}
+
 /// Marks the manifest interrupted before an immediate exit, and removes
 /// this process's temporary files.
 fn mark_interrupted(manifest: &Mutex<Manifest>, dir: &Path) {
     let json = {
         let mut m = manifest.lock().unwrap_or_else(PoisonError::into_inner);
         m.finish(Status::Interrupted);
+        list_drawn_files(&mut m, dir);
         serde_json::to_vec_pretty(&*m).expect("plain data")
     };
     let _ = write_atomic(&dir.join("manifest.json"), &json, true);
