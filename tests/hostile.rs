@@ -189,3 +189,32 @@ fn a_run_that_fails_after_drawing_leaves_a_folder_it_can_reuse() {
         .assert()
         .success();
 }
+
+/// An experiment file could write terminal escapes through runner's error
+/// messages: `order = ["\u001b[2J"]` was quoted raw in "unknown value", and
+/// a raw control character was echoed in the quoted line; a one-line 1 MB
+/// file was echoed whole. Both are now shown escaped, and the line cut.
+#[test]
+fn error_messages_neither_echo_control_characters_nor_huge_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"x\"\n[workload]\nkind = \"primes\"\nrange = [5, 50]\n[sweep]\norder = [\"\\u001b[2J\"]\n";
+    let file = common::experiment(dir.path(), "escape", text);
+    let output = runner().arg("check").arg(&file).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown value"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    let raw = common::experiment(dir.path(), "raw", "name = \"x\u{1b}[2J\"\n");
+    let output = runner().arg("check").arg(&raw).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        !output.stderr.contains(&0x1b),
+        "{:?}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let long = format!("name = \"x\"\nz = \"{}\" + 1\n", "a".repeat(1 << 20));
+    let long = common::experiment(dir.path(), "long", &long);
+    let output = runner().arg("check").arg(&long).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stderr.len() < 1000, "{} bytes", output.stderr.len());
+}

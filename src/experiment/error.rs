@@ -73,15 +73,18 @@ impl fmt::Display for ExperimentError {
         if let Some((line, column)) = self.position {
             write!(f, ":{line}:{column}")?;
         }
-        write!(f, ": {}", self.message)?;
+        // The message may quote the file (`unknown value "\u{1b}[2J"`):
+        // escaped, so a file cannot drive the terminal.
+        write!(f, ": {}", crate::console::plain(&self.message))?;
         if let (Some(snippet), Some((line, _))) = (&self.snippet, self.position) {
             let (text, column, width) = snippet.as_ref();
+            let (text, column, width) = shown(text, *column, *width);
             let gutter = " ".repeat(line.to_string().len());
             let pad = " ".repeat(column - 1);
             write!(
                 f,
                 "\n{gutter} |\n{line} | {text}\n{gutter} | {pad}{}",
-                "^".repeat(*width)
+                "^".repeat(width)
             )?;
         }
         if let Some(help) = &self.help {
@@ -90,6 +93,42 @@ impl fmt::Display for ExperimentError {
         }
         Ok(())
     }
+}
+
+/// The most characters of a line shown under an error.
+const SHOWN: usize = 100;
+
+/// The offending line as shown: each control character becomes one visible
+/// character (so the caret stays aligned and the file cannot drive the
+/// terminal), and a long line (a 50 MB one-line file) is cut to a window
+/// around the column. Returns the text, the column in it and the caret's
+/// width.
+fn shown(text: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect();
+    let at = column - 1;
+    let start = match chars.len() > SHOWN {
+        true => at.saturating_sub(SHOWN / 4).min(chars.len() - SHOWN),
+        false => 0,
+    };
+    let end = (start + SHOWN).min(chars.len());
+    let mut line: String = chars[start..end].iter().collect();
+    let mut column = at - start + 1;
+    if start > 0 {
+        line.insert_str(0, "...");
+        column += 3;
+    }
+    if end < chars.len() {
+        line.push_str("...");
+    }
+    let width = width.min(end.saturating_sub(at)).max(1);
+    (line, column, width)
 }
 
 /// The candidate closest to `word`, if any is close enough to be a typo
@@ -242,6 +281,33 @@ fn unknown(message: &str, lead: &str) -> Option<(String, Vec<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_and_long_lines_are_shown_safely() {
+        let source = "name = \"x\u{1b}[2J\"\n";
+        let err = ExperimentError::new(
+            Path::new("f.toml"),
+            source,
+            Some(7..14),
+            "bad \u{1b}".into(),
+        );
+        let text = err.to_string();
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains("bad \\u{1b}"), "{text}");
+        assert!(
+            text.contains("1 | name = \"x\u{fffd}[2J\"\n  |        ^^^^^^^"),
+            "{text}"
+        );
+        // A one-line file of a million characters, wrong at its end.
+        let long = format!("d = \"{}\" x", "a".repeat(1_000_000));
+        let at = long.len() - 1;
+        let err = ExperimentError::new(Path::new("f.toml"), &long, Some(at..at + 1), "bad".into());
+        let text = err.to_string();
+        assert!(text.len() < 400, "{}", text.len());
+        let lines: Vec<&str> = text.lines().collect();
+        let caret = lines[3].find('^').unwrap();
+        assert_eq!(&lines[2][caret..=caret], "x", "{text}");
+    }
 
     #[test]
     fn points_at_the_span() {
