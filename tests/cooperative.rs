@@ -216,13 +216,15 @@ fn the_redis_flag_works_against_a_real_server() {
 
 #[test]
 fn an_unreachable_redis_server_gives_a_clear_error() {
-    let url = format!("redis://127.0.0.1:{}", common::free_port());
+    let port = common::free_port();
+    let url = format!("redis://127.0.0.1:{port}");
     let err = RedisFlag::connect_to(&url)
         .err()
         .expect("nothing listens there");
     assert!(err.0.contains("cannot reach Redis at"), "{}", err.0);
     assert!(
-        err.0.contains("redis-server --port 6379 --save ''"),
+        err.0
+            .contains(&format!("redis-server --port {port} --save ''")),
         "{}",
         err.0
     );

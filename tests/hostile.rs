@@ -7,6 +7,7 @@ mod common;
 use std::fs;
 
 use common::runner;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 /// A file that never ends (`runner check /dev/zero` took 24 GB and was
@@ -217,4 +218,24 @@ fn error_messages_neither_echo_control_characters_nor_huge_lines() {
     let output = runner().arg("check").arg(&long).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stderr.len() < 1000, "{} bytes", output.stderr.len());
+}
+
+/// The advice for an unreachable Redis named port 6379 whatever port the
+/// experiment's `redis_url` gave; it now names the URL's.
+#[test]
+fn the_redis_advice_names_the_urls_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = common::free_port();
+    let text = format!(
+        "name = \"r\"\n[workload]\nkind = \"verify\"\nnumbers = [{{ name = \"p\", value = 1_000_003 }}]\nredis_url = \"redis://127.0.0.1:{port}\"\n[run]\nstrategy = \"cooperative\"\nrepeats = 1\nwarmup = 0\n[sweep]\nflag = [\"redis\"]\n"
+    );
+    let file = common::experiment(dir.path(), "r", &text);
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("reports"))
+        .assert()
+        .code(1)
+        .stderr(contains(format!("redis-server --port {port} ")))
+        .stderr(contains("--port 6379").not());
 }

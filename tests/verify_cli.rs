@@ -89,7 +89,8 @@ fn verdicts_work_and_the_cost_per_look_are_recorded() {
 #[test]
 fn an_unreachable_redis_server_fails_the_cases_that_need_it() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("redis://127.0.0.1:{}", free_port());
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}");
     let file = experiment(dir.path(), "flags", &flags_experiment(&url, false));
     let out = dir.path().join("r");
     runner()
@@ -109,7 +110,7 @@ fn an_unreachable_redis_server_fails_the_cases_that_need_it() {
     assert!(failed.iter().all(|r| {
         r.last()
             .unwrap()
-            .contains("redis-server --port 6379 --save ''")
+            .contains(&format!("redis-server --port {port} --save ''"))
     }));
 }
 

@@ -54,7 +54,7 @@ impl RedisTarget {
             }
             _ => "or change `redis_url` in [workload] to a running server",
         };
-        format!("start one with `redis-server --port 6379 --save ''` {change}")
+        format!("start one with {} {change}", start_command(&self.url))
     }
 
     /// Connects and asks PING once, with short timeouts: whether the server
@@ -146,12 +146,26 @@ impl RedisFlag {
     }
 }
 
+/// The command that starts a server where `url` points: the advice used to
+/// name port 6379 whatever the URL said.
+fn start_command(url: &str) -> String {
+    use redis::IntoConnectionInfo;
+    let port = match url.into_connection_info().map(|info| info.addr().clone()) {
+        Ok(redis::ConnectionAddr::Tcp(_, port) | redis::ConnectionAddr::TcpTls { port, .. }) => {
+            port
+        }
+        _ => 6379,
+    };
+    format!("`redis-server --port {port} --save ''`")
+}
+
 /// Opens a connection with timeouts, so a dead server fails instead of hanging.
 fn open(url: &str) -> Result<redis::Connection, FlagError> {
     let unreachable = |e: redis::RedisError| {
         FlagError(crate::console::one_line(&format!(
-            "cannot reach Redis at {url} ({e}); start a server with `redis-server --port 6379 --save ''` \
-             or point `redis_url` in [workload] (or REDIS_URL) at one"
+            "cannot reach Redis at {url} ({e}); start a server with {} \
+             or point `redis_url` in [workload] (or REDIS_URL) at one",
+            start_command(url)
         )))
     };
     let client = redis::Client::open(url).map_err(unreachable)?;
