@@ -239,3 +239,19 @@ fn the_redis_advice_names_the_urls_port() {
         .stderr(contains(format!("redis-server --port {port} ")))
         .stderr(contains("--port 6379").not());
 }
+
+/// Every file error printed with its causes said the OS's reason twice:
+/// "cannot write .../index.html: Is a directory (os error 21): Is a
+/// directory (os error 21)".
+#[test]
+fn a_file_error_gives_the_reason_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"small\"\n[workload]\nkind = \"primes\"\nrange = [1_000, 2_000]\n[run]\nrepeats = 1\n";
+    let file = common::experiment(dir.path(), "small", text);
+    let out = dir.path().join("reports");
+    fs::create_dir_all(out.join("index.html")).unwrap();
+    let output = runner().arg(&file).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("Is a directory").count(), 1, "{stderr}");
+}

@@ -10,14 +10,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// A file that could not be read, written, renamed or removed.
+/// The OS's reason is part of the message and deliberately not a `source`:
+/// as one, every message printed with its causes (`{:#}`) said it twice
+/// ("Is a directory (os error 21): Is a directory (os error 21)").
 #[derive(Debug, thiserror::Error)]
-#[error("cannot {action} {}: {source}", path.display())]
+#[error("cannot {action} {}: {reason}", path.display())]
 pub struct FileError {
     /// What was being done: "write", "create", "remove", ...
     pub action: &'static str,
     pub path: PathBuf,
-    #[source]
-    pub source: io::Error,
+    pub reason: io::Error,
 }
 
 impl FileError {
@@ -26,7 +28,7 @@ impl FileError {
         FileError {
             action,
             path: path.to_path_buf(),
-            source,
+            reason: source,
         }
     }
 }
