@@ -60,7 +60,11 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
         match ReportFolder::claim(&args.out, &report_dir_name(experiment, plan)) {
             Ok(folder) => folders.push(folder),
             Err(e) => {
-                console::error(&format!("error: {e}\n  nothing was run."));
+                let help = match e.is_io() {
+                    true => "\n  = help: choose an --out folder runner can create and write",
+                    false => "",
+                };
+                console::error(&format!("error: {e}; nothing was run{help}"));
                 let status = if e.is_io() { exit::IO } else { exit::BAD_INPUT };
                 return ExitCode::from(status);
             }
