@@ -290,7 +290,12 @@ fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
 /// happens, since it never has a name (or has one only for an instant, on
 /// file systems without O_TMPFILE).
 fn lock_file() -> io::Result<OwnedFd> {
-    let dir = std::env::temp_dir();
+    // /dev/shm keeps the lock word in memory; the temp folder is the fallback.
+    let shm = std::path::Path::new("/dev/shm");
+    let dir = match shm.is_dir() {
+        true => shm.to_path_buf(),
+        false => std::env::temp_dir(),
+    };
     let path =
         std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).map_err(io::Error::other)?;
     // SAFETY: a valid C string and flags; the result is checked.
@@ -303,7 +308,9 @@ fn lock_file() -> io::Result<OwnedFd> {
     };
     if fd >= 0 {
         // SAFETY: open just returned this descriptor.
-        return Ok(unsafe { OwnedFd::from_raw_fd(fd) });
+        let file = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        file.set_len(LOCK_BYTES)?;
+        return Ok(OwnedFd::from(file));
     }
     let named = dir.join(format!(
         ".runner-queue-lock-{}-{}",
@@ -316,8 +323,12 @@ fn lock_file() -> io::Result<OwnedFd> {
         .create_new(true)
         .open(&named)?;
     std::fs::remove_file(&named)?;
+    file.set_len(LOCK_BYTES)?;
     Ok(OwnedFd::from(file))
 }
+
+/// The size of the lock file: one page, mapped by every worker.
+const LOCK_BYTES: u64 = 4096;
 
 /// Names the fallback lock files apart.
 static LOCKS: AtomicU64 = AtomicU64::new(0);

@@ -4,8 +4,9 @@
 //! Its inboxes are file descriptors its coordinator set up before exec:
 //! stdin is its own (the hello, start tokens), and the hello names two
 //! more: the read end of the queue all workers share, and an unnamed file
-//! whose lock makes one reader at a time take a whole frame from the shared
-//! queue (the role of the lock in `multiprocessing.Queue`). Replies go to
+//! holding a lock word every worker maps, so one reader at a time takes a
+//! whole frame from the shared queue (the role of the lock in
+//! `multiprocessing.Queue`). Replies go to
 //! stdout. Each frame is read and
 //! written whole (see [`super::wire`]). The worker stops when its stdin or
 //! the shared queue closes, and the kernel delivers SIGKILL if its
@@ -15,6 +16,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::wire::{self, Hello, Welcome, WireError};
 use crate::flag::{Flag, WithFlag};
@@ -59,7 +61,10 @@ pub fn main() -> ExitCode {
         inherited(setup.shared_fd, true),
         inherited(setup.lock_fd, false),
     ) {
-        (Ok(shared), Ok(lock)) => (shared, lock),
+        (Ok(shared), Ok(lock)) => match QueueLock::map(&lock) {
+            Ok(lock) => (shared, lock),
+            Err(e) => return refuse(&mut out, format!("the queue's lock: {e}")),
+        },
         (Err(e), _) | (_, Err(e)) => {
             return refuse(&mut out, format!("the queue's descriptors: {e}"));
         }
@@ -108,8 +113,7 @@ fn private(fd: i32) -> io::Result<File> {
 }
 
 /// The descriptor `fd` the coordinator passed, checked to be open (and a
-/// pipe, for the queue) before this process takes it; the lock file gets
-/// a description of its own, so flock excludes the other workers.
+/// pipe, for the queue) before this process takes it.
 fn inherited(fd: i32, pipe: bool) -> io::Result<File> {
     let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: fstat writes into `stat` or fails.
@@ -126,8 +130,10 @@ fn inherited(fd: i32, pipe: bool) -> io::Result<File> {
     match pipe {
         // SAFETY: the coordinator handed this descriptor to this process alone.
         true => Ok(unsafe { File::from_raw_fd(fd) }),
+        // Mapped read-write through a description of its own.
         false => OpenOptions::new()
             .read(true)
+            .write(true)
             .open(format!("/proc/self/fd/{fd}")),
     }
 }
@@ -136,7 +142,7 @@ fn inherited(fd: i32, pipe: bool) -> io::Result<File> {
 struct Inboxes {
     own: File,
     shared: File,
-    lock: File,
+    lock: QueueLock,
     out: File,
     started: bool,
 }
@@ -218,7 +224,7 @@ impl Inboxes {
                 return wire::receive(&mut self.own).map(|(job, _)| job);
             }
             if shared {
-                let _held = Held::lock(&self.lock)?;
+                let _held = self.lock.lock();
                 // Another worker may have taken the frame while we waited.
                 if readable_now(&self.shared)? {
                     return wire::receive(&mut self.shared).map(|(job, _)| job);
@@ -266,18 +272,54 @@ fn pollfd(file: &File) -> libc::pollfd {
     }
 }
 
-/// The shared queue's lock, held until dropped.
-struct Held<'a>(&'a File);
+/// The shared queue's lock: a word in a page every worker maps, taken by
+/// compare-and-swap. A reader holds it for two reads of one frame, so a
+/// waiter spins briefly, then yields its core; no system call is made when
+/// the lock is free (flock cost two per frame, and a sleep when contended).
+struct QueueLock {
+    map: memmap2::MmapMut,
+}
 
-impl<'a> Held<'a> {
-    fn lock(file: &'a File) -> Result<Held<'a>, WireError> {
-        file.lock()?;
-        Ok(Held(file))
+impl QueueLock {
+    /// Maps the lock file the coordinator passed.
+    fn map(file: &File) -> io::Result<QueueLock> {
+        // SAFETY: the file is a private unnamed page of this worker group,
+        // accessed only through the atomic below.
+        let map = unsafe { memmap2::MmapMut::map_mut(file)? };
+        match map.len() >= 4 {
+            true => Ok(QueueLock { map }),
+            false => Err(io::Error::other("the queue's lock file is empty")),
+        }
+    }
+
+    fn word(&self) -> &AtomicU32 {
+        // SAFETY: the map is at least 4 bytes, page-aligned, lives as long
+        // as `self`, and is only ever accessed as this atomic.
+        unsafe { AtomicU32::from_ptr(self.map.as_ptr().cast::<u32>().cast_mut()) }
+    }
+
+    fn lock(&self) -> Held<'_> {
+        let word = self.word();
+        let mut tries = 0u32;
+        while word
+            .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            tries += 1;
+            match tries < 100 {
+                true => std::hint::spin_loop(),
+                false => std::thread::yield_now(),
+            }
+        }
+        Held(word)
     }
 }
 
+/// The shared queue's lock, held until dropped.
+struct Held<'a>(&'a AtomicU32);
+
 impl Drop for Held<'_> {
     fn drop(&mut self) {
-        let _ = self.0.unlock();
+        self.0.store(0, Ordering::Release);
     }
 }
