@@ -5,7 +5,7 @@
 //! How it works:
 //! - Each worker gets its own pipe in (its stdin: the hello and start
 //!   tokens) and out (its stdout: every reply), and the read end of one
-//!   pipe all workers share, with a lock file so one reader at a time takes
+//!   pipe all workers share, with a lock word in a page they all map, so one reader at a time takes
 //!   a whole frame: the design of `multiprocessing.Queue`. As there, a
 //!   feeder thread in the coordinator writes the queued jobs into the pipe,
 //!   so `submit` returns at once (or waits for room, with a bounded queue).
