@@ -11,11 +11,16 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Instant;
 
-use crate::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, Plan, Strategy};
+use crate::backend::Backend;
+use crate::experiment::{
+    Case, ChunkPlan, Chunking, Enqueue, Executor, Input, Kernel, Plan, Strategy,
+};
 use crate::machine::Cores;
 use crate::primes::oracle::{Method, count_primes, is_prime_u64, smallest_factor_counts};
 use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
 use crate::progress::human_seconds;
+use crate::strategy::map::map_chunks;
+use crate::strategy::queue::{Feeding, queue_round};
 use crate::strategy::search::candidates_in;
 use crate::strategy::{Jobs, PrimeFinder};
 use crate::work::{Chunk, Job, Reply};
@@ -180,8 +185,41 @@ fn strategy_seconds(case: &Case) -> (f64, f64) {
     let Ok(finder) = PrimeFinder::start(case, PlainTester) else {
         return (0.0, per_message);
     };
+    let startup = started.elapsed().as_secs_f64();
+    // Worker processes pay a pipe, a lock and wake-ups per message, far more
+    // than a channel: time real messages through the started workers (even
+    // numbers, answered at once, in a stream that keeps the queue full).
+    let through_processes = finder
+        .backend()
+        .filter(|_| case.executor == Some(Executor::Processes))
+        .and_then(|backend| process_message_seconds(case, backend));
     drop(finder);
-    (started.elapsed().as_secs_f64(), per_message)
+    (startup, through_processes.unwrap_or(per_message))
+}
+
+/// Seconds per message through worker processes: a queue round of even
+/// numbers for the queue strategies, one-number tasks for the pool.
+fn process_message_seconds(case: &Case, backend: &dyn Backend) -> Option<f64> {
+    let evens: Vec<u64> = (0..MESSAGE_SAMPLE as u64).map(|i| 4 + 2 * i).collect();
+    let jobs = Jobs::from(evens);
+    let started = Instant::now();
+    match case.strategy {
+        Strategy::Queue | Strategy::Feeder => {
+            queue_round(backend, &jobs, Enqueue::All, Feeding::Caller).ok()?;
+        }
+        _ => {
+            map_chunks(
+                backend,
+                &jobs,
+                1,
+                |task, numbers| Job::Primes { task, numbers },
+                (),
+                |(), _| (),
+            )
+            .ok()?;
+        }
+    }
+    Some(started.elapsed().as_secs_f64() / MESSAGE_SAMPLE as f64)
 }
 
 /// Seconds to send one `message` through an unbounded channel and receive it.
