@@ -62,8 +62,6 @@ pub struct Processes {
     events: Receiver<Event>,
     readers: Vec<JoinHandle<()>>,
     traffic: Arc<Traffic>,
-    /// How long starting every worker took (outside any timer).
-    pub startup: Duration,
 }
 
 impl Processes {
@@ -80,7 +78,6 @@ impl Processes {
         flag: &FlagSpec,
         queue: QueueSetup,
     ) -> Result<Processes, BackendError> {
-        let started = Instant::now();
         let start_error =
             |what: &str, e: &dyn std::fmt::Display| BackendError::Start(format!("{what}: {e}"));
         let program = worker_program()
@@ -162,13 +159,7 @@ impl Processes {
             events,
             readers,
             traffic,
-            startup: started.elapsed(),
         })
-    }
-
-    /// The bytes and frames exchanged so far.
-    pub fn traffic(&self) -> &Traffic {
-        &self.traffic
     }
 
     /// Why worker `index` is gone, as its exit status says.
