@@ -43,26 +43,38 @@ static WRITING: Mutex<()> = Mutex::new(());
 /// Starts the thread that handles signals. Without it (it cannot fail on
 /// Linux short of running out of threads) signals keep their default action.
 pub fn install() -> std::io::Result<()> {
+    for signal in STOPPING {
+        // The stop is raised inside the handler itself, before the signal
+        // thread is even scheduled: a run that checks the flag right after
+        // a signal arrived must see it.
+        // SAFETY: the action only stores to atomics, which is
+        // async-signal-safe.
+        unsafe {
+            signal_hook::low_level::register(signal, move || {
+                let _ = FIRST.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+                STOP.store(true, Ordering::SeqCst);
+            })?;
+        }
+    }
     let mut signals = Signals::new(STOPPING.iter().copied().chain([SIGXFSZ]))?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
+            let mut seen = 0u32;
             for signal in signals.forever() {
                 if signal == SIGXFSZ {
                     continue; // the write that exceeded the limit reports EFBIG
                 }
-                handle(signal);
+                seen += 1;
+                handle(signal, seen == 1);
             }
         })?;
     Ok(())
 }
 
-fn handle(signal: i32) {
-    if FIRST
-        .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst)
-        .is_ok()
-    {
-        STOP.store(true, Ordering::SeqCst);
+/// What the signal thread does with the `first` stopping signal, or a later one.
+fn handle(signal: i32, first: bool) {
+    if first {
         console::error(&format!(
             "\n{}: stopping after the current repeat (send it again to stop at once)...",
             name(signal)
