@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The costs of runner's worker processes beside CPython's multiprocessing,
-# on this machine, in one run: a task's round trip, a queued item, a pool's
-# parallel efficiency over range C with processes.
+# on this machine, in one run: a task's round trip, a queued item (through a
+# pipe, and through a manager process), a pool's parallel efficiency over
+# range C with processes.
 #
 #   benches/ipc.sh
 #

@@ -77,8 +77,8 @@ pub enum Command {
     /// A worker process of the processes backend (started by runner itself).
     #[command(hide = true, name = "pipe-worker")]
     PipeWorker,
-    /// Internal: serve a shared flag on a Unix socket until stdin closes
-    /// (the `manager` flag's process; runner starts it itself).
+    /// Internal: hold a shared flag and queue for other processes on a Unix
+    /// socket until stdin closes (the manager process; runner starts it).
     #[command(hide = true)]
     Manager {
         /// Where to listen.

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod experiment;
 pub mod flag;
 pub mod machine;
+pub mod manager;
 pub mod manifest;
 pub mod outcome;
 pub mod output;

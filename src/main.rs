@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use runner::cli::{Cli, Command};
 use runner::commands::{check, exit, report, run};
-use runner::{console, flag, signals};
+use runner::{console, signals};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -42,9 +42,9 @@ fn main() -> ExitCode {
     })
 }
 
-/// The hidden `manager` subcommand: a shared flag's server process.
+/// The hidden `manager` subcommand: the process holding a shared flag or queue.
 fn manager(socket: &std::path::Path) -> ExitCode {
-    match flag::manager_process::serve(socket) {
+    match runner::manager::serve(socket) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             console::error(&format!("runner manager: {e}"));

@@ -1,14 +1,16 @@
-//! The flag lives in a separate manager process; workers ask it over a Unix
-//! socket, one request byte and one reply byte per look: the book's
-//! `Manager().Value` proxy and its round trip to the manager process.
+//! The manager process: the runner binary re-executed as the hidden
+//! `manager` subcommand, holding objects other processes reach over a Unix
+//! socket, one serialized request and reply at a time, as the proxies of
+//! `multiprocessing.Manager()` reach theirs. It holds a flag (the `manager`
+//! flag kind: one request byte and one reply byte per look) and a queue of
+//! frames (the `queue_host = "manager"` queue: a put or a get per item).
 //!
 //! # How it works
-//! The manager is the runner binary re-executed as the hidden `manager`
-//! subcommand. The owner ([`ManagerProcess`]) makes a private directory
+//! The owner ([`ManagerProcess`]) makes a private directory
 //! (`$TMPDIR/runner-<pid>-<n>/`, mode 0700), starts the manager with the
 //! socket path inside it, and waits for the manager's `ready` line, which it
 //! prints once the socket is listening; so the manager is up before any
-//! timer starts, and a handle can connect at once.
+//! timer starts, and a client can connect at once.
 //!
 //! # When the manager stops
 //! - The owner is dropped: it kills and reaps the manager and removes the
@@ -29,34 +31,55 @@
 //! The manager runs in a process group of its own, so a Ctrl-C at the
 //! terminal reaches only the runner, which decides when the manager stops.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use super::{Flag, FlagError};
 use crate::signals::{self, HookGuard};
 
-/// The requests a handle sends, one byte each.
-const GET: u8 = b'?';
-const SET: u8 = b'1';
-const CLEAR: u8 = b'0';
+/// The flag's requests, one byte each; the reply is the flag's value
+/// after the request, one byte.
+pub const GET: u8 = b'?';
+pub const SET: u8 = b'1';
+pub const CLEAR: u8 = b'0';
+
+/// The queue's requests. `BOUND` and a u64 (little-endian; 0 for
+/// unbounded) sets its capacity before first use, and is answered with
+/// [`DONE`]. `PUT` and a frame (a u32 length, little-endian, and that many
+/// bytes) is answered with [`DONE`] once the frame is queued, which waits
+/// while a bounded queue is full. `TAKE` is answered with the oldest frame,
+/// once there is one.
+pub const BOUND: u8 = b'B';
+pub const PUT: u8 = b'P';
+pub const TAKE: u8 = b'T';
+pub const DONE: u8 = 1;
 
 /// What the manager prints once its socket is listening.
 const READY: &str = "ready";
 
-/// How long a look waits for the manager before failing instead of hanging.
-const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a request waits for the manager before failing instead of
+/// hanging, unless its caller waits in its own way.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The largest frame the manager's queue holds: a worker's largest.
+const MAX_FRAME: usize = crate::backend::wire::MAX_FRAME;
+
+/// Why the manager could not start or answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ManagerError(pub String);
 
 /// Managers started by this process, numbered so their directories differ.
 static MANAGERS: AtomicU64 = AtomicU64::new(0);
@@ -75,7 +98,7 @@ pub struct ManagerProcess {
 impl ManagerProcess {
     /// Starts `program` (the runner binary) as a manager and waits until it
     /// listens.
-    pub fn start(program: &Path) -> Result<Self, FlagError> {
+    pub fn start(program: &Path) -> Result<Self, ManagerError> {
         let dir = std::env::temp_dir().join(format!(
             "runner-{}-{}",
             std::process::id(),
@@ -85,18 +108,18 @@ impl ManagerProcess {
             .mode(0o700)
             .create(&dir)
             .map_err(|e| {
-                FlagError(format!(
-                    "cannot create {} for the flag manager's socket: {e}; point TMPDIR at a \
+                ManagerError(format!(
+                    "cannot create {} for the manager's socket: {e}; point TMPDIR at a \
                      writable folder",
                     dir.display()
                 ))
             })?;
-        let socket = dir.join("flag.sock");
+        let socket = dir.join("manager.sock");
         let (started_tx, started_rx) = mpsc::channel();
         let (stop, stop_rx) = mpsc::channel::<()>();
         let (program, path) = (program.to_path_buf(), socket.clone());
         let starter = thread::Builder::new()
-            .name("flag-manager".into())
+            .name("manager".into())
             .spawn(move || {
                 let mut child = match spawn(&program, &path) {
                     Ok(child) => child,
@@ -113,16 +136,14 @@ impl ManagerProcess {
             Ok(handle) => handle,
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&dir);
-                return Err(FlagError(format!(
-                    "cannot start a thread for the flag manager: {e}"
+                return Err(ManagerError(format!(
+                    "cannot start a thread for the manager: {e}"
                 )));
             }
         };
-        let started = started_rx.recv().unwrap_or_else(|_| {
-            Err(FlagError(
-                "the flag manager's starter thread stopped".into(),
-            ))
-        });
+        let started = started_rx
+            .recv()
+            .unwrap_or_else(|_| Err(ManagerError("the manager's starter thread stopped".into())));
         let pid = match started {
             Ok(pid) => pid,
             Err(e) => {
@@ -162,7 +183,7 @@ impl ManagerProcess {
 
 /// Starts the manager and waits for its `ready` line; a manager that fails
 /// before it is ready is killed and reaped.
-fn spawn(program: &Path, socket: &Path) -> Result<Child, FlagError> {
+fn spawn(program: &Path, socket: &Path) -> Result<Child, ManagerError> {
     let parent = std::process::id();
     let mut command = Command::new(program);
     command
@@ -187,8 +208,8 @@ fn spawn(program: &Path, socket: &Path) -> Result<Child, FlagError> {
         });
     }
     let mut child = command.spawn().map_err(|e| {
-        FlagError(format!(
-            "cannot start the flag manager process {}: {e}",
+        ManagerError(format!(
+            "cannot start the manager process {}: {e}",
             program.display()
         ))
     })?;
@@ -198,8 +219,8 @@ fn spawn(program: &Path, socket: &Path) -> Result<Child, FlagError> {
     if ready.is_err() || line.trim_end() != READY {
         let _ = child.kill();
         let status = child.wait();
-        return Err(FlagError(format!(
-            "the flag manager process did not start (it said {:?}, {}); its error, if any, \
+        return Err(ManagerError(format!(
+            "the manager process did not start (it said {:?}, {}); its error, if any, \
              is above",
             line.trim_end(),
             status.map_or_else(|e| e.to_string(), |s| s.to_string())
@@ -221,78 +242,18 @@ impl Drop for ManagerProcess {
     }
 }
 
-/// One connection to the manager; each look is a request and its reply.
-#[derive(Debug)]
-pub struct ManagerClient {
-    socket: PathBuf,
-    stream: UnixStream,
-}
-
-impl ManagerClient {
-    /// Connects to the manager listening at `socket`.
-    pub fn connect_to(socket: &Path) -> Result<Self, FlagError> {
-        let stream = UnixStream::connect(socket)
-            .and_then(|s| {
-                s.set_read_timeout(Some(TIMEOUT))?;
-                s.set_write_timeout(Some(TIMEOUT))?;
-                Ok(s)
-            })
-            .map_err(|e| {
-                FlagError(format!(
-                    "cannot reach the flag manager at {}: {e}",
-                    socket.display()
-                ))
-            })?;
-        Ok(ManagerClient {
-            socket: socket.to_path_buf(),
-            stream,
-        })
-    }
-
-    /// Sends one request and reads the value the manager holds after it.
-    fn ask(&mut self, request: u8) -> Result<bool, FlagError> {
-        let mut reply = [0u8; 1];
-        self.stream
-            .write_all(&[request])
-            .and_then(|()| self.stream.read_exact(&mut reply))
-            .map_err(|e| {
-                FlagError(format!(
-                    "the flag manager at {} stopped answering: {e}",
-                    self.socket.display()
-                ))
-            })?;
-        Ok(reply[0] == 1)
-    }
-}
-
-impl Flag for ManagerClient {
-    /// A new connection: a connection belongs to one worker.
-    fn connect(&self) -> Result<Self, FlagError> {
-        ManagerClient::connect_to(&self.socket)
-    }
-    fn clear(&mut self) -> Result<(), FlagError> {
-        self.ask(CLEAR).map(drop)
-    }
-    fn set(&mut self) -> Result<(), FlagError> {
-        self.ask(SET).map(drop)
-    }
-    fn is_set(&mut self) -> Result<bool, FlagError> {
-        self.ask(GET)
-    }
-}
-
 /// The manager process's life (the hidden `runner manager SOCKET`): listen
 /// at `socket`, say `ready` on stdout, answer every connection on a thread
 /// of its own, and exit when stdin reaches end of file (the parent closed it
 /// or died). Returns only on a setup error.
-pub fn serve(socket: &Path) -> Result<(), FlagError> {
+pub fn serve(socket: &Path) -> Result<(), ManagerError> {
     let listener = UnixListener::bind(socket).map_err(|e| {
-        FlagError(format!(
-            "the flag manager cannot listen at {}: {e}",
+        ManagerError(format!(
+            "the manager cannot listen at {}: {e}",
             socket.display()
         ))
     })?;
-    let no_thread = |e: std::io::Error| FlagError(format!("the flag manager cannot start: {e}"));
+    let no_thread = |e: std::io::Error| ManagerError(format!("the manager cannot start: {e}"));
     let path = socket.to_path_buf();
     thread::Builder::new()
         .name("parent-watch".into())
@@ -316,16 +277,16 @@ pub fn serve(socket: &Path) -> Result<(), FlagError> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{READY}")
         .and_then(|()| stdout.flush())
-        .map_err(|e| FlagError(format!("the flag manager cannot say it is ready: {e}")))?;
+        .map_err(|e| ManagerError(format!("the manager cannot say it is ready: {e}")))?;
     drop(stdout);
-    let value = Arc::new(AtomicBool::new(false));
+    let held = Arc::new(Held::default());
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
-        let value = Arc::clone(&value);
+        let held = Arc::clone(&held);
         // A client that cannot get a thread is dropped; it sees an error.
         let _ = thread::Builder::new()
-            .name("flag-client".into())
-            .spawn(move || answer(stream, &value));
+            .name("manager-client".into())
+            .spawn(move || answer(stream, &held));
     }
     Ok(())
 }
@@ -340,18 +301,126 @@ fn shut_down(socket: &Path) -> ! {
     std::process::exit(0);
 }
 
-/// Answers one client's requests until it disconnects.
-fn answer(mut stream: UnixStream, value: &AtomicBool) {
+/// What the manager holds for its clients.
+#[derive(Default)]
+struct Held {
+    flag: AtomicBool,
+    queue: Mutex<Queue>,
+    /// Signalled when a frame is queued.
+    filled: Condvar,
+    /// Signalled when a frame is taken.
+    emptied: Condvar,
+}
+
+/// The queue's frames, oldest first, and how many it may hold.
+#[derive(Default)]
+struct Queue {
+    frames: VecDeque<Vec<u8>>,
+    capacity: Option<usize>,
+}
+
+/// Answers one client's requests until it disconnects or sends something
+/// that is not a request.
+fn answer(mut stream: UnixStream, held: &Held) {
     let mut request = [0u8; 1];
     while stream.read_exact(&mut request).is_ok() {
-        match request[0] {
-            SET => value.store(true, Ordering::SeqCst),
-            CLEAR => value.store(false, Ordering::SeqCst),
-            _ => {}
-        }
-        let reply = u8::from(value.load(Ordering::SeqCst));
-        if stream.write_all(&[reply]).is_err() {
+        let answered = match request[0] {
+            GET | SET | CLEAR => {
+                match request[0] {
+                    SET => held.flag.store(true, Ordering::SeqCst),
+                    CLEAR => held.flag.store(false, Ordering::SeqCst),
+                    _ => {}
+                }
+                let value = u8::from(held.flag.load(Ordering::SeqCst));
+                stream.write_all(&[value])
+            }
+            BOUND => bound(&mut stream, held),
+            PUT => put(&mut stream, held),
+            TAKE => take(&mut stream, held),
+            _ => return,
+        };
+        if answered.is_err() {
             return;
         }
     }
+}
+
+/// Sets the queue's capacity.
+fn bound(stream: &mut UnixStream, held: &Held) -> std::io::Result<()> {
+    let mut capacity = [0u8; 8];
+    stream.read_exact(&mut capacity)?;
+    let capacity = usize::try_from(u64::from_le_bytes(capacity)).unwrap_or(usize::MAX);
+    lock(&held.queue).capacity = (capacity > 0).then_some(capacity);
+    stream.write_all(&[DONE])
+}
+
+/// Reads one frame and queues it, waiting while the queue is full.
+fn put(stream: &mut UnixStream, held: &Held) -> std::io::Result<()> {
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len)?;
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(std::io::Error::other("a frame larger than any job"));
+    }
+    let mut frame = Vec::with_capacity(4 + len);
+    frame.extend_from_slice(&(len as u32).to_le_bytes());
+    frame.resize(4 + len, 0);
+    stream.read_exact(&mut frame[4..])?;
+    let mut queue = lock(&held.queue);
+    while queue.capacity.is_some_and(|c| queue.frames.len() >= c) {
+        queue = held
+            .emptied
+            .wait(queue)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+    queue.frames.push_back(frame);
+    drop(queue);
+    held.filled.notify_one();
+    stream.write_all(&[DONE])
+}
+
+/// Sends the oldest frame, waiting until there is one.
+fn take(stream: &mut UnixStream, held: &Held) -> std::io::Result<()> {
+    let mut queue = lock(&held.queue);
+    let frame = loop {
+        match queue.frames.pop_front() {
+            Some(frame) => break frame,
+            None => {
+                queue = held
+                    .filled
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner)
+            }
+        }
+    };
+    drop(queue);
+    held.emptied.notify_one();
+    let sent = stream.write_all(&frame);
+    if sent.is_err() {
+        // The client went away while it waited: the frame is still owed
+        // to another.
+        lock(&held.queue).frames.push_front(frame);
+        held.filled.notify_one();
+    }
+    sent
+}
+
+fn lock(queue: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
+    queue.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Connects to the manager listening at `socket`, with the request timeout.
+pub fn connect(socket: &Path) -> Result<UnixStream, ManagerError> {
+    UnixStream::connect(socket)
+        .and_then(|s| {
+            s.set_read_timeout(Some(TIMEOUT))?;
+            s.set_write_timeout(Some(TIMEOUT))?;
+            Ok(s)
+        })
+        .map_err(|e| {
+            ManagerError(format!(
+                "cannot reach the manager at {}: {e}",
+                socket.display()
+            ))
+        })
 }

@@ -7,7 +7,7 @@ use crate::machine::Cores;
 use crate::outcome::{CaseResult, Run};
 
 /// The columns that describe a case, first in both files.
-pub const CASE_COLUMNS: [&str; 24] = [
+pub const CASE_COLUMNS: [&str; 25] = [
     "experiment",
     "case",
     "variant",
@@ -31,6 +31,7 @@ pub const CASE_COLUMNS: [&str; 24] = [
     "check_every",
     "enqueue",
     "capacity",
+    "queue_host",
     "step",
 ];
 
@@ -128,6 +129,7 @@ pub fn case_cells(experiment: &str, case: &Case) -> Vec<String> {
         opt(shared.and_then(|c| c.check_every)),
         opt(case.queue.map(|q| q.enqueue)),
         opt(case.queue.map(|q| q.capacity)),
+        opt(case.queue.and_then(|q| q.host)),
         opt(match case.input {
             Input::Stepped { step, .. } => Some(step),
             _ => None,

@@ -54,7 +54,7 @@ fn a_run_writes_one_row_per_repeat_and_one_per_case() {
     let cases = 2 + 2 * 12;
     let results = Csv::read(&out.join("sweep/results.csv"));
     let expected_header = "experiment,case,variant,strategy,executor,kernel,workers,chunksize,chunk_rule,nbr_chunks,\
-        tasks,order,seed,range_start,range_end,number_name,number,precheck,flag,loop,check_every,enqueue,capacity,step,\
+        tasks,order,seed,range_start,range_end,number_name,number,precheck,flag,loop,check_every,enqueue,capacity,queue_host,step,\
         repeat,seconds,answer,checksum,factor,candidates,looks,status,ok,error";
     assert_eq!(results.header.join(","), expected_header);
     assert_eq!(results.rows.len(), cases * 2);

@@ -182,6 +182,7 @@ fn a_queue_survives_a_panic_and_serves_the_next_round() {
             QueueSetup {
                 capacity: Capacity::Bounded(1),
                 rounds: true,
+                ..QueueSetup::default()
             },
         )
         .unwrap();

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Csv, experiment};
-use runner::backend::wire::{self, Hello, PROTOCOL, Setup, Welcome};
+use runner::backend::wire::{self, Hello, PROTOCOL, QueueAccess, Setup, Welcome};
 use runner::experiment::Kernel;
 use runner::work::KernelSpec;
 
@@ -185,6 +185,122 @@ fn a_killed_coordinator_takes_its_workers_with_it() {
     );
 }
 
+/// One queue case of a manager process's queue, over `RANGE`.
+const MANAGER_QUEUE: &str = r#"
+name = "managed"
+[workload]
+kind = "primes"
+range = RANGE
+[run]
+strategy = "queue"
+executor = "processes"
+repeats = 1
+warmup = 0
+[sweep]
+workers = [2]
+queue_host = ["manager"]
+"#;
+
+/// Runs `MANAGER_QUEUE` over `range` with its own temporary folder (where
+/// the manager's socket lives), waits for the manager and both workers,
+/// does `end` to the run, and checks that no process and no socket folder
+/// is left.
+fn end_a_manager_queue_run(
+    range: &str,
+    end: impl FnOnce(&mut std::process::Child, &[u32]) -> Vec<String>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let file = experiment(
+        dir.path(),
+        "managed",
+        &MANAGER_QUEUE.replace("RANGE", range),
+    );
+    let mut run = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("reports"))
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The manager and two workers.
+    let children = wait_for_children(run.id(), 3);
+    assert_eq!(children.len(), 3, "{children:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    let stderr = end(&mut run, &children);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while children.iter().any(|&pid| alive(pid)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        children.iter().all(|&pid| !alive(pid)),
+        "a worker or the manager outlived the run: {stderr:?}"
+    );
+    let left: Vec<_> = fs::read_dir(&tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn a_killed_worker_fails_a_manager_queue_case_at_once() {
+    // A million numbers: many seconds of queue.
+    end_a_manager_queue_run("\"C\"", |run, children| {
+        let worker = *children
+            .iter()
+            .find(|&&pid| {
+                fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| c.contains("pipe-worker"))
+            })
+            .expect("a worker");
+        let killed = Instant::now();
+        Command::new("kill")
+            .args(["-KILL", &worker.to_string()])
+            .status()
+            .unwrap();
+        let stderr: Vec<String> = BufReader::new(run.stderr.take().unwrap())
+            .lines()
+            .map_while(Result::ok)
+            .collect();
+        let status = run.wait().unwrap();
+        assert_eq!(status.code(), Some(1), "{stderr:?}");
+        // The queue still had most of its million numbers to take.
+        assert!(killed.elapsed() < Duration::from_secs(10), "{stderr:?}");
+        let failed = stderr
+            .iter()
+            .find(|l| l.contains("FAILED"))
+            .expect("a failed case");
+        assert!(
+            failed.contains(&format!("pid {worker}")) && failed.contains("SIGKILL"),
+            "{failed}"
+        );
+        stderr
+    });
+}
+
+#[test]
+fn a_stopped_or_killed_run_leaves_no_manager_and_no_socket() {
+    // A stopped run ends after its repeat: 100,000 numbers, a second or two.
+    end_a_manager_queue_run("\"B\"", |run, _| {
+        Command::new("kill")
+            .args(["-TERM", &run.id().to_string()])
+            .status()
+            .unwrap();
+        assert_eq!(run.wait().unwrap().code(), Some(143));
+        Vec::new()
+    });
+    end_a_manager_queue_run("\"C\"", |run, _| {
+        run.kill().unwrap();
+        run.wait().unwrap();
+        Vec::new()
+    });
+}
+
 #[test]
 fn every_flag_is_shared_with_worker_processes_and_nothing_is_left() {
     let server = common::RedisServer::start();
@@ -273,8 +389,10 @@ fn a_worker_refuses_a_coordinator_of_another_protocol() {
         },
         flag: runner::flag::FlagSpec::None,
         rounds: false,
-        shared_fd: 3,
-        lock_fd: 4,
+        queue: QueueAccess::Pipe {
+            shared_fd: 3,
+            lock_fd: 4,
+        },
     });
     hello.protocol = PROTOCOL + 1;
     hello.runner = "99.0.0".into();

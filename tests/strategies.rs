@@ -6,8 +6,8 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 use runner::experiment::{
-    Capacity, Case, ChunkPlan, Chunking, Enqueue, Executor, Input, Kernel, Order, QueuePlan,
-    Strategy,
+    Capacity, Case, ChunkPlan, Chunking, Enqueue, Executor, Input, Kernel, Order, QueueHost,
+    QueuePlan, Strategy,
 };
 use runner::primes::{FastTester, NumRange, PlainTester, PrimeTest, check_prime_in_range, oracle};
 use runner::strategy::{PrimeFinder, jobs_in_order};
@@ -60,7 +60,16 @@ fn queue_plans() -> impl proptest::strategy::Strategy<Value = QueuePlan> {
         Just(Capacity::Unbounded),
         (1usize..64).prop_map(Capacity::Bounded)
     ];
-    (enqueue, capacity).prop_map(|(enqueue, capacity)| QueuePlan { enqueue, capacity })
+    let host = prop_oneof![
+        Just(None),
+        Just(Some(QueueHost::Direct)),
+        Just(Some(QueueHost::Manager))
+    ];
+    (enqueue, capacity, host).prop_map(|(enqueue, capacity, host)| QueuePlan {
+        enqueue,
+        capacity,
+        host,
+    })
 }
 
 fn orders() -> impl proptest::strategy::Strategy<Value = Order> {

@@ -13,7 +13,7 @@ pub mod threads;
 pub mod wire;
 pub mod worker_process;
 
-use crate::experiment::{Capacity, Case, Executor};
+use crate::experiment::{Capacity, Case, Executor, QueueHost};
 use crate::flag::{Flag, FlagSpec};
 use crate::primes::PrimeTest;
 use crate::work::{Job, KernelSpec, Reply};
@@ -47,6 +47,8 @@ pub struct QueueSetup {
     /// token before it reads the shared queue, from the very first round
     /// (the queue strategies), or serves it at once (the others).
     pub rounds: bool,
+    /// Where the queue lives, for worker processes.
+    pub host: QueueHost,
 }
 
 /// Starts the workers of `case` wherever its executor says: threads share

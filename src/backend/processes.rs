@@ -9,6 +9,10 @@
 //!   a whole frame: the design of `multiprocessing.Queue`. As there, a
 //!   feeder thread in the coordinator writes the queued jobs into the pipe,
 //!   so `submit` returns at once (or waits for room, with a bounded queue).
+//! - With `queue_host = "manager"` the shared queue lives in a manager
+//!   process instead (see [`crate::manager`]): `submit` is one request over
+//!   a Unix socket, answered once the job is queued, and a worker asks for
+//!   each job it takes: the design of `multiprocessing.Manager().Queue()`.
 //! - A reader thread per worker turns its frames into one stream of replies.
 //! - Tasks carry their numbers, encoded with postcard (see [`super::wire`]);
 //!   the bytes and frames each way are counted.
@@ -21,29 +25,51 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 
-use super::wire::{self, Hello, Setup, Welcome};
+use super::wire::{self, Hello, QueueAccess, Setup, Welcome};
 use super::{Backend, BackendError, QueueSetup};
-use crate::experiment::Capacity;
+use crate::experiment::{Capacity, QueueHost};
 use crate::flag::FlagSpec;
+use crate::manager::{self, ManagerProcess};
 use crate::work::{Job, KernelSpec, Reply};
 
 /// Bytes and frames that crossed the process boundary, each way.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Traffic {
     pub bytes_sent: AtomicU64,
     pub frames_sent: AtomicU64,
     pub bytes_received: AtomicU64,
     pub frames_received: AtomicU64,
+    /// The first worker whose stdout closed, or `NONE_LOST`.
+    lost: AtomicUsize,
+}
+
+/// No worker is lost yet.
+const NONE_LOST: usize = usize::MAX;
+
+/// The coordinator's end of the queue the workers share.
+enum SharedQueue {
+    /// Jobs go to the feeder thread, which writes them into the pipe.
+    Pipe {
+        jobs: Option<Sender<Job>>,
+        feeder: Option<JoinHandle<()>>,
+    },
+    /// Jobs go to the manager process, one request each.
+    Manager {
+        client: Mutex<UnixStream>,
+        /// Stops the manager when dropped, after the workers.
+        process: Option<ManagerProcess>,
+    },
 }
 
 /// What a reader thread hears from its worker.
@@ -57,8 +83,7 @@ enum Event {
 pub struct Processes {
     children: Mutex<Vec<Child>>,
     own: Vec<Mutex<ChildStdin>>,
-    queue: Option<Sender<Job>>,
-    feeder: Option<JoinHandle<()>>,
+    queue: SharedQueue,
     events: Receiver<Event>,
     readers: Vec<JoinHandle<()>>,
     traffic: Arc<Traffic>,
@@ -82,16 +107,20 @@ impl Processes {
             |what: &str, e: &dyn std::fmt::Display| BackendError::Start(format!("{what}: {e}"));
         let program = worker_program()
             .map_err(|e| start_error("cannot find the runner program to start workers", &e))?;
-        let (shared_read, shared_write) =
-            pipe().map_err(|e| start_error("cannot make the shared queue", &e))?;
-        let lock = lock_file().map_err(|e| start_error("cannot make the queue's lock", &e))?;
-        let traffic = Arc::new(Traffic::default());
+        let place = QueuePlace::make(queue.host, &program)?;
+        let traffic = Arc::new(Traffic {
+            bytes_sent: AtomicU64::new(0),
+            frames_sent: AtomicU64::new(0),
+            bytes_received: AtomicU64::new(0),
+            frames_received: AtomicU64::new(0),
+            lost: AtomicUsize::new(NONE_LOST),
+        });
         let (event_tx, events) = unbounded();
         let mut children = Spawned(Vec::new());
         let mut own = Vec::new();
         let mut readers = Vec::new();
         for index in 0..workers {
-            let mut child = spawn(&program, shared_read.as_raw_fd(), lock.as_raw_fd())
+            let mut child = spawn(&program, &place.inherited())
                 .map_err(|e| start_error("cannot start a worker process", &e))?;
             let mut stdin = child.stdin.take().expect("piped");
             let mut stdout = child.stdout.take().expect("piped");
@@ -101,8 +130,7 @@ impl Processes {
                 kernel,
                 flag: flag.clone(),
                 rounds: queue.rounds,
-                shared_fd: shared_read.as_raw_fd(),
-                lock_fd: lock.as_raw_fd(),
+                queue: place.access(),
             };
             let greeting = wire::send(&mut stdin, &Hello::new(setup))
                 .and_then(|_| wire::receive::<Welcome>(&mut stdout));
@@ -135,31 +163,64 @@ impl Processes {
             readers.push(reader);
             own.push(Mutex::new(stdin));
         }
-        // The workers hold their own copies now; the coordinator keeps none,
-        // so the queue reads as closed once it closes its write end.
-        drop(shared_read);
-        drop(lock);
-        let (queue_tx, queue_rx) = match queue.capacity {
-            Capacity::Unbounded => unbounded(),
-            Capacity::Bounded(n) => bounded(n),
-        };
-        let feeder = {
-            let traffic = Arc::clone(&traffic);
-            let pipe = File::from(shared_write);
-            thread::Builder::new()
-                .name("queue-feeder".into())
-                .spawn(move || feed(&queue_rx, pipe, &traffic))
-                .map_err(|e| start_error("cannot start the queue's feeder thread", &e))?
-        };
+        let queue = place.open(queue.capacity, &traffic)?;
         Ok(Processes {
             children: Mutex::new(std::mem::take(&mut children.0)),
             own,
-            queue: Some(queue_tx),
-            feeder: Some(feeder),
+            queue,
             events,
             readers,
             traffic,
         })
+    }
+
+    /// Puts `job` on the manager's queue: one request, answered once the job
+    /// is queued. While a bounded queue is full the answer waits; if every
+    /// worker has gone meanwhile, nobody will make room, and that is said.
+    fn put(&self, client: &mut UnixStream, job: &Job) -> Result<(), BackendError> {
+        let lost = |e: &dyn std::fmt::Display| {
+            BackendError::Gone(format!(
+                "the queue's manager process stopped answering: {e}"
+            ))
+        };
+        let frame = wire::encode(job).map_err(|e| lost(&e))?;
+        let mut request = Vec::with_capacity(1 + frame.len());
+        request.push(manager::PUT);
+        request.extend_from_slice(&frame);
+        io::Write::write_all(client, &request).map_err(|e| lost(&e))?;
+        let mut done = [0u8];
+        loop {
+            match io::Read::read_exact(client, &mut done) {
+                Ok(()) => break,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    if let Some(gone) = self.all_gone() {
+                        return Err(gone);
+                    }
+                }
+                Err(e) => return Err(lost(&e)),
+            }
+        }
+        self.traffic
+            .bytes_sent
+            .fetch_add(frame.len() as u64, Ordering::Relaxed);
+        self.traffic.frames_sent.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// If no worker process is left, why the first one went.
+    fn all_gone(&self) -> Option<BackendError> {
+        let alive = {
+            let mut children = self.children.lock().unwrap_or_else(PoisonError::into_inner);
+            children
+                .iter_mut()
+                .any(|child| matches!(child.try_wait(), Ok(None)))
+        };
+        (!alive).then(|| self.gone(0))
     }
 
     /// Why worker `index` is gone, as its exit status says.
@@ -181,6 +242,113 @@ impl Processes {
         ))
     }
 }
+
+/// Where the shared queue is being set up, before the workers start.
+enum QueuePlace {
+    /// A pipe and its lock file, whose read end and lock every worker
+    /// inherits.
+    Pipe {
+        read: OwnedFd,
+        write: OwnedFd,
+        lock: OwnedFd,
+    },
+    /// A manager process every worker connects to.
+    Manager(ManagerProcess),
+}
+
+impl QueuePlace {
+    fn make(host: QueueHost, program: &std::path::Path) -> Result<QueuePlace, BackendError> {
+        let start_error =
+            |what: &str, e: &dyn std::fmt::Display| BackendError::Start(format!("{what}: {e}"));
+        Ok(match host {
+            QueueHost::Direct => {
+                let (read, write) =
+                    pipe().map_err(|e| start_error("cannot make the shared queue", &e))?;
+                let lock =
+                    lock_file().map_err(|e| start_error("cannot make the queue's lock", &e))?;
+                QueuePlace::Pipe { read, write, lock }
+            }
+            QueueHost::Manager => QueuePlace::Manager(
+                ManagerProcess::start(program)
+                    .map_err(|e| start_error("cannot start the queue's manager process", &e))?,
+            ),
+        })
+    }
+
+    /// The descriptors a worker inherits, at the same numbers.
+    fn inherited(&self) -> Vec<RawFd> {
+        match self {
+            QueuePlace::Pipe { read, lock, .. } => vec![read.as_raw_fd(), lock.as_raw_fd()],
+            QueuePlace::Manager(_) => Vec::new(),
+        }
+    }
+
+    /// What a worker's hello says of the queue.
+    fn access(&self) -> QueueAccess {
+        match self {
+            QueuePlace::Pipe { read, lock, .. } => QueueAccess::Pipe {
+                shared_fd: read.as_raw_fd(),
+                lock_fd: lock.as_raw_fd(),
+            },
+            QueuePlace::Manager(manager) => QueueAccess::Manager {
+                socket: manager.socket().to_path_buf(),
+            },
+        }
+    }
+
+    /// The coordinator's end, once every worker has its own.
+    fn open(self, capacity: Capacity, traffic: &Arc<Traffic>) -> Result<SharedQueue, BackendError> {
+        let start_error =
+            |what: &str, e: &dyn std::fmt::Display| BackendError::Start(format!("{what}: {e}"));
+        match self {
+            QueuePlace::Pipe { read, write, lock } => {
+                // The workers hold their own copies now; the coordinator
+                // keeps none, so the queue reads as closed once it closes
+                // its write end.
+                drop((read, lock));
+                let (jobs, queue_rx) = match capacity {
+                    Capacity::Unbounded => unbounded(),
+                    Capacity::Bounded(n) => bounded(n),
+                };
+                let traffic = Arc::clone(traffic);
+                let pipe = File::from(write);
+                let feeder = thread::Builder::new()
+                    .name("queue-feeder".into())
+                    .spawn(move || feed(&queue_rx, pipe, &traffic))
+                    .map_err(|e| start_error("cannot start the queue's feeder thread", &e))?;
+                Ok(SharedQueue::Pipe {
+                    jobs: Some(jobs),
+                    feeder: Some(feeder),
+                })
+            }
+            QueuePlace::Manager(process) => {
+                let bound = match capacity {
+                    Capacity::Unbounded => 0u64,
+                    Capacity::Bounded(n) => n as u64,
+                };
+                let mut client = manager::connect(process.socket())
+                    .map_err(|e| start_error("cannot reach the queue's manager", &e))?;
+                let mut request = vec![manager::BOUND];
+                request.extend_from_slice(&bound.to_le_bytes());
+                let mut done = [0u8];
+                io::Write::write_all(&mut client, &request)
+                    .and_then(|()| io::Read::read_exact(&mut client, &mut done))
+                    .map_err(|e| start_error("the queue's manager did not answer", &e))?;
+                client
+                    .set_read_timeout(Some(PUT_PATIENCE))
+                    .map_err(|e| start_error("the queue's manager connection", &e))?;
+                Ok(SharedQueue::Manager {
+                    client: Mutex::new(client),
+                    process: Some(process),
+                })
+            }
+        }
+    }
+}
+
+/// How long a put waits for the manager before it checks that some worker
+/// is still alive to make room.
+const PUT_PATIENCE: Duration = Duration::from_secs(1);
 
 /// The program worker processes run, when it is not this one.
 static WORKER_PROGRAM: OnceLock<PathBuf> = OnceLock::new();
@@ -232,9 +400,10 @@ fn signal_name(signal: i32) -> &'static str {
     }
 }
 
-/// Starts one worker process that inherits the shared queue's read end and
-/// its lock file (at the same numbers), with the parent-death signal set.
-fn spawn(program: &std::path::Path, shared: RawFd, lock: RawFd) -> io::Result<Child> {
+/// Starts one worker process that inherits the descriptors `inherited` (at
+/// the same numbers), with the parent-death signal set.
+fn spawn(program: &std::path::Path, inherited: &[RawFd]) -> io::Result<Child> {
+    let inherited = inherited.to_vec();
     let parent = std::process::id() as libc::pid_t;
     let mut command = Command::new(program);
     command
@@ -246,9 +415,9 @@ fn spawn(program: &std::path::Path, shared: RawFd, lock: RawFd) -> io::Result<Ch
     // fcntl, prctl and getppid.
     unsafe {
         command.pre_exec(move || {
-            // The two descriptors keep their numbers (the hello names them);
+            // The inherited descriptors keep their numbers (the hello names them);
             // only their close-on-exec flag is cleared, in this child.
-            for fd in [shared, lock] {
+            for &fd in &inherited {
                 if libc::fcntl(fd, libc::F_SETFD, 0) < 0 {
                     return Err(io::Error::last_os_error());
                 }
@@ -375,6 +544,12 @@ fn read_replies(
                 }
             }
             Err(_) => {
+                let _ = traffic.lost.compare_exchange(
+                    NONE_LOST,
+                    index,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
                 let _ = events.send(Event::Gone(index));
                 return;
             }
@@ -392,10 +567,23 @@ impl Backend for Processes {
         if job.numbers() > wire::MAX_TASK_NUMBERS {
             return Err(BackendError::TooLarge(job.numbers()));
         }
-        let queue = self.queue.as_ref().expect("open until dropped");
-        queue.send(job).map_err(|_| {
-            BackendError::Gone("the worker processes stopped reading their queue".into())
-        })
+        // A lost worker fails the case now, not after the last job is sent.
+        match self.traffic.lost.load(Ordering::Relaxed) {
+            NONE_LOST => {}
+            index => return Err(self.gone(index)),
+        }
+        match &self.queue {
+            SharedQueue::Pipe { jobs, .. } => {
+                let jobs = jobs.as_ref().expect("open until dropped");
+                jobs.send(job).map_err(|_| {
+                    BackendError::Gone("the worker processes stopped reading their queue".into())
+                })
+            }
+            SharedQueue::Manager { client, .. } => {
+                let mut client = client.lock().unwrap_or_else(PoisonError::into_inner);
+                self.put(&mut client, &job)
+            }
+        }
     }
 
     fn submit_to(&self, worker: usize, job: Job) -> Result<(), BackendError> {
@@ -439,7 +627,9 @@ impl Drop for Processes {
     fn drop(&mut self) {
         // Closing their inboxes ends the workers; the feeder ends with its queue.
         self.own.clear();
-        drop(self.queue.take());
+        if let SharedQueue::Pipe { jobs, .. } = &mut self.queue {
+            drop(jobs.take());
+        }
         let mut children = self.children.lock().unwrap_or_else(PoisonError::into_inner);
         let deadline = Instant::now() + Duration::from_secs(2);
         for child in children.iter_mut() {
@@ -452,8 +642,14 @@ impl Drop for Processes {
             let _ = child.wait();
         }
         drop(children);
-        if let Some(feeder) = self.feeder.take() {
-            let _ = feeder.join();
+        match &mut self.queue {
+            SharedQueue::Pipe { feeder, .. } => {
+                if let Some(feeder) = feeder.take() {
+                    let _ = feeder.join();
+                }
+            }
+            // After the workers: none of them waits on it any more.
+            SharedQueue::Manager { process, .. } => drop(process.take()),
         }
         for reader in self.readers.drain(..) {
             let _ = reader.join();

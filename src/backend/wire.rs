@@ -19,7 +19,7 @@ use crate::work::KernelSpec;
 
 /// The version of the frames and messages; a change to `Job`, `Reply` or
 /// the hello bumps it.
-pub const PROTOCOL: u32 = 3;
+pub const PROTOCOL: u32 = 4;
 
 /// The largest frame either side accepts: 64 MiB.
 pub const MAX_FRAME: usize = 64 << 20;
@@ -38,10 +38,17 @@ pub struct Setup {
     pub flag: FlagSpec,
     /// Whether it serves in rounds (waits for a start token first).
     pub rounds: bool,
-    /// The worker's descriptor of the shared queue's read end.
-    pub shared_fd: i32,
-    /// The worker's descriptor of the shared queue's lock file.
-    pub lock_fd: i32,
+    /// How the worker reaches the queue it shares with its peers.
+    pub queue: QueueAccess,
+}
+
+/// How a worker process reaches the shared queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QueueAccess {
+    /// The read end of a pipe and a lock file, at these descriptors.
+    Pipe { shared_fd: i32, lock_fd: i32 },
+    /// A manager process listening at this socket.
+    Manager { socket: std::path::PathBuf },
 }
 
 /// The coordinator's first frame.
@@ -174,8 +181,10 @@ mod tests {
             },
             flag: FlagSpec::None,
             rounds: true,
-            shared_fd: 3,
-            lock_fd: 4,
+            queue: QueueAccess::Pipe {
+                shared_fd: 3,
+                lock_fd: 4,
+            },
         });
         let mut buffer = Vec::new();
         send(&mut buffer, &hello).unwrap();
@@ -214,8 +223,9 @@ mod tests {
                 },
                 flag,
                 rounds: false,
-                shared_fd: 3,
-                lock_fd: 4,
+                queue: QueueAccess::Manager {
+                    socket: "/tmp/m".into(),
+                },
             });
             let frame = encode(&hello).unwrap();
             assert_eq!(receive::<Hello>(&mut frame.as_slice()).unwrap().0, hello);

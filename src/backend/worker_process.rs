@@ -2,23 +2,25 @@
 //! `pipe-worker` subcommand by the processes backend.
 //!
 //! Its inboxes are file descriptors its coordinator set up before exec:
-//! stdin is its own (the hello, start tokens), and the hello names two
-//! more: the read end of the queue all workers share, and an unnamed file
-//! holding a lock word every worker maps, so one reader at a time takes a
-//! whole frame from the shared queue (the role of the lock in
-//! `multiprocessing.Queue`). Replies go to
-//! stdout. Each frame is read and
-//! written whole (see [`super::wire`]). The worker stops when its stdin or
-//! the shared queue closes, and the kernel delivers SIGKILL if its
-//! coordinator dies first (the parent-death signal set before exec).
+//! stdin is its own (the hello, start tokens), and the hello says how to
+//! reach the queue all workers share: either the read end of a pipe and an
+//! unnamed file holding a lock word every worker maps, so one reader at a
+//! time takes a whole frame (the role of the lock in
+//! `multiprocessing.Queue`), or the socket of a manager process holding the
+//! queue, asked for one job at a time (`multiprocessing.Manager().Queue()`).
+//! Replies go to stdout. Each frame is read and written whole (see
+//! [`super::wire`]). The worker stops when its stdin or the shared queue
+//! closes, and the kernel delivers SIGKILL if its coordinator dies first
+//! (the parent-death signal set before exec).
 
 use std::fs::{File, OpenOptions};
-use std::io;
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::io::{self, Write};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::wire::{self, Hello, Welcome, WireError};
+use super::wire::{self, Hello, QueueAccess, Welcome, WireError};
 use crate::flag::{Flag, WithFlag};
 use crate::primes::PrimeTest;
 use crate::work::{Job, WithKernel, Worker};
@@ -57,22 +59,13 @@ pub fn main() -> ExitCode {
         return refuse(&mut out, why);
     }
     let setup = hello.setup;
-    let (shared, lock) = match (
-        inherited(setup.shared_fd, true),
-        inherited(setup.lock_fd, false),
-    ) {
-        (Ok(shared), Ok(lock)) => match QueueLock::map(&lock) {
-            Ok(lock) => (shared, lock),
-            Err(e) => return refuse(&mut out, format!("the queue's lock: {e}")),
-        },
-        (Err(e), _) | (_, Err(e)) => {
-            return refuse(&mut out, format!("the queue's descriptors: {e}"));
-        }
+    let shared = match Shared::reach(&setup.queue) {
+        Ok(shared) => shared,
+        Err(why) => return refuse(&mut out, why),
     };
     let mut inboxes = Inboxes {
         own,
         shared,
-        lock,
         out,
         started: !setup.rounds,
     };
@@ -141,10 +134,46 @@ fn inherited(fd: i32, pipe: bool) -> io::Result<File> {
 /// A worker's file descriptors and whether it serves the shared queue now.
 struct Inboxes {
     own: File,
-    shared: File,
-    lock: QueueLock,
+    shared: Shared,
     out: File,
     started: bool,
+}
+
+/// A worker's end of the queue it shares with its peers.
+enum Shared {
+    /// The pipe's read end, read whole frame by whole frame under the lock.
+    Pipe { pipe: File, lock: QueueLock },
+    /// A connection to the manager process holding the queue, and whether
+    /// a request for a job is out (its answer is the next job).
+    Manager { stream: UnixStream, asked: bool },
+}
+
+impl Shared {
+    /// Reaches the queue as the coordinator's hello says.
+    fn reach(access: &QueueAccess) -> Result<Shared, String> {
+        match access {
+            QueueAccess::Pipe { shared_fd, lock_fd } => {
+                match (inherited(*shared_fd, true), inherited(*lock_fd, false)) {
+                    (Ok(pipe), Ok(lock)) => match QueueLock::map(&lock) {
+                        Ok(lock) => Ok(Shared::Pipe { pipe, lock }),
+                        Err(e) => Err(format!("the queue's lock: {e}")),
+                    },
+                    (Err(e), _) | (_, Err(e)) => Err(format!("the queue's descriptors: {e}")),
+                }
+            }
+            QueueAccess::Manager { socket } => {
+                let stream = crate::manager::connect(socket).map_err(|e| e.0)?;
+                // A worker may wait for work as long as its coordinator likes.
+                stream
+                    .set_read_timeout(None)
+                    .map_err(|e| format!("the queue's manager connection: {e}"))?;
+                Ok(Shared::Manager {
+                    stream,
+                    asked: false,
+                })
+            }
+        }
+    }
 }
 
 /// A worker with its flag connected, waiting for its kernel.
@@ -219,15 +248,34 @@ impl Inboxes {
             return wire::receive(&mut self.own).map(|(job, _)| job);
         }
         loop {
-            let (own, shared) = wait_readable(&self.own, &self.shared)?;
+            if let Shared::Manager { stream, asked } = &mut self.shared
+                && !*asked
+            {
+                stream.write_all(&[crate::manager::TAKE])?;
+                *asked = true;
+            }
+            let shared_fd = match &self.shared {
+                Shared::Pipe { pipe, .. } => pipe.as_raw_fd(),
+                Shared::Manager { stream, .. } => stream.as_raw_fd(),
+            };
+            let (own, shared) = wait_readable(self.own.as_raw_fd(), shared_fd)?;
             if own {
                 return wire::receive(&mut self.own).map(|(job, _)| job);
             }
-            if shared {
-                let _held = self.lock.lock();
-                // Another worker may have taken the frame while we waited.
-                if readable_now(&self.shared)? {
-                    return wire::receive(&mut self.shared).map(|(job, _)| job);
+            if !shared {
+                continue;
+            }
+            match &mut self.shared {
+                Shared::Pipe { pipe, lock } => {
+                    let _held = lock.lock();
+                    // Another worker may have taken the frame while we waited.
+                    if readable_now(pipe)? {
+                        return wire::receive(pipe).map(|(job, _)| job);
+                    }
+                }
+                Shared::Manager { stream, asked } => {
+                    *asked = false;
+                    return wire::receive(stream).map(|(job, _)| job);
                 }
             }
         }
@@ -235,7 +283,7 @@ impl Inboxes {
 }
 
 /// Waits until `own` or `shared` can be read (or has closed).
-fn wait_readable(own: &File, shared: &File) -> Result<(bool, bool), WireError> {
+fn wait_readable(own: RawFd, shared: RawFd) -> Result<(bool, bool), WireError> {
     let mut fds = [pollfd(own), pollfd(shared)];
     loop {
         // SAFETY: `fds` is a valid array of two pollfd for the call.
@@ -255,7 +303,7 @@ fn wait_readable(own: &File, shared: &File) -> Result<(bool, bool), WireError> {
 
 /// Whether `file` can be read right now (or has closed).
 fn readable_now(file: &File) -> Result<bool, WireError> {
-    let mut fd = pollfd(file);
+    let mut fd = pollfd(file.as_raw_fd());
     // SAFETY: one valid pollfd.
     let n = unsafe { libc::poll(&mut fd, 1, 0) };
     if n < 0 {
@@ -264,9 +312,9 @@ fn readable_now(file: &File) -> Result<bool, WireError> {
     Ok(fd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0)
 }
 
-fn pollfd(file: &File) -> libc::pollfd {
+fn pollfd(fd: RawFd) -> libc::pollfd {
     libc::pollfd {
-        fd: file.as_raw_fd(),
+        fd,
         events: libc::POLLIN,
         revents: 0,
     }

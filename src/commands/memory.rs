@@ -438,12 +438,14 @@ mod tests {
         queue.queue = Some(QueuePlan {
             enqueue: Enqueue::All,
             capacity: Capacity::Unbounded,
+            host: None,
         });
         let err = check_plan(&plan(vec![queue.clone()]), LIMIT).unwrap_err();
         assert!(err.contains("capacity = 1000"), "{err}");
         queue.queue = Some(QueuePlan {
             enqueue: Enqueue::All,
             capacity: Capacity::Bounded(1000),
+            host: None,
         });
         let err = check_plan(&plan(vec![queue.clone()]), LIMIT).unwrap_err();
         assert!(err.contains("strategy = \"feeder\""), "{err}");

@@ -20,8 +20,8 @@ pub use params::{
 };
 pub use values::limits;
 pub use values::{
-    Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, Requirement, Strategy,
-    WorkloadKind,
+    Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost, Requirement,
+    Strategy, WorkloadKind,
 };
 
 use crate::machine::Cores;

@@ -6,8 +6,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::values::{
-    Capacity, ChunksizeSpec, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, Requirement,
-    Strategy, WorkersSpec,
+    Capacity, ChunksizeSpec, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost,
+    Requirement, Strategy, WorkersSpec,
 };
 use crate::machine::Cores;
 use crate::primes::NumRange;
@@ -31,6 +31,7 @@ pub enum ParamName {
     CheckEvery,
     Enqueue,
     Capacity,
+    QueueHost,
 }
 
 impl ParamName {
@@ -51,6 +52,7 @@ impl ParamName {
             ParamName::CheckEvery => "check_every",
             ParamName::Enqueue => "enqueue",
             ParamName::Capacity => "capacity",
+            ParamName::QueueHost => "queue_host",
         }
     }
 }
@@ -72,6 +74,7 @@ pub enum ParamValue {
     CheckEvery(u64),
     Enqueue(Enqueue),
     Capacity(Capacity),
+    QueueHost(QueueHost),
 }
 
 impl ParamValue {
@@ -92,6 +95,7 @@ impl ParamValue {
             ParamValue::CheckEvery(_) => ParamName::CheckEvery,
             ParamValue::Enqueue(_) => ParamName::Enqueue,
             ParamValue::Capacity(_) => ParamName::Capacity,
+            ParamValue::QueueHost(_) => ParamName::QueueHost,
         }
     }
 }
@@ -113,6 +117,7 @@ impl fmt::Display for ParamValue {
             ParamValue::Loop(l) => write!(f, "{l}"),
             ParamValue::Enqueue(e) => write!(f, "{e}"),
             ParamValue::Capacity(c) => write!(f, "{c}"),
+            ParamValue::QueueHost(h) => write!(f, "{h}"),
         }
     }
 }
@@ -167,6 +172,7 @@ pub struct Setting {
     pub check_every: u64,
     pub enqueue: Enqueue,
     pub capacity: Capacity,
+    pub queue_host: QueueHost,
 }
 
 impl Setting {
@@ -188,6 +194,7 @@ impl Setting {
             ParamValue::CheckEvery(n) => self.check_every = n,
             ParamValue::Enqueue(e) => self.enqueue = e,
             ParamValue::Capacity(c) => self.capacity = c,
+            ParamValue::QueueHost(h) => self.queue_host = h,
         }
     }
 
@@ -212,6 +219,8 @@ impl Setting {
         let queue = queued.then_some(QueuePlan {
             enqueue: self.enqueue,
             capacity: self.capacity,
+            // Threads share one queue in memory: there is nothing to host.
+            host: (self.executor == Executor::Processes).then_some(self.queue_host),
         });
         let cooperation = (self.strategy == Strategy::Cooperative).then(|| {
             let looks = self.flag != FlagKind::None;
@@ -288,6 +297,8 @@ impl Serialize for Chunking {
 pub struct QueuePlan {
     pub enqueue: Enqueue,
     pub capacity: Capacity,
+    /// Where the queue lives, for worker processes.
+    pub host: Option<QueueHost>,
 }
 
 /// How a cooperative case shares its search.
@@ -367,6 +378,9 @@ impl Case {
         }
         if let Some(q) = self.queue {
             parts.push(format!("enqueue={} capacity={}", q.enqueue, q.capacity));
+            if let Some(host) = q.host {
+                parts.push(format!("queue_host={host}"));
+            }
         }
         if let Some(order) = self.order {
             parts.push(format!("order={order}"));

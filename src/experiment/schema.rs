@@ -9,7 +9,7 @@ use toml::Spanned;
 use super::values::limits::{MAX_REPEATS, MAX_WARMUP};
 use super::values::{
     BigU64, Bounded, Capacity, ChunksizeSpec, Enqueue, Executor, FlagKind, Kernel, LoopStyle,
-    Order, Positive, RangeSpec, Requirement, Strategy, WorkersSpec, WorkloadKind,
+    Order, Positive, QueueHost, RangeSpec, Requirement, Strategy, WorkersSpec, WorkloadKind,
 };
 
 /// The whole file.
@@ -85,6 +85,7 @@ pub struct SweepSpec {
     pub check_every: Option<List<Positive>>,
     pub enqueue: Option<List<Enqueue>>,
     pub capacity: Option<List<Capacity>>,
+    pub queue_host: Option<List<QueueHost>>,
 }
 
 /// A spanned list of spanned values.
@@ -110,6 +111,7 @@ pub struct VariantSpec {
     pub check_every: Option<Spanned<Positive>>,
     pub enqueue: Option<Spanned<Enqueue>>,
     pub capacity: Option<Spanned<Capacity>>,
+    pub queue_host: Option<Spanned<QueueHost>>,
     /// A service the variant needs; without it its cases are skipped, not failed.
     pub requires: Option<Requirement>,
 }

@@ -12,8 +12,8 @@ use super::error::{ExperimentError, suggest};
 use super::params::{Chunking, NamedNumber, ParamName, ParamValue, Setting};
 use super::schema::{ChartKind, ChartSpec, FileSpec, List, NumberSpec, SweepSpec, VariantSpec};
 use super::values::{
-    Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, Strategy, WorkersSpec,
-    WorkloadKind,
+    Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost, Strategy,
+    WorkersSpec, WorkloadKind,
 };
 use super::{Axis, Experiment, Variant};
 
@@ -165,6 +165,7 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         check_every: DEFAULT_CHECK_EVERY,
         enqueue: Enqueue::All,
         capacity: Capacity::Unbounded,
+        queue_host: QueueHost::Direct,
     };
     check_stealing_stays_in_threads(&defaults, &written, &axes, &variants, &err)?;
     if kind != WorkloadKind::Verify {
@@ -243,6 +244,7 @@ fn fits(kind: WorkloadKind) -> (&'static [Strategy], &'static [ParamName]) {
                 P::Order,
                 P::Enqueue,
                 P::Capacity,
+                P::QueueHost,
             ],
         ),
         WorkloadKind::Verify => (
@@ -351,6 +353,7 @@ fn sweep_axes(
         check_every,
         enqueue,
         capacity,
+        queue_host,
     } = sweep;
     let mut axes = Vec::new();
     let mut push = |name: ParamName, values: Option<Spanned<Vec<Spanned<ParamValue>>>>| {
@@ -396,6 +399,10 @@ fn sweep_axes(
     )?;
     push(ParamName::Enqueue, lift(enqueue, ParamValue::Enqueue))?;
     push(ParamName::Capacity, lift(capacity, ParamValue::Capacity))?;
+    push(
+        ParamName::QueueHost,
+        lift(queue_host, ParamValue::QueueHost),
+    )?;
     Ok(axes)
 }
 
@@ -441,6 +448,7 @@ fn variant(
         check_every,
         enqueue,
         capacity,
+        queue_host,
         requires,
     } = spec.into_inner();
     let label = label.ok_or_else(|| {
@@ -478,6 +486,7 @@ fn variant(
         one(check_every, |n| ParamValue::CheckEvery(n.0)),
         one(enqueue, ParamValue::Enqueue),
         one(capacity, ParamValue::Capacity),
+        one(queue_host, ParamValue::QueueHost),
     ]
     .into_iter()
     .flatten()
@@ -947,6 +956,7 @@ fn default_value(defaults: &Setting, name: ParamName) -> Option<ParamValue> {
         ParamName::CheckEvery => ParamValue::CheckEvery(defaults.check_every),
         ParamName::Enqueue => ParamValue::Enqueue(defaults.enqueue),
         ParamName::Capacity => ParamValue::Capacity(defaults.capacity),
+        ParamName::QueueHost => ParamValue::QueueHost(defaults.queue_host),
     })
 }
 
@@ -984,7 +994,7 @@ fn dimension_values(
     numbers: &[NamedNumber],
 ) -> BTreeMap<&'static str, DimValues> {
     use super::values::ChunksizeSpec;
-    const PARAMS: [ParamName; 14] = [
+    const PARAMS: [ParamName; 15] = [
         ParamName::Range,
         ParamName::Strategy,
         ParamName::Executor,
@@ -999,6 +1009,7 @@ fn dimension_values(
         ParamName::CheckEvery,
         ParamName::Enqueue,
         ParamName::Capacity,
+        ParamName::QueueHost,
     ];
     let strategies = param_values(ParamName::Strategy, defaults, axes, variants);
     let any_serial = strategies.contains(&ParamValue::Strategy(Strategy::Serial));

@@ -126,6 +126,19 @@ pub enum Enqueue {
     Odd,
 }
 
+/// Where the shared queue of worker processes lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueHost {
+    /// A pipe every worker reads under a lock, fed by a thread of the
+    /// runner: the design of `multiprocessing.Queue()`.
+    #[default]
+    Direct,
+    /// A queue in a manager process, one request over a Unix socket per put
+    /// and per get: `multiprocessing.Manager().Queue()`, the book's queues.
+    Manager,
+}
+
 /// How many items a work queue holds before the sender waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Capacity {
@@ -195,7 +208,8 @@ display_as_serde_name!(
     LoopStyle,
     FlagKind,
     Requirement,
-    Enqueue
+    Enqueue,
+    QueueHost
 );
 
 /// A worker count: a number, or the machine's cores counted at run time.
@@ -242,6 +256,7 @@ pub fn allowed_words(key: &str) -> Option<String> {
         "requires" => names::<Requirement>(),
         "enqueue" => names::<Enqueue>(),
         "executor" => names::<Executor>(),
+        "queue_host" => names::<QueueHost>(),
         "kind" => return Some("a workload (\"primes\", \"verify\", \"check_cost\", \"factor_frequency\") or a chart kind (\"line\", \"scatter\", \"bars\", \"hbars\")".into()),
         "workers" => return Some(format!("a count from 1 to {MAX_WORKERS}, \"physical\" or \"logical\"")),
         "chunksize" => return Some("a count of 1 or more, or \"default\"".into()),

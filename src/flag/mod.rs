@@ -15,7 +15,7 @@
 
 pub mod atomic;
 pub mod manager;
-pub mod manager_process;
+pub mod manager_client;
 pub mod mmap;
 pub mod mutex;
 pub mod none;
@@ -43,7 +43,7 @@ pub trait Flag: Send + Sized + 'static {
 
 pub use atomic::AtomicFlag;
 pub use manager::ManagerFlag;
-pub use manager_process::{ManagerClient, ManagerProcess};
+pub use manager_client::ManagerClient;
 pub use mmap::MmapFlag;
 pub use mutex::MutexFlag;
 pub use none::NoFlag;

@@ -14,11 +14,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::manager_process::{ManagerClient, ManagerProcess};
+use super::ManagerClient;
 use super::shm::{ShmAtomicFlag, ShmFile, ShmMmapFlag};
 use super::shm_mutex::ShmMutexFlag;
 use super::{Flag, FlagError, NoFlag, RedisFlag};
 use crate::experiment::FlagKind;
+use crate::manager::ManagerProcess;
 
 /// How a worker in any process reaches a shared flag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,7 +206,7 @@ impl SharedFlag {
                 (Owned::File(file), spec, Some(AnyFlag(Box::new(handle))))
             }
             FlagKind::Manager => {
-                let manager = ManagerProcess::start(&setup.program)?;
+                let manager = ManagerProcess::start(&setup.program).map_err(|e| FlagError(e.0))?;
                 let spec = FlagSpec::Manager {
                     socket: manager.socket().to_path_buf(),
                 };

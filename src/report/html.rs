@@ -97,7 +97,7 @@ struct TableRow {
 }
 
 /// The columns the results table may show, in order; empty ones are left out.
-const TABLE_COLUMNS: [&str; 33] = [
+const TABLE_COLUMNS: [&str; 34] = [
     "case",
     "variant",
     "strategy",
@@ -117,6 +117,7 @@ const TABLE_COLUMNS: [&str; 33] = [
     "check_every",
     "enqueue",
     "capacity",
+    "queue_host",
     "best_s",
     "median_s",
     "spread",
@@ -133,7 +134,7 @@ const TABLE_COLUMNS: [&str; 33] = [
     "error",
 ];
 
-const TEXT_COLUMNS: [&str; 12] = [
+const TEXT_COLUMNS: [&str; 13] = [
     "variant",
     "strategy",
     "executor",
@@ -144,6 +145,7 @@ const TEXT_COLUMNS: [&str; 12] = [
     "number",
     "flag",
     "loop",
+    "queue_host",
     "status",
     "error",
 ];

@@ -88,6 +88,7 @@ impl<K: PrimeTest + Clone + 'static> PrimeFinder<K> {
                     backend: threads(QueueSetup {
                         capacity: q.capacity,
                         rounds: true,
+                        host: q.host.unwrap_or_default(),
                     })?,
                     enqueue: q.enqueue,
                     feeding: match case.strategy {
