@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::experiment::Schedule;
 use crate::experiment::limits::{MAX_REPEATS, MAX_WARMUP};
 
 const ABOUT: &str =
@@ -137,6 +138,14 @@ pub struct PlanArgs {
     /// Seed for shuffled job orders, instead of the file's `seed`.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// The order of the timed runs, instead of the file's `schedule`:
+    /// `interleaved` (the default) runs round r of every case before round
+    /// r+1, so a drift of the machine (heat, frequency, a neighbour) touches
+    /// every case alike instead of passing for an effect of the parameter
+    /// swept last; `shuffled` does so in a new seeded order each round;
+    /// `blocked` runs each case's repeats back to back.
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub schedule: Option<Schedule>,
     /// Smoke test: 1 repeat and no warm-up (unless --repeats or --warmup say
     /// otherwise), each range cut to its first 1% (at least 1000 numbers),
     /// each verify number replaced by its `quick` stand-in (a number without

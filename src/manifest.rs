@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::experiment::{Experiment, Plan};
+use crate::experiment::{Experiment, Plan, Schedule};
 use crate::machine::{MachineInfo, command_output};
 
 /// How a run ended (or that it is still going).
@@ -66,6 +66,10 @@ pub struct Manifest {
     pub seed: u64,
     pub repeats: u32,
     pub warmup: u32,
+    /// The order of the timed runs (absent in reports of runner before it
+    /// had schedules, which ran blocked).
+    #[serde(default = "blocked")]
+    pub schedule: Schedule,
     pub quick: bool,
     pub cases_planned: usize,
     pub cases_done: usize,
@@ -110,6 +114,7 @@ impl Manifest {
             seed: plan.seed,
             repeats: plan.repeats,
             warmup: plan.warmup,
+            schedule: plan.schedule,
             quick: plan.quick,
             cases_planned: plan.cases.len(),
             cases_done: 0,
@@ -167,4 +172,9 @@ fn source_of(path: &Path, text: &str) -> Source {
         git_commit: commit,
         git_dirty: dirty,
     }
+}
+
+/// The schedule of reports written before schedules existed.
+fn blocked() -> Schedule {
+    Schedule::Blocked
 }

@@ -56,6 +56,14 @@ pub struct Run {
     pub seconds: f64,
     /// The work done, where the strategy counts it.
     pub work: Option<Work>,
+    /// When it began, in seconds since the start of the run.
+    pub started_s: f64,
+    /// The round it belongs to (1-based): with an interleaved schedule every
+    /// case runs once per round; blocked, a case's repeat r is its round r.
+    pub round: u32,
+    /// Its place among every timed run of the experiment (1-based), in the
+    /// order they ran.
+    pub position: u64,
 }
 
 /// A run that crashed or disagreed with the oracle.

@@ -9,31 +9,45 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::console;
 use crate::engine::Observer;
-use crate::experiment::{Case, Plan};
+use crate::experiment::{Case, Plan, Schedule};
 use crate::outcome::CaseResult;
 use crate::record::Stats;
 
-/// Reports each case as it starts and finishes.
+/// Reports each case as it starts and finishes; in a schedule of rounds,
+/// the bar counts timed runs and names the round.
 pub struct Progress {
     bar: Option<ProgressBar>,
     total: usize,
+    /// The rounds of an interleaved or shuffled schedule, or none.
+    rounds: Option<u32>,
+    round: u32,
 }
 
 impl Progress {
     /// A bar if stderr is a terminal, plain lines otherwise.
     pub fn new(plan: &Plan) -> Self {
         let total = plan.cases.len();
+        let rounds = (plan.schedule != Schedule::Blocked).then_some(plan.repeats);
+        let (units, unit) = match rounds {
+            Some(r) => (total as u64 * u64::from(r), "runs"),
+            None => (total as u64, "cases"),
+        };
         let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(total as u64);
-            let style = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} cases, ETA {eta}  {wide_msg}",
-            )
+            let bar = ProgressBar::new(units);
+            let style = ProgressStyle::with_template(&format!(
+                "{{spinner}} [{{elapsed_precise}}] {{bar:30}} {{pos}}/{{len}} {unit}, ETA {{eta}}  {{wide_msg}}"
+            ))
             .expect("a valid template");
             bar.set_style(style);
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });
-        Progress { bar, total }
+        Progress {
+            bar,
+            total,
+            rounds,
+            round: 1,
+        }
     }
 
     /// Clears the bar.
@@ -83,7 +97,29 @@ pub fn human_seconds(s: f64) -> String {
 impl Observer for Progress {
     fn case_started(&mut self, case: &Case, _plan: &Plan) {
         if let Some(bar) = &self.bar {
-            bar.set_message(case.describe());
+            match self.rounds {
+                Some(rounds) => {
+                    bar.set_message(format!(
+                        "round {}/{rounds}: {}",
+                        self.round,
+                        case.describe()
+                    ));
+                    bar.inc(1);
+                }
+                None => bar.set_message(case.describe()),
+            }
+        }
+    }
+
+    fn round_finished(&mut self, round: u32, plan: &Plan) {
+        self.round = round + 1;
+        // Cases finish in the last round: elsewhere than a terminal, a line
+        // per round is the progress.
+        if self.bar.is_none() {
+            console::error(&format!(
+                "round {round}/{} finished ({} cases)",
+                plan.repeats, self.total
+            ));
         }
     }
 
@@ -92,7 +128,9 @@ impl Observer for Progress {
         match &self.bar {
             Some(bar) => {
                 bar.println(line);
-                bar.inc(1);
+                if self.rounds.is_none() {
+                    bar.inc(1);
+                }
             }
             None => console::error(&line),
         }

@@ -36,8 +36,11 @@ pub const CASE_COLUMNS: [&str; 25] = [
 ];
 
 /// The columns of `results.csv` after the case's.
-pub const RESULT_COLUMNS: [&str; 10] = [
+pub const RESULT_COLUMNS: [&str; 13] = [
     "repeat",
+    "round",
+    "position",
+    "started_s",
     "seconds",
     "answer",
     "checksum",
@@ -156,7 +159,13 @@ pub fn result_rows(experiment: &str, result: &CaseResult) -> Vec<Vec<String>> {
         .iter()
         .enumerate()
         .map(|(i, run)| {
-            let mut tail = vec![(i + 1).to_string(), seconds_cell(run.seconds)];
+            let mut tail = vec![
+                (i + 1).to_string(),
+                run.round.to_string(),
+                run.position.to_string(),
+                seconds_cell(run.started_s),
+                seconds_cell(run.seconds),
+            ];
             tail.extend(answer.iter().cloned());
             tail.extend([
                 opt(run.work.map(|w| w.candidates)),
@@ -174,7 +183,7 @@ pub fn result_rows(experiment: &str, result: &CaseResult) -> Vec<Vec<String>> {
     };
     if let Some((repeat, message)) = end {
         let mut tail = vec![repeat];
-        tail.resize(7, String::new());
+        tail.resize(10, String::new());
         tail.extend([status, "false".into(), message]);
         rows.push(row(tail));
     }

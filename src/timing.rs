@@ -1,6 +1,11 @@
 //! The timing loop every workload shares: warm-ups, then timed repeats on a
-//! monotonic clock, each answer checked against the oracle after the clock
-//! stops. The first wrong answer or crash fails the case.
+//! clock, each answer checked against the oracle after the clock stops. The
+//! first wrong answer or crash fails the case.
+//!
+//! The clock is injectable: the real one reads a monotonic `Instant`; a
+//! test's can script every timed run's seconds, so the statistics, the
+//! intervals and the findings drawn from them can be pinned exactly (as
+//! hyperfine does with its mock executor).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -9,13 +14,56 @@ use crate::answer::{Answer, Work};
 use crate::experiment::{Case, Plan};
 use crate::outcome::{CaseResult, Failure, Run};
 
+/// What the timing loop reads the time from.
+pub trait Clock: Send + Sync {
+    /// Seconds since the start of the run.
+    fn now(&self) -> f64;
+    /// Seconds a timed run of `case` took, begun at `started` (a `now`).
+    fn elapsed(&self, case: &Case, started: f64) -> f64 {
+        let _ = case;
+        self.now() - started
+    }
+}
+
+/// The machine's monotonic clock, counting from the start of the run.
+pub struct SystemClock(Instant);
+
+impl SystemClock {
+    /// A clock whose zero is now.
+    pub fn start() -> Self {
+        SystemClock(Instant::now())
+    }
+}
+
+impl Clock for SystemClock {
+    fn now(&self) -> f64 {
+        self.0.elapsed().as_secs_f64()
+    }
+}
+
+/// What every timing loop is given: the clock, and the flag that asks the
+/// run to stop after the current repeat.
+#[derive(Clone, Copy)]
+pub struct Timer<'a> {
+    pub clock: &'a dyn Clock,
+    pub stop: &'a AtomicBool,
+}
+
+impl Timer<'_> {
+    /// Whether the run was asked to stop.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
 /// The timing loop every workload shares: `warmup` untimed runs, then
 /// `repeats` timed ones; `work` runs inside the timer, `check` (the oracle)
-/// after it. The first wrong answer or crash fails the case.
+/// after it. The first wrong answer or crash fails the case. `None` if the
+/// run was asked to stop before a repeat.
 pub fn time_runs<T>(
     case: &Case,
     plan: &Plan,
-    stop: &AtomicBool,
+    timer: &Timer,
     mut work: impl FnMut() -> Result<T, String>,
     check: impl Fn(T) -> Result<(Answer, Option<Work>), String>,
 ) -> Option<CaseResult> {
@@ -30,15 +78,21 @@ pub fn time_runs<T>(
         }
     }
     for repeat in 1..=plan.repeats {
-        if stop.load(Ordering::Relaxed) {
+        if timer.stopped() {
             return None;
         }
-        let started = Instant::now();
+        let started = timer.clock.now();
         let output = work();
-        let seconds = started.elapsed().as_secs_f64();
+        let seconds = timer.clock.elapsed(case, started);
         match output.and_then(&check) {
             Ok((answer, work)) => {
-                result.runs.push(Run { seconds, work });
+                result.runs.push(Run {
+                    seconds,
+                    work,
+                    started_s: started,
+                    round: repeat,
+                    position: 0,
+                });
                 result.answer = Some(answer);
             }
             Err(message) => {

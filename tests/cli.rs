@@ -55,7 +55,7 @@ fn a_run_writes_one_row_per_repeat_and_one_per_case() {
     let results = Csv::read(&out.join("sweep/results.csv"));
     let expected_header = "experiment,case,variant,strategy,executor,kernel,workers,chunksize,chunk_rule,nbr_chunks,\
         tasks,order,seed,range_start,range_end,number_name,number,precheck,flag,loop,check_every,enqueue,capacity,queue_host,step,\
-        repeat,seconds,answer,checksum,factor,candidates,looks,status,ok,error";
+        repeat,round,position,started_s,seconds,answer,checksum,factor,candidates,looks,status,ok,error";
     assert_eq!(results.header.join(","), expected_header);
     assert_eq!(results.rows.len(), cases * 2);
     assert!(results.column("ok").iter().all(|&ok| ok == "true"));
@@ -282,7 +282,9 @@ fn check_prints_the_plan_and_writes_nothing() {
         .arg(&file)
         .assert()
         .success()
-        .stdout(contains("26 cases x (1 warm-up + 2 timed repeats)"))
+        .stdout(contains(
+            "26 cases x 2 interleaved rounds of (1 warm-up + 1 timed run)",
+        ))
         .stdout(contains(
             "pool workers=3 executor=threads chunksize=default(334) order=shuffled",
         ))

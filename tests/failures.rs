@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 use runner::answer::oracle_primes;
 use runner::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, Order, Plan, Strategy};
 use runner::primes::{NumRange, PrimeTest, check_prime_in_range};
+use runner::timing::{SystemClock, Timer};
 use runner::workload::primes::run_with;
 
 /// Panics on one number, like a buggy kernel.
@@ -61,6 +62,7 @@ fn case(strategy: Strategy) -> Case {
 
 fn plan(cases: Vec<Case>, warmup: u32) -> Plan {
     Plan {
+        schedule: runner::experiment::Schedule::Blocked,
         cases,
         repeats: 3,
         warmup,
@@ -88,7 +90,10 @@ fn a_panicking_worker_fails_the_case_without_a_time() {
             RANGE,
             &plan(vec![case.clone()], 0),
             expected,
-            &AtomicBool::new(false),
+            &Timer {
+                clock: &SystemClock::start(),
+                stop: &AtomicBool::new(false),
+            },
         )
         .expect("not interrupted");
         let failure = result.failure.as_ref().expect("the case fails");
@@ -117,7 +122,10 @@ fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
             RANGE,
             &plan(vec![case.clone()], 1),
             expected,
-            &AtomicBool::new(false),
+            &Timer {
+                clock: &SystemClock::start(),
+                stop: &AtomicBool::new(false),
+            },
         )
         .expect("not interrupted");
         let failure = result.failure.expect("the case fails");
@@ -208,7 +216,10 @@ fn a_stop_request_drops_the_unfinished_case() {
         RANGE,
         &plan(vec![case.clone()], 0),
         expected,
-        &AtomicBool::new(true),
+        &Timer {
+            clock: &SystemClock::start(),
+            stop: &AtomicBool::new(true),
+        },
     );
     assert!(stopped.is_none());
 }

@@ -35,6 +35,8 @@ name = "slow"
 kind = "primes"
 range = [100_000_000, 100_200_000]
 [run]
+# Interrupting a case part-way is what these tests watch.
+schedule = "blocked"
 strategy = "serial"
 repeats = 2
 warmup = 0

@@ -67,10 +67,9 @@ fn plan_text(experiment: &Experiment, options: &PlanOptions, cores: Cores) -> St
     );
     let _ = writeln!(
         text,
-        "  {} cases x ({} warm-up + {} timed repeats){}, seed {}",
+        "  {} cases x {}{}, seed {}",
         plan.cases.len(),
-        plan.warmup,
-        plan.repeats,
+        plan.timing_words(),
         if plan.quick {
             ", quick: ranges cut to a slice"
         } else {

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use crate::backend::Backend;
 use crate::experiment::{
-    Case, ChunkPlan, Chunking, Enqueue, Executor, Input, Kernel, Plan, Strategy,
+    Case, ChunkPlan, Chunking, Enqueue, Executor, Input, Kernel, Plan, Schedule, Strategy,
 };
 use crate::machine::Cores;
 use crate::primes::oracle::{Method, count_primes, is_prime_u64, smallest_factor_counts};
@@ -60,7 +60,14 @@ pub const WARN_ABOVE_SECONDS: f64 = 3600.0;
 /// Never wraps or panics: a plan of centuries says so.
 pub fn estimate(plan: &Plan, cores: Cores) -> f64 {
     let mut calibration = Calibration::default();
-    let runs = f64::from(plan.warmup) + f64::from(plan.repeats);
+    // In rounds, each round prepares a case afresh and warms it up again.
+    let (rounds, runs) = match plan.schedule {
+        Schedule::Blocked => (1.0, f64::from(plan.warmup) + f64::from(plan.repeats)),
+        Schedule::Interleaved | Schedule::Shuffled => {
+            let repeats = f64::from(plan.repeats);
+            (repeats, repeats * (f64::from(plan.warmup) + 1.0))
+        }
+    };
     let cases: f64 = plan
         .cases
         .iter()
@@ -70,7 +77,9 @@ pub fn estimate(plan: &Plan, cores: Cores) -> f64 {
             // the caller sends every message itself, while the workers work
             let repeat = work.run / parallelism(case, cores) + messages(case) * per_message;
             let oracle = calibration.oracle(&case.input);
-            runs * repeat + setup + work.setup + oracle + RECORD_SECONDS
+            let whole = matches!(case.input, Input::Stepped { .. });
+            let rounds = if whole { 1.0 } else { rounds };
+            runs * repeat + rounds * (setup + work.setup) + oracle + RECORD_SECONDS
         })
         .sum();
     cases + REPORT_SECONDS

@@ -399,6 +399,7 @@ mod tests {
             repeats: 1,
             warmup: 0,
             seed: 0,
+            schedule: crate::experiment::Schedule::Blocked,
             quick: false,
         }
     }

@@ -182,6 +182,7 @@ impl From<&PlanArgs> for PlanOptions {
             repeats: args.repeats,
             warmup: args.warmup,
             seed: args.seed,
+            schedule: args.schedule,
             quick: args.quick,
         }
     }

@@ -19,6 +19,7 @@ use crate::output::{ReportWriter, report_dir_name};
 use crate::progress::Progress;
 use crate::report;
 use crate::signals;
+use crate::timing::{SystemClock, Timer};
 use crate::workload::Context;
 
 use super::{exit, load_all, report_errors};
@@ -126,11 +127,10 @@ fn run_one(
 ) -> Ended {
     let dir = folder.dir().to_path_buf();
     console::error(&format!(
-        "{}: {} cases x ({} warm-up + {} timed repeats) -> {}",
+        "{}: {} cases x {} -> {}",
         experiment.name,
         plan.cases.len(),
-        plan.warmup,
-        plan.repeats,
+        plan.timing_words(),
         dir.display()
     ));
     if plan.quick {
@@ -158,11 +158,16 @@ fn run_one(
     };
     let mut progress = Progress::new(plan);
     let mut context = Context::new(experiment.redis_url.as_deref());
+    let clock = SystemClock::start();
+    let timer = Timer {
+        clock: &clock,
+        stop: signals::stop_flag(),
+    };
     let outcome = engine::run(
         plan,
         &mut context,
         &mut [&mut progress as &mut dyn Observer, &mut writer],
-        signals::stop_flag(),
+        &timer,
     );
     progress.finish();
     let outcome: RunOutcome = match outcome {

@@ -21,7 +21,7 @@ pub use params::{
 pub use values::limits;
 pub use values::{
     Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost, Requirement,
-    Strategy, WorkloadKind,
+    Schedule, Strategy, WorkloadKind,
 };
 
 use crate::machine::Cores;
@@ -50,6 +50,8 @@ pub struct Experiment {
     pub warmup: u32,
     /// Seeds every shuffle.
     pub seed: u64,
+    /// The order of the timed runs.
+    pub schedule: Schedule,
     /// Parameter values before the sweep and the variants apply.
     pub defaults: Setting,
     /// The sweep's lists, in expansion order.
@@ -80,6 +82,7 @@ pub struct PlanOptions {
     pub repeats: Option<u32>,
     pub warmup: Option<u32>,
     pub seed: Option<u64>,
+    pub schedule: Option<Schedule>,
     /// Smoke-test scale: 1 repeat, no warm-up, ranges cut to a slice.
     pub quick: bool,
 }
@@ -91,7 +94,25 @@ pub struct Plan {
     pub repeats: u32,
     pub warmup: u32,
     pub seed: u64,
+    pub schedule: Schedule,
     pub quick: bool,
+}
+
+impl Plan {
+    /// How each case is timed, in words: "(1 warm-up + 5 timed repeats),
+    /// blocked" or "5 interleaved rounds of (1 warm-up + 1 timed run)".
+    pub fn timing_words(&self) -> String {
+        match self.schedule {
+            Schedule::Blocked => format!(
+                "({} warm-up + {} timed repeats), blocked",
+                self.warmup, self.repeats
+            ),
+            schedule => format!(
+                "{} {schedule} rounds of ({} warm-up + 1 timed run)",
+                self.repeats, self.warmup
+            ),
+        }
+    }
 }
 
 /// A quick run searches 1/QUICK_DIVISOR of each range, at least QUICK_MIN numbers.
@@ -194,6 +215,7 @@ impl Experiment {
                 .warmup
                 .unwrap_or(if options.quick { 0 } else { self.warmup }),
             seed,
+            schedule: options.schedule.unwrap_or(self.schedule),
             quick: options.quick,
         }
     }

@@ -9,7 +9,8 @@ use toml::Spanned;
 use super::values::limits::{MAX_REPEATS, MAX_WARMUP};
 use super::values::{
     BigU64, Bounded, Capacity, ChunksizeSpec, Enqueue, Executor, FlagKind, Kernel, LoopStyle,
-    Order, Positive, QueueHost, RangeSpec, Requirement, Strategy, WorkersSpec, WorkloadKind,
+    Order, Positive, QueueHost, RangeSpec, Requirement, Schedule, Strategy, WorkersSpec,
+    WorkloadKind,
 };
 
 /// The whole file.
@@ -64,6 +65,7 @@ pub struct RunSpec {
     pub repeats: Option<Spanned<Bounded<1, MAX_REPEATS>>>,
     pub warmup: Option<Spanned<Bounded<0, MAX_WARMUP>>>,
     pub seed: Option<BigU64>,
+    pub schedule: Option<Schedule>,
 }
 
 /// `[sweep]`: lists of values; every combination becomes a case.

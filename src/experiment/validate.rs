@@ -212,6 +212,7 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             .warmup
             .map_or(DEFAULT_WARMUP, |w| w.into_inner().0 as u32),
         seed: spec.run.seed.map_or(DEFAULT_SEED, |s| s.0),
+        schedule: spec.run.schedule.unwrap_or_default(),
         defaults,
         axes,
         variants: variants.into_iter().map(Spanned::into_inner).collect(),

@@ -126,6 +126,22 @@ pub enum Enqueue {
     Odd,
 }
 
+/// In what order the timed runs of an experiment's cases happen.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// Round r of every case before round r+1, in the plan's order: a drift
+    /// of the machine touches every case alike instead of the last ones.
+    #[default]
+    Interleaved,
+    /// As interleaved, in a new seeded random order each round.
+    Shuffled,
+    /// Every repeat of a case back to back, then the next case.
+    Blocked,
+}
+
 /// Where the shared queue of worker processes lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -209,7 +225,8 @@ display_as_serde_name!(
     FlagKind,
     Requirement,
     Enqueue,
-    QueueHost
+    QueueHost,
+    Schedule
 );
 
 /// A worker count: a number, or the machine's cores counted at run time.
@@ -257,6 +274,7 @@ pub fn allowed_words(key: &str) -> Option<String> {
         "enqueue" => names::<Enqueue>(),
         "executor" => names::<Executor>(),
         "queue_host" => names::<QueueHost>(),
+        "schedule" => names::<Schedule>(),
         "kind" => return Some("a workload (\"primes\", \"verify\", \"check_cost\", \"factor_frequency\") or a chart kind (\"line\", \"scatter\", \"bars\", \"hbars\")".into()),
         "workers" => return Some(format!("a count from 1 to {MAX_WORKERS}, \"physical\" or \"logical\"")),
         "chunksize" => return Some("a count of 1 or more, or \"default\"".into()),

@@ -12,7 +12,6 @@
 //! (hardening issue, item 27), and charts skip the row.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::answer::Found;
@@ -21,6 +20,7 @@ use crate::outcome::{CaseResult, Failure, Run, Table};
 use crate::primes::oracle::is_prime_u64;
 use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
 use crate::record::seconds_cell;
+use crate::timing::Timer;
 
 /// Empty timings taken to find the clock's overhead.
 pub const OVERHEAD_SAMPLES: usize = 100_000;
@@ -31,17 +31,17 @@ pub fn run_case(
     range: NumRange,
     step: u64,
     plan: &Plan,
-    stop: &AtomicBool,
+    timer: &Timer,
 ) -> Option<CaseResult> {
     match case.kernel {
-        Kernel::Plain => run_with(&PlainTester, case, range, step, plan, stop),
+        Kernel::Plain => run_with(&PlainTester, case, range, step, plan, timer),
         Kernel::Fast => run_with(
             &FastTester::new(range.last()),
             case,
             range,
             step,
             plan,
-            stop,
+            timer,
         ),
     }
 }
@@ -62,16 +62,16 @@ fn run_with(
     range: NumRange,
     step: u64,
     plan: &Plan,
-    stop: &AtomicBool,
+    timer: &Timer,
 ) -> Option<CaseResult> {
     let overhead = clock_overhead();
     let mut result = CaseResult::new(case);
     let mut rows = Vec::new();
     let mut primes = Found::default();
     let mut below = 0u64;
-    let started = Instant::now();
+    let started = timer.clock.now();
     for n in (range.start..range.end).step_by(step as usize) {
-        if stop.load(Ordering::Relaxed) {
+        if timer.stopped() {
             return None;
         }
         for _ in 0..plan.warmup {
@@ -109,9 +109,14 @@ fn run_with(
             seconds_cell(best),
         ]);
     }
+    // One run of the whole sweep over n: it times its own samples, and
+    // runs in one round whatever the schedule.
     result.runs.push(Run {
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: timer.clock.elapsed(case, started),
         work: None,
+        started_s: started,
+        round: 1,
+        position: 0,
     });
     result.answer = Some(primes.answer());
     result.tables.push(Table {

@@ -2,7 +2,6 @@
 //! smallest factor by the book's trial division, counted per factor.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicBool;
 
 use super::Workers;
 
@@ -14,7 +13,7 @@ use crate::primes::oracle::smallest_factor_counts;
 use crate::primes::{NumRange, PrimeTest};
 use crate::strategy::map::map_chunks;
 use crate::strategy::{catch_panic, jobs_in_order};
-use crate::timing::time_runs;
+use crate::timing::{Timer, time_runs};
 use crate::work::serve::smallest_factors;
 use crate::work::{Job, KernelSpec, Reply, WithKernel};
 
@@ -22,18 +21,13 @@ use crate::work::{Job, KernelSpec, Reply, WithKernel};
 pub type Histogram = BTreeMap<u64, u64>;
 
 /// Runs a factor-frequency case; `None` if interrupted.
-pub fn run_case(
-    case: &Case,
-    range: NumRange,
-    plan: &Plan,
-    stop: &AtomicBool,
-) -> Option<CaseResult> {
+pub fn run_case(case: &Case, range: NumRange, plan: &Plan, timer: &Timer) -> Option<CaseResult> {
     let spec = KernelSpec::of(case);
     spec.dispatch(RunWith {
         case,
         range,
         plan,
-        stop,
+        timer,
     })
 }
 
@@ -42,13 +36,13 @@ struct RunWith<'a> {
     case: &'a Case,
     range: NumRange,
     plan: &'a Plan,
-    stop: &'a AtomicBool,
+    timer: &'a Timer<'a>,
 }
 
 impl WithKernel for RunWith<'_> {
     type Output = Option<CaseResult>;
     fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
-        run_with(kernel, self.case, self.range, self.plan, self.stop)
+        run_with(kernel, self.case, self.range, self.plan, self.timer)
     }
 }
 
@@ -57,7 +51,7 @@ fn run_with<K: PrimeTest + Clone + 'static>(
     case: &Case,
     range: NumRange,
     plan: &Plan,
-    stop: &AtomicBool,
+    timer: &Timer,
 ) -> Option<CaseResult> {
     let expected = smallest_factor_counts(range.start.max(3), range.end);
     let order = case.order.unwrap_or(Order::Given);
@@ -84,7 +78,7 @@ fn run_with<K: PrimeTest + Clone + 'static>(
                 )
                 .map_err(|e| e.to_string())
             };
-            let mut result = time_runs(case, plan, stop, run, check)?;
+            let mut result = time_runs(case, plan, timer, run, check)?;
             if result.ok() {
                 result.costs = Some(workers.costs(plan));
             }
@@ -93,7 +87,7 @@ fn run_with<K: PrimeTest + Clone + 'static>(
         _ => time_runs(
             case,
             plan,
-            stop,
+            timer,
             || {
                 catch_panic(|| smallest_factors(jobs.iter(), &kernel).into_iter().collect())
                     .map_err(|e| e.to_string())

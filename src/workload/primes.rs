@@ -1,7 +1,6 @@
 //! The primes workload: find every prime in a range with a chunked strategy.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use std::time::Instant;
 
@@ -11,7 +10,7 @@ use crate::experiment::{Case, Order, Plan};
 use crate::outcome::CaseResult;
 use crate::primes::{NumRange, PrimeTest};
 use crate::strategy::{PrimeFinder, jobs_in_order};
-use crate::timing::time_runs;
+use crate::timing::{Timer, time_runs};
 use crate::work::{KernelSpec, WithKernel};
 
 /// Runs a primes case; `None` if interrupted.
@@ -20,7 +19,7 @@ pub fn run_case(
     range: NumRange,
     plan: &Plan,
     context: &mut Context,
-    stop: &AtomicBool,
+    timer: &Timer,
 ) -> Option<CaseResult> {
     let expected = context.primes_in(range);
     let spec = KernelSpec::of(case);
@@ -30,7 +29,7 @@ pub fn run_case(
         range,
         plan,
         expected,
-        stop,
+        timer,
     })
 }
 
@@ -40,7 +39,7 @@ struct RunWith<'a> {
     range: NumRange,
     plan: &'a Plan,
     expected: Answer,
-    stop: &'a AtomicBool,
+    timer: &'a Timer<'a>,
 }
 
 impl WithKernel for RunWith<'_> {
@@ -52,7 +51,7 @@ impl WithKernel for RunWith<'_> {
             self.range,
             self.plan,
             self.expected,
-            self.stop,
+            self.timer,
         )
     }
 }
@@ -65,7 +64,7 @@ pub fn run_with<T: PrimeTest + 'static>(
     range: NumRange,
     plan: &Plan,
     expected: Answer,
-    stop: &AtomicBool,
+    timer: &Timer,
 ) -> Option<CaseResult> {
     let order = case.order.unwrap_or(Order::Given);
     let jobs = jobs_in_order(range, order, case.seed.unwrap_or(0));
@@ -79,7 +78,7 @@ pub fn run_with<T: PrimeTest + 'static>(
     let mut result = time_runs(
         case,
         plan,
-        stop,
+        timer,
         || finder.run(&jobs).map_err(|e| e.to_string()),
         |found| check_primes(found, range, expected).map(|answer| (answer, None)),
     )?;

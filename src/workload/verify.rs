@@ -1,8 +1,6 @@
 //! The verify workload: decide whether one big number is prime, serially or
 //! with workers that split its divisors and share an early-exit flag.
 
-use std::sync::atomic::AtomicBool;
-
 use super::{Context, Workers};
 use crate::answer::{Work, check_verdict};
 use crate::experiment::{Case, Executor, FlagKind, LoopStyle, Plan, Strategy};
@@ -15,7 +13,7 @@ use crate::primes::PrimeTest;
 use crate::primes::oracle::is_prime_u64;
 use crate::strategy::cooperative::{self, Cooperation, Verdict, Verified, trivial};
 use crate::strategy::search::candidates_in;
-use crate::timing::time_runs;
+use crate::timing::{Timer, time_runs};
 use crate::work::{KernelSpec, WithKernel};
 
 /// Runs a verify case on `n`; `None` if interrupted.
@@ -24,7 +22,7 @@ pub fn run_case(
     n: u64,
     plan: &Plan,
     context: &mut Context,
-    stop: &AtomicBool,
+    timer: &Timer,
 ) -> Option<CaseResult> {
     let spec = KernelSpec::of(case);
     spec.dispatch(RunWith {
@@ -32,7 +30,7 @@ pub fn run_case(
         n,
         plan,
         context,
-        stop,
+        timer,
     })
 }
 
@@ -42,7 +40,7 @@ struct RunWith<'a> {
     n: u64,
     plan: &'a Plan,
     context: &'a mut Context,
-    stop: &'a AtomicBool,
+    timer: &'a Timer<'a>,
 }
 
 impl WithKernel for RunWith<'_> {
@@ -53,7 +51,7 @@ impl WithKernel for RunWith<'_> {
             n,
             plan,
             context,
-            stop,
+            timer,
         } = self;
         let oracle = is_prime_u64(n);
         let check = move |v: Verified| {
@@ -72,7 +70,7 @@ impl WithKernel for RunWith<'_> {
             .cooperation
             .filter(|_| case.strategy == Strategy::Cooperative)
         else {
-            return time_runs(case, plan, stop, || Ok(serial(n, &kernel)), check);
+            return time_runs(case, plan, timer, || Ok(serial(n, &kernel)), check);
         };
         let how = Cooperation {
             precheck: shared.precheck,
@@ -86,7 +84,7 @@ impl WithKernel for RunWith<'_> {
             n,
             plan,
             how,
-            stop,
+            timer,
             check,
         };
         if shared.flag == FlagKind::Redis
@@ -133,7 +131,7 @@ struct Cooperate<'a, K, C> {
     n: u64,
     plan: &'a Plan,
     how: Cooperation,
-    stop: &'a AtomicBool,
+    timer: &'a Timer<'a>,
     check: C,
 }
 
@@ -156,7 +154,7 @@ where
             cooperative::verify(backend, &self.kernel, &mut flag, self.n, self.how)
                 .map_err(|e| e.to_string())
         };
-        let mut result = time_runs(case, self.plan, self.stop, run, self.check)?;
+        let mut result = time_runs(case, self.plan, self.timer, run, self.check)?;
         if result.ok() {
             result.costs = Some(workers.costs(self.plan));
         }
