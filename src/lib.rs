@@ -24,6 +24,7 @@ pub mod progress;
 pub mod record;
 pub mod report;
 pub mod signals;
+pub mod stats;
 pub mod strategy;
 pub mod timing;
 pub mod work;

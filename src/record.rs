@@ -5,6 +5,7 @@
 use crate::experiment::{Case, Chunking, Enqueue, FlagKind, Input, Strategy};
 use crate::machine::Cores;
 use crate::outcome::{CaseResult, Run};
+use crate::stats::{self, seed_for};
 
 /// The columns that describe a case, first in both files.
 pub const CASE_COLUMNS: [&str; 25] = [
@@ -53,15 +54,22 @@ pub const RESULT_COLUMNS: [&str; 13] = [
 ];
 
 /// The columns of `summary.csv` after the case's.
-pub const SUMMARY_COLUMNS: [&str; 24] = [
+pub const SUMMARY_COLUMNS: [&str; 31] = [
     "repeats",
     "best_s",
     "median_s",
     "mean_s",
     "stddev_s",
     "max_s",
+    "median_lo_s",
+    "median_hi_s",
+    "noise_pct",
     "speedup",
+    "speedup_lo",
+    "speedup_hi",
     "efficiency",
+    "efficiency_lo",
+    "efficiency_hi",
     "baseline_case",
     "candidates",
     "looks",
@@ -300,16 +308,39 @@ pub fn summary_row(
     all: &[CaseResult],
     cores: &Cores,
 ) -> Vec<String> {
-    let stats = Stats::of(&result.seconds()).filter(|_| result.ok());
+    let seconds = result.seconds();
+    let stats = Stats::of(&seconds).filter(|_| result.ok());
+    let number = result.case.number as u64;
+    let median_interval =
+        stats.and_then(|_| stats::median_interval(&seconds, seed_for(0, number, 0)));
+    let noise = stats.and_then(|_| stats::noise_percent(&seconds, seed_for(0, number, 0)));
     let base = baseline(result, all);
     let base_best = base.and_then(|b| Stats::of(&b.seconds())).map(|s| s.best);
-    let speedup = stats.zip(base_best).map(|(s, b)| b / s.best);
+    // The speedup is the ratio of the medians, robust to a stray slow run,
+    // with its bootstrap interval (see `crate::stats`).
+    let speedup = base.filter(|_| stats.is_some()).and_then(|b| {
+        if b.case.number == result.case.number {
+            return Some((1.0, None)); // the baseline against itself
+        }
+        let seed = seed_for(0, number, b.case.number as u64);
+        stats::ratio_interval(&b.seconds(), &seconds, seed)
+    });
     // Efficiency (speedup per worker) only means something against one core.
     let parallel = result.case.strategy != Strategy::Serial;
     let serial_base = base.is_some_and(|b| b.case.strategy == Strategy::Serial);
-    let efficiency = speedup
-        .filter(|_| parallel && serial_base)
-        .map(|s| s / result.case.workers as f64);
+    let per_worker = |x: f64| x / result.case.workers as f64;
+    let efficiency = speedup.filter(|_| parallel && serial_base).map(|(s, i)| {
+        (
+            per_worker(s),
+            i.map(|i| (per_worker(i.lo), per_worker(i.hi))),
+        )
+    });
+    let bounds = |r: Option<(f64, Option<(f64, f64)>)>| {
+        let i = r.and_then(|(_, i)| i);
+        (ratio_cell(i.map(|i| i.0)), ratio_cell(i.map(|i| i.1)))
+    };
+    let (speedup_lo, speedup_hi) = bounds(speedup.map(|(s, i)| (s, i.map(|i| (i.lo, i.hi)))));
+    let (efficiency_lo, efficiency_hi) = bounds(efficiency);
     let candidates = median_work(&result.runs, |r| r.work.map(|w| w.candidates));
     let looks = median_work(&result.runs, |r| r.work.map(|w| w.looks));
     let per_look = stats.and_then(|s| look_ns(result, all, s.best, looks));
@@ -327,8 +358,15 @@ pub fn summary_row(
         opt(stat(|s| s.mean)),
         opt(stat(|s| s.stddev)),
         opt(stat(|s| s.max)),
-        ratio_cell(speedup),
-        ratio_cell(efficiency),
+        opt(median_interval.map(|i| seconds_cell(i.lo))),
+        opt(median_interval.map(|i| seconds_cell(i.hi))),
+        noise.map(|n| format!("{n:.2}")).unwrap_or_default(),
+        ratio_cell(speedup.map(|s| s.0)),
+        speedup_lo,
+        speedup_hi,
+        ratio_cell(efficiency.map(|e| e.0)),
+        efficiency_lo,
+        efficiency_hi,
         opt(base.map(|b| b.case.number)),
         opt(candidates),
         opt(looks),

@@ -300,7 +300,9 @@ fn hbars_of_a_speedup_get_speedup_findings() {
         .assert()
         .success();
     let findings = chart_findings(&out.join("small/index.html"));
-    assert_eq!(findings.len(), 2, "{findings:?}");
+    // The two declared charts, then the steadiness chart every report ends with.
+    assert_eq!(findings.len(), 3, "{findings:?}");
+    assert!(findings[2][0].starts_with("The machine"), "{findings:?}");
     assert!(
         findings[1][0].starts_with("Highest speedup"),
         "{findings:?}"

@@ -22,6 +22,29 @@ pub struct RunData {
     pub summary: Vec<Row>,
     /// Per-case tables such as samples.csv or factors.csv, by file stem.
     pub tables: BTreeMap<String, Vec<Row>>,
+    /// Each case's timed runs that gave the oracle's answer (results.csv),
+    /// by case number, in the order they ran: the samples every interval
+    /// and every comparison is drawn from.
+    pub samples: BTreeMap<String, Vec<Sample>>,
+}
+
+/// One timed run of a case, as results.csv keeps it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    pub seconds: f64,
+    /// Its place among every timed run of the experiment (none in reports
+    /// of runner before schedules).
+    pub position: Option<u64>,
+}
+
+impl RunData {
+    /// The seconds of case `case`'s correct timed runs.
+    pub fn seconds_of(&self, case: &str) -> Vec<f64> {
+        self.samples
+            .get(case)
+            .map(|s| s.iter().map(|s| s.seconds).collect())
+            .unwrap_or_default()
+    }
 }
 
 /// Extra tables a workload may have written, with their numeric columns.
@@ -50,8 +73,15 @@ const SUMMARY_NUMBERS: &[&str] = &[
     "mean_s",
     "stddev_s",
     "max_s",
+    "median_lo_s",
+    "median_hi_s",
+    "noise_pct",
     "speedup",
+    "speedup_lo",
+    "speedup_hi",
     "efficiency",
+    "efficiency_lo",
+    "efficiency_hi",
     "baseline_case",
     "candidates",
     "looks",
@@ -218,12 +248,35 @@ impl RunData {
                 tables.insert(name.to_string(), rows);
             }
         }
+        let results_path = dir.join("results.csv");
+        let results = read_csv(&results_path)?;
+        let mut samples: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
+        for (i, row) in results.iter().enumerate() {
+            if value(row, "ok") != "true" {
+                continue;
+            }
+            let seconds = number(row, "seconds").filter(|s| s.is_finite() && *s >= 0.0);
+            let Some(seconds) = seconds else {
+                bail!(
+                    "{}: line {}, column seconds: {:?} is not a time",
+                    results_path.display(),
+                    i + 2,
+                    value(row, "seconds")
+                );
+            };
+            let position = number(row, "position").map(|p| p as u64);
+            samples
+                .entry(value(row, "case"))
+                .or_default()
+                .push(Sample { seconds, position });
+        }
         Ok(RunData {
             dir: dir.to_path_buf(),
             experiment,
             manifest,
             summary,
             tables,
+            samples,
         })
     }
 }

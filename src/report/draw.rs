@@ -194,8 +194,8 @@ fn draw_plot(figure: &Figure, area: &DrawingArea<BitMapBackend<'_>, Shift>) -> a
 
     // The value axis (y, or x for horizontal bars) and the other one.
     let values = points().flat_map(|p| {
-        let top = p.spread.map_or(p.y, |(_, max)| max);
-        [onto(p.y, log_y), onto(top, log_y)]
+        let (lo, hi) = p.whisker.unwrap_or((p.y, p.y));
+        [onto(p.y, log_y), onto(lo, log_y), onto(hi, log_y)]
     });
     let (v_lo, v_hi) = span(values, bars && !log_y);
     let (c_lo, c_hi) = match n_categories {
@@ -303,9 +303,9 @@ fn draw_lines(figure: &Figure, ctx: &mut Ctx<'_, '_>) -> anyhow::Result<()> {
                 .map(|p| Circle::new(at(p), 4, c.filled())),
         )
         .map_err(err)?;
-        // Whiskers: from the median to the slowest repeat.
+        // Whiskers: what the figure's legend says they are.
         let whiskers = series.points.iter().filter_map(|p| {
-            let (median, max) = p.spread?;
+            let (median, max) = p.whisker?;
             let x = onto(p.x, log_x);
             Some(PathElement::new(
                 vec![(x, onto(median, log_y)), (x, onto(max, log_y))],
@@ -404,7 +404,7 @@ fn draw_bars(
         ctx.draw_series(bars).map_err(err)?;
         if !horizontal {
             let whiskers = series.points.iter().filter_map(|p| {
-                let (median, max) = p.spread?;
+                let (median, max) = p.whisker?;
                 let x = p.x - 0.4 + width * (i as f64 + 0.46);
                 Some(PathElement::new(
                     vec![(x, onto(median, log_y)), (x, onto(max, log_y))],
@@ -432,17 +432,17 @@ fn draw_legend(
         area.draw(&Text::new(name, (28, y), style.clone()))
             .map_err(err)?;
     }
-    if figure
+    let whiskers = figure
         .series
         .iter()
         .flat_map(|s| &s.points)
-        .any(|p| p.spread.is_some())
-    {
+        .any(|p| p.whisker.is_some());
+    if let Some([point, whisker]) = figure.whisker.filter(|_| whiskers) {
         let y = top + figure.series.len() as i32 * 24 + 10;
         let note = (FONT, 12).into_font().color(&RGBColor(90, 90, 90));
-        area.draw(&Text::new("point/bar: best repeat", (6, y), note.clone()))
+        area.draw(&Text::new(point, (6, y), note.clone()))
             .map_err(err)?;
-        area.draw(&Text::new("whisker: median to slowest", (6, y + 16), note))
+        area.draw(&Text::new(whisker, (6, y + 16), note))
             .map_err(err)?;
     }
     Ok(())

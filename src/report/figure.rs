@@ -7,13 +7,17 @@ use super::data::{Row, RunData, number, value};
 use crate::experiment::schema::ChartKind;
 use crate::experiment::{Chart, WorkloadKind};
 
-/// One point: where it is, and the spread of its repeats.
+/// One point: where it is, its whisker, and the times it was drawn from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     pub x: f64,
     pub y: f64,
-    /// Median and max of the repeats, where there is more than one.
-    pub spread: Option<(f64, f64)>,
+    /// The two ends of its whisker (the figure's `whisker` says what they
+    /// are), where there is more than one repeat.
+    pub whisker: Option<(f64, f64)>,
+    /// The seconds of its case's correct timed runs (from results.csv), for
+    /// comparisons beyond the noise; empty for table rows.
+    pub samples: Vec<f64>,
     /// The summary row it came from (for findings), if any.
     pub case: Option<String>,
     /// Set on the `default` chunksize, so it can be marked.
@@ -39,6 +43,35 @@ pub struct Figure {
     pub series: Vec<Series>,
     /// Whether y is a time in seconds (for unit-aware labels).
     pub y_is_seconds: bool,
+    /// What a point and its whisker stand for, in two legend lines.
+    pub whisker: Option<[&'static str; 2]>,
+}
+
+/// The whisker of a chart of `y`: the columns of its ends and its legend.
+fn whisker_of(y: &str) -> Option<(&'static str, &'static str, [&'static str; 2])> {
+    match y {
+        "best_s" => Some((
+            "median_s",
+            "max_s",
+            ["point/bar: best repeat", "whisker: median to slowest"],
+        )),
+        "median_s" => Some((
+            "median_lo_s",
+            "median_hi_s",
+            ["point/bar: median repeat", "whisker: its 95% interval"],
+        )),
+        "speedup" => Some((
+            "speedup_lo",
+            "speedup_hi",
+            ["point/bar: ratio of medians", "whisker: its 95% interval"],
+        )),
+        "efficiency" => Some((
+            "efficiency_lo",
+            "efficiency_hi",
+            ["point/bar: speedup per worker", "whisker: its 95% interval"],
+        )),
+        _ => None,
+    }
 }
 
 /// The chart an experiment gets when it declares none.
@@ -122,9 +155,13 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
             Some(names) => names.iter().position(|n| n == x_text).unwrap_or(0) as f64,
             None => x_text.parse().unwrap_or(0.0),
         };
-        let spread = (chart.y == "best_s" && number(row, "repeats").unwrap_or(0.0) > 1.0)
-            .then(|| number(row, "median_s").zip(number(row, "max_s")))
-            .flatten();
+        let whisker = whisker_of(&chart.y)
+            .filter(|_| number(row, "repeats").unwrap_or(0.0) > 1.0)
+            .and_then(|(lo, hi, _)| number(row, lo).zip(number(row, hi)));
+        let samples = match row.contains_key("best_s") {
+            true => run.seconds_of(&value(row, "case")),
+            false => Vec::new(),
+        };
         let name = match &chart.series {
             // Histograms of different ranges stay apart even within a series.
             Some(s) if chart.y == "count" && ranges.len() > 1 => format!(
@@ -140,7 +177,8 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
         let point = Point {
             x,
             y,
-            spread,
+            whisker,
+            samples,
             case: row
                 .get("case")
                 .cloned()
@@ -167,10 +205,59 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
         x_label: axis_label(&chart.x),
         y_label: axis_label(&chart.y),
         y_is_seconds: chart.y.ends_with("_s") || chart.y == "seconds",
+        whisker: whisker_of(&chart.y).map(|(_, _, legend)| legend),
         categories,
         series,
         chart: chart.clone(),
     }
+}
+
+/// The steadiness chart: every correct timed run's time over its case's
+/// median, in the order the runs ran, so a reader sees whether the machine
+/// stayed steady (a flat cloud about 1) or drifted (a slope). `None` with
+/// too few runs to say.
+pub fn drift_figure(run: &RunData) -> Option<Figure> {
+    let series = super::findings::drift_series(run);
+    if series.len() < 6 {
+        return None;
+    }
+    let chart = Chart {
+        kind: ChartKind::Scatter,
+        x: "position".into(),
+        y: "relative_time".into(),
+        series: None,
+        log_x: false,
+        log_y: false,
+        title: None,
+        filter: BTreeMap::new(),
+    };
+    let points = series
+        .into_iter()
+        .map(|(position, relative)| Point {
+            x: position as f64,
+            y: relative,
+            whisker: None,
+            samples: Vec::new(),
+            case: None,
+            is_default: false,
+        })
+        .collect();
+    Some(Figure {
+        title: format!(
+            "{}: steadiness, each timed run against its case's median, in the order they ran ({})",
+            run.experiment.title, run.manifest.schedule
+        ),
+        x_label: "position in the run (timed runs, in the order they ran)".into(),
+        y_label: "time over its case's median".into(),
+        categories: None,
+        series: vec![Series {
+            name: String::new(),
+            points,
+        }],
+        y_is_seconds: false,
+        whisker: None,
+        chart,
+    })
 }
 
 /// The rows a chart reads: a workload's table when it plots one, else the summary.

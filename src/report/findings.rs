@@ -5,6 +5,7 @@ use super::data::{Row, RunData, number, value};
 use super::figure::{Figure, Point, Series, axis_label};
 use crate::experiment::WorkloadKind;
 use crate::progress::human_seconds;
+use crate::stats::{self, Comparison, Verdict};
 
 /// What a chart shows, in a few sentences: chosen by the values it plots,
 /// not by how it draws them, so a speedup drawn as bars is described as a
@@ -29,30 +30,158 @@ fn compares_within_categories(figure: &Figure) -> bool {
     figure.series.len() > 1 && matches!(figure.chart.x.as_str(), "number" | "range")
 }
 
-/// For each category, the fastest series and how the others compare.
+/// For each category, the fastest series and how the others compare, each
+/// ranking only beyond the noise.
 fn per_category_findings(figure: &Figure) -> Vec<String> {
     let names = figure.categories.clone().unwrap_or_default();
     names
         .iter()
         .enumerate()
         .filter_map(|(i, name)| {
-            let mut here: Vec<(&str, f64)> = points(figure)
-                .filter(|(_, p)| p.x as usize == i)
-                .map(|(s, p)| (s, p.y))
-                .collect();
-            here.sort_by(|a, b| a.1.total_cmp(&b.1));
-            let (best, fast) = *here.first()?;
-            let (worst, slow) = *here.last()?;
-            Some(match here.len() {
-                1 => format!("{name}: {best} {}.", human_seconds(fast)),
-                _ => format!(
-                    "{name}: fastest {best} ({}); {worst} is {}.",
-                    human_seconds(fast),
-                    slower(slow, fast)
+            let here: Vec<(&str, &Point)> =
+                points(figure).filter(|(_, p)| p.x as usize == i).collect();
+            let ranked = Ranked::of(here)?;
+            let (best, fast) = ranked.fastest;
+            Some(match ranked.others.as_slice() {
+                [] => format!("{name}: {best} {}.", human_seconds(center(fast))),
+                _ if ranked.all_tied() => format!(
+                    "{name}: {} are indistinguishable{}.",
+                    ranked.names(),
+                    ranked.within()
                 ),
+                _ => {
+                    let (worst, slow, c) = ranked.slowest();
+                    format!(
+                        "{name}: fastest {best} ({}); {worst} is {}.",
+                        human_seconds(center(fast)),
+                        slower_than(c, slow)
+                    )
+                }
             })
         })
         .collect()
+}
+
+/// A chart's points ordered by median time, each compared with the fastest.
+struct Ranked<'a> {
+    fastest: (&'a str, &'a Point),
+    /// The others, fastest first, with their comparison to the fastest.
+    others: Vec<(&'a str, &'a Point, Option<Comparison>)>,
+    /// How the points are named in sentences.
+    label: Namer<'a>,
+}
+
+/// How a point is named in a sentence.
+type Namer<'a> = Box<dyn Fn(&str, &Point) -> String + 'a>;
+
+impl<'a> Ranked<'a> {
+    fn of(mut all: Vec<(&'a str, &'a Point)>) -> Option<Ranked<'a>> {
+        all.sort_by(|a, b| center(a.1).total_cmp(&center(b.1)));
+        let mut all = all.into_iter();
+        let fastest = all.next()?;
+        let others = all.map(|(s, p)| (s, p, compare(p, fastest.1))).collect();
+        Some(Ranked {
+            fastest,
+            others,
+            label: Box::new(|s, _| s.to_string()),
+        })
+    }
+
+    fn labelled(mut self, label: impl Fn(&str, &Point) -> String + 'a) -> Self {
+        self.label = Box::new(label);
+        self
+    }
+
+    fn name(&self, (s, p): (&str, &Point)) -> String {
+        (self.label)(s, p)
+    }
+
+    /// Whether no point is slower than the fastest beyond the noise.
+    fn all_tied(&self) -> bool {
+        self.others.iter().all(|(_, _, c)| !separated(c))
+    }
+
+    /// The points tied with the fastest, beside it.
+    fn tied(&self) -> Vec<String> {
+        self.others
+            .iter()
+            .filter(|(_, _, c)| !separated(c))
+            .map(|(s, p, _)| self.name((s, p)))
+            .collect()
+    }
+
+    /// Every point's name: "a, b and c".
+    fn names(&self) -> String {
+        let mut names = vec![self.name(self.fastest)];
+        names.extend(self.others.iter().map(|(s, p, _)| self.name((s, p))));
+        and_list(&names)
+    }
+
+    /// " (within ±3%)": the widest noise among the ties, or why there is none.
+    fn within(&self) -> String {
+        let tied = self.others.iter().filter(|(_, _, c)| !separated(c));
+        let noise = tied
+            .clone()
+            .filter_map(|(_, _, c)| c.and_then(|c| c.noise_percent()))
+            .reduce(f64::max);
+        match (noise, tied.count()) {
+            (_, 0) => String::new(),
+            (Some(n), _) => format!(" (within ±{})", percent(n)),
+            (None, _) => " (one repeat each: no noise to rank them by)".into(),
+        }
+    }
+
+    /// The slowest point and its comparison.
+    fn slowest(&self) -> (String, &'a Point, Option<Comparison>) {
+        let (s, p, c) = self.others.last().expect("more than one point");
+        (self.name((s, p)), p, *c)
+    }
+}
+
+/// The time a point is ranked by: the median of its runs, else its y.
+fn center(p: &Point) -> f64 {
+    stats::median(&p.samples).unwrap_or(p.y)
+}
+
+/// `p`'s median time against `base`'s, where both have runs.
+fn compare(p: &Point, base: &Point) -> Option<Comparison> {
+    let number = |p: &Point| {
+        p.case
+            .as_deref()
+            .and_then(|c| c.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let seed = stats::seed_for(0, number(p), number(base));
+    Comparison::of(&p.samples, &base.samples, seed)
+}
+
+/// Whether a comparison ranks two points.
+fn separated(c: &Option<Comparison>) -> bool {
+    c.is_some_and(|c| c.verdict != Verdict::Indistinguishable)
+}
+
+/// "a", "a and b", "a, b and c"; beyond six names, "a, b, c, d, e and 7 more".
+fn and_list(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        many if many.len() > SHOWN + 1 => {
+            format!(
+                "{} and {} more",
+                many[..SHOWN].join(", "),
+                many.len() - SHOWN
+            )
+        }
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn percent(p: f64) -> String {
+    match p {
+        p if p < 10.0 => format!("{p:.1}%"),
+        p => format!("{p:.0}%"),
+    }
 }
 
 /// "chunksize 64", "range C", "prime 1 (mmap redux)".
@@ -91,22 +220,40 @@ fn points(figure: &Figure) -> impl Iterator<Item = (&str, &Point)> {
         .flat_map(|s| s.points.iter().map(move |p| (s.name.as_str(), p)))
 }
 
-/// How much slower `slow` is than `fast`, in words.
-fn slower(slow: f64, fast: f64) -> String {
-    let ratio = slow / fast;
-    match ratio {
-        r if r < 1.02 => format!(
-            "within {:.0}% of it",
-            ((r - 1.0) * 100.0).max(0.0).ceil().max(1.0)
+/// How much slower a point is than the one it was compared with, in words,
+/// with the interval of the ratio; or that the two are indistinguishable.
+fn slower_than(c: Option<Comparison>, slow: &Point) -> String {
+    let Some(c) = c else {
+        return format!("at {}, not compared (no timed runs)", human_seconds(slow.y));
+    };
+    match (c.verdict, c.interval) {
+        (Verdict::Indistinguishable, Some(_)) => format!(
+            "indistinguishable from it (within ±{})",
+            percent(c.noise_percent().unwrap_or(0.0))
         ),
-        r if r < 1.5 => format!("{:.0}% slower", (r - 1.0) * 100.0),
-        r => format!("{r:.1}x slower"),
+        (Verdict::Indistinguishable, None) => {
+            "not ranked against it (one repeat each: no noise to rank them by)".into()
+        }
+        // Both ends in the ratio's own unit: "30% (22% to 38%)", "2.0x (1.9x to 2.1x)".
+        (_, Some(i)) => {
+            let words = |r: f64| match c.ratio < 1.5 {
+                true => percent((r - 1.0) * 100.0),
+                false => format!("{r:.2}x"),
+            };
+            format!(
+                "{} slower (95% interval {} to {})",
+                words(c.ratio),
+                words(i.lo),
+                words(i.hi)
+            )
+        }
+        (_, None) => unreachable!("a verdict needs an interval"),
     }
 }
 
 fn time_findings(figure: &Figure) -> Vec<String> {
     let all: Vec<_> = points(figure).collect();
-    let Some(&(fs, fastest)) = all.iter().min_by(|a, b| a.1.y.total_cmp(&b.1.y)) else {
+    if all.is_empty() {
         // Say which: a filter that keeps nothing is not a failed run.
         return vec![match figure.chart.filter.is_empty() {
             true => {
@@ -116,16 +263,41 @@ fn time_findings(figure: &Figure) -> Vec<String> {
                 "No correct case passes this chart's filter, so there is nothing to compare.".into()
             }
         }];
-    };
-    let mut out = vec![format!(
-        "Fastest: {}, {}.",
-        describe(figure, fs, fastest),
-        human_seconds(fastest.y)
-    )];
-    if let Some((ds, default)) = all
-        .iter()
-        .find(|(_, p)| p.is_default && !std::ptr::eq(*p, fastest))
-    {
+    }
+    let ranked = Ranked::of(all)
+        .expect("points")
+        .labelled(|s, p| describe(figure, s, p));
+    let (fs, fastest) = ranked.fastest;
+    if ranked.others.is_empty() {
+        return vec![format!(
+            "{}: {} median.",
+            describe(figure, fs, fastest),
+            human_seconds(center(fastest))
+        )];
+    }
+    if ranked.all_tied() {
+        return vec![format!(
+            "{} are indistinguishable{}: no case of this chart is faster than another beyond the noise.",
+            ranked.names(),
+            ranked.within()
+        )];
+    }
+    let tied = ranked.tied();
+    let mut out = vec![match tied.is_empty() {
+        true => format!(
+            "Fastest: {}, {} median.",
+            describe(figure, fs, fastest),
+            human_seconds(center(fastest))
+        ),
+        false => format!(
+            "Fastest: {}, {} median; indistinguishable from it{}: {}.",
+            describe(figure, fs, fastest),
+            human_seconds(center(fastest)),
+            ranked.within(),
+            and_list(&tied)
+        ),
+    }];
+    if let Some((ds, default, c)) = ranked.others.iter().find(|(_, p, _)| p.is_default) {
         out.push(format!(
             "The default chunksize ({}{}) is {}.",
             trim(default.x),
@@ -134,43 +306,66 @@ fn time_findings(figure: &Figure) -> Vec<String> {
             } else {
                 String::new()
             },
-            slower(default.y, fastest.y)
+            slower_than(*c, default)
         ));
     }
-    if let Some(&(ss, slowest)) = all.iter().max_by(|a, b| a.1.y.total_cmp(&b.1.y))
-        && all.len() > 1
-    {
-        out.push(format!(
-            "Slowest: {}, {}.",
-            describe(figure, ss, slowest),
-            slower(slowest.y, fastest.y)
-        ));
+    let (slowest, slow, c) = ranked.slowest();
+    if separated(&c) {
+        out.push(format!("Slowest: {slowest}, {}.", slower_than(c, slow)));
     }
     if figure.series.len() > 1 {
         let wins: Vec<String> = figure
             .series
             .iter()
             .filter_map(|s| {
-                let best = s.points.iter().min_by(|a, b| a.y.total_cmp(&b.y))?;
-                Some(format!("{} {}", s.name, human_seconds(best.y)))
+                let best = s
+                    .points
+                    .iter()
+                    .min_by(|a, b| center(a).total_cmp(&center(b)))?;
+                Some(format!("{} {}", s.name, human_seconds(center(best))))
             })
             .collect();
-        out.push(format!("Best of each: {}.", wins.join(", ")));
+        out.push(format!("Fastest median of each: {}.", wins.join(", ")));
     }
     out
 }
 
 fn ratio_findings(figure: &Figure) -> Vec<String> {
     let what = axis_label(&figure.chart.y);
-    let best = points(figure).max_by(|a, b| a.1.y.total_cmp(&b.1.y));
-    match best {
-        Some((s, p)) => vec![format!(
-            "Highest {what}: {}, {:.2}.",
-            describe(figure, s, p),
-            p.y
-        )],
-        None => vec![],
+    let mut all: Vec<(&str, &Point)> = points(figure).collect();
+    all.sort_by(|a, b| b.1.y.total_cmp(&a.1.y));
+    let Some(&(s, p)) = all.first() else {
+        return vec![];
+    };
+    let interval = |p: &Point| {
+        p.whisker
+            .map(|(lo, hi)| format!(" (95% interval {lo:.2} to {hi:.2})"))
+            .unwrap_or_default()
+    };
+    let mut sentence = format!(
+        "Highest {what}: {}, {:.2}{}",
+        describe(figure, s, p),
+        p.y,
+        interval(p)
+    );
+    // Two 95% intervals that overlap do not separate the two values.
+    let overlaps = |q: &Point| match (p.whisker, q.whisker) {
+        (Some((lo, _)), Some((_, hi))) => hi >= lo,
+        _ => true,
+    };
+    let tied: Vec<String> = all[1..]
+        .iter()
+        .filter(|(_, q)| overlaps(q))
+        .map(|(s, q)| format!("{} ({:.2})", describe(figure, s, q), q.y))
+        .collect();
+    if !tied.is_empty() {
+        sentence.push_str(&format!(
+            "; indistinguishable from it (their intervals overlap): {}",
+            and_list(&tied)
+        ));
     }
+    sentence.push('.');
+    vec![sentence]
 }
 
 /// The median of unsorted values, if there are any.
@@ -298,14 +493,104 @@ pub fn run_findings(run: &RunData) -> Vec<String> {
         .filter_map(|r| Some((number(r, "efficiency")?, r)))
         .collect();
     if let Some((e, r)) = efficiencies.iter().max_by(|a, b| a.0.total_cmp(&b.0)) {
+        let interval = match (number(r, "efficiency_lo"), number(r, "efficiency_hi")) {
+            (Some(lo), Some(hi)) => format!(", 95% interval {lo:.2} to {hi:.2}"),
+            _ => String::new(),
+        };
         out.push(format!(
-            "Best parallel efficiency with more than one worker: {:.2} ({} with {} workers).",
+            "Best parallel efficiency with more than one worker: {:.2} ({} with {} workers{interval}).",
             e,
             value(r, "strategy"),
             value(r, "workers"),
         ));
     }
+    out.extend(noise_findings(rows));
     out
+}
+
+/// A case whose median is this uncertain (half its 95% interval, relative)
+/// is named as noisy.
+pub const NOISY_PERCENT: f64 = 10.0;
+
+/// A warning naming the cases whose medians the noise blurs.
+fn noise_findings(rows: &[Row]) -> Option<String> {
+    let noisy: Vec<String> = rows
+        .iter()
+        .filter_map(|r| Some((number(r, "noise_pct")?, r)))
+        .filter(|(n, _)| *n > NOISY_PERCENT)
+        .map(|(n, r)| format!("case {} (±{})", value(r, "case"), percent(n)))
+        .collect();
+    (!noisy.is_empty()).then(|| {
+        format!(
+            "Noisy: {} of {} cases have a median uncertain by more than ±{NOISY_PERCENT:.0}% (half its 95% interval): {}. More repeats, or a quieter machine, would sharpen them; the comparisons above already allow for it.",
+            noisy.len(),
+            rows.len(),
+            and_list(&noisy)
+        )
+    })
+}
+
+/// Whether the machine stayed steady through the run: every timed run's
+/// time over its case's median, the first third of the run against the
+/// last third (by position), compared beyond the noise.
+pub fn drift_finding(run: &RunData) -> Option<String> {
+    let series = drift_series(run);
+    if series.len() < 6 {
+        return None;
+    }
+    let third = series.len() / 3;
+    let early: Vec<f64> = series[..third].iter().map(|p| p.1).collect();
+    let late: Vec<f64> = series[series.len() - third..].iter().map(|p| p.1).collect();
+    let c = Comparison::of(&late, &early, stats::seed_for(run.manifest.seed, 1, 2))?;
+    let shift = |r: f64| percent((r - 1.0).abs() * 100.0);
+    Some(match (c.verdict, c.interval) {
+        (Verdict::Indistinguishable, _) => format!(
+            "The machine stayed steady: the last third of the timed runs is indistinguishable from the first (within ±{}), each run taken against its case's median.",
+            percent(c.noise_percent().unwrap_or(0.0))
+        ),
+        (verdict, Some(i)) => format!(
+            "The machine drifted: the last third of the timed runs took {} {} than the first (95% interval {} to {}), each run taken against its case's median; {}",
+            shift(c.ratio),
+            match verdict {
+                Verdict::Slower => "longer",
+                _ => "less time",
+            },
+            shift(if verdict == Verdict::Slower {
+                i.lo
+            } else {
+                i.hi
+            }),
+            shift(if verdict == Verdict::Slower {
+                i.hi
+            } else {
+                i.lo
+            }),
+            match run.manifest.schedule {
+                crate::experiment::Schedule::Blocked =>
+                    "with a blocked schedule that drift falls on the cases run last: run again interleaved (the default) before trusting a ranking.",
+                _ => "the interleaved rounds spread it over every case alike.",
+            }
+        ),
+        (_, None) => return None,
+    })
+}
+
+/// Every correct timed run as (position in the run, its time over its
+/// case's median), in the order they ran.
+pub fn drift_series(run: &RunData) -> Vec<(u64, f64)> {
+    let mut series: Vec<(u64, f64)> = run
+        .samples
+        .values()
+        .filter(|runs| runs.len() > 1)
+        .flat_map(|runs| {
+            let seconds: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
+            let median = stats::median(&seconds).filter(|m| *m > 0.0);
+            runs.iter()
+                .filter_map(move |r| Some((r.position?, r.seconds / median?)))
+        })
+        .collect();
+    series.sort_by_key(|p| p.0);
+    series
 }
 
 /// The median of a per-look column for each flag kind, e.g. "atomic 5 ns".

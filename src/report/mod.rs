@@ -36,10 +36,21 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
         true => vec![figure::default_chart(&run)],
         false => declared,
     };
+    let mut figures: Vec<(figure::Figure, Vec<String>)> = charts
+        .iter()
+        .map(|chart| {
+            let fig = figure::figure(&run, chart);
+            let said = findings::chart_findings(&fig);
+            (fig, said)
+        })
+        .collect();
+    // Every report ends with how steady the machine was.
+    if let Some(fig) = figure::drift_figure(&run) {
+        figures.push((fig, findings::drift_finding(&run).into_iter().collect()));
+    }
     let mut views = Vec::new();
     let mut images = Vec::new();
-    for (i, chart) in charts.iter().enumerate() {
-        let fig = figure::figure(&run, chart);
+    for (i, (fig, said)) in figures.into_iter().enumerate() {
         let (width, height) = draw::size(&fig);
         let file = format!("chart{}.png", i + 1);
         images.push((
@@ -51,7 +62,7 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
             title: fig.title.clone(),
             width,
             height,
-            findings: findings::chart_findings(&fig),
+            findings: said,
         });
     }
     let run_findings = findings::run_findings(&run);
