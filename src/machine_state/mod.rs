@@ -110,6 +110,63 @@ impl MachineState {
     }
 }
 
+impl MachineState {
+    /// The facts that were read, in a few words each, for a report.
+    pub fn summary(&self) -> String {
+        let mut facts = Vec::new();
+        if let Some(l) = self.load {
+            facts.push(format!(
+                "load average {:.2} / {:.2} / {:.2} ({} of {} tasks runnable)",
+                l.one, l.five, l.fifteen, l.running, l.total
+            ));
+        }
+        if let Some(g) = &self.governors {
+            facts.push(format!("governor {}", g.join(", ")));
+        }
+        if let Some(b) = self.boost {
+            facts.push(format!("boost {}", if b { "on" } else { "off" }));
+        }
+        match (self.current_mhz, self.max_mhz) {
+            (Some(c), Some(m)) => facts.push(format!("{c:.0} MHz (max {m:.0})")),
+            (Some(c), None) => facts.push(format!("{c:.0} MHz")),
+            (None, Some(m)) => facts.push(format!("max {m:.0} MHz")),
+            (None, None) => {}
+        }
+        match (self.smt_active, self.shared_cores) {
+            (Some(true), _) | (_, Some(true)) => facts.push("SMT on".into()),
+            (Some(false), _) | (_, Some(false)) => facts.push("SMT off".into()),
+            _ => {}
+        }
+        if let Some(q) = self.cpu_quota {
+            facts.push(format!("CPU quota {q:.2} CPUs"));
+        }
+        if self.virtual_machine == Some(true) {
+            facts.push(match &self.hypervisor {
+                Some(h) => format!("virtual machine ({h})"),
+                None => "virtual machine".into(),
+            });
+        }
+        if let Some(t) = self.throttle_count {
+            facts.push(format!("{t} thermal throttle events so far"));
+        }
+        match self.busy.as_deref() {
+            Some([]) => facts.push("no other busy process".into()),
+            Some(busy) => facts.push(format!(
+                "busy: {}",
+                busy.iter()
+                    .map(|p| format!("{} (pid {}) {}%", p.name, p.pid, p.percent))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            None => {}
+        }
+        match facts.is_empty() {
+            true => "nothing could be read".into(),
+            false => facts.join(", "),
+        }
+    }
+}
+
 /// A file's text, trimmed; `None` when it cannot be read or is empty.
 fn read(path: &Path) -> Option<String> {
     let text = fs::read_to_string(path).ok()?;
