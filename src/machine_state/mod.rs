@@ -15,7 +15,7 @@ mod warnings;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -77,13 +77,16 @@ impl MachineState {
     /// Reads the state of the machine whose file system is at `root`.
     pub fn read_at(root: &Path) -> Self {
         let before = cpu_times(root);
+        let watched = Instant::now();
         std::thread::sleep(SAMPLE_WINDOW);
         let after = cpu_times(root);
+        // The window as it was, sleeping and reading included.
+        let seconds = watched.elapsed().as_secs_f64();
         let busy = match (before, after) {
             (Some(before), Some(after)) => Some(busy_processes(
                 &before,
                 &after,
-                SAMPLE_WINDOW.as_secs_f64(),
+                seconds,
                 clock_ticks(),
                 std::process::id(),
             )),
