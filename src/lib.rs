@@ -15,6 +15,7 @@ pub mod engine;
 pub mod experiment;
 pub mod flag;
 pub mod machine;
+pub mod machine_state;
 pub mod manager;
 pub mod manifest;
 pub mod outcome;

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::experiment::{Experiment, Plan, Schedule};
-use crate::machine::{MachineInfo, command_output};
+use crate::machine::{Cores, MachineInfo, command_output};
+use crate::machine_state::{self, MachineState};
 
 /// How a run ended (or that it is still going).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,8 +93,22 @@ pub struct Manifest {
     pub started: String,
     pub finished: Option<String>,
     pub machine: serde_json::Value,
+    /// What bends timings, read at the start and the end of the run.
+    /// Absent in reports from before it was recorded.
+    #[serde(default)]
+    pub machine_state: MachineStates,
     /// What the times include and exclude.
     pub timing: String,
+}
+
+/// The machine's state before the first case and after the last.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MachineStates {
+    #[serde(default)]
+    pub start: Option<MachineState>,
+    /// Filled when the run ends, however it ends.
+    #[serde(default)]
+    pub end: Option<MachineState>,
 }
 
 /// What the times measure, stated in every manifest and report.
@@ -127,6 +142,7 @@ impl Manifest {
             started: now(),
             finished: None,
             machine: serde_json::to_value(MachineInfo::detect()).expect("plain data"),
+            machine_state: MachineStates::default(),
             timing: TIMING_NOTE.to_string(),
         }
     }
@@ -135,6 +151,36 @@ impl Manifest {
     pub fn finish(&mut self, status: Status) {
         self.status = status;
         self.finished = Some(now());
+    }
+
+    /// The core counts the manifest records (at least 1 each).
+    pub fn cores(&self) -> Cores {
+        let count = |key: &str| {
+            self.machine[key]
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(1)
+                .max(1)
+        };
+        Cores {
+            physical: count("physical_cores"),
+            logical: count("logical_cpus"),
+        }
+    }
+
+    /// What in the recorded machine state makes the figures less reliable,
+    /// for a run of at most `max_workers` workers; none when no state was
+    /// recorded.
+    pub fn machine_warnings(&self, max_workers: usize) -> Vec<String> {
+        match &self.machine_state.start {
+            Some(start) => machine_state::warnings(
+                start,
+                self.machine_state.end.as_ref(),
+                max_workers,
+                self.cores(),
+            ),
+            None => Vec::new(),
+        }
     }
 
     /// Records that runner wrote `file` in the report folder.

@@ -12,6 +12,7 @@ use crate::console;
 use crate::engine::{self, Observer, RunOutcome};
 use crate::experiment::{Experiment, Plan, PlanOptions, WorkloadKind};
 use crate::machine::Cores;
+use crate::machine_state::{self, MachineState};
 use crate::manifest::{Manifest, Status};
 use crate::outcome::Status as EndStatus;
 use crate::output::folder::ReportFolder;
@@ -126,6 +127,13 @@ fn run_one(
     arguments: Vec<String>,
 ) -> Ended {
     let dir = folder.dir().to_path_buf();
+    // What bends the timings, read before the first case (and before the
+    // first line, so nothing waits between that line and the run); advice
+    // only.
+    let cores = Cores::detect();
+    let max_workers = plan.cases.iter().map(|c| c.workers).max().unwrap_or(1);
+    let start = MachineState::read();
+    let said = machine_state::warnings(&start, None, max_workers, cores);
     console::error(&format!(
         "{}: {} cases x {} -> {}",
         experiment.name,
@@ -150,8 +158,10 @@ fn run_one(
             ));
         }
     }
+    warn(&said);
     let mut manifest = Manifest::start(experiment, plan, arguments);
     manifest.report_dir = Some(dir.display().to_string());
+    manifest.machine_state.start = Some(start.clone());
     let mut writer = match ReportWriter::create(folder, experiment, manifest) {
         Ok(writer) => writer,
         Err(e) => return Ended::Io(e.to_string()),
@@ -170,6 +180,16 @@ fn run_one(
         &timer,
     );
     progress.finish();
+    // And after the last case, however the run ended.
+    let end = MachineState::read();
+    let later = machine_state::warnings(&start, Some(&end), max_workers, cores);
+    warn(
+        &later
+            .into_iter()
+            .filter(|w| !said.contains(w))
+            .collect::<Vec<_>>(),
+    );
+    writer.record_end_state(end);
     let outcome: RunOutcome = match outcome {
         Ok(outcome) => outcome,
         Err(e) => {
@@ -214,6 +234,13 @@ fn run_one(
     Ended::Done {
         failed: failures,
         ran,
+    }
+}
+
+/// Prints what makes the figures less reliable, one line each.
+fn warn(warnings: &[String]) {
+    for warning in warnings {
+        console::error(&format!("  warning: {}", console::plain(warning)));
     }
 }
 

@@ -20,6 +20,7 @@ use folder::ReportFolder;
 use crate::engine::Observer;
 use crate::experiment::{Experiment, Plan};
 use crate::machine::Cores;
+use crate::machine_state::MachineState;
 use crate::manifest::{Manifest, Status};
 use crate::outcome::{CaseResult, Status as CaseStatus, Table};
 use crate::record::{self, CASE_COLUMNS, RESULT_COLUMNS, SUMMARY_COLUMNS};
@@ -131,6 +132,12 @@ impl ReportWriter {
 
     fn with_manifest<R>(&self, f: impl FnOnce(&mut Manifest) -> R) -> R {
         f(&mut lock(&self.manifest))
+    }
+
+    /// Records the machine's state after the last case (written with the
+    /// manifest's next rewrite).
+    pub fn record_end_state(&mut self, end: MachineState) {
+        self.with_manifest(|m| m.machine_state.end = Some(end));
     }
 
     /// Records how the run ended and makes every file durable.

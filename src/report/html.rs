@@ -45,6 +45,8 @@ struct Page<'a> {
     description: &'a str,
     started: &'a str,
     machine: String,
+    /// The machine's state at the start and end, when it was recorded.
+    machine_state: Option<MachineStateView>,
     status: String,
     quick: bool,
     findings: &'a [String],
@@ -58,6 +60,31 @@ struct Page<'a> {
     parameters: Vec<Parameter>,
     environment: Vec<Named>,
     files: Vec<String>,
+}
+
+/// The "Machine state" note: what was read, and what of it makes the
+/// figures less reliable.
+#[derive(Serialize)]
+struct MachineStateView {
+    start: String,
+    end: Option<String>,
+    warnings: Vec<String>,
+}
+
+fn machine_state_view(run: &RunData) -> Option<MachineStateView> {
+    let states = &run.manifest.machine_state;
+    let start = states.start.as_ref()?;
+    let max_workers = run
+        .summary
+        .iter()
+        .filter_map(|r| number(r, "workers"))
+        .filter(|w| w.is_finite() && *w >= 1.0)
+        .fold(1.0, f64::max) as usize;
+    Some(MachineStateView {
+        start: start.summary(),
+        end: states.end.as_ref().map(|e| e.summary()),
+        warnings: run.manifest.machine_warnings(max_workers),
+    })
 }
 
 #[derive(Serialize)]
@@ -371,6 +398,7 @@ pub fn report_page(
         description: &e.description,
         started: &m.started,
         machine: machine_line(run),
+        machine_state: machine_state_view(run),
         status: status_word(run),
         quick: m.quick,
         findings,
