@@ -97,6 +97,10 @@ pub struct ReportArgs {
     /// saved copy's, to restyle a figure without running it again.
     #[arg(long, value_name = "FILE")]
     pub experiment: Option<PathBuf>,
+    /// Exit with status 5 when a lesson of an experiment ([[expect]]) fails
+    /// on the saved data (an inconclusive one does not fail).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Arguments of `runner run`.
@@ -110,6 +114,10 @@ pub struct RunArgs {
     /// files it did not write, and one that another run is writing.
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
+    /// Exit with status 5 when a lesson of an experiment ([[expect]]) fails
+    /// (after every report is written; an inconclusive lesson does not fail).
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub plan: PlanArgs,
 }

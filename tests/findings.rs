@@ -12,7 +12,7 @@ use runner::machine::Cores;
 use runner::manifest::{Manifest, Status};
 use runner::output::ReportWriter;
 use runner::output::folder::ReportFolder;
-use runner::report::{self, data::RunData, figure, findings};
+use runner::report::{self, data::RunData, expectations, figure, findings};
 use runner::timing::{Clock, Timer};
 use runner::workload::Context;
 
@@ -55,6 +55,12 @@ impl<F: Fn(&Case, u32, u64) -> f64 + Send + Sync> Clock for ScriptedClock<F> {
 /// returns the report's chart findings (each chart's, the drift's) and the
 /// run's, and its summary.csv.
 fn run_scripted(toml: &str, clock: &dyn Clock) -> (Vec<String>, String) {
+    let (said, summary, _) = run_scripted_lessons(toml, clock);
+    (said, summary)
+}
+
+/// As [`run_scripted`], with the verdicts on the experiment's lessons.
+fn run_scripted_lessons(toml: &str, clock: &dyn Clock) -> (Vec<String>, String, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("x.toml");
     std::fs::write(&file, toml).unwrap();
@@ -85,7 +91,11 @@ fn run_scripted(toml: &str, clock: &dyn Clock) -> (Vec<String>, String) {
     said.extend(findings::drift_finding(&run));
     said.extend(findings::run_findings(&run));
     let summary = std::fs::read_to_string(report_dir.join("summary.csv")).unwrap();
-    (said, summary)
+    let lessons = expectations::check(&run)
+        .into_iter()
+        .map(|c| format!("{}: {}", c.word, c.lesson))
+        .collect();
+    (said, summary, lessons)
 }
 
 /// Two variants doing identical work: the A/A experiment.
@@ -217,4 +227,56 @@ fn the_report_of_a_scripted_run_is_the_same_on_a_redraw() {
     });
     let (second, _) = run_scripted(&aa("shuffled"), &clock);
     assert_eq!(first, second, "seeded intervals, seeded schedule");
+}
+
+#[test]
+fn lessons_hold_fail_or_are_inconclusive_at_their_threshold() {
+    // b takes exactly twice a's time, with a's noise: the ratio's interval
+    // sits about 2.0 (1.95x to 2.05x).
+    let lessons = r#"
+[[expect]]
+lesson = "b at least 1.5x slower than a"
+case = { variant = "b" }
+is = "slower"
+than = { variant = "a" }
+by_at_least = 1.5
+[[expect]]
+lesson = "b at least 2x slower than a: the threshold inside the interval"
+case = { variant = "b" }
+is = "slower"
+than = { variant = "a" }
+by_at_least = 2.0
+[[expect]]
+lesson = "b at least 3x slower than a"
+case = { variant = "b" }
+is = "slower"
+than = { variant = "a" }
+by_at_least = 3.0
+[[expect]]
+lesson = "a faster than b"
+case = { variant = "a" }
+is = "faster"
+than = { variant = "b" }
+[[expect]]
+lesson = "a within 10% of b"
+case = { variant = "a" }
+is = "within"
+than = { variant = "b" }
+within_percent = 10
+"#;
+    let clock = ScriptedClock::new(|case: &Case, k, _| match case.variant.as_str() {
+        "a" => noisy(k),
+        _ => 2.0 * noisy(9 - k),
+    });
+    let (_, _, verdicts) = run_scripted_lessons(&(aa("interleaved") + lessons), &clock);
+    assert_eq!(
+        verdicts,
+        [
+            "holds: b at least 1.5x slower than a",
+            "inconclusive: b at least 2x slower than a: the threshold inside the interval",
+            "fails: b at least 3x slower than a",
+            "holds: a faster than b",
+            "fails: a within 10% of b",
+        ]
+    );
 }

@@ -42,6 +42,7 @@ pub fn refuse_oversized(experiments: &[Experiment], options: &PlanOptions) -> Re
             let plan = e.plan(cores, options);
             memory::check_plan(&plan, limit)
                 .err()
+                .or_else(|| unpaired_lesson(e, &plan))
                 .map(|why| format!("error: {}: {why}\n", e.path.display()))
         })
         .collect();
@@ -52,6 +53,45 @@ pub fn refuse_oversized(experiments: &[Experiment], options: &PlanOptions) -> Re
             Err(ExitCode::from(exit::BAD_INPUT))
         }
     }
+}
+
+/// Why an `[[expect]]` of `experiment` can never be judged: no pair of its
+/// plan's cases fits its two filters.
+fn unpaired_lesson(experiment: &Experiment, plan: &crate::experiment::Plan) -> Option<String> {
+    // A quick run cuts its ranges (so "range E" is no longer one) and times
+    // once (so nothing can be judged): its lessons are "not measured".
+    if plan.quick {
+        return None;
+    }
+    let rows: Vec<crate::experiment::expect::Row> = plan
+        .cases
+        .iter()
+        .map(|case| {
+            let cells = crate::record::case_cells(&experiment.name, case);
+            crate::record::CASE_COLUMNS
+                .iter()
+                .map(|c| c.to_string())
+                .zip(cells)
+                .collect()
+        })
+        .collect();
+    let variant_sets = experiment
+        .variants
+        .iter()
+        .map(|v| {
+            let set = v.values.iter().map(|p| p.name().as_str().to_string());
+            (v.label.clone(), set.collect())
+        })
+        .collect();
+    experiment.expectations.iter().enumerate().find_map(|(i, e)| {
+        e.pairs(&rows, &variant_sets).is_empty().then(|| {
+            format!(
+                "[[expect]] number {} (\"{}\") pairs no two cases of the plan: no case fits `case`, none fits `than`, or none of each does the same work with the same other parameters\n  = help: loosen the filters, or name in them the parameters the two sides differ in",
+                i + 1,
+                console::plain(&e.lesson)
+            )
+        })
+    })
 }
 
 /// The plan of one experiment, as `check` prints it.

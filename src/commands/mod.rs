@@ -28,6 +28,8 @@ pub mod exit {
     pub const NOTHING_RAN: u8 = 3;
     /// A file could not be read or written (a full disk, a read-only folder).
     pub const IO: u8 = 4;
+    /// With `--strict`, a lesson of the experiment (`[[expect]]`) failed.
+    pub const LESSON_FAILED: u8 = 5;
     /// A bug in runner; please report it.
     pub const INTERNAL: u8 = 70;
 
@@ -42,6 +44,8 @@ Exit status:
   3    nothing ran: every case was skipped for lack of a service it needs
   4    a file could not be read or written (full disk, read-only folder); the
        file and the reason are named, and the manifest says \"error\" if it can
+  5    with --strict: a lesson of the experiment ([[expect]]) failed; each is
+       named with its two cases and the measured ratio and interval
   70   an internal error (a bug in runner)
   128+N  stopped by signal N: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (finished
        cases are kept and the manifest says \"interrupted\")";

@@ -39,7 +39,14 @@ pub fn report(args: &ReportArgs) -> ExitCode {
         if signals::stop_flag().load(Ordering::SeqCst) {
             return ExitCode::from(signals::exit_status().unwrap_or(130));
         }
-        if let Err((code, message)) = redraw(dir, args.experiment.as_deref()) {
+        let redrawn = redraw(dir, args.experiment.as_deref());
+        if let Ok(failed) = redrawn
+            && args.strict
+            && failed > 0
+        {
+            status = status.max(exit::LESSON_FAILED);
+        }
+        if let Err((code, message)) = redrawn {
             console::error(&format!(
                 "error: {}: {message}\n  the existing report was left as it was",
                 dir.display()
@@ -68,7 +75,8 @@ pub fn report(args: &ReportArgs) -> ExitCode {
 
 /// Redraws one report while holding its folder, so a run cannot write it
 /// at the same time.
-fn redraw(dir: &Path, experiment: Option<&Path>) -> Result<(), (u8, String)> {
+/// Returns how many of its lessons failed.
+fn redraw(dir: &Path, experiment: Option<&Path>) -> Result<usize, (u8, String)> {
     let _lock = FolderLock::acquire(dir).map_err(|e| {
         let code = match e {
             crate::output::lock::LockError::Held { .. } => exit::BAD_INPUT,
@@ -84,7 +92,7 @@ fn redraw(dir: &Path, experiment: Option<&Path>) -> Result<(), (u8, String)> {
                 done.charts,
                 dir.join("index.html").display()
             ));
-            Ok(())
+            Ok(done.tell_lessons())
         }
         Err(e) => Err((code_of(&e), format!("{e:#}"))),
     }

@@ -27,8 +27,13 @@ use super::{exit, load_all, report_errors};
 
 /// What one experiment's run came to.
 enum Ended {
-    /// Every case ran (or was skipped); how many failed and how many ran.
-    Done { failed: usize, ran: usize },
+    /// Every case ran (or was skipped); how many failed and how many ran,
+    /// and how many of its lessons failed.
+    Done {
+        failed: usize,
+        ran: usize,
+        lessons_failed: usize,
+    },
     /// A signal stopped it.
     Interrupted,
     /// Its report could not be written; the message says which file and why.
@@ -74,6 +79,7 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
     }
     let mut failed = 0;
     let mut ran = 0;
+    let mut lessons_failed = 0;
     for ((experiment, plan), folder) in experiments.iter().zip(&plans).zip(folders) {
         // A signal that arrived while the previous experiment was drawn must
         // not start this one: starting clears its folder, which would
@@ -86,9 +92,14 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
             return ExitCode::from(status);
         }
         match run_one(experiment, plan, folder, &args.out, arguments.clone()) {
-            Ended::Done { failed: f, ran: r } => {
+            Ended::Done {
+                failed: f,
+                ran: r,
+                lessons_failed: l,
+            } => {
                 failed += f;
                 ran += r;
+                lessons_failed += l;
             }
             Ended::Interrupted => {
                 console::error("interrupted: the finished cases are saved; the manifest says so.");
@@ -113,6 +124,12 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
                 "error: no case ran: every case was skipped (see the reasons above); exit status 3",
             );
             exit::NOTHING_RAN
+        }
+        (0, _) if args.strict && lessons_failed > 0 => {
+            console::error(&format!(
+                "error: {lessons_failed} lesson(s) failed (named above); exit status 5 (--strict)"
+            ));
+            exit::LESSON_FAILED
         }
         (0, _) => exit::OK,
         _ => exit::CASE_FAILED,
@@ -215,15 +232,19 @@ fn run_one(
         writer.fail(&e.to_string());
         return Ended::Io(e.to_string());
     }
-    if let Err(e) = draw(writer.dir(), out) {
-        writer.fail(&e);
-        return Ended::Io(e);
-    }
+    let drawn = match draw(writer.dir(), out) {
+        Ok(drawn) => drawn,
+        Err(e) => {
+            writer.fail(&e);
+            return Ended::Io(e);
+        }
+    };
     if outcome.interrupted {
         return Ended::Interrupted;
     }
     let ran = outcome.results.len() - skipped;
     print_done(writer.dir(), ran, failures);
+    let lessons_failed = drawn.tell_lessons();
     if let Some(first) = outcome.results.iter().find(|r| r.skipped.is_some()) {
         let why = first.skipped.as_deref().unwrap_or_default();
         console::error(&format!(
@@ -234,6 +255,7 @@ fn run_one(
     Ended::Done {
         failed: failures,
         ran,
+        lessons_failed,
     }
 }
 
@@ -245,9 +267,12 @@ fn warn(warnings: &[String]) {
 }
 
 /// Draws the report and the index of `out`.
-fn draw(dir: &Path, out: &Path) -> Result<(), String> {
-    report::render(dir, None).map_err(|e| format!("the report could not be drawn: {e:#}"))?;
-    report::render_index(out).map_err(|e| format!("the reports index could not be written: {e:#}"))
+fn draw(dir: &Path, out: &Path) -> Result<report::Rendered, String> {
+    let drawn =
+        report::render(dir, None).map_err(|e| format!("the report could not be drawn: {e:#}"))?;
+    report::render_index(out)
+        .map_err(|e| format!("the reports index could not be written: {e:#}"))?;
+    Ok(drawn)
 }
 
 /// The closing lines, on stdout so `runner x.toml > log` keeps them.

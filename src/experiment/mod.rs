@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod error;
+pub mod expect;
 pub mod params;
 pub mod schema;
 pub mod validate;
@@ -58,6 +59,8 @@ pub struct Experiment {
     pub axes: Vec<Axis>,
     pub variants: Vec<Variant>,
     pub charts: Vec<Chart>,
+    /// The book's lessons, as relations the data are checked against.
+    pub expectations: Vec<expect::Expectation>,
 }
 
 /// One swept parameter and its values.

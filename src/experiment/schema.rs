@@ -28,6 +28,24 @@ pub struct FileSpec {
     pub variants: Vec<Spanned<VariantSpec>>,
     #[serde(default, rename = "chart")]
     pub charts: Vec<Spanned<ChartSpec>>,
+    #[serde(default, rename = "expect")]
+    pub expects: Vec<Spanned<ExpectSpec>>,
+}
+
+/// A filter on parameters, as charts and expectations write them.
+pub type FilterSpec = Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>;
+
+/// `[[expect]]`: a lesson as a relation between cases (see
+/// [`super::expect`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSpec {
+    pub lesson: Option<Spanned<String>>,
+    pub case: Option<FilterSpec>,
+    pub is: Option<Spanned<super::expect::Relation>>,
+    pub than: Option<FilterSpec>,
+    pub by_at_least: Option<Spanned<f64>>,
+    pub within_percent: Option<Spanned<f64>>,
 }
 
 /// `[workload]`: what is computed.

@@ -9,8 +9,12 @@ use toml::Spanned;
 
 use super::chart::{Chart, METRICS};
 use super::error::{ExperimentError, suggest};
+use super::expect::{Expectation, Relation};
 use super::params::{Chunking, NamedNumber, ParamName, ParamValue, Setting};
-use super::schema::{ChartKind, ChartSpec, FileSpec, List, NumberSpec, SweepSpec, VariantSpec};
+use super::schema::{
+    ChartKind, ChartSpec, ExpectSpec, FileSpec, FilterSpec, List, NumberSpec, SweepSpec,
+    VariantSpec,
+};
 use super::values::{
     Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost, Strategy,
     WorkersSpec, WorkloadKind,
@@ -189,6 +193,11 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             data.map(|()| chart)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let expectations = spec
+        .expects
+        .into_iter()
+        .map(|e| expectation(e, &dimensions, &values, &err))
+        .collect::<Result<Vec<_>, _>>()?;
 
     Ok(Experiment {
         path: path.to_path_buf(),
@@ -217,6 +226,122 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         axes,
         variants: variants.into_iter().map(Spanned::into_inner).collect(),
         charts,
+        expectations,
+    })
+}
+
+/// Checks one `[[expect]]`: a lesson, two filters on what the experiment
+/// varies with values its cases take, a relation and its threshold.
+fn expectation(
+    spec: Spanned<ExpectSpec>,
+    dims: &BTreeSet<&'static str>,
+    values: &BTreeMap<&'static str, DimValues>,
+    err: &ErrAt,
+) -> Result<Expectation, ExperimentError> {
+    let span = spec.span();
+    let e = spec.into_inner();
+    let missing = |key: &str, example: &str| {
+        err(
+            Some(span.clone()),
+            format!("this [[expect]] has no `{key}`"),
+        )
+        .with_help(format!("add `{key} = {example}`"))
+    };
+    let lesson = e
+        .lesson
+        .ok_or_else(|| missing("lesson", "\"Fig. 9-4: ...\" (the book's claim)"))?;
+    check_plain_text("the lesson", &lesson, Lines::One, err)?;
+    let relation =
+        e.is.ok_or_else(|| missing("is", "\"slower\", \"faster\" or \"within\""))?;
+    let filter = |f: Option<FilterSpec>,
+                  key: &str|
+     -> Result<BTreeMap<String, Vec<String>>, ExperimentError> {
+        let f = f.ok_or_else(|| missing(key, "{ parameter = value, ... }"))?;
+        if f.get_ref().is_empty() {
+            return Err(err(Some(f.span()), format!("`{key}` names no parameter"))
+                .with_help("name the parameters that pick the cases, e.g. `{ chunksize = 1 }`"));
+        }
+        let mut out = BTreeMap::new();
+        for (name, value) in f.into_inner() {
+            if !dims.contains(name.get_ref().as_str()) {
+                let candidates: Vec<&str> = dims.iter().copied().collect();
+                let mut help = format!(
+                    "an expectation picks cases by what the experiment varies: {}",
+                    candidates.join(", ")
+                );
+                if let Some(close) = suggest(name.get_ref(), &candidates) {
+                    help = format!("did you mean `{close}`? {help}");
+                }
+                return Err(err(
+                    Some(name.span()),
+                    format!(
+                        "`{}` is not something this experiment varies",
+                        name.get_ref()
+                    ),
+                )
+                .with_help(help));
+            }
+            let key = name.get_ref().as_str();
+            // "default" names the default chunks, whatever size they resolve to.
+            let default_chunks = key == "chunksize"
+                && matches!(value.get_ref(), toml::Value::String(s) if s == "default");
+            let words = match (values.get(key), default_chunks) {
+                (_, true) => vec!["default".to_string()],
+                (Some(dim), false) => filter_words(key, &value, dim, err)?,
+                (None, false) => vec![match value.into_inner() {
+                    toml::Value::String(s) => s,
+                    other => other.to_string(),
+                }],
+            };
+            out.insert(key.to_string(), words);
+        }
+        Ok(out)
+    };
+    let case = filter(e.case, "case")?;
+    let than = filter(e.than, "than")?;
+    let relation_word = *relation.get_ref();
+    let factor = match (relation_word, e.by_at_least) {
+        (Relation::Within, Some(k)) => {
+            return Err(err(
+                Some(k.span()),
+                "`by_at_least` with `is = \"within\"`".into(),
+            )
+            .with_help("a within relation takes `within_percent`; remove `by_at_least`"));
+        }
+        (_, Some(k)) if !(k.get_ref().is_finite() && *k.get_ref() >= 1.0) => {
+            return Err(err(Some(k.span()), format!("a factor of {} is not at least 1", k.get_ref()))
+                .with_help("write how many times slower (or faster), e.g. `by_at_least = 2.0`; leave it out for \"beyond the noise\""));
+        }
+        (_, k) => k.map_or(1.0, Spanned::into_inner),
+    };
+    let percent = match (relation_word, e.within_percent) {
+        (Relation::Within, None) => return Err(missing("within_percent", "5")),
+        (Relation::Within, Some(p))
+            if !(p.get_ref().is_finite() && *p.get_ref() > 0.0 && *p.get_ref() < 100.0) =>
+        {
+            return Err(err(
+                Some(p.span()),
+                format!("{}% is not a tolerance", p.get_ref()),
+            )
+            .with_help("write a percentage above 0 and below 100, e.g. `within_percent = 5`"));
+        }
+        (Relation::Within, Some(p)) => p.into_inner(),
+        (_, Some(p)) => {
+            return Err(err(
+                Some(p.span()),
+                "`within_percent` with a slower or faster relation".into(),
+            )
+            .with_help("use `is = \"within\"`, or `by_at_least` for a factor"));
+        }
+        (_, None) => 0.0,
+    };
+    Ok(Expectation {
+        lesson: lesson.into_inner(),
+        case,
+        relation: relation_word,
+        than,
+        factor,
+        percent,
     })
 }
 

@@ -75,6 +75,18 @@ impl fmt::Display for NumRange {
     }
 }
 
+/// How reports and filters name a range written as its two CSV cells:
+/// "range B" for a book's range, else "[start, end)".
+pub fn label(start: &str, end: &str) -> String {
+    let named = NAMED_RANGES
+        .iter()
+        .find(|(_, s, e)| s.to_string() == start && e.to_string() == end);
+    match named {
+        Some((name, _, _)) => format!("range {name}"),
+        None => format!("[{start}, {end})"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

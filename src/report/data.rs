@@ -327,13 +327,7 @@ pub fn value(row: &Row, name: &str) -> String {
 
 /// "C" for the book's range C, else "[start, end)".
 pub fn range_label(start: &str, end: &str) -> String {
-    let named = crate::primes::named_range::NAMED_RANGES
-        .iter()
-        .find(|(_, s, e)| s.to_string() == start && e.to_string() == end);
-    match named {
-        Some((name, _, _)) => format!("range {name}"),
-        None => format!("[{start}, {end})"),
-    }
+    crate::primes::named_range::label(start, end)
 }
 
 /// A cell as a number, if it is one.

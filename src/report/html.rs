@@ -28,6 +28,8 @@ pub struct IndexEntry {
     pub machine: String,
     pub status: String,
     pub headline: String,
+    /// How the experiment's lessons fared: "lessons: 3 hold of 4".
+    pub lessons: String,
 }
 
 fn templates() -> anyhow::Result<Environment<'static>> {
@@ -50,6 +52,7 @@ struct Page<'a> {
     status: String,
     quick: bool,
     findings: &'a [String],
+    expectations: &'a [super::expectations::Checked],
     charts: &'a [ChartView],
     table: Table,
     repeats: u32,
@@ -284,6 +287,7 @@ pub fn report_page(
     run: &RunData,
     charts: &[ChartView],
     findings: &[String],
+    expectations: &[super::expectations::Checked],
 ) -> anyhow::Result<String> {
     let e = &run.experiment;
     let m = &run.manifest;
@@ -402,6 +406,7 @@ pub fn report_page(
         status: status_word(run),
         quick: m.quick,
         findings,
+        expectations,
         charts,
         table: Table { header, rows },
         repeats: m.repeats,
@@ -463,5 +468,6 @@ pub fn index_entry(run: &RunData, headline: String) -> IndexEntry {
         machine: machine_line(run),
         status: status_word(run),
         headline,
+        lessons: super::expectations::tally(&super::expectations::check(run)),
     }
 }

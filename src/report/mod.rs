@@ -4,6 +4,7 @@
 
 pub mod data;
 pub mod draw;
+pub mod expectations;
 pub mod figure;
 pub mod findings;
 pub mod html;
@@ -24,6 +25,27 @@ use html::ChartView;
 pub struct Rendered {
     pub dir: PathBuf,
     pub charts: usize,
+    /// The experiment's lessons, as the data judge them.
+    pub expectations: Vec<expectations::Checked>,
+}
+
+impl Rendered {
+    /// Says on stderr how the lessons fared, naming each that failed;
+    /// returns how many failed.
+    pub fn tell_lessons(&self) -> usize {
+        let failed: Vec<&expectations::Checked> = self
+            .expectations
+            .iter()
+            .filter(|c| c.verdict == Some(crate::experiment::expect::Verdict::Fails))
+            .collect();
+        if !self.expectations.is_empty() {
+            crate::console::error(&format!("  {}", expectations::tally(&self.expectations)));
+        }
+        for c in &failed {
+            crate::console::error(&format!("  lesson FAILS: {} ({})", c.lesson, c.said));
+        }
+        failed.len()
+    }
 }
 
 /// Draws the charts and the page of the report in `dir` from its saved data;
@@ -66,7 +88,8 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
         });
     }
     let run_findings = findings::run_findings(&run);
-    let page = html::report_page(&run, &views, &run_findings)?;
+    let expectations = expectations::check(&run);
+    let page = html::report_page(&run, &views, &run_findings, &expectations)?;
     for (file, bytes) in &images {
         write_atomic(&dir.join(file), bytes, false)?;
     }
@@ -76,6 +99,7 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
     Ok(Rendered {
         dir: dir.to_path_buf(),
         charts: charts.len(),
+        expectations,
     })
 }
 

@@ -1,0 +1,191 @@
+//! The experiment's `[[expect]]` lessons, checked against a saved run: each
+//! pair of cases by the ratio of its median times and that ratio's 95%
+//! interval (see [`crate::experiment::expect`] and [`crate::stats`]).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::data::{Row, RunData, value};
+use crate::experiment::expect::{Expectation, Verdict, overall};
+use crate::stats::{self, Interval};
+
+/// An expectation with what the run says of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checked {
+    pub lesson: String,
+    /// None when no pair of correct cases could be compared.
+    pub verdict: Option<Verdict>,
+    /// The verdict in words, for pages: "holds", "fails", "inconclusive",
+    /// "not measured".
+    pub word: &'static str,
+    /// One sentence: the expected relation, the deciding pair, its ratio.
+    pub said: String,
+}
+
+/// Checks every expectation of the run's experiment.
+pub fn check(run: &RunData) -> Vec<Checked> {
+    let variant_sets: BTreeMap<String, Vec<String>> = run
+        .experiment
+        .variants
+        .iter()
+        .map(|v| {
+            let set = v.values.iter().map(|p| p.name().as_str().to_string());
+            (v.label.clone(), set.collect())
+        })
+        .collect();
+    run.experiment
+        .expectations
+        .iter()
+        .map(|e| check_one(run, e, &variant_sets))
+        .collect()
+}
+
+/// What one pair measured.
+struct Measured<'r> {
+    case: &'r Row,
+    than: &'r Row,
+    ratio: Option<f64>,
+    interval: Option<Interval>,
+    verdict: Verdict,
+}
+
+fn check_one(
+    run: &RunData,
+    e: &Expectation,
+    variant_sets: &BTreeMap<String, Vec<String>>,
+) -> Checked {
+    let measured: Vec<Measured> = e
+        .pairs(&run.summary, variant_sets)
+        .into_iter()
+        .map(|(case, than)| {
+            let ok = |r: &Row| value(r, "status") == "ok";
+            let (a, b) = (
+                run.seconds_of(&value(case, "case")),
+                run.seconds_of(&value(than, "case")),
+            );
+            let number = |r: &Row| value(r, "case").parse::<u64>().unwrap_or(0);
+            let seed = stats::seed_for(0, number(case), number(than));
+            let ratio = (ok(case) && ok(than))
+                .then(|| stats::ratio_interval(&a, &b, seed))
+                .flatten();
+            let interval = ratio.and_then(|r| r.1);
+            Measured {
+                case,
+                than,
+                ratio: ratio.map(|r| r.0),
+                interval,
+                verdict: match ratio {
+                    Some(_) => e.judge(interval),
+                    None => Verdict::Inconclusive,
+                },
+            }
+        })
+        .collect();
+    let verdict = overall(measured.iter().map(|m| m.verdict));
+    let expected = e.expected();
+    let said = match measured.iter().find(|m| Some(m.verdict) == verdict) {
+        None => format!(
+            "expected: the cases {} {expected} those {}; no pair of such cases ran",
+            filter_words(&e.case),
+            filter_words(&e.than)
+        ),
+        Some(m) => {
+            let tally = match measured.len() {
+                1 => String::new(),
+                n => {
+                    let count = |v: Verdict| measured.iter().filter(|m| m.verdict == v).count();
+                    format!(
+                        "; over {n} pairs: {} hold, {} inconclusive, {} fail",
+                        count(Verdict::Holds),
+                        count(Verdict::Inconclusive),
+                        count(Verdict::Fails)
+                    )
+                }
+            };
+            format!(
+                "expected: {} {expected} {}; measured: it takes {}{tally}",
+                describe(m.case),
+                describe(m.than),
+                ratio_words(m),
+            )
+        }
+    };
+    Checked {
+        lesson: e.lesson.clone(),
+        verdict,
+        word: verdict.map_or("not measured", Verdict::as_str),
+        said,
+    }
+}
+
+/// "2.35x the time (95% interval 2.20x to 2.51x)", or why there is none.
+fn ratio_words(m: &Measured) -> String {
+    match (m.ratio, m.interval) {
+        (None, _) => "no comparable time (a case failed or was skipped)".into(),
+        (Some(r), None) => format!("{r:.2}x the time (one repeat: no interval, so no verdict)"),
+        (Some(r), Some(i)) => format!(
+            "{r:.2}x the time of the other (95% interval {:.2}x to {:.2}x)",
+            i.lo, i.hi
+        ),
+    }
+}
+
+/// "case 3 (pool, 2 workers, chunksize 1)".
+pub fn describe(row: &Row) -> String {
+    const SHOWN: [&str; 12] = [
+        "variant",
+        "strategy",
+        "executor",
+        "workers",
+        "chunksize",
+        "order",
+        "flag",
+        "loop",
+        "check_every",
+        "enqueue",
+        "queue_host",
+        "number_name",
+    ];
+    let parts: Vec<String> = SHOWN
+        .iter()
+        .filter_map(|&c| {
+            let v = row.get(c).cloned().unwrap_or_default();
+            (!v.is_empty()).then(|| match c {
+                "variant" | "strategy" | "executor" | "number_name" => v,
+                "workers" => format!("{v} workers"),
+                _ => format!("{} {v}", c.replace('_', " ")),
+            })
+        })
+        .collect();
+    format!("case {} ({})", value(row, "case"), parts.join(", "))
+}
+
+/// "with chunksize 1".
+fn filter_words(filter: &BTreeMap<String, Vec<String>>) -> String {
+    let parts: Vec<String> = filter
+        .iter()
+        .map(|(k, v)| format!("{k} {}", v.join(" or ")))
+        .collect();
+    format!("with {}", parts.join(", "))
+}
+
+/// "3 hold, 1 inconclusive" for the index, or nothing without expectations.
+pub fn tally(checked: &[Checked]) -> String {
+    if checked.is_empty() {
+        return String::new();
+    }
+    let count = |w: &str| checked.iter().filter(|c| c.word == w).count();
+    let mut parts = vec![format!("{} hold", count("holds"))];
+    for (word, label) in [
+        ("fails", "fail"),
+        ("inconclusive", "inconclusive"),
+        ("not measured", "not measured"),
+    ] {
+        let n = count(word);
+        if n > 0 {
+            parts.push(format!("{n} {label}"));
+        }
+    }
+    format!("lessons: {} of {}", parts.join(", "), checked.len())
+}
