@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::schema::ChartKind;
+use super::schema::{ChartFormat, ChartKind};
 
 /// The per-case values a chart can plot on its y axis (summary.csv columns).
 pub const METRICS: &[&str] = &[
@@ -32,4 +32,6 @@ pub struct Chart {
     pub title: Option<String>,
     /// Only rows whose parameter takes one of the values, as the CSV writes them.
     pub filter: BTreeMap<String, Vec<String>>,
+    /// The files to draw it as: one or more formats, in order, each once.
+    pub formats: Vec<ChartFormat>,
 }

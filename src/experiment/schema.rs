@@ -150,6 +150,27 @@ pub struct ChartSpec {
     pub log_y: bool,
     pub title: Option<Spanned<String>>,
     pub filter: Option<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
+    /// The image files to draw the chart as (default: a PNG only).
+    pub formats: Option<Spanned<Vec<ChartFormat>>>,
+}
+
+/// The image formats a chart can be written in: a PNG, which the report page
+/// shows, and an SVG, which scales without blurring in documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartFormat {
+    Png,
+    Svg,
+}
+
+impl ChartFormat {
+    /// The file name extension, which is also the word in the experiment file.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ChartFormat::Png => "png",
+            ChartFormat::Svg => "svg",
+        }
+    }
 }
 
 /// The kinds of chart the report draws.

@@ -12,8 +12,8 @@ use super::error::{ExperimentError, suggest};
 use super::expect::{Expectation, Relation};
 use super::params::{Chunking, NamedNumber, ParamName, ParamValue, Setting};
 use super::schema::{
-    ChartKind, ChartSpec, ExpectSpec, FileSpec, FilterSpec, List, NumberSpec, SweepSpec,
-    VariantSpec,
+    ChartFormat, ChartKind, ChartSpec, ExpectSpec, FileSpec, FilterSpec, List, NumberSpec,
+    SweepSpec, VariantSpec,
 };
 use super::values::{
     Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost, Strategy,
@@ -896,6 +896,19 @@ fn chart(
         };
         filter.insert(key, values);
     }
+    let formats = match c.formats {
+        None => vec![ChartFormat::Png],
+        Some(list) if list.get_ref().is_empty() => {
+            return Err(err(Some(list.span()), "this chart has no formats".into())
+                .with_help("list one or both of: png, svg (the default is [\"png\"])"));
+        }
+        Some(list) => {
+            let mut formats = list.into_inner();
+            formats.sort();
+            formats.dedup();
+            formats
+        }
+    };
     Ok(Chart {
         kind: c.kind.map_or(ChartKind::Line, Spanned::into_inner),
         x,
@@ -905,6 +918,7 @@ fn chart(
         log_y: c.log_y,
         title: c.title.map(Spanned::into_inner),
         filter,
+        formats,
     })
 }
 

@@ -155,17 +155,28 @@ fn legacy_files(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Whether `name` is a chart runner draws (`chart3.png`).
+/// Whether `name` is a chart runner draws (`chart3.png`, `chart3.svg`).
 pub fn is_chart_name(name: &str) -> bool {
     name.strip_prefix("chart")
-        .and_then(|n| n.strip_suffix(".png"))
+        .and_then(|n| n.strip_suffix(".png").or_else(|| n.strip_suffix(".svg")))
         .is_some_and(|n| n.parse::<usize>().is_ok())
 }
 
-/// After a report was drawn with `charts`: removes the charts of an earlier
-/// drawing that are no longer drawn (only those the manifest lists), and
-/// records the new ones and the page in the manifest.
-pub fn replace_charts(dir: &Path, charts: &[String]) -> Result<(), FileError> {
+/// The exports every drawing writes beside the page, for documentation.
+pub const EXPORT_FILES: [&str; 2] = ["summary.json", "summary.md"];
+
+/// Whether `name` is a file the drawing of a report writes: a chart, an
+/// export or the page.
+pub fn is_drawn_name(name: &str) -> bool {
+    is_chart_name(name) || EXPORT_FILES.contains(&name) || name == "index.html"
+}
+
+/// After a report was drawn into `drawn` (its charts and exports): removes
+/// the charts of an earlier drawing that are no longer drawn (only those the
+/// manifest lists, so a chart dropped from the experiment file, or a format
+/// dropped from a chart, leaves no stale image), and records the new files
+/// and the page in the manifest.
+pub fn replace_drawn_files(dir: &Path, drawn: &[String]) -> Result<(), FileError> {
     let path = dir.join("manifest.json");
     let bytes = fs::read(&path).map_err(|e| FileError::new("read", &path, e))?;
     let mut manifest: Manifest = serde_json::from_slice(&bytes)
@@ -173,13 +184,13 @@ pub fn replace_charts(dir: &Path, charts: &[String]) -> Result<(), FileError> {
     let listed = manifest.files.clone().unwrap_or_else(|| legacy_files(dir));
     let mut files = Vec::new();
     for name in listed {
-        if is_chart_name(&name) && !charts.contains(&name) {
+        if is_chart_name(&name) && !drawn.contains(&name) {
             remove_if_present(&dir.join(&name))?;
-        } else if !charts.contains(&name) && name != "index.html" {
+        } else if !drawn.contains(&name) && name != "index.html" {
             files.push(name);
         }
     }
-    files.extend(charts.iter().cloned());
+    files.extend(drawn.iter().cloned());
     files.push("index.html".into());
     if manifest.files.as_ref() == Some(&files) {
         return Ok(());

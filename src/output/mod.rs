@@ -252,7 +252,7 @@ fn save_manifest(manifest: &Mutex<Manifest>, dir: &Path, sync: bool) -> Result<(
     write_atomic(&dir.join("manifest.json"), &json, sync)
 }
 
-/// Adds the charts and page present in `dir` to the files `manifest` lists.
+/// Adds the charts, exports and page present in `dir` to the files `manifest` lists.
 /// The drawing records them in the manifest on disk, which this copy in
 /// memory never sees; writing it without them (a failed index, a second
 /// Ctrl-C while drawing) made the next run refuse them as someone else's.
@@ -264,7 +264,7 @@ fn list_drawn_files(manifest: &mut Manifest, dir: &Path) {
         .flatten()
         .flatten()
         .map(|entry| entry.file_name().to_string_lossy().to_string())
-        .filter(|name| folder::is_chart_name(name) || name == "index.html")
+        .filter(|name| folder::is_drawn_name(name))
         .collect();
     drawn.sort();
     for name in drawn {

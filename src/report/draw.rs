@@ -1,7 +1,8 @@
-//! Draws a `Figure` as a PNG with plotters, in memory: the bundled DejaVu
-//! Sans (no system fonts), a white background, units on every axis, a legend
-//! in its own panel so it never hides data. The same figure always gives the
-//! same bytes.
+//! Draws a `Figure` as a PNG or an SVG with plotters, in memory: the bundled
+//! DejaVu Sans (no system fonts), a white background, units on every axis, a
+//! legend in its own panel so it never hides data. The same figure always
+//! gives the same bytes. One drawing, generic over the plotters backend, serves
+//! both formats, so the PNG and the SVG of a chart cannot drift apart.
 
 use std::fmt::Debug;
 use std::sync::Once;
@@ -60,21 +61,42 @@ pub fn size(figure: &Figure) -> (u32, u32) {
 
 /// The figure as PNG bytes.
 pub fn png(figure: &Figure) -> anyhow::Result<Vec<u8>> {
-    register_font()?;
     let (w, h) = size(figure);
     let mut rgb = vec![255u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let legend_width = if figure.series.len() > 1 { 190 } else { 0 };
-        let (plot, legend) = root.split_horizontally(w - legend_width);
-        draw_plot(figure, &plot)?;
-        if legend_width > 0 {
-            draw_legend(figure, &legend)?;
-        }
-        root.present().map_err(err)?;
+        draw_figure(figure, &root)?;
     }
     encode(&rgb, w, h)
+}
+
+/// The figure as an SVG document. Its text names the font family rather
+/// than embedding glyphs, so a viewer draws it with its own sans-serif.
+pub fn svg(figure: &Figure) -> anyhow::Result<String> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size(figure)).into_drawing_area();
+        draw_figure(figure, &root)?;
+    }
+    Ok(text)
+}
+
+/// Draws the whole figure, plot and legend, onto `root`.
+fn draw_figure<DB: DrawingBackend>(
+    figure: &Figure,
+    root: &DrawingArea<DB, Shift>,
+) -> anyhow::Result<()> {
+    register_font()?;
+    let (w, _) = size(figure);
+    root.fill(&WHITE).map_err(err)?;
+    let legend_width = if figure.series.len() > 1 { 190 } else { 0 };
+    let (plot, legend) = root.split_horizontally(w - legend_width);
+    draw_plot(figure, &plot)?;
+    if legend_width > 0 {
+        draw_legend(figure, &legend)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
 }
 
 fn encode(rgb: &[u8], w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
@@ -184,7 +206,10 @@ fn span(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64) {
     )
 }
 
-fn draw_plot(figure: &Figure, area: &DrawingArea<BitMapBackend<'_>, Shift>) -> anyhow::Result<()> {
+fn draw_plot<DB: DrawingBackend>(
+    figure: &Figure,
+    area: &DrawingArea<DB, Shift>,
+) -> anyhow::Result<()> {
     let chart = &figure.chart;
     let horizontal = chart.kind == ChartKind::Hbars;
     let (log_x, log_y) = (chart.log_x, chart.log_y);
@@ -277,13 +302,13 @@ fn draw_plot(figure: &Figure, area: &DrawingArea<BitMapBackend<'_>, Shift>) -> a
 /// Turns an axis position into its tick label.
 type Labeller = dyn Fn(&f64) -> String;
 
-type Ctx<'a, 'b> = ChartContext<
+type Ctx<'a, DB> = ChartContext<
     'a,
-    BitMapBackend<'b>,
+    DB,
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
-fn draw_lines(figure: &Figure, ctx: &mut Ctx<'_, '_>) -> anyhow::Result<()> {
+fn draw_lines<DB: DrawingBackend>(figure: &Figure, ctx: &mut Ctx<'_, DB>) -> anyhow::Result<()> {
     let (log_x, log_y) = (figure.chart.log_x, figure.chart.log_y);
     let at = |p: &Point| (onto(p.x, log_x), onto(p.y, log_y));
     for (i, series) in figure.series.iter().enumerate() {
@@ -318,7 +343,10 @@ fn draw_lines(figure: &Figure, ctx: &mut Ctx<'_, '_>) -> anyhow::Result<()> {
 }
 
 /// Rings and labels the fastest point and the `default` chunksize.
-fn mark_special_points(figure: &Figure, ctx: &mut Ctx<'_, '_>) -> anyhow::Result<()> {
+fn mark_special_points<DB: DrawingBackend>(
+    figure: &Figure,
+    ctx: &mut Ctx<'_, DB>,
+) -> anyhow::Result<()> {
     let (log_x, log_y) = (figure.chart.log_x, figure.chart.log_y);
     let all = figure.series.iter().flat_map(|s| s.points.iter());
     let lower_is_better = figure.y_is_seconds;
@@ -355,7 +383,7 @@ fn mark_special_points(figure: &Figure, ctx: &mut Ctx<'_, '_>) -> anyhow::Result
     Ok(())
 }
 
-fn draw_scatter(figure: &Figure, ctx: &mut Ctx<'_, '_>) -> anyhow::Result<()> {
+fn draw_scatter<DB: DrawingBackend>(figure: &Figure, ctx: &mut Ctx<'_, DB>) -> anyhow::Result<()> {
     let (log_x, log_y) = (figure.chart.log_x, figure.chart.log_y);
     for (i, series) in figure.series.iter().enumerate() {
         let c = colour(i);
@@ -382,9 +410,9 @@ fn draw_scatter(figure: &Figure, ctx: &mut Ctx<'_, '_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn draw_bars(
+fn draw_bars<DB: DrawingBackend>(
     figure: &Figure,
-    ctx: &mut Ctx<'_, '_>,
+    ctx: &mut Ctx<'_, DB>,
     base: f64,
     horizontal: bool,
 ) -> anyhow::Result<()> {
@@ -417,9 +445,9 @@ fn draw_bars(
     Ok(())
 }
 
-fn draw_legend(
+fn draw_legend<DB: DrawingBackend>(
     figure: &Figure,
-    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    area: &DrawingArea<DB, Shift>,
 ) -> anyhow::Result<()> {
     let style = (FONT, 14).into_font();
     let top = 60;

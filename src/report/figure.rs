@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::data::{Row, RunData, number, value};
-use crate::experiment::schema::ChartKind;
+use crate::experiment::schema::{ChartFormat, ChartKind};
 use crate::experiment::{Chart, WorkloadKind};
 
 /// One point: where it is, its whisker, and the times it was drawn from.
@@ -105,6 +105,7 @@ pub fn default_chart(run: &RunData) -> Chart {
         log_y,
         title: None,
         filter: BTreeMap::new(),
+        formats: vec![ChartFormat::Png],
     }
 }
 
@@ -230,6 +231,7 @@ pub fn drift_figure(run: &RunData) -> Option<Figure> {
         log_y: false,
         title: None,
         filter: BTreeMap::new(),
+        formats: vec![ChartFormat::Png],
     };
     let points = series
         .into_iter()

@@ -11,7 +11,10 @@ use crate::progress::human_seconds;
 /// A chart as the page shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChartView {
+    /// The image the page shows.
     pub file: String,
+    /// The chart's SVG, linked beside the image, where one is drawn.
+    pub svg: Option<String>,
     pub title: String,
     pub width: u32,
     pub height: u32,
@@ -288,6 +291,7 @@ pub fn report_page(
     charts: &[ChartView],
     findings: &[String],
     expectations: &[super::expectations::Checked],
+    chart_files: &[String],
 ) -> anyhow::Result<String> {
     let e = &run.experiment;
     let m = &run.manifest;
@@ -388,6 +392,8 @@ pub fn report_page(
     let mut files = vec!["summary.csv".to_string(), "results.csv".into()];
     files.extend(run.tables.keys().map(|t| format!("{t}.csv")));
     files.extend(["experiment.toml".into(), "manifest.json".into()]);
+    files.extend(["summary.json".into(), "summary.md".into()]);
+    files.extend(chart_files.iter().cloned());
     // The exact command, shell-quoted, and where that command put the report
     // (hardening item 18).
     let command = reproduce::command(m);

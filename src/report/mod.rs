@@ -1,6 +1,7 @@
-//! Reports: charts (PNG) and an HTML page per experiment, drawn from the saved
-//! CSVs, manifest and experiment file alone, so they can be redrawn without
-//! running anything.
+//! Reports: charts (PNG, and SVG where a chart asks for it), an HTML page and
+//! the exports for documentation (`summary.json`, `summary.md`) per
+//! experiment, drawn from the saved CSVs, manifest and experiment file alone,
+//! so they can be redrawn without running anything.
 
 pub mod data;
 pub mod draw;
@@ -9,13 +10,16 @@ pub mod figure;
 pub mod findings;
 pub mod html;
 pub mod reproduce;
+pub mod summary_json;
+pub mod summary_md;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::output::folder::{FolderError, is_our_index, replace_charts};
+use crate::experiment::schema::ChartFormat;
+use crate::output::folder::{FolderError, is_our_index, replace_drawn_files};
 use crate::output::write_atomic;
 use data::RunData;
 use html::ChartView;
@@ -71,16 +75,33 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
         figures.push((fig, findings::drift_finding(&run).into_iter().collect()));
     }
     let mut views = Vec::new();
-    let mut images = Vec::new();
+    let mut images: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut chart_findings = Vec::new();
     for (i, (fig, said)) in figures.into_iter().enumerate() {
         let (width, height) = draw::size(&fig);
-        let file = format!("chart{}.png", i + 1);
-        images.push((
-            file.clone(),
-            draw::png(&fig).with_context(|| format!("drawing {file}"))?,
-        ));
+        let file = |format: ChartFormat| format!("chart{}.{}", i + 1, format.extension());
+        for &format in &fig.chart.formats {
+            let name = file(format);
+            let bytes = match format {
+                ChartFormat::Png => draw::png(&fig),
+                ChartFormat::Svg => draw::svg(&fig).map(String::into_bytes),
+            };
+            images.push((
+                name.clone(),
+                bytes.with_context(|| format!("drawing {name}"))?,
+            ));
+        }
+        // The page shows the PNG where there is one; an SVG-only chart as its SVG.
+        let formats = &fig.chart.formats;
+        let shown = match formats.contains(&ChartFormat::Png) {
+            true => ChartFormat::Png,
+            false => ChartFormat::Svg,
+        };
+        chart_findings.extend(said.iter().cloned());
         views.push(ChartView {
-            file,
+            file: file(shown),
+            svg: (shown != ChartFormat::Svg && formats.contains(&ChartFormat::Svg))
+                .then(|| file(ChartFormat::Svg)),
             title: fig.title.clone(),
             width,
             height,
@@ -88,17 +109,34 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
         });
     }
     let run_findings = findings::run_findings(&run);
+    let charts: Vec<String> = images.iter().map(|(file, _)| file.clone()).collect();
     let expectations = expectations::check(&run);
-    let page = html::report_page(&run, &views, &run_findings, &expectations)?;
+    let page = html::report_page(&run, &views, &run_findings, &expectations, &charts)?;
+    // The exports carry every sentence of the page: the run's, then the charts'.
+    let all_findings: Vec<String> = run_findings.into_iter().chain(chart_findings).collect();
+    let exports = [
+        (
+            "summary.json",
+            summary_json::summary_json(&run, &all_findings),
+        ),
+        ("summary.md", summary_md::summary_md(&run, &all_findings)),
+    ];
     for (file, bytes) in &images {
         write_atomic(&dir.join(file), bytes, false)?;
     }
+    for (file, text) in &exports {
+        write_atomic(&dir.join(file), text.as_bytes(), false)?;
+    }
     write_atomic(&dir.join("index.html"), page.as_bytes(), false)?;
-    let charts: Vec<String> = images.into_iter().map(|(file, _)| file).collect();
-    replace_charts(dir, &charts)?;
+    let drawn: Vec<String> = charts
+        .iter()
+        .cloned()
+        .chain(exports.iter().map(|(file, _)| file.to_string()))
+        .collect();
+    replace_drawn_files(dir, &drawn)?;
     Ok(Rendered {
         dir: dir.to_path_buf(),
-        charts: charts.len(),
+        charts: views.len(),
         expectations,
     })
 }

@@ -1,0 +1,148 @@
+//! `summary.json`: the summary in a documented, versioned schema, for
+//! programs and documentation that read a report without parsing CSV.
+//!
+//! The schema tag names the version. A change that breaks a reader (a field
+//! removed, renamed or given another type or meaning) bumps it; adding a
+//! field does not. The README documents every field.
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::Value;
+
+use super::data::{Row, RunData, number};
+use crate::manifest::Manifest;
+use crate::record::CASE_COLUMNS;
+
+/// The schema tag every `summary.json` starts with.
+pub const SCHEMA: &str = "runner-summary/1";
+
+/// The case columns that are not parameters: they name the case instead.
+const NOT_PARAMETERS: [&str; 3] = ["experiment", "case", "variant"];
+
+/// Case columns whose cells are names even when they look like numbers.
+const TEXT_PARAMETERS: [&str; 1] = ["number_name"];
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    schema: &'static str,
+    experiment: &'a str,
+    title: &'a str,
+    runner_version: &'a str,
+    machine: &'a Value,
+    schedule: Value,
+    repeats: u32,
+    warmup: u32,
+    seed: u64,
+    cases: Vec<Case>,
+    findings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Case {
+    case: Value,
+    variant: Option<String>,
+    parameters: Parameters,
+    status: String,
+    repeats: Option<u64>,
+    best_s: Option<f64>,
+    median_s: Option<f64>,
+    median_interval_s: Option<[f64; 2]>,
+    noise_pct: Option<f64>,
+    speedup: Option<Estimate>,
+    efficiency: Option<Estimate>,
+    answer: Value,
+    error: Option<String>,
+}
+
+/// A ratio with its 95% interval; the bounds are null where the run had
+/// too few samples to give one.
+#[derive(Serialize)]
+struct Estimate {
+    value: f64,
+    lo: Option<f64>,
+    hi: Option<f64>,
+}
+
+/// The case's parameters in the CSV's column order (a map would sort them).
+struct Parameters(Vec<(&'static str, Value)>);
+
+impl Serialize for Parameters {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// The saved run as `summary.json`, with the report's `findings`.
+pub fn summary_json(run: &RunData, findings: &[String]) -> String {
+    let m: &Manifest = &run.manifest;
+    let summary = Summary {
+        schema: SCHEMA,
+        experiment: &m.experiment,
+        title: &m.title,
+        runner_version: &m.runner_version,
+        machine: &m.machine,
+        schedule: serde_json::to_value(m.schedule).expect("a word"),
+        repeats: m.repeats,
+        warmup: m.warmup,
+        seed: m.seed,
+        cases: run.summary.iter().map(case).collect(),
+        findings,
+    };
+    let mut text = serde_json::to_string_pretty(&summary).expect("plain data");
+    text.push('\n');
+    text
+}
+
+fn case(row: &Row) -> Case {
+    // The raw cells: `value` would show a strategy for an empty variant.
+    let text = |column: &str| row.get(column).filter(|v| !v.is_empty()).cloned();
+    let estimate = |column: &str| {
+        Some(Estimate {
+            value: number(row, column)?,
+            lo: number(row, &format!("{column}_lo")),
+            hi: number(row, &format!("{column}_hi")),
+        })
+    };
+    let parameters = CASE_COLUMNS
+        .iter()
+        .filter(|c| !NOT_PARAMETERS.contains(c))
+        .filter_map(|&c| {
+            let cell = text(c)?;
+            let value = match TEXT_PARAMETERS.contains(&c) {
+                true => Value::String(cell),
+                false => whole_or_text(cell),
+            };
+            Some((c, value))
+        })
+        .collect();
+    Case {
+        case: text("case").map_or(Value::Null, whole_or_text),
+        variant: text("variant"),
+        parameters: Parameters(parameters),
+        status: text("status").unwrap_or_default(),
+        repeats: text("repeats").and_then(|r| r.parse().ok()),
+        best_s: number(row, "best_s"),
+        median_s: number(row, "median_s"),
+        median_interval_s: number(row, "median_lo_s")
+            .zip(number(row, "median_hi_s"))
+            .map(|(lo, hi)| [lo, hi]),
+        noise_pct: number(row, "noise_pct"),
+        speedup: estimate("speedup"),
+        efficiency: estimate("efficiency"),
+        answer: text("answer").map_or(Value::Null, whole_or_text),
+        error: text("error"),
+    }
+}
+
+/// A whole number as a JSON number (up to 2^64, so big verified numbers stay
+/// exact), anything else as text.
+fn whole_or_text(cell: String) -> Value {
+    match cell.parse::<u64>() {
+        Ok(n) => Value::from(n),
+        Err(_) => Value::String(cell),
+    }
+}
