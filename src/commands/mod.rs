@@ -1,6 +1,7 @@
 //! The subcommands: each turns parsed arguments into an exit status.
 
 pub mod check;
+pub mod compare;
 pub mod estimate;
 pub mod memory;
 pub mod report;
@@ -48,7 +49,7 @@ Exit status:
 }
 
 /// The subcommands, for telling a mistyped one from a file name.
-const SUBCOMMANDS: [&str; 3] = ["run", "check", "report"];
+const SUBCOMMANDS: [&str; 4] = ["run", "check", "report", "compare"];
 
 /// Expands folders into their `*.toml` files, sorted by name.
 pub fn experiment_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ExperimentError> {
