@@ -166,7 +166,10 @@ fn times_half_as_long_again_are_slower_by_half_and_fail_the_gate() {
         .unwrap();
     let stdout = stdout_of(&output);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert!(table_rows(&stdout).iter().all(|r| r[4] == "faster"), "{stdout}");
+    assert!(
+        table_rows(&stdout).iter().all(|r| r[4] == "faster"),
+        "{stdout}"
+    );
 }
 
 #[test]
