@@ -138,8 +138,8 @@ The table is Markdown, printed on stdout below a line naming each side's machine
 const COMPARE_AFTER: &str = "\
 Examples:
   runner compare old/chunksize reports/chunksize
-  runner compare --fail-above 5 base/queue reports/queue       # a CI gate
-  runner compare --out /tmp/cmp base/queue reports/queue      # also a page and a chart
+  runner compare --fail-above 5 base/queue reports/queue    # a CI gate
+  runner compare --out /tmp/cmp base/queue reports/queue    # also a page and a chart
 
 Exit status:
   0    compared (whatever the verdicts, unless --fail-above says otherwise)
@@ -147,7 +147,8 @@ Exit status:
        the noise (its interval's lower bound is above 1 + PCT/100)
   2    bad input: a folder missing or not a report, an unreadable or malformed
        file, two different experiments, or an --out folder holding other files
-  4    a file of --out could not be written";
+  4    a file of --out could not be written
+  70   an internal error (a bug in runner)";
 
 /// Arguments of `runner compare`.
 #[derive(Debug, Args)]
