@@ -371,3 +371,66 @@ fn label_cell(row: &Row, column: &str) -> String {
         _ => value(row, column),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Interval;
+
+    fn row(cells: &[(&str, &str)]) -> Row {
+        cells
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn matched(ratio: f64, interval: Option<(f64, f64)>) -> Matched {
+        let side = SideCase {
+            number: "1".into(),
+            status: "ok".into(),
+            seconds: vec![1.0],
+        };
+        Matched {
+            label: "x".into(),
+            before: side.clone(),
+            after: side,
+            outcome: Outcome::Compared(Comparison {
+                ratio,
+                interval: interval.map(|(lo, hi)| Interval { lo, hi }),
+                verdict: Verdict::Slower,
+            }),
+        }
+    }
+
+    #[test]
+    fn the_gate_reads_the_lower_bound_and_ignores_cases_without_an_interval() {
+        let report = Report {
+            experiment: "x".into(),
+            before_machine: String::new(),
+            after_machine: String::new(),
+            matched: vec![matched(1.3, Some((1.12, 1.5))), matched(3.0, None)],
+            only_before: Vec::new(),
+            only_after: Vec::new(),
+        };
+        assert_eq!(report.regressions(10.0).len(), 1);
+        assert_eq!(report.regressions(12.0).len(), 0, "1.12 is not above 1.12");
+        assert_eq!(report.regressions(0.0).len(), 1, "one run: no interval");
+    }
+
+    #[test]
+    fn labels_name_what_varies_once() {
+        let a = row(&[("case", "1"), ("strategy", "serial"), ("workers", "1")]);
+        let b = row(&[("case", "2"), ("strategy", "pool"), ("workers", "2")]);
+        let labeller = Labeller::new(&[&a, &b]);
+        assert_eq!(labeller.label(&b), "pool workers=2");
+        let alone = Labeller::new(&[&a]);
+        assert_eq!(alone.label(&a), "serial");
+        assert_ne!(key_of(&a), key_of(&b));
+        let renumbered = row(&[("case", "7"), ("strategy", "serial"), ("workers", "1")]);
+        assert_eq!(
+            key_of(&a),
+            key_of(&renumbered),
+            "the number is not the case"
+        );
+    }
+}
