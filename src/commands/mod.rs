@@ -84,7 +84,11 @@ fn missing(path: &Path) -> ExperimentError {
     let text = path.to_string_lossy();
     let word = !text.contains(['/', '.']);
     let error = unreadable(path, "no such file or folder");
-    match (word, suggest(&text, &SUBCOMMANDS)) {
+    // A typo is a letter or two away; Jaro-Winkler alone rewards a shared
+    // prefix, and took `completions` for `compare`.
+    let close =
+        suggest(&text, &SUBCOMMANDS).filter(|close| strsim::damerau_levenshtein(&text, close) <= 2);
+    match (word, close) {
         (true, Some(close)) => error.with_help(format!(
             "did you mean the subcommand `runner {close}`? the subcommands are {}",
             SUBCOMMANDS.join(", ")
