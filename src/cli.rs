@@ -32,6 +32,8 @@ Examples:
   runner experiments/                      run every *.toml in a folder, sorted
   runner check experiments/                validate and show the plans, run nothing
   runner report reports/chunksize          redraw a report from its saved data
+  runner compare old/chunksize reports/chunksize
+                                           compare two runs of one experiment
   runner --quick experiments/workers.toml  smoke test: 1 repeat, 1% of each range
   runner --repeats 3 --out /tmp/r FILE     fewer repeats, another output folder
 
@@ -75,6 +77,10 @@ pub enum Command {
     Check(CheckArgs),
     /// Redraw the charts and HTML of saved reports; run nothing.
     Report(ReportArgs),
+    /// Compare two saved runs of one experiment (another machine, commit or
+    /// toolchain), case by case; run nothing.
+    #[command(long_about = COMPARE_ABOUT, after_help = COMPARE_AFTER)]
+    Compare(CompareArgs),
     /// A worker process of the processes backend (started by runner itself).
     #[command(hide = true, name = "pipe-worker")]
     PipeWorker,
@@ -101,6 +107,84 @@ pub struct ReportArgs {
     /// on the saved data (an inconclusive one does not fail).
     #[arg(long)]
     pub strict: bool,
+}
+
+const COMPARE_ABOUT: &str = "\
+Compare two saved runs of one experiment (another machine, commit or toolchain),
+case by case; run nothing.
+
+BEFORE and AFTER are report folders a run wrote (they hold manifest.json,
+summary.csv and results.csv). Both must hold the same experiment (by name);
+different experiments are refused.
+
+Matching: a case of BEFORE and one of AFTER are the same case when every
+parameter in the CSV is the same (variant, strategy, executor, kernel, workers,
+chunksize, order, seed, range, number, flag, loop, ...). The case number is
+ignored, so adding a value to a sweep does not shift the matches. The seed counts:
+another seed shuffles the jobs into another order, which is other work. Workers
+count as they were resolved: \"physical\" on a 2-core and an 8-core machine are
+different cases.
+
+For each matched case it prints the median time of each side, the change (AFTER
+over BEFORE, minus 1) with its 95% interval (a seeded bootstrap of the ratio of
+the medians, over each side's correct timed runs), and a verdict:
+  slower             the whole interval is above 0%: slower beyond the noise
+  faster             the whole interval is below 0%: faster beyond the noise
+  indistinguishable  the interval holds 0% (or a side has one timed run, so no
+                     interval): the data cannot tell the two apart
+A case that failed or was skipped on either side is listed as not compared.
+Cases found on one side only are listed under \"Only in BEFORE\" and \"Only in
+AFTER\"; they are never counted as regressions.
+
+The table is Markdown, printed on stdout below a line naming each side's machine
+(CPU, logical CPUs, compiler, commit, start time).";
+
+const COMPARE_AFTER: &str = "\
+Examples:
+  runner compare old/chunksize reports/chunksize
+  runner compare --fail-above 5 base/queue reports/queue    # a CI gate
+  runner compare --out /tmp/cmp base/queue reports/queue    # also a page and a chart
+
+Exit status:
+  0    compared (whatever the verdicts, unless --fail-above says otherwise)
+  1    with --fail-above PCT: a matched case is slower by more than PCT% beyond
+       the noise (its interval's lower bound is above 1 + PCT/100)
+  2    bad input: a folder missing or not a report, an unreadable or malformed
+       file, two different experiments, or an --out folder holding other files
+  4    a file of --out could not be written
+  70   an internal error (a bug in runner)";
+
+/// Arguments of `runner compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The report folder of the earlier (reference) run.
+    #[arg(value_name = "BEFORE")]
+    pub before: PathBuf,
+    /// The report folder of the later run; changes are AFTER over BEFORE.
+    #[arg(value_name = "AFTER")]
+    pub after: PathBuf,
+    /// Exit with status 1 when a matched case is slower by more than PCT per
+    /// cent beyond the noise: its 95% interval's lower bound is above
+    /// 1 + PCT/100 (so --fail-above 0 fails on any slower verdict). Cases on
+    /// one side only never fail.
+    #[arg(long, value_name = "PCT", value_parser = non_negative_percent)]
+    pub fail_above: Option<f64>,
+    /// Also write DIR/compare.md (the table), DIR/compare.png (each case's
+    /// ratio with its interval) and DIR/index.html (both, offline). DIR is
+    /// created if missing; runner refuses a DIR holding other files than a
+    /// previous comparison's.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// A percentage of zero or more.
+fn non_negative_percent(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p),
+        _ => Err(format!(
+            "`{text}` is not a percentage of zero or more; write e.g. --fail-above 5 for 5%"
+        )),
+    }
 }
 
 /// Arguments of `runner run`.

@@ -10,6 +10,7 @@ pub mod answer;
 pub mod backend;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod console;
 pub mod engine;
 pub mod experiment;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use runner::cli::{Cli, Command};
-use runner::commands::{check, exit, report, run};
+use runner::commands::{check, compare, exit, report, run};
 use runner::{console, signals};
 
 fn main() -> ExitCode {
@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().collect();
     if !matches!(
         cli.command,
-        Some(Command::Check(_) | Command::Manager { .. })
+        Some(Command::Check(_) | Command::Compare(_) | Command::Manager { .. })
     ) && let Err(e) = signals::install()
     {
         console::error(&format!(
@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     let outcome = catch_unwind(AssertUnwindSafe(|| match cli.command {
         Some(Command::Check(args)) => check::check(&args),
         Some(Command::Report(args)) => report::report(&args),
+        Some(Command::Compare(args)) => compare::compare(&args),
         Some(Command::Manager { socket }) => manager(&socket),
         Some(Command::Run(args)) => run::run(&args, arguments),
         Some(Command::PipeWorker) => unreachable!("served above"),

@@ -1,6 +1,7 @@
 //! The subcommands: each turns parsed arguments into an exit status.
 
 pub mod check;
+pub mod compare;
 pub mod estimate;
 pub mod memory;
 pub mod report;
@@ -52,7 +53,7 @@ Exit status:
 }
 
 /// The subcommands, for telling a mistyped one from a file name.
-const SUBCOMMANDS: [&str; 3] = ["run", "check", "report"];
+const SUBCOMMANDS: [&str; 4] = ["run", "check", "report", "compare"];
 
 /// Expands folders into their `*.toml` files, sorted by name.
 pub fn experiment_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ExperimentError> {
@@ -87,7 +88,11 @@ fn missing(path: &Path) -> ExperimentError {
     let text = path.to_string_lossy();
     let word = !text.contains(['/', '.']);
     let error = unreadable(path, "no such file or folder");
-    match (word, suggest(&text, &SUBCOMMANDS)) {
+    // A typo is a letter or two away; Jaro-Winkler alone rewards a shared
+    // prefix, and took `completions` for `compare`.
+    let close =
+        suggest(&text, &SUBCOMMANDS).filter(|close| strsim::damerau_levenshtein(&text, close) <= 2);
+    match (word, close) {
         (true, Some(close)) => error.with_help(format!(
             "did you mean the subcommand `runner {close}`? the subcommands are {}",
             SUBCOMMANDS.join(", ")

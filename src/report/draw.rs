@@ -15,7 +15,7 @@ use plotters::style::FontStyle;
 use super::figure::{Figure, Point};
 use crate::experiment::schema::ChartKind;
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
 /// Tableau's ten colours: distinct, and readable on white and in print.
@@ -36,12 +36,12 @@ fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-fn err<E: Debug>(e: E) -> anyhow::Error {
+pub(crate) fn err<E: Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing failed: {e:?}")
 }
 
 /// Registers the bundled font once per process.
-fn register_font() -> anyhow::Result<()> {
+pub(crate) fn register_font() -> anyhow::Result<()> {
     static ONCE: Once = Once::new();
     let mut result = Ok(());
     ONCE.call_once(|| {
@@ -99,7 +99,7 @@ fn draw_figure<DB: DrawingBackend>(
     Ok(())
 }
 
-fn encode(rgb: &[u8], w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn encode(rgb: &[u8], w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut bytes, w, h);
     encoder.set_color(png::ColorType::Rgb);

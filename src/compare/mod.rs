@@ -1,0 +1,436 @@
+//! Comparing two saved runs of one experiment (`runner compare BEFORE
+//! AFTER`): another machine, commit or toolchain. Cases are matched by their
+//! parameters, and each matched pair is judged by the ratio of its median
+//! times, AFTER over BEFORE, with a seeded bootstrap interval, as every other
+//! comparison runner states is.
+//!
+//! Matching: a case is identified by every case-describing cell
+//! ([`CASE_COLUMNS`]) except `experiment` and `case`. The case number only
+//! says where the case stood in its sweep, so adding a value to a sweep must
+//! not shift every match. `seed` is kept: with a shuffled order, another seed
+//! is another job order, so other work. So is `workers` as it was resolved:
+//! "physical" on a 2-core and an 8-core machine are different cases, and are
+//! listed as unmatched rather than passed off as the same work.
+
+pub mod chart;
+pub mod page;
+pub mod table;
+
+use std::collections::BTreeMap;
+
+use crate::record::CASE_COLUMNS;
+use crate::report::data::{Row, RunData, range_label, value};
+use crate::stats::{self, Comparison, Verdict};
+
+/// The columns that do not identify a case's work.
+const NOT_IDENTIFYING: [&str; 2] = ["experiment", "case"];
+
+/// The cells that identify a case's work, in [`CASE_COLUMNS`] order.
+pub type Key = Vec<String>;
+
+/// One side's case: its number, parameters and correct timed runs.
+#[derive(Debug, Clone)]
+pub struct SideCase {
+    pub number: String,
+    /// The summary's status: ok, failed or skipped.
+    pub status: String,
+    pub seconds: Vec<f64>,
+}
+
+impl SideCase {
+    /// Its median time, if it has a timed run.
+    pub fn median(&self) -> Option<f64> {
+        stats::median(&self.seconds)
+    }
+}
+
+/// What became of a case present on both sides.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Compared: AFTER's median over BEFORE's, with interval and verdict.
+    Compared(Comparison),
+    /// Not compared, and why (a side failed, was skipped or has no time).
+    NotCompared(String),
+}
+
+/// A case found on both sides.
+#[derive(Debug, Clone)]
+pub struct Matched {
+    pub label: String,
+    pub before: SideCase,
+    pub after: SideCase,
+    pub outcome: Outcome,
+}
+
+/// A case found on one side only.
+#[derive(Debug, Clone)]
+pub struct Unmatched {
+    pub label: String,
+    pub case: SideCase,
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub experiment: String,
+    /// "BEFORE: <folder> (<cpu>, ...)" and the same for AFTER.
+    pub before_machine: String,
+    pub after_machine: String,
+    pub matched: Vec<Matched>,
+    pub only_before: Vec<Unmatched>,
+    pub only_after: Vec<Unmatched>,
+}
+
+/// Counts of the verdicts, for the summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub faster: usize,
+    pub slower: usize,
+    pub indistinguishable: usize,
+    pub not_compared: usize,
+    pub unmatched: usize,
+}
+
+/// Why two folders cannot be compared.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{before} holds the experiment \"{before_name}\" and {after} holds \"{after_name}\"; their cases are different work\n  = help: compare two runs of the same experiment, e.g. `runner compare old/chunksize reports/chunksize`"
+)]
+pub struct DifferentExperiments {
+    pub before: String,
+    pub before_name: String,
+    pub after: String,
+    pub after_name: String,
+}
+
+impl Report {
+    /// Matches the cases of `before` and `after` and compares each pair.
+    /// Different experiments are refused: their case parameters could
+    /// coincide (two sweeps of `workers`) while the work differs.
+    pub fn of(before: &RunData, after: &RunData) -> Result<Report, DifferentExperiments> {
+        if before.manifest.experiment != after.manifest.experiment {
+            return Err(DifferentExperiments {
+                before: before.dir.display().to_string(),
+                before_name: before.manifest.experiment.clone(),
+                after: after.dir.display().to_string(),
+                after_name: after.manifest.experiment.clone(),
+            });
+        }
+        let rows: Vec<&Row> = before.summary.iter().chain(&after.summary).collect();
+        let labeller = Labeller::new(&rows);
+        let mut waiting: BTreeMap<Key, Vec<SideCase>> = BTreeMap::new();
+        let mut order: Vec<(Key, String)> = Vec::new();
+        for row in &before.summary {
+            let key = key_of(row);
+            order.push((key.clone(), labeller.label(row)));
+            waiting.entry(key).or_default().push(side_case(before, row));
+        }
+        let mut matched = Vec::new();
+        let mut only_after = Vec::new();
+        for row in &after.summary {
+            let key = key_of(row);
+            let after_case = side_case(after, row);
+            let label = labeller.label(row);
+            let before_case = waiting.get_mut(&key).filter(|w| !w.is_empty());
+            match before_case.map(|w| w.remove(0)) {
+                Some(before_case) => {
+                    let seed = stats::seed_for(
+                        before.manifest.seed ^ after.manifest.seed,
+                        parse_number(&before_case.number),
+                        parse_number(&after_case.number),
+                    );
+                    let outcome = outcome(&before_case, &after_case, seed);
+                    matched.push(Matched {
+                        label,
+                        before: before_case,
+                        after: after_case,
+                        outcome,
+                    });
+                }
+                None => only_after.push(Unmatched {
+                    label,
+                    case: after_case,
+                }),
+            }
+        }
+        // What BEFORE has left over, in its own order.
+        let mut only_before = Vec::new();
+        for (key, label) in order {
+            if let Some(case) = waiting.get_mut(&key).filter(|w| !w.is_empty()) {
+                only_before.push(Unmatched {
+                    label,
+                    case: case.remove(0),
+                });
+            }
+        }
+        Ok(Report {
+            experiment: after.manifest.experiment.clone(),
+            before_machine: machine_line(before),
+            after_machine: machine_line(after),
+            matched,
+            only_before,
+            only_after,
+        })
+    }
+
+    /// How many cases got each verdict.
+    pub fn tally(&self) -> Tally {
+        let mut tally = Tally {
+            unmatched: self.only_before.len() + self.only_after.len(),
+            ..Tally::default()
+        };
+        for m in &self.matched {
+            match &m.outcome {
+                Outcome::Compared(c) => match c.verdict {
+                    Verdict::Faster => tally.faster += 1,
+                    Verdict::Slower => tally.slower += 1,
+                    Verdict::Indistinguishable => tally.indistinguishable += 1,
+                },
+                Outcome::NotCompared(_) => tally.not_compared += 1,
+            }
+        }
+        tally
+    }
+
+    /// How many matched cases were compared (the chart's rows).
+    pub fn compared(&self) -> usize {
+        self.matched
+            .iter()
+            .filter(|m| matches!(m.outcome, Outcome::Compared(_)))
+            .count()
+    }
+
+    /// The matched cases slower beyond the noise by more than `percent`:
+    /// their interval's lower bound lies above 1 + percent/100. A case with
+    /// one timed run has no interval, so it never counts.
+    pub fn regressions(&self, percent: f64) -> Vec<&Matched> {
+        let limit = 1.0 + percent / 100.0;
+        self.matched
+            .iter()
+            .filter(|m| match &m.outcome {
+                Outcome::Compared(c) => c.interval.is_some_and(|i| i.lo > limit),
+                Outcome::NotCompared(_) => false,
+            })
+            .collect()
+    }
+}
+
+/// The word a verdict is printed as.
+pub fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Faster => "faster",
+        Verdict::Slower => "slower",
+        Verdict::Indistinguishable => "indistinguishable",
+    }
+}
+
+fn key_of(row: &Row) -> Key {
+    CASE_COLUMNS
+        .iter()
+        .filter(|c| !NOT_IDENTIFYING.contains(c))
+        .map(|c| row.get(*c).cloned().unwrap_or_default())
+        .collect()
+}
+
+fn side_case(run: &RunData, row: &Row) -> SideCase {
+    let number = value(row, "case");
+    SideCase {
+        seconds: run.seconds_of(&number),
+        status: value(row, "status"),
+        number,
+    }
+}
+
+fn parse_number(case: &str) -> u64 {
+    case.parse().unwrap_or(0)
+}
+
+/// Compares a matched pair, unless a side has no time to compare.
+fn outcome(before: &SideCase, after: &SideCase, seed: u64) -> Outcome {
+    for (side, case) in [("BEFORE", before), ("AFTER", after)] {
+        if case.status != "ok" {
+            let status = if case.status.is_empty() {
+                "no status"
+            } else {
+                &case.status
+            };
+            return Outcome::NotCompared(format!("{status} in {side}"));
+        }
+        if case.seconds.is_empty() {
+            return Outcome::NotCompared(format!("no correct timed run in {side}"));
+        }
+    }
+    match Comparison::of(&after.seconds, &before.seconds, seed) {
+        Some(c) => Outcome::Compared(c),
+        None => Outcome::NotCompared("no time to compare".into()),
+    }
+}
+
+/// "folder: cpu model, N logical CPUs, rustc ..., commit abc1234, started ...".
+fn machine_line(run: &RunData) -> String {
+    let machine = &run.manifest.machine;
+    let text = |key: &str| machine.get(key).and_then(|v| v.as_str()).unwrap_or("");
+    let mut parts = vec![match text("cpu_model") {
+        "" => "unknown CPU".to_string(),
+        cpu => cpu.to_string(),
+    }];
+    if let Some(n) = machine.get("logical_cpus").and_then(|v| v.as_u64()) {
+        parts.push(format!("{n} logical CPUs"));
+    }
+    if !text("rustc").is_empty() {
+        parts.push(text("rustc").to_string());
+    }
+    if let Some(commit) = &run.manifest.source.git_commit {
+        let dirty = match run.manifest.source.git_dirty {
+            Some(true) => " (modified)",
+            _ => "",
+        };
+        parts.push(format!(
+            "commit {}{dirty}",
+            commit.chars().take(10).collect::<String>()
+        ));
+    }
+    parts.push(format!("started {}", run.manifest.started));
+    format!("{}: {}", run.dir.display(), parts.join(", "))
+}
+
+/// Names a case compactly: the parameters that differ between the cases
+/// being compared (the rest are the same for all and would only repeat).
+struct Labeller {
+    varying: Vec<&'static str>,
+}
+
+/// Parameters shown by name, in this order; a range is shown as one.
+const LABEL_COLUMNS: [&str; 20] = [
+    "variant",
+    "strategy",
+    "executor",
+    "kernel",
+    "workers",
+    "chunksize",
+    "nbr_chunks",
+    "order",
+    "seed",
+    "range",
+    "number",
+    "precheck",
+    "flag",
+    "loop",
+    "check_every",
+    "enqueue",
+    "capacity",
+    "queue_host",
+    "step",
+    "chunk_rule",
+];
+
+impl Labeller {
+    fn new(rows: &[&Row]) -> Labeller {
+        let varying: Vec<&'static str> = LABEL_COLUMNS
+            .into_iter()
+            .filter(|c| {
+                let first = rows.first().map(|r| label_cell(r, c));
+                rows.iter().any(|r| Some(label_cell(r, c)) != first)
+            })
+            .collect();
+        // One case, or cases that differ only in derived cells: name the
+        // strategy, so a label is never empty.
+        let varying = match varying.is_empty() {
+            true => vec!["strategy"],
+            false => varying,
+        };
+        Labeller { varying }
+    }
+
+    fn label(&self, row: &Row) -> String {
+        let parts: Vec<String> = self
+            .varying
+            .iter()
+            .filter_map(|&c| {
+                let cell = label_cell(row, c);
+                match (c, cell.as_str()) {
+                    (_, "") | ("range", "[, )") => None,
+                    ("variant" | "strategy" | "range" | "number", _) => Some(cell),
+                    _ => Some(format!("{c}={cell}")),
+                }
+            })
+            .collect();
+        match parts.is_empty() {
+            true => format!("case {}", value(row, "case")),
+            false => parts.join(" "),
+        }
+    }
+}
+
+/// A parameter's cell as a label shows it: the range as one, the variant's
+/// own label only (not the strategy standing in for it).
+fn label_cell(row: &Row, column: &str) -> String {
+    match column {
+        "range" => range_label(&value(row, "range_start"), &value(row, "range_end")),
+        "variant" => row.get("variant").cloned().unwrap_or_default(),
+        _ => value(row, column),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Interval;
+
+    fn row(cells: &[(&str, &str)]) -> Row {
+        cells
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn matched(ratio: f64, interval: Option<(f64, f64)>) -> Matched {
+        let side = SideCase {
+            number: "1".into(),
+            status: "ok".into(),
+            seconds: vec![1.0],
+        };
+        Matched {
+            label: "x".into(),
+            before: side.clone(),
+            after: side,
+            outcome: Outcome::Compared(Comparison {
+                ratio,
+                interval: interval.map(|(lo, hi)| Interval { lo, hi }),
+                verdict: Verdict::Slower,
+            }),
+        }
+    }
+
+    #[test]
+    fn the_gate_reads_the_lower_bound_and_ignores_cases_without_an_interval() {
+        let report = Report {
+            experiment: "x".into(),
+            before_machine: String::new(),
+            after_machine: String::new(),
+            matched: vec![matched(1.3, Some((1.12, 1.5))), matched(3.0, None)],
+            only_before: Vec::new(),
+            only_after: Vec::new(),
+        };
+        assert_eq!(report.regressions(10.0).len(), 1);
+        assert_eq!(report.regressions(12.0).len(), 0, "1.12 is not above 1.12");
+        assert_eq!(report.regressions(0.0).len(), 1, "one run: no interval");
+    }
+
+    #[test]
+    fn labels_name_what_varies_once() {
+        let a = row(&[("case", "1"), ("strategy", "serial"), ("workers", "1")]);
+        let b = row(&[("case", "2"), ("strategy", "pool"), ("workers", "2")]);
+        let labeller = Labeller::new(&[&a, &b]);
+        assert_eq!(labeller.label(&b), "pool workers=2");
+        let alone = Labeller::new(&[&a]);
+        assert_eq!(alone.label(&a), "serial");
+        assert_ne!(key_of(&a), key_of(&b));
+        let renumbered = row(&[("case", "7"), ("strategy", "serial"), ("workers", "1")]);
+        assert_eq!(
+            key_of(&a),
+            key_of(&renumbered),
+            "the number is not the case"
+        );
+    }
+}
