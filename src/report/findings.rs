@@ -504,7 +504,108 @@ pub fn run_findings(run: &RunData) -> Vec<String> {
             value(r, "workers"),
         ));
     }
+    out.extend(deciding_ratios(rows));
     out.extend(noise_findings(rows));
+    out
+}
+
+/// The ratios the book's lessons turn on, measured here, beside the book's:
+/// what one task, one queued item and one look at a flag cost, in units of
+/// the work they carry. A lesson holds on a machine where its ratio is like
+/// the book's, and may not where it is not.
+fn deciding_ratios(rows: &[Row]) -> Vec<String> {
+    let mut out = Vec::new();
+    // The work of one number: the serial loop's median over its range.
+    let per_number = |row: &Row| -> Option<f64> {
+        let serial = rows.iter().find(|r| {
+            value(r, "strategy") == "serial"
+                && value(r, "range_start") == value(row, "range_start")
+                && value(r, "range_end") == value(row, "range_end")
+                && value(r, "kernel") == value(row, "kernel")
+        })?;
+        let len = number(serial, "range_end")? - number(serial, "range_start")?;
+        Some(number(serial, "median_s")? / len.max(1.0))
+    };
+    let by_executor = |column: &str, scale: f64, strategy: &str| -> Vec<(String, f64, f64)> {
+        let mut groups: Vec<(String, Vec<f64>, f64)> = Vec::new();
+        for row in rows.iter().filter(|r| value(r, "strategy") == strategy) {
+            let (Some(cost), Some(work)) = (number(row, column), per_number(row)) else {
+                continue;
+            };
+            let key = match value(row, "queue_host").as_str() {
+                "" => value(row, "executor"),
+                host => format!("{}, queue {host}", value(row, "executor")),
+            };
+            match groups.iter_mut().find(|g| g.0 == key) {
+                Some(g) => g.1.push(cost * scale / work),
+                None => groups.push((key, vec![cost * scale / work], work)),
+            }
+        }
+        groups
+            .into_iter()
+            .filter_map(|(k, ratios, work)| Some((k, stats::median(&ratios)?, work)))
+            .collect()
+    };
+    let tasks = by_executor("round_trip_us", 1e-6, "pool");
+    if !tasks.is_empty() {
+        let parts: Vec<String> = tasks
+            .iter()
+            .map(|(executor, ratio, _)| format!("{executor} {ratio:.1}"))
+            .collect();
+        out.push(format!(
+            "What the chunksize lesson turns on: one task's round trip over the work of one number ({} per number, the serial loop's median): {}; the book's pickled task cost 2.2 times its number's work.",
+            human_seconds(tasks[0].2),
+            parts.join(", ")
+        ));
+    }
+    let items: Vec<(String, f64, f64)> = ["queue", "feeder"]
+        .iter()
+        .flat_map(|s| by_executor("item_ns", 1e-9, s))
+        .collect();
+    if !items.is_empty() {
+        let parts: Vec<String> = items
+            .iter()
+            .map(|(executor, ratio, _)| format!("{executor} {ratio:.1}"))
+            .collect();
+        out.push(format!(
+            "What the queue lesson turns on: one queued item's cost over the work of one number: {}; the book's was 3.0, so its queues lost to the serial loop.",
+            parts.join(", ")
+        ));
+    }
+    // A look at a flag against the work between two looks: check_every
+    // candidates at the serial loop's cost per candidate on the same number.
+    let per_candidate = |row: &Row| -> Option<f64> {
+        let serial = rows.iter().find(|r| {
+            value(r, "strategy") == "serial" && value(r, "number") == value(row, "number")
+        })?;
+        Some(number(serial, "median_s")? / number(serial, "candidates")?.max(1.0))
+    };
+    let mut looks: Vec<(String, Vec<f64>)> = Vec::new();
+    for row in rows {
+        let (Some(look), Some(every), Some(candidate)) = (
+            number(row, "look_ns"),
+            number(row, "check_every"),
+            per_candidate(row),
+        ) else {
+            continue;
+        };
+        let ratio = look * 1e-9 / (every * candidate);
+        let flag = value(row, "flag");
+        match looks.iter_mut().find(|l| l.0 == flag) {
+            Some(l) => l.1.push(ratio),
+            None => looks.push((flag, vec![ratio])),
+        }
+    }
+    let looks: Vec<String> = looks
+        .into_iter()
+        .filter_map(|(flag, ratios)| Some(format!("{flag} {:.3}", stats::median(&ratios)?)))
+        .collect();
+    if !looks.is_empty() {
+        out.push(format!(
+            "What the flag lesson turns on: one look at the flag over the work between two looks: {}; the book's were Manager 1.1 and Redis 0.7 (a look every ~100 us of work), so its Manager and Redis flags doubled a prime's time.",
+            looks.join(", ")
+        ));
+    }
     out
 }
 
