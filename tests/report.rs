@@ -66,11 +66,21 @@ fn assert_page_is_whole(page: &Path) -> usize {
                 "{}: external {target}",
                 page.display()
             );
+            // A link to a section of a page needs the page, and the section.
+            let (file, section) = target.split_once('#').unwrap_or((target, ""));
             assert!(
-                dir.join(target).exists(),
+                dir.join(file).exists(),
                 "{}: {target} does not exist",
                 page.display()
             );
+            if !section.is_empty() {
+                let linked = fs::read_to_string(dir.join(file)).unwrap();
+                assert!(
+                    linked.contains(&format!("id=\"{section}\"")),
+                    "{}: {target} has no such section",
+                    page.display()
+                );
+            }
             if selector == "img" {
                 images += 1;
                 let w = element.value().attr("width").unwrap().parse().unwrap();

@@ -218,10 +218,13 @@ fn draw_plot<DB: DrawingBackend>(
     let n_categories = figure.categories.as_ref().map_or(0, Vec::len);
 
     // The value axis (y, or x for horizontal bars) and the other one.
-    let values = points().flat_map(|p| {
-        let (lo, hi) = p.whisker.unwrap_or((p.y, p.y));
-        [onto(p.y, log_y), onto(lo, log_y), onto(hi, log_y)]
-    });
+    let reference = figure.reference.as_ref().map(|(_, y)| onto(*y, log_y));
+    let values = points()
+        .flat_map(|p| {
+            let (lo, hi) = p.whisker.unwrap_or((p.y, p.y));
+            [onto(p.y, log_y), onto(lo, log_y), onto(hi, log_y)]
+        })
+        .chain(reference);
     let (v_lo, v_hi) = span(values, bars && !log_y);
     let (c_lo, c_hi) = match n_categories {
         0 => span(points().map(|p| onto(p.x, log_x)), false),
@@ -296,6 +299,26 @@ fn draw_plot<DB: DrawingBackend>(
         ChartKind::Scatter => draw_scatter(figure, &mut ctx)?,
         ChartKind::Bars | ChartKind::Hbars => draw_bars(figure, &mut ctx, v_lo, horizontal)?,
     }
+    // The baseline the chart's cases are measured against, as a line across.
+    if let (Some((label, _)), Some(v)) = (&figure.reference, reference) {
+        let grey = RGBColor(110, 110, 110);
+        let ends = match horizontal {
+            true => vec![(v, c_lo), (v, c_hi)],
+            false => vec![(c_lo, v), (c_hi, v)],
+        };
+        ctx.draw_series(LineSeries::new(ends, grey.stroke_width(2)))
+            .map_err(err)?;
+        let at = match horizontal {
+            true => (v, c_hi - 0.04 * (c_hi - c_lo)),
+            false => (c_lo + 0.01 * (c_hi - c_lo), v),
+        };
+        ctx.draw_series(std::iter::once(Text::new(
+            label.clone(),
+            at,
+            (FONT, 13).into_font().color(&grey),
+        )))
+        .map_err(err)?;
+    }
     Ok(())
 }
 
@@ -359,7 +382,16 @@ fn mark_special_points<DB: DrawingBackend>(
         a.total_cmp(&b)
     });
     let mut marks: Vec<(&Point, String, RGBColor)> = Vec::new();
-    if let Some(best) = best {
+    // Ringed as the fastest only when it is faster than every other point
+    // beyond the noise, as the findings would say (times, with runs).
+    let separated = |best: &Point| {
+        !lower_is_better
+            || all.clone().filter(|p| !std::ptr::eq(*p, best)).all(|p| {
+                crate::stats::Comparison::of(&best.samples, &p.samples, 0)
+                    .is_some_and(|c| c.verdict == crate::stats::Verdict::Faster)
+            })
+    };
+    if let Some(best) = best.filter(|b| separated(b)) {
         marks.push((best, "fastest".into(), RGBColor(0, 0, 0)));
     }
     // Every default point is ringed; the label is said once.

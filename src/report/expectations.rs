@@ -147,12 +147,16 @@ pub fn describe(row: &Row) -> String {
         "queue_host",
         "number_name",
     ];
+    let cell = |c: &str| row.get(c).cloned().unwrap_or_default();
     let parts: Vec<String> = SHOWN
         .iter()
         .filter_map(|&c| {
-            let v = row.get(c).cloned().unwrap_or_default();
-            (!v.is_empty()).then(|| match c {
+            let v = cell(c);
+            // A variant named after its strategy says it once.
+            let repeated = c == "strategy" && v == cell("variant");
+            (!v.is_empty() && !repeated).then(|| match c {
                 "variant" | "strategy" | "executor" | "number_name" => v,
+                "workers" if v == "1" => "1 worker".into(),
                 "workers" => format!("{v} workers"),
                 _ => format!("{} {v}", c.replace('_', " ")),
             })

@@ -45,6 +45,9 @@ pub struct Figure {
     pub y_is_seconds: bool,
     /// What a point and its whisker stand for, in two legend lines.
     pub whisker: Option<[&'static str; 2]>,
+    /// A baseline the chart leaves out but its cases are measured against:
+    /// drawn as a line across, e.g. ("serial loop", its time).
+    pub reference: Option<(String, f64)>,
 }
 
 /// The whisker of a chart of `y`: the columns of its ends and its legend.
@@ -207,6 +210,7 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
         y_label: axis_label(&chart.y),
         y_is_seconds: chart.y.ends_with("_s") || chart.y == "seconds",
         whisker: whisker_of(&chart.y).map(|(_, _, legend)| legend),
+        reference: serial_reference(run, chart, &rows),
         categories,
         series,
         chart: chart.clone(),
@@ -246,8 +250,8 @@ pub fn drift_figure(run: &RunData) -> Option<Figure> {
         .collect();
     Some(Figure {
         title: format!(
-            "{}: steadiness, each timed run against its case's median, in the order they ran ({})",
-            run.experiment.title, run.manifest.schedule
+            "Steadiness: each timed run over its case's median, in order ({})",
+            run.manifest.schedule
         ),
         x_label: "position in the run (timed runs, in the order they ran)".into(),
         y_label: "time over its case's median".into(),
@@ -258,8 +262,34 @@ pub fn drift_figure(run: &RunData) -> Option<Figure> {
         }],
         y_is_seconds: false,
         whisker: None,
+        reference: None,
         chart,
     })
+}
+
+/// The serial loop's time on the same work, when a time chart leaves the
+/// serial case out (its filter keeps parallel cases only): a queue chart
+/// then still shows what every queue is measured against.
+fn serial_reference(run: &RunData, chart: &Chart, plotted: &[&Row]) -> Option<(String, f64)> {
+    let is_time = chart.y.ends_with("_s");
+    let serial = |r: &Row| value(r, "strategy") == "serial";
+    if !is_time || plotted.is_empty() || plotted.iter().any(|r| serial(r)) {
+        return None;
+    }
+    let work = |r: &Row| {
+        ["range_start", "range_end", "number", "kernel"]
+            .map(|c| r.get(c).cloned().unwrap_or_default())
+    };
+    let first = work(plotted[0]);
+    if plotted.iter().any(|r| work(r) != first) {
+        return None; // several inputs: no one baseline
+    }
+    let base = run
+        .summary
+        .iter()
+        .filter(|r| value(r, "status") == "ok")
+        .find(|r| serial(r) && work(r) == first)?;
+    Some(("serial loop".into(), number(base, &chart.y)?))
 }
 
 /// The rows a chart reads: a workload's table when it plots one, else the summary.

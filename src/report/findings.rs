@@ -646,8 +646,13 @@ pub fn drift_finding(run: &RunData) -> Option<String> {
     let shift = |r: f64| percent((r - 1.0).abs() * 100.0);
     Some(match (c.verdict, c.interval) {
         (Verdict::Indistinguishable, _) => format!(
-            "The machine stayed steady: the last third of the timed runs is indistinguishable from the first (within ±{}), each run taken against its case's median.",
-            percent(c.noise_percent().unwrap_or(0.0))
+            "The machine stayed steady: the last third of the timed runs is indistinguishable from the first (within ±{}), each run taken against its case's median.{}",
+            percent(c.noise_percent().unwrap_or(0.0)),
+            match run.manifest.schedule {
+                crate::experiment::Schedule::Blocked =>
+                    " With a blocked schedule each case's runs are together, so a change of the machine between one case and the next cannot be seen here: it passes for a difference between the cases. Run interleaved (the default) to tell them apart.",
+                _ => "",
+            }
         ),
         (verdict, Some(i)) => format!(
             "The machine drifted: the last third of the timed runs took {} {} than the first (95% interval {} to {}), each run taken against its case's median; {}",

@@ -33,6 +33,8 @@ pub struct IndexEntry {
     pub headline: String,
     /// How the experiment's lessons fared: "lessons: 3 hold of 4".
     pub lessons: String,
+    /// Each lesson with its verdict, for the index's list of every lesson.
+    pub checked: Vec<super::expectations::Checked>,
 }
 
 fn templates() -> anyhow::Result<Environment<'static>> {
@@ -224,8 +226,10 @@ fn header_name(column: &str) -> String {
     }
 }
 
-/// The results table: the columns any row fills, the fastest row marked.
-fn results_table(rows: &[Row]) -> (Vec<Header>, Vec<TableRow>) {
+/// The results table: the columns any row fills, and in each group of cases
+/// doing the same work, the one faster than every other beyond the noise.
+fn results_table(run: &RunData) -> (Vec<Header>, Vec<TableRow>) {
+    let rows = &run.summary[..];
     let columns: Vec<&str> = TABLE_COLUMNS
         .iter()
         .copied()
@@ -237,11 +241,7 @@ fn results_table(rows: &[Row]) -> (Vec<Header>, Vec<TableRow>) {
                     .any(|r| !r.get("variant").is_some_and(String::is_empty))
         })
         .collect();
-    let fastest = rows
-        .iter()
-        .filter_map(|r| number(r, "best_s").map(|b| (b, r.get("case"))))
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .and_then(|(_, case)| case.cloned());
+    let fastest = clear_winners(run);
     let class_of = |c: &str| match (TEXT_COLUMNS.contains(&c), c) {
         (_, "error") => "error",
         (true, _) => "text",
@@ -267,12 +267,45 @@ fn results_table(rows: &[Row]) -> (Vec<Header>, Vec<TableRow>) {
             class: match value(r, "status").as_str() {
                 "failed" => "failed",
                 "skipped" => "skipped",
-                _ if r.get("case") == fastest.as_ref() => "fastest",
+                _ if r.get("case").is_some_and(|c| fastest.contains(c)) => "fastest",
                 _ => "",
             },
         })
         .collect();
     (header, body)
+}
+
+/// The cases that, within their group of cases doing the same work (the
+/// same range or number), are faster than every other beyond the noise.
+fn clear_winners(run: &RunData) -> Vec<String> {
+    let work = |r: &Row| ["range_start", "range_end", "number"].map(|c| value(r, c));
+    let ok: Vec<&Row> = run
+        .summary
+        .iter()
+        .filter(|r| value(r, "status") == "ok")
+        .collect();
+    let mut winners = Vec::new();
+    for row in &ok {
+        let group: Vec<&&Row> = ok.iter().filter(|r| work(r) == work(row)).collect();
+        if group.len() < 2 {
+            continue;
+        }
+        let case = value(row, "case");
+        let mine = run.seconds_of(&case);
+        let number = |r: &Row| value(r, "case").parse::<u64>().unwrap_or(0);
+        let beats_all = group
+            .iter()
+            .filter(|r| value(r, "case") != case)
+            .all(|other| {
+                let seed = crate::stats::seed_for(0, number(row), number(other));
+                crate::stats::Comparison::of(&mine, &run.seconds_of(&value(other, "case")), seed)
+                    .is_some_and(|c| c.verdict == crate::stats::Verdict::Faster)
+            });
+        if beats_all {
+            winners.push(case);
+        }
+    }
+    winners
 }
 
 fn machine_line(run: &RunData) -> String {
@@ -295,7 +328,7 @@ pub fn report_page(
 ) -> anyhow::Result<String> {
     let e = &run.experiment;
     let m = &run.manifest;
-    let (header, rows) = results_table(&run.summary);
+    let (header, rows) = results_table(run);
     let parameters: Vec<Parameter> = e
         .axes
         .iter()
@@ -444,13 +477,40 @@ fn dir_name(run: &RunData) -> String {
 #[derive(Serialize)]
 struct IndexPage<'a> {
     reports: &'a [IndexEntry],
+    lessons: Vec<LessonRow>,
     problems: String,
+}
+
+/// One lesson in the index's list of every lesson.
+#[derive(Serialize)]
+struct LessonRow {
+    lesson: String,
+    word: &'static str,
+    said: String,
+    href: String,
+    report: String,
 }
 
 /// The index of every report.
 pub fn index_page(entries: &[IndexEntry], problems: &[String]) -> anyhow::Result<String> {
+    // Every lesson of every report, in the chapter's order (lessons start
+    // with their section or figure), each linked to its evidence.
+    let mut lessons: Vec<LessonRow> = entries
+        .iter()
+        .flat_map(|e| {
+            e.checked.iter().map(|c| LessonRow {
+                lesson: c.lesson.clone(),
+                word: c.word,
+                said: c.said.clone(),
+                href: format!("{}#lessons", e.href),
+                report: e.name.clone(),
+            })
+        })
+        .collect();
+    lessons.sort_by(|a, b| a.lesson.cmp(&b.lesson).then(a.report.cmp(&b.report)));
     let page = IndexPage {
         reports: entries,
+        lessons,
         problems: problems.join("; "),
     };
     templates()?
@@ -462,6 +522,7 @@ pub fn index_page(entries: &[IndexEntry], problems: &[String]) -> anyhow::Result
 /// The index entry for a run.
 pub fn index_entry(run: &RunData, headline: String) -> IndexEntry {
     let name = dir_name(run);
+    let checked = super::expectations::check(run);
     IndexEntry {
         href: format!("{name}/index.html"),
         title: if run.experiment.title.is_empty() {
@@ -474,6 +535,7 @@ pub fn index_entry(run: &RunData, headline: String) -> IndexEntry {
         machine: machine_line(run),
         status: status_word(run),
         headline,
-        lessons: super::expectations::tally(&super::expectations::check(run)),
+        lessons: super::expectations::tally(&checked),
+        checked,
     }
 }
