@@ -43,8 +43,24 @@ executor = ["threads", "processes"]
 workers = [2]
 TOML
 
+cat > "$work/managed.toml" <<'TOML'
+name = "managed"
+[workload]
+kind = "primes"
+range = "B"
+[run]
+strategy = "queue"
+executor = "processes"
+repeats = 3
+warmup = 1
+[sweep]
+queue_host = ["manager"]
+workers = [2]
+TOML
+
 cargo build --release --quiet
-./target/release/runner "$work/pool.toml" "$work/queue.toml" --out "$work/reports" >/dev/null 2>&1
+./target/release/runner "$work/pool.toml" "$work/queue.toml" "$work/managed.toml" \
+    --out "$work/reports" >/dev/null 2>&1
 python3 benches/peers/ipc.py 100000 > "$work/cpython.txt"
 python3 - "$work/reports" "$work/cpython.txt" <<'PY'
 import csv, sys
@@ -66,6 +82,9 @@ for r in queue:
     if r["strategy"] == "queue":
         print(f"queue, 2 {r['executor']:9}: {float(r['best_s']):.3f} s for {items} items: "
               f"{float(r['best_s']) / items * 1e6:.2f} us per item (wall), item_ns {r['item_ns']} (core time beyond the work)")
+managed = rows("managed")[0]
+print(f"queue, 2 processes, queue in a manager process: {float(managed['best_s']):.3f} s for 100000 items: "
+      f"{float(managed['best_s']) / 100_000 * 1e6:.2f} us per item (wall)")
 print(f"CPython {sys.version.split()[0]}: Pool task round trip {float(cpython['task_round_trip']) * 1e6:.1f} us, "
       f"Queue item {float(cpython['queue_item']) * 1e6:.2f} us, Manager().Queue() item "
       f"{float(cpython['manager_queue_item']) * 1e6:.1f} us, Manager.Value read {float(cpython['manager_value_read']) * 1e6:.1f} us")
