@@ -481,6 +481,25 @@ struct IndexPage<'a> {
     problems: String,
 }
 
+/// Where a lesson stands in the chapter, from how it starts: "§3: ..." is
+/// section 3; a figure is placed in its section (9-14, the queues, in 7;
+/// 9-16 and 9-17, the flags, in 9); anything else ("runner's own") last.
+fn chapter_place(lesson: &str) -> u32 {
+    let digits = |s: &str| -> Option<u32> {
+        let n: String = s.chars().take_while(char::is_ascii_digit).collect();
+        n.parse().ok()
+    };
+    if let Some(rest) = lesson.strip_prefix('§') {
+        return digits(rest).unwrap_or(99);
+    }
+    match lesson.strip_prefix("Fig. 9-").and_then(digits) {
+        Some(14) => 7,
+        Some(16 | 17) => 9,
+        Some(_) => 50,
+        None => 99,
+    }
+}
+
 /// One lesson in the index's list of every lesson.
 #[derive(Serialize)]
 struct LessonRow {
@@ -507,7 +526,13 @@ pub fn index_page(entries: &[IndexEntry], problems: &[String]) -> anyhow::Result
             })
         })
         .collect();
-    lessons.sort_by(|a, b| a.lesson.cmp(&b.lesson).then(a.report.cmp(&b.report)));
+    lessons.sort_by(|a, b| {
+        (chapter_place(&a.lesson), &a.lesson, &a.report).cmp(&(
+            chapter_place(&b.lesson),
+            &b.lesson,
+            &b.report,
+        ))
+    });
     let page = IndexPage {
         reports: entries,
         lessons,
