@@ -228,12 +228,9 @@ impl SoFar {
 
 /// The median of each cost over the rounds (each round starts its workers).
 fn median_costs(costs: &[WorkerCosts]) -> Option<WorkerCosts> {
-    let median = |values: Vec<f64>| -> Option<f64> {
-        let mut values = values;
-        values.sort_by(f64::total_cmp);
-        (!values.is_empty()).then(|| crate::record::median(&values))
+    let of = |f: &dyn Fn(&WorkerCosts) -> Option<f64>| {
+        crate::stats::median(&costs.iter().filter_map(f).collect::<Vec<_>>())
     };
-    let of = |f: &dyn Fn(&WorkerCosts) -> Option<f64>| median(costs.iter().filter_map(f).collect());
     (!costs.is_empty()).then(|| WorkerCosts {
         startup_s: of(&|c| Some(c.startup_s)).unwrap_or_default(),
         round_trip_s: of(&|c| c.round_trip_s),

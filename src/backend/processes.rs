@@ -103,8 +103,6 @@ impl Processes {
         flag: &FlagSpec,
         queue: QueueSetup,
     ) -> Result<Processes, BackendError> {
-        let start_error =
-            |what: &str, e: &dyn std::fmt::Display| BackendError::Start(format!("{what}: {e}"));
         let program = worker_program()
             .map_err(|e| start_error("cannot find the runner program to start workers", &e))?;
         let place = QueuePlace::make(queue.host, &program)?;
@@ -243,6 +241,11 @@ impl Processes {
     }
 }
 
+/// A start-up failure: what could not be done, and why.
+fn start_error(what: &str, e: &dyn std::fmt::Display) -> BackendError {
+    BackendError::Start(format!("{what}: {e}"))
+}
+
 /// Where the shared queue is being set up, before the workers start.
 enum QueuePlace {
     /// A pipe and its lock file, whose read end and lock every worker
@@ -258,8 +261,6 @@ enum QueuePlace {
 
 impl QueuePlace {
     fn make(host: QueueHost, program: &std::path::Path) -> Result<QueuePlace, BackendError> {
-        let start_error =
-            |what: &str, e: &dyn std::fmt::Display| BackendError::Start(format!("{what}: {e}"));
         Ok(match host {
             QueueHost::Direct => {
                 let (read, write) =
@@ -298,8 +299,6 @@ impl QueuePlace {
 
     /// The coordinator's end, once every worker has its own.
     fn open(self, capacity: Capacity, traffic: &Arc<Traffic>) -> Result<SharedQueue, BackendError> {
-        let start_error =
-            |what: &str, e: &dyn std::fmt::Display| BackendError::Start(format!("{what}: {e}"));
         match self {
             QueuePlace::Pipe { read, write, lock } => {
                 // The workers hold their own copies now; the coordinator

@@ -75,14 +75,7 @@ fn unpaired_lesson(experiment: &Experiment, plan: &crate::experiment::Plan) -> O
                 .collect()
         })
         .collect();
-    let variant_sets = experiment
-        .variants
-        .iter()
-        .map(|v| {
-            let set = v.values.iter().map(|p| p.name().as_str().to_string());
-            (v.label.clone(), set.collect())
-        })
-        .collect();
+    let variant_sets = experiment.variant_sets();
     experiment.expectations.iter().enumerate().find_map(|(i, e)| {
         e.pairs(&rows, &variant_sets).is_empty().then(|| {
             format!(

@@ -225,6 +225,18 @@ impl Experiment {
 }
 
 impl Experiment {
+    /// Per variant label, the parameters the variant sets: what a lesson
+    /// comparing two variants lets differ.
+    pub fn variant_sets(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        self.variants
+            .iter()
+            .map(|v| {
+                let set = v.values.iter().map(|p| p.name().as_str().to_string());
+                (v.label.clone(), set.collect())
+            })
+            .collect()
+    }
+
     /// The verify numbers a `--quick` run must check at full size, for want
     /// of a `quick` stand-in.
     pub fn numbers_without_stand_in(&self) -> Vec<&str> {

@@ -19,7 +19,7 @@ pub struct ManagerClient {
 impl ManagerClient {
     /// Connects to the manager listening at `socket`.
     pub fn connect_to(socket: &Path) -> Result<Self, FlagError> {
-        let stream = manager::connect(socket).map_err(|e| FlagError(e.0))?;
+        let stream = manager::connect(socket)?;
         Ok(ManagerClient {
             socket: socket.to_path_buf(),
             stream,

@@ -29,6 +29,12 @@ pub mod spec;
 #[error("{0}")]
 pub struct FlagError(pub String);
 
+impl From<crate::manager::ManagerError> for FlagError {
+    fn from(e: crate::manager::ManagerError) -> Self {
+        FlagError(e.0)
+    }
+}
+
 /// One worker's handle to a shared flag.
 pub trait Flag: Send + Sized + 'static {
     /// Another handle to the same flag, for another worker.

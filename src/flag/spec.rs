@@ -206,7 +206,7 @@ impl SharedFlag {
                 (Owned::File(file), spec, Some(AnyFlag(Box::new(handle))))
             }
             FlagKind::Manager => {
-                let manager = ManagerProcess::start(&setup.program).map_err(|e| FlagError(e.0))?;
+                let manager = ManagerProcess::start(&setup.program)?;
                 let spec = FlagSpec::Manager {
                     socket: manager.socket().to_path_buf(),
                 };

@@ -330,6 +330,11 @@ pub fn range_label(start: &str, end: &str) -> String {
     crate::primes::named_range::label(start, end)
 }
 
+/// The case number of a row (0 if it has none): what seeds its intervals.
+pub fn case_number(row: &Row) -> u64 {
+    value(row, "case").parse().unwrap_or(0)
+}
+
 /// A cell as a number, if it is one.
 pub fn number(row: &Row, name: &str) -> Option<f64> {
     row.get(name)?.parse().ok()

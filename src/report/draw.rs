@@ -387,7 +387,7 @@ fn mark_special_points<DB: DrawingBackend>(
     let separated = |best: &Point| {
         !lower_is_better
             || all.clone().filter(|p| !std::ptr::eq(*p, best)).all(|p| {
-                crate::stats::Comparison::of(&best.samples, &p.samples, 0)
+                super::findings::compare(best, p)
                     .is_some_and(|c| c.verdict == crate::stats::Verdict::Faster)
             })
     };

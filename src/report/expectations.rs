@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::data::{Row, RunData, value};
+use super::data::{Row, RunData, case_number, value};
 use crate::experiment::expect::{Expectation, Verdict, overall};
 use crate::stats::{self, Interval};
 
@@ -25,15 +25,7 @@ pub struct Checked {
 
 /// Checks every expectation of the run's experiment.
 pub fn check(run: &RunData) -> Vec<Checked> {
-    let variant_sets: BTreeMap<String, Vec<String>> = run
-        .experiment
-        .variants
-        .iter()
-        .map(|v| {
-            let set = v.values.iter().map(|p| p.name().as_str().to_string());
-            (v.label.clone(), set.collect())
-        })
-        .collect();
+    let variant_sets = run.experiment.variant_sets();
     run.experiment
         .expectations
         .iter()
@@ -64,8 +56,7 @@ fn check_one(
                 run.seconds_of(&value(case, "case")),
                 run.seconds_of(&value(than, "case")),
             );
-            let number = |r: &Row| value(r, "case").parse::<u64>().unwrap_or(0);
-            let seed = stats::seed_for(0, number(case), number(than));
+            let seed = stats::seed_for(0, case_number(case), case_number(than));
             let ratio = (ok(case) && ok(than))
                 .then(|| stats::ratio_interval(&a, &b, seed))
                 .flatten();

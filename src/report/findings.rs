@@ -144,7 +144,7 @@ fn center(p: &Point) -> f64 {
 }
 
 /// `p`'s median time against `base`'s, where both have runs.
-fn compare(p: &Point, base: &Point) -> Option<Comparison> {
+pub(crate) fn compare(p: &Point, base: &Point) -> Option<Comparison> {
     let number = |p: &Point| {
         p.case
             .as_deref()
@@ -368,21 +368,15 @@ fn ratio_findings(figure: &Figure) -> Vec<String> {
     vec![sentence]
 }
 
-/// The median of unsorted values, if there are any.
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    (!values.is_empty()).then(|| crate::record::median(&values))
-}
-
 fn scatter_findings(figure: &Figure) -> Vec<String> {
     let of = |name: &str| {
-        median(
-            figure
+        stats::median(
+            &figure
                 .series
                 .iter()
                 .filter(|s| s.name == name)
                 .flat_map(|s| s.points.iter().map(|p| p.y))
-                .collect(),
+                .collect::<Vec<_>>(),
         )
     };
     match (of("primes"), of("non-primes")) {
@@ -712,12 +706,12 @@ fn per_flag(rows: &[Row], column: &str) -> Vec<String> {
         if seen.iter().any(|(f, _): &(String, String)| *f == flag) {
             continue;
         }
-        let costs = rows
+        let costs: Vec<f64> = rows
             .iter()
             .filter(|r| value(r, "flag") == flag)
             .filter_map(|r| number(r, column))
             .collect();
-        if let Some(m) = median(costs) {
+        if let Some(m) = stats::median(&costs) {
             seen.push((flag.clone(), format!("{flag} {}", human_seconds(m * 1e-9))));
         }
     }

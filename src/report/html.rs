@@ -4,7 +4,7 @@ use minijinja::Environment;
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use super::data::{Row, RunData, number, value};
+use super::data::{Row, RunData, case_number, number, value};
 use super::reproduce;
 use crate::progress::human_seconds;
 
@@ -292,12 +292,11 @@ fn clear_winners(run: &RunData) -> Vec<String> {
         }
         let case = value(row, "case");
         let mine = run.seconds_of(&case);
-        let number = |r: &Row| value(r, "case").parse::<u64>().unwrap_or(0);
         let beats_all = group
             .iter()
             .filter(|r| value(r, "case") != case)
             .all(|other| {
-                let seed = crate::stats::seed_for(0, number(row), number(other));
+                let seed = crate::stats::seed_for(0, case_number(row), case_number(other));
                 crate::stats::Comparison::of(&mine, &run.seconds_of(&value(other, "case")), seed)
                     .is_some_and(|c| c.verdict == crate::stats::Verdict::Faster)
             });
