@@ -265,9 +265,19 @@ pub fn baseline<'a>(result: &CaseResult, all: &'a [CaseResult]) -> Option<&'a Ca
         .or_else(|| same_input().next())
 }
 
-/// What one look at a shared flag cost, in ns: the time over the same search
-/// with no flag, per look. Only for primes, where the flag saves nothing.
-fn look_ns(result: &CaseResult, all: &[CaseResult], best: f64, looks: Option<u64>) -> Option<f64> {
+/// What one look at a shared flag cost one worker, in ns: the median time
+/// over the same search with no flag, per look of one worker. The workers
+/// look in parallel, each `looks / workers` times, so the time they lose
+/// together is one worker's looks times the cost of one. Only for primes,
+/// where the flag saves nothing. In the counter loop the figure includes the
+/// loop's own bookkeeping; the blocked loop's is the look alone (the report
+/// says which it quotes).
+fn look_ns(
+    result: &CaseResult,
+    all: &[CaseResult],
+    median: f64,
+    looks: Option<u64>,
+) -> Option<f64> {
     let plan = result.case.cooperation?;
     let looks = looks.filter(|&l| l > 0)?;
     let prime = matches!(
@@ -280,11 +290,13 @@ fn look_ns(result: &CaseResult, all: &[CaseResult], best: f64, looks: Option<u64
             && c.input == result.case.input
             && c.kernel == result.case.kernel
             && c.workers == result.case.workers
+            && c.executor == result.case.executor
             && c.cooperation
                 .is_some_and(|p| p.flag == FlagKind::None && p.precheck == plan.precheck)
     })?;
-    let base = Stats::of(&unshared.seconds())?.best;
-    prime.then(|| (best - base) * 1e9 / looks as f64)
+    let base = Stats::of(&unshared.seconds())?.median;
+    let per_worker = looks as f64 / result.case.workers.max(1) as f64;
+    prime.then(|| (median - base) * 1e9 / per_worker)
 }
 
 /// What handing one item to a queue cost, in ns of core time: the cores the
@@ -343,7 +355,7 @@ pub fn summary_row(
     let (efficiency_lo, efficiency_hi) = bounds(efficiency);
     let candidates = median_work(&result.runs, |r| r.work.map(|w| w.candidates));
     let looks = median_work(&result.runs, |r| r.work.map(|w| w.looks));
-    let per_look = stats.and_then(|s| look_ns(result, all, s.best, looks));
+    let per_look = stats.and_then(|s| look_ns(result, all, s.median, looks));
     let stat = |f: fn(&Stats) -> f64| stats.map(|s| seconds_cell(f(&s)));
     let [answer, checksum, factor] = answer_cells(result);
     let message = match (&result.failure, &result.skipped) {

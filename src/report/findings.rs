@@ -460,11 +460,22 @@ pub fn run_findings(run: &RunData) -> Vec<String> {
             value(first, "error")
         ));
     }
-    let look_costs = per_flag(rows, "look_ns");
-    if !look_costs.is_empty() {
+    let looks = look_groups(rows);
+    if !looks.is_empty() {
+        let parts: Vec<String> = looks
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} {} ({})",
+                    g.flag,
+                    human_seconds(g.cost_ns * 1e-9),
+                    g.source
+                )
+            })
+            .collect();
         out.push(format!(
-            "One look at the flag, on the primes (where it saves nothing), costs about: {}.",
-            look_costs.join(", ")
+            "One look at the flag costs one worker about (median over the primes, where the flag saves nothing): {}. The blocked loop's figure is the look alone; the counter loop's also holds the loop's bookkeeping.",
+            parts.join(", ")
         ));
     }
     let items: Vec<f64> = rows.iter().filter_map(|r| number(r, "item_ns")).collect();
@@ -566,38 +577,20 @@ fn deciding_ratios(rows: &[Row]) -> Vec<String> {
             parts.join(", ")
         ));
     }
-    // A look at a flag against the work between two looks: check_every
-    // candidates at the serial loop's cost per candidate on the same number.
-    let per_candidate = |row: &Row| -> Option<f64> {
-        let serial = rows.iter().find(|r| {
-            value(r, "strategy") == "serial" && value(r, "number") == value(row, "number")
-        })?;
-        Some(number(serial, "median_s")? / number(serial, "candidates")?.max(1.0))
-    };
-    let mut looks: Vec<(String, Vec<f64>)> = Vec::new();
-    for row in rows {
-        let (Some(look), Some(every), Some(candidate)) = (
-            number(row, "look_ns"),
-            number(row, "check_every"),
-            per_candidate(row),
-        ) else {
-            continue;
-        };
-        let ratio = look * 1e-9 / (every * candidate);
-        let flag = value(row, "flag");
-        match looks.iter_mut().find(|l| l.0 == flag) {
-            Some(l) => l.1.push(ratio),
-            None => looks.push((flag, vec![ratio])),
-        }
-    }
-    let looks: Vec<String> = looks
-        .into_iter()
-        .filter_map(|(flag, ratios)| Some(format!("{flag} {:.3}", stats::median(&ratios)?)))
+    let ratios: Vec<String> = look_groups(rows)
+        .iter()
+        .filter_map(|g| {
+            let every = g.every?;
+            Some(format!(
+                "{} every {every:.0} candidates {:.3}",
+                g.flag, g.ratio?
+            ))
+        })
         .collect();
-    if !looks.is_empty() {
+    if !ratios.is_empty() {
         out.push(format!(
             "What the flag lesson turns on: one look at the flag over the work between two looks: {}; the book's were Manager 1.1 and Redis 0.7 (a look every ~100 us of work), so its Manager and Redis flags doubled a prime's time.",
-            looks.join(", ")
+            ratios.join(", ")
         ));
     }
     out
@@ -693,27 +686,77 @@ pub fn drift_series(run: &RunData) -> Vec<(u64, f64)> {
     series
 }
 
-/// The median of a per-look column for each flag kind, e.g. "atomic 5 ns".
-fn per_flag(rows: &[Row], column: &str) -> Vec<String> {
-    let mut flags: Vec<String> = rows
+/// The look cost of one flag kind at one look interval, from one loop.
+struct LookGroup {
+    flag: String,
+    every: Option<f64>,
+    /// "blocked loop" or "counter loop", as the figure was measured.
+    source: String,
+    /// The median cost of one look to one worker, in ns.
+    cost_ns: f64,
+    /// The median of look cost over the work between two looks (the serial
+    /// loop's cost per candidate on the same number, times check_every).
+    ratio: Option<f64>,
+}
+
+/// The look costs per flag kind and look interval, from the blocked loop
+/// where there is one (its figure is the look alone), else from whichever
+/// loop was run, named.
+fn look_groups(rows: &[Row]) -> Vec<LookGroup> {
+    let per_candidate = |row: &Row| -> Option<f64> {
+        let serial = rows.iter().find(|r| {
+            value(r, "strategy") == "serial" && value(r, "number") == value(row, "number")
+        })?;
+        Some(number(serial, "median_s")? / number(serial, "candidates")?.max(1.0))
+    };
+    let measured: Vec<&Row> = rows
         .iter()
-        .map(|r| value(r, "flag"))
-        .filter(|f| !f.is_empty())
+        .filter(|r| number(r, "look_ns").is_some())
         .collect();
-    flags.dedup();
-    let mut seen = Vec::new();
-    for flag in flags {
-        if seen.iter().any(|(f, _): &(String, String)| *f == flag) {
-            continue;
-        }
-        let costs: Vec<f64> = rows
-            .iter()
-            .filter(|r| value(r, "flag") == flag)
-            .filter_map(|r| number(r, column))
-            .collect();
-        if let Some(m) = stats::median(&costs) {
-            seen.push((flag.clone(), format!("{flag} {}", human_seconds(m * 1e-9))));
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for r in &measured {
+        let key = (value(r, "flag"), value(r, "check_every"));
+        if !keys.contains(&key) {
+            keys.push(key);
         }
     }
-    seen.into_iter().map(|(_, s)| s).collect()
+    keys.into_iter()
+        .filter_map(|(flag, every)| {
+            let group: Vec<&&Row> = measured
+                .iter()
+                .filter(|r| value(r, "flag") == flag && value(r, "check_every") == every)
+                .collect();
+            let blocked: Vec<&&Row> = group
+                .iter()
+                .copied()
+                .filter(|r| value(r, "loop") == "blocked")
+                .collect();
+            let (chosen, source) = if blocked.is_empty() {
+                let loops: Vec<String> = group.iter().map(|r| value(r, "loop")).collect();
+                let name = if loops.iter().all(|l| *l == loops[0]) {
+                    format!("{} loop", loops[0])
+                } else {
+                    "median over loops".to_string()
+                };
+                (group, name)
+            } else {
+                (blocked, "blocked loop".to_string())
+            };
+            let costs: Vec<f64> = chosen.iter().filter_map(|r| number(r, "look_ns")).collect();
+            let ratios: Vec<f64> = chosen
+                .iter()
+                .filter_map(|r| {
+                    let look = number(r, "look_ns")? * 1e-9;
+                    Some(look / (number(r, "check_every")? * per_candidate(r)?))
+                })
+                .collect();
+            Some(LookGroup {
+                flag,
+                every: every.parse().ok(),
+                source,
+                cost_ns: stats::median(&costs)?,
+                ratio: stats::median(&ratios),
+            })
+        })
+        .collect()
 }

@@ -19,6 +19,8 @@ pub struct ChartView {
     pub width: u32,
     pub height: u32,
     pub findings: Vec<String>,
+    /// The lessons whose cases this chart draws.
+    pub lessons: Vec<super::expectations::Checked>,
 }
 
 /// An entry of the reports index.
@@ -218,7 +220,7 @@ fn header_name(column: &str) -> String {
         "median_s" => "median".into(),
         "spread" => "slowest vs best".into(),
         "baseline_case" => "baseline".into(),
-        "look_ns" => "per look".into(),
+        "look_ns" => "per look, one worker".into(),
         "item_ns" => "per item".into(),
         "startup_s" => "workers started in".into(),
         "round_trip_us" => "task round trip".into(),
