@@ -34,9 +34,11 @@ pub enum Order {
     Given,
     /// Shuffled once per case with the run's seed.
     Shuffled,
-    /// The costliest first: for primes, descending n.
+    /// The costliest first, by the cost estimated before the search
+    /// (multiples of 2, 3 and 5 are cheap; any other n may cost up to its
+    /// square root): see `strategy::order::estimated_cost`.
     SlowestFirst,
-    /// The cheapest first: for primes, ascending n.
+    /// The cheapest first, by the same estimate.
     FastestFirst,
 }
 
