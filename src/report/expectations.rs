@@ -21,6 +21,19 @@ pub struct Checked {
     pub word: &'static str,
     /// One sentence: the expected relation, the deciding pair, its ratio.
     pub said: String,
+    /// The case numbers the lesson is about (its `case` side, as measured).
+    #[serde(skip)]
+    pub cases: Vec<String>,
+    /// The chart the lesson is shown beside (1-based), if one shows its cases.
+    pub chart: Option<usize>,
+}
+
+impl Checked {
+    /// Whether a chart showing the cases `shown` shows this lesson: it
+    /// draws every case the lesson is about.
+    pub fn shown_by(&self, shown: &[String]) -> bool {
+        !self.cases.is_empty() && self.cases.iter().all(|c| shown.contains(c))
+    }
 }
 
 /// Checks every expectation of the run's experiment.
@@ -102,11 +115,15 @@ fn check_one(
             )
         }
     };
+    let mut cases: Vec<String> = measured.iter().map(|m| value(m.case, "case")).collect();
+    cases.dedup();
     Checked {
         lesson: e.lesson.clone(),
         verdict,
         word: verdict.map_or("not measured", Verdict::as_str),
         said,
+        cases,
+        chart: None,
     }
 }
 

@@ -74,6 +74,7 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
     if let Some(fig) = figure::drift_figure(&run) {
         figures.push((fig, findings::drift_finding(&run).into_iter().collect()));
     }
+    let mut expectations = expectations::check(&run);
     let mut views = Vec::new();
     let mut images: Vec<(String, Vec<u8>)> = Vec::new();
     let mut chart_findings = Vec::new();
@@ -98,6 +99,19 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
             false => ChartFormat::Svg,
         };
         chart_findings.extend(said.iter().cloned());
+        // Each lesson is shown beside the first chart that draws its cases.
+        let drawn_cases: Vec<String> = fig
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().filter_map(|p| p.case.clone()))
+            .collect();
+        let mut lessons = Vec::new();
+        for e in expectations.iter_mut() {
+            if e.chart.is_none() && e.shown_by(&drawn_cases) {
+                e.chart = Some(i + 1);
+                lessons.push(e.clone());
+            }
+        }
         views.push(ChartView {
             file: file(shown),
             svg: (shown != ChartFormat::Svg && formats.contains(&ChartFormat::Svg))
@@ -106,11 +120,11 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
             width,
             height,
             findings: said,
+            lessons,
         });
     }
     let run_findings = findings::run_findings(&run);
     let charts: Vec<String> = images.iter().map(|(file, _)| file.clone()).collect();
-    let expectations = expectations::check(&run);
     let page = html::report_page(&run, &views, &run_findings, &expectations, &charts)?;
     // The exports carry every sentence of the page: the run's, then the charts'.
     let all_findings: Vec<String> = run_findings.into_iter().chain(chart_findings).collect();
