@@ -2,6 +2,14 @@
 //! threads steal halves, never splitting below `chunksize` numbers. The
 //! primes each thread finds are folded into a tally and the tallies reduced,
 //! so nothing grows with the range.
+//!
+//! The job list is split as spans of positions (`rayon::iter::split`), and
+//! each span that is not split further runs the serial loop's own code over
+//! its numbers: no per-number indexing through the job list, no tally per
+//! number. Rayon still decides when to split: at the start into about one
+//! span per thread, then again whenever a thread steals.
+
+use std::ops::Range;
 
 use rayon::prelude::*;
 
@@ -36,19 +44,55 @@ impl<T: PrimeTest> Stealing<T> {
     /// The primes among `jobs`; a worker's panic resurfaces here.
     pub fn run(&self, jobs: &Jobs) -> Found {
         let test = &self.test;
-        // Positions, not numbers: a u64 range is not an indexed parallel
-        // iterator in rayon, and `with_min_len` needs one.
+        let min_len = self.min_len;
         self.pool.install(|| {
-            (0..jobs.len())
-                .into_par_iter()
-                .with_min_len(self.min_len)
-                .map(|i| jobs.get(i))
-                .filter(|&n| test.is_prime(n))
-                .fold(Found::default, |mut found, n| {
-                    found.add(n);
-                    found
+            rayon::iter::split(0..jobs.len(), |span| halves(span, min_len))
+                .map(|span| {
+                    jobs.numbers(span)
+                        .filter(|&n| test.is_prime(n))
+                        .collect::<Found>()
                 })
                 .reduce(Found::default, Found::merge)
         })
+    }
+}
+
+/// `span` cut in halves of at least `min_len` positions, or left whole.
+fn halves(span: Range<usize>, min_len: usize) -> (Range<usize>, Option<Range<usize>>) {
+    match span.len() / 2 >= min_len {
+        true => {
+            let middle = span.start + span.len() / 2;
+            (span.start..middle, Some(middle..span.end))
+        }
+        false => (span, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_never_split_below_the_minimum() {
+        assert_eq!(halves(0..10, 5), (0..5, Some(5..10)));
+        assert_eq!(halves(0..9, 5), (0..9, None));
+        assert_eq!(halves(3..4, 1), (3..4, None));
+        assert_eq!(halves(0..0, 1), (0..0, None));
+    }
+
+    #[test]
+    fn every_number_is_tested_once_whatever_the_minimum() {
+        let jobs = Jobs::from(crate::primes::NumRange {
+            start: 1_000,
+            end: 31_000,
+        });
+        let serial: Found = jobs
+            .iter()
+            .filter(|&n| crate::primes::PlainTester.is_prime(n))
+            .collect();
+        for min_len in [1, 7, 1000, 100_000] {
+            let stealing = Stealing::new(3, min_len, crate::primes::PlainTester).unwrap();
+            assert_eq!(stealing.run(&jobs).answer(), serial.answer(), "{min_len}");
+        }
     }
 }
