@@ -51,9 +51,9 @@ pub fn ordered_jobs(range: NumRange, order: Order, seed: u64) -> Vec<u64> {
 pub fn estimated_cost(n: u64) -> u64 {
     match n {
         0..=3 => 1,
-        _ if n % 2 == 0 => 1,
-        _ if n % 3 == 0 => 2,
-        _ if n % 5 == 0 => 3,
+        _ if n.is_multiple_of(2) => 1,
+        _ if n.is_multiple_of(3) => 2,
+        _ if n.is_multiple_of(5) => 3,
         _ => n.isqrt() / 2,
     }
 }
