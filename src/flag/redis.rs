@@ -63,19 +63,12 @@ impl RedisTarget {
         let fail = |e: &dyn std::fmt::Display| {
             crate::console::one_line(&format!(
                 "cannot reach Redis at {} (chosen by {}): {e}; {}",
-                self.url,
+                redact(&self.url),
                 self.chosen_by,
                 self.advice()
             ))
         };
-        let client = redis::Client::open(self.url.as_str()).map_err(|e| fail(&e))?;
-        let mut connection = client
-            .get_connection_with_timeout(PROBE_TIMEOUT)
-            .map_err(|e| fail(&e))?;
-        connection
-            .set_read_timeout(Some(PROBE_TIMEOUT))
-            .and_then(|()| connection.set_write_timeout(Some(PROBE_TIMEOUT)))
-            .map_err(|e| fail(&e))?;
+        let mut connection = connect(&self.url, PROBE_TIMEOUT).map_err(|e| fail(&e))?;
         redis::cmd("PING")
             .query::<String>(&mut connection)
             .map(drop)
@@ -140,7 +133,7 @@ impl RedisFlag {
         cmd.query(&mut self.connection).map_err(|e| {
             FlagError(crate::console::one_line(&format!(
                 "Redis at {} failed: {e}",
-                self.url
+                redact(&self.url)
             )))
         })
     }
@@ -163,22 +156,48 @@ fn start_command(url: &str) -> String {
 fn open(url: &str) -> Result<redis::Connection, FlagError> {
     let unreachable = |e: redis::RedisError| {
         FlagError(crate::console::one_line(&format!(
-            "cannot reach Redis at {url} ({e}); start a server with {} \
+            "cannot reach Redis at {} ({e}); start a server with {} \
              or point `redis_url` in [workload] (or REDIS_URL) at one",
+            redact(url),
             start_command(url)
         )))
     };
-    let client = redis::Client::open(url).map_err(unreachable)?;
-    let connection = client
-        .get_connection_with_timeout(TIMEOUT)
-        .map_err(unreachable)?;
-    connection
-        .set_read_timeout(Some(TIMEOUT))
-        .map_err(unreachable)?;
-    connection
-        .set_write_timeout(Some(TIMEOUT))
-        .map_err(unreachable)?;
+    connect(url, TIMEOUT).map_err(unreachable)
+}
+
+/// Opens a connection to `url` whose connect, reads and writes each give up
+/// after `timeout`, so a dead or silent server fails instead of hanging.
+/// `rediss://` URLs are encrypted with rustls (its ring provider, installed
+/// here once); `redis://user:password@host` authenticates.
+pub fn connect(url: &str, timeout: Duration) -> redis::RedisResult<redis::Connection> {
+    // rustls needs one crypto provider per process; a second install fails
+    // harmlessly.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = redis::Client::open(url)?;
+    let connection = client.get_connection_with_timeout(timeout)?;
+    connection.set_read_timeout(Some(timeout))?;
+    connection.set_write_timeout(Some(timeout))?;
     Ok(connection)
+}
+
+/// `url` with its password (if any) replaced by `***`, for every message,
+/// report and manifest: `redis://user:***@host:6379/0`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_string();
+    };
+    let user = match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{user}:***"),
+        // `redis://secret@host`: a lone userinfo may be a password.
+        None if !userinfo.is_empty() => "***".to_string(),
+        None => String::new(),
+    };
+    format!("{scheme}://{user}@{host}{tail}")
 }
 
 impl Flag for RedisFlag {
@@ -207,5 +226,23 @@ impl Drop for RedisFlag {
         if self.owner {
             let _ = self.command::<()>("DEL", None); // best effort: the server may be gone
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(
+            redact("redis://alice:s3cret@db.example:6380/2"),
+            "redis://alice:***@db.example:6380/2"
+        );
+        assert_eq!(redact("rediss://:s3cret@db:6380"), "rediss://:***@db:6380");
+        assert_eq!(redact("redis://s3cret@db"), "redis://***@db");
+        assert_eq!(redact("redis://a:p@ss@w@rd@h/0"), "redis://a:***@h/0");
+        assert!(!redact("redis://u:p%40ss@h").contains("p%40ss"));
     }
 }
