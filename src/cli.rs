@@ -81,6 +81,10 @@ pub enum Command {
     /// toolchain), case by case; run nothing.
     #[command(long_about = COMPARE_ABOUT, after_help = COMPARE_AFTER)]
     Compare(CompareArgs),
+    /// Serve the jobs of `executor = "redis"` runs from a Redis server, on
+    /// any host.
+    #[command(long_about = WORKER_ABOUT, after_help = WORKER_AFTER)]
+    Worker(WorkerArgs),
     /// A worker process of the processes backend (started by runner itself).
     #[command(hide = true, name = "pipe-worker")]
     PipeWorker,
@@ -204,7 +208,65 @@ pub struct RunArgs {
     pub strict: bool,
     #[command(flatten)]
     pub plan: PlanArgs,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
+
+/// Where cases with `executor = "redis"` find their workers.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RemoteArgs {
+    /// For `executor = "redis"`: start N local `runner worker` processes
+    /// (one slot each) for every such case, instead of the file's
+    /// `spawn_local`, so a one-machine run needs no second command. Workers
+    /// on other hosts join with `runner worker`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=1024))]
+    pub spawn_local: Option<u32>,
+    /// For `executor = "redis"`: how long a case waits for its worker slots
+    /// before it fails (default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub worker_wait: Option<u64>,
+}
+
+/// Arguments of `runner worker`.
+#[derive(Debug, Args, Clone)]
+pub struct WorkerArgs {
+    /// The Redis server to take jobs from: redis://[user:password@]host:port
+    /// or rediss://... for TLS. Default: REDIS_URL, then
+    /// redis://127.0.0.1:6379. Prefer REDIS_URL for a URL with a password:
+    /// a command line is visible to every user of the host.
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+    /// Jobs served at once (one thread and one connection each).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub slots: u32,
+    /// A name for this worker in messages and manifests (default: the host name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The worker's whole id (for workers runner starts itself).
+    #[arg(long, hide = true)]
+    pub id: Option<String>,
+}
+
+const WORKER_ABOUT: &str = "\
+Serve the jobs of runs with `executor = \"redis\"`, on this host or any other.
+
+The worker registers with the Redis server (its hello: runner and protocol
+versions, host, CPU, cores, slots), waits for a run, serves its jobs with
+runner's built-in kernels only (a job is data, never code), and goes back to
+waiting when the run's case ends. A coordinator of another protocol version
+refuses it. It stops on Ctrl-C, SIGTERM or SIGHUP (removing its registration),
+and exits with status 3 if it loses its connection to Redis.
+
+Security: use a password (redis://user:password@host:6379, Redis ACLs) and TLS
+(rediss://host:6380) on any network you do not trust; pass such a URL in
+REDIS_URL rather than on the command line. Passwords are never printed.";
+
+/// The `runner worker` examples.
+const WORKER_AFTER: &str = "\
+Examples:
+  REDIS_URL=redis://10.0.0.5:6379 runner worker --slots 4
+  REDIS_URL=rediss://runner:secret@db.example:6380 runner worker --name lab-2
+  runner worker --redis redis://127.0.0.1:6379";
 
 /// Arguments of `runner check`.
 #[derive(Debug, Args)]

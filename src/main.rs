@@ -13,6 +13,9 @@ fn main() -> ExitCode {
     if matches!(cli.command, Some(Command::PipeWorker)) {
         return runner::backend::worker_process::main();
     }
+    if let Some(Command::Worker(args)) = &cli.command {
+        return runner::commands::worker::worker(args);
+    }
     let arguments: Vec<String> = std::env::args().collect();
     if !matches!(
         cli.command,
@@ -31,7 +34,7 @@ fn main() -> ExitCode {
         Some(Command::Compare(args)) => compare::compare(&args),
         Some(Command::Manager { socket }) => manager(&socket),
         Some(Command::Run(args)) => run::run(&args, arguments),
-        Some(Command::PipeWorker) => unreachable!("served above"),
+        Some(Command::PipeWorker | Command::Worker(_)) => unreachable!("served above"),
         None => run::run(&cli.run, arguments),
     }));
     outcome.unwrap_or_else(|_| {

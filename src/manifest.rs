@@ -99,6 +99,10 @@ pub struct Manifest {
     pub machine_state: MachineStates,
     /// What the times include and exclude.
     pub timing: String,
+    /// The workers behind Redis that served some case (`executor =
+    /// "redis"`): each one's id, host, CPU model, cores and slots.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remote_workers: Vec<crate::backend::redis_streams::WorkerHello>,
 }
 
 /// The machine's state before the first case and after the last.
@@ -144,11 +148,13 @@ impl Manifest {
             machine: serde_json::to_value(MachineInfo::detect()).expect("plain data"),
             machine_state: MachineStates::default(),
             timing: TIMING_NOTE.to_string(),
+            remote_workers: Vec::new(),
         }
     }
 
     /// Stamps the end of the run.
     pub fn finish(&mut self, status: Status) {
+        self.remote_workers = crate::backend::redis_streams::take_workers_seen();
         self.status = status;
         self.finished = Some(now());
     }

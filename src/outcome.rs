@@ -39,6 +39,9 @@ pub struct WorkerCosts {
     pub bytes_per_run: Option<f64>,
     /// Messages sent to the workers per run.
     pub frames_per_run: Option<f64>,
+    /// Jobs delivered again to another worker after their first worker fell
+    /// silent (died), over every run of the case; for workers behind Redis.
+    pub redelivered: Option<u64>,
 }
 
 /// Rows for a CSV file of their own, e.g. `samples.csv`.

@@ -54,7 +54,7 @@ pub const RESULT_COLUMNS: [&str; 13] = [
 ];
 
 /// The columns of `summary.csv` after the case's.
-pub const SUMMARY_COLUMNS: [&str; 31] = [
+pub const SUMMARY_COLUMNS: [&str; 32] = [
     "repeats",
     "best_s",
     "median_s",
@@ -86,6 +86,7 @@ pub const SUMMARY_COLUMNS: [&str; 31] = [
     "round_trip_us",
     "bytes_per_run",
     "frames_per_run",
+    "redelivered",
 ];
 
 /// Seconds with nanosecond resolution, the clock's own.
@@ -407,6 +408,7 @@ pub fn summary_row(
             .costs
             .and_then(|c| c.frames_per_run)
             .map(|f| format!("{f:.0}"))),
+        opt(result.costs.and_then(|c| c.redelivered)),
     ];
     [case_cells(experiment, &result.case), tail].concat()
 }

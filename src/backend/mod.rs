@@ -9,6 +9,8 @@
 //! can swallow a second pill of the same round.
 
 pub mod processes;
+pub mod redis_streams;
+pub mod redis_worker;
 pub mod threads;
 pub mod wire;
 pub mod worker_process;
@@ -19,6 +21,7 @@ use crate::primes::PrimeTest;
 use crate::work::{Job, KernelSpec, Reply};
 
 pub use processes::Processes;
+pub use redis_streams::RedisStreams;
 pub use threads::Threads;
 
 /// Why workers could not be started or reached.
@@ -52,8 +55,8 @@ pub struct QueueSetup {
 }
 
 /// Starts the workers of `case` wherever its executor says: threads share
-/// `kernel` and connect to `flag`; processes build their own kernel from the
-/// case (a kernel that is not one of runner's, as in some tests, can only
+/// `kernel` and connect to `flag`; processes and Redis workers build their
+/// own kernel from the case (a kernel that is not one of runner's, as in some tests, can only
 /// run in threads) and connect to the shared flag `flag_spec` names.
 pub fn start<K, F>(
     case: &Case,
@@ -75,6 +78,11 @@ where
             flag_spec,
             queue,
         )?),
+        Executor::Redis => Box::new(RedisStreams::start(
+            workers,
+            KernelSpec::of(case),
+            flag_spec,
+        )?),
     })
 }
 
@@ -90,6 +98,11 @@ pub trait Backend: Send + Sync {
     fn receive(&self) -> Result<Reply, BackendError>;
     /// Bytes and messages sent so far, where they cross a process boundary.
     fn sent(&self) -> Option<Sent> {
+        None
+    }
+    /// Jobs delivered again to another worker after their first worker
+    /// fell silent, where the backend can do that.
+    fn redelivered(&self) -> Option<u64> {
         None
     }
 }

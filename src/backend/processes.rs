@@ -359,7 +359,7 @@ pub fn set_worker_program(program: PathBuf) {
     let _ = WORKER_PROGRAM.set(program);
 }
 
-fn worker_program() -> io::Result<PathBuf> {
+pub(crate) fn worker_program() -> io::Result<PathBuf> {
     match WORKER_PROGRAM.get() {
         Some(program) => Ok(program.clone()),
         None => std::env::current_exe(),

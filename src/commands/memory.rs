@@ -310,13 +310,13 @@ pub fn largest(plan: &Plan) -> Option<(&Case, Need)> {
 /// Refuses a plan with a case that needs more than `limit`, saying how much,
 /// why, and what to do.
 pub fn check_plan(plan: &Plan, limit: Limit) -> Result<(), String> {
-    let processes = Some(crate::experiment::Executor::Processes);
     let task_numbers = |case: &Case| {
         let len = case.range().map_or(0, |r| r.len());
         case.chunks.map_or(0, |c| c.size.min(len))
     };
     let too_large = plan.cases.iter().find(|case| {
-        case.executor == processes
+        case.executor
+            .is_some_and(crate::experiment::Executor::out_of_process)
             && task_numbers(case) > crate::backend::wire::MAX_TASK_NUMBERS as u64
     });
     if let Some(case) = too_large {

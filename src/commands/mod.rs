@@ -6,6 +6,7 @@ pub mod estimate;
 pub mod memory;
 pub mod report;
 pub mod run;
+pub mod worker;
 
 use std::fs;
 use std::path::{Path, PathBuf};

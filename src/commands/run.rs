@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::RunArgs;
+use crate::cli::{RemoteArgs, RunArgs};
 use crate::console;
 use crate::engine::{self, Observer, RunOutcome};
 use crate::experiment::{Experiment, Plan, PlanOptions, WorkloadKind};
@@ -91,7 +91,14 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
             ));
             return ExitCode::from(status);
         }
-        match run_one(experiment, plan, folder, &args.out, arguments.clone()) {
+        match run_one(
+            experiment,
+            plan,
+            folder,
+            &args.out,
+            &args.remote,
+            arguments.clone(),
+        ) {
             Ended::Done {
                 failed: f,
                 ran: r,
@@ -141,6 +148,7 @@ fn run_one(
     plan: &Plan,
     folder: ReportFolder,
     out: &Path,
+    remote: &RemoteArgs,
     arguments: Vec<String>,
 ) -> Ended {
     let dir = folder.dir().to_path_buf();
@@ -185,6 +193,17 @@ fn run_one(
     };
     let mut progress = Progress::new(plan);
     let mut context = Context::new(experiment.redis_url.as_deref());
+    crate::backend::redis_streams::configure(crate::backend::redis_streams::Remote {
+        url: context.redis.url.clone(),
+        spawn_local: remote
+            .spawn_local
+            .or(experiment.spawn_local)
+            .unwrap_or_default() as usize,
+        wait: remote.worker_wait.map_or(
+            crate::backend::redis_streams::DEFAULT_WAIT,
+            std::time::Duration::from_secs,
+        ),
+    });
     let clock = SystemClock::start();
     let timer = Timer {
         clock: &clock,

@@ -43,8 +43,12 @@ pub struct Experiment {
     pub numbers: Vec<NamedNumber>,
     /// The step of a check_cost workload.
     pub step: Option<u64>,
-    /// The Redis server for the `redis` flag, if the file names one.
+    /// The Redis server for the `redis` flag and executor, if the file
+    /// names one.
     pub redis_url: Option<String>,
+    /// For `executor = "redis"`: local `runner worker` processes to start
+    /// per case (`[run] spawn_local`).
+    pub spawn_local: Option<u32>,
     /// Timed runs per case; the best is the headline.
     pub repeats: u32,
     /// Untimed runs before the timed ones.

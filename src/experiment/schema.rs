@@ -84,6 +84,8 @@ pub struct RunSpec {
     pub warmup: Option<Spanned<Bounded<0, MAX_WARMUP>>>,
     pub seed: Option<BigU64>,
     pub schedule: Option<Schedule>,
+    /// For `executor = "redis"`: local workers to start per case.
+    pub spawn_local: Option<Spanned<Bounded<0, 1024>>>,
 }
 
 /// `[sweep]`: lists of values; every combination becomes a case.

@@ -212,6 +212,7 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         numbers,
         step,
         redis_url: workload.redis_url.map(Spanned::into_inner),
+        spawn_local: spec.run.spawn_local.map(|n| n.into_inner().0 as u32),
         repeats: spec
             .run
             .repeats
@@ -659,6 +660,15 @@ fn numbers(
 
 /// A `redis_url` must be one the Redis client can use, before anything runs.
 fn check_redis_url(url: &Spanned<String>, err: &ErrAt) -> Result<(), ExperimentError> {
+    if crate::flag::redis::redact(url.get_ref()) != *url.get_ref() {
+        return Err(err(
+            Some(url.span()),
+            "a password in the experiment file would be copied into its report".into(),
+        )
+        .with_help(
+            "remove `redis_url` here and set REDIS_URL=redis://user:password@host:port in the environment instead",
+        ));
+    }
     match redis::Client::open(url.get_ref().as_str()) {
         Ok(_) => Ok(()),
         Err(_) => Err(err(

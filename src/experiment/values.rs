@@ -52,6 +52,17 @@ pub enum Executor {
     /// Worker processes (the runner re-executed), reached through pipes;
     /// tasks carry their numbers.
     Processes,
+    /// `runner worker` processes on any host, reached through Redis Streams
+    /// (one consumer group); tasks carry their numbers.
+    Redis,
+}
+
+impl Executor {
+    /// Whether the workers are outside this process, so a task carries its
+    /// numbers and a flag must be one other processes can reach.
+    pub fn out_of_process(self) -> bool {
+        matches!(self, Executor::Processes | Executor::Redis)
+    }
 }
 
 /// The divisibility test inside the candidate loop.

@@ -111,5 +111,6 @@ pub(crate) fn worker_costs(
         round_trip_s: crate::backend::round_trip(backend).ok(),
         bytes_per_run: sent.map(|s| s.0),
         frames_per_run: sent.map(|s| s.1),
+        redelivered: backend.redelivered(),
     }
 }

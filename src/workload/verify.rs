@@ -92,9 +92,10 @@ impl WithKernel for RunWith<'_> {
         {
             return Some(CaseResult::failed(case, why));
         }
-        if case.executor == Some(Executor::Processes) {
+        if case.executor.is_some_and(Executor::out_of_process) {
             // Worker processes reach the flag through a /dev/shm file, a
-            // manager process or a Redis key this case owns until it ends.
+            // manager process or a Redis key this case owns until it ends
+            // (workers behind Redis: the Redis key only).
             let owned = FlagSetup::this_binary(&context.redis.url)
                 .and_then(|setup| SharedFlag::create(shared.flag, &setup));
             return match owned {

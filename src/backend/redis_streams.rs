@@ -1,0 +1,1039 @@
+//! Workers on other hosts: `runner worker` processes reached through Redis
+//! Streams with one consumer group. Redis does the delivery: one consumer
+//! per job, acknowledgement, pending-entry tracking and claiming of a dead
+//! consumer's work. Nothing here is a broker of runner's own.
+//!
+//! How it works:
+//! - An idle worker pushes its hello (runner and protocol versions, host,
+//!   machine, cores, slots) on the lobby list `runner:lobby` and keeps a
+//!   presence key alive with a heartbeat. Starting a case, the coordinator
+//!   pops hellos until it has `workers` slots: it refuses a worker of another
+//!   protocol (a `Refused` on the worker's control list), skips a hello whose
+//!   worker is gone, and sends the others an assignment: the run's keys, the
+//!   kernel and the flag. Each worker answers `Ready` once its kernels are
+//!   built, all before the timer. It waits at most [`Remote::wait`].
+//! - Jobs go on the run's stream `runner:run:<id>:jobs` (one `XADD` each),
+//!   wrapped with a sequence number; every slot of every worker reads it
+//!   with `XREADGROUP` in the group `workers`, serves the job with runner's
+//!   built-in kernels (nothing else: a job is data, never code), and answers
+//!   every entry, a reply or not, on `runner:run:<id>:replies`. The
+//!   coordinator reads the replies with `XREAD` and acknowledges each entry
+//!   (`XACK`, then `XDEL`, so the stream holds only the work in flight).
+//! - A worker that dies leaves its entries pending. Each slot runs
+//!   `XAUTOCLAIM` once a second for entries idle longer than [`CLAIM_IDLE`],
+//!   while a live worker's heartbeat keeps its own entries fresh (`XCLAIM
+//!   ... JUSTID` to itself), so only a dead worker's jobs are taken over.
+//!   Every job carries a sequence number unique in the case: the first reply
+//!   counts, a late or duplicate one is dropped (and counted), whatever the
+//!   round. Replies from claimed deliveries are counted as re-deliveries.
+//! - Pills need no worker to stop reading: over Redis a pill's `Finished` is
+//!   held by the coordinator until every job sent before that pill has been
+//!   answered, so a round ends exactly when its work is done even if the
+//!   worker that took a pill died. Start tokens are therefore not sent.
+//! - The coordinator refreshes a TTL of [`RUN_TTL`] on every key of the run
+//!   once a second and deletes them all when the case ends, so a run whose
+//!   coordinator dies leaves nothing behind for long. Every Redis command
+//!   gives up after [`REDIS_TIMEOUT`]: a server that stops or restarts
+//!   mid-case fails the case within that bound, with a message, and the
+//!   next case is tried.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use redis::streams::StreamReadReply;
+use serde::{Deserialize, Serialize};
+
+use super::wire::{self, PROTOCOL};
+use super::{Backend, BackendError, Sent};
+use crate::flag::FlagSpec;
+use crate::flag::redis::{connect, redact};
+use crate::work::{Job, KernelSpec, Reply};
+
+/// The consumer group every worker slot reads the jobs in.
+pub const GROUP: &str = "workers";
+/// The list idle workers wait in.
+pub const LOBBY: &str = "runner:lobby";
+/// A job left pending this long by a silent worker is claimed by another.
+pub const CLAIM_IDLE: Duration = Duration::from_secs(3);
+/// How often a worker refreshes its presence and its jobs in progress.
+pub const HEARTBEAT: Duration = Duration::from_millis(500);
+/// A worker whose heartbeat stops is taken for gone after this long.
+pub const PRESENCE_TTL: Duration = Duration::from_secs(5);
+/// A run's keys expire this long after its coordinator's last heartbeat.
+pub const RUN_TTL: Duration = Duration::from_secs(30);
+/// A Redis command not answered within this fails the case.
+pub const REDIS_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a blocking read waits before looking around (stop, liveness).
+pub const BLOCK: Duration = Duration::from_millis(500);
+/// How long a case waits for its worker slots, unless told otherwise.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// The key of a worker's presence (its hello, with a short TTL).
+pub fn presence_key(worker: &str) -> String {
+    format!("runner:worker:{worker}")
+}
+
+/// The list a worker reads its assignments (or its refusal) from.
+pub fn control_key(worker: &str) -> String {
+    format!("runner:worker:{worker}:control")
+}
+
+/// The keys of one run (one case's workers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunKeys {
+    pub prefix: String,
+}
+
+impl RunKeys {
+    pub fn jobs(&self) -> String {
+        format!("{}:jobs", self.prefix)
+    }
+    pub fn replies(&self) -> String {
+        format!("{}:replies", self.prefix)
+    }
+    /// Exists while the coordinator lives.
+    pub fn alive(&self) -> String {
+        format!("{}:alive", self.prefix)
+    }
+    pub fn all(&self) -> [String; 3] {
+        [self.jobs(), self.replies(), self.alive()]
+    }
+}
+
+/// A worker's hello, pushed on the lobby as JSON (self-describing, so a
+/// worker of another protocol can still be read and refused by name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerHello {
+    pub protocol: u32,
+    pub runner: String,
+    /// Unique among the workers: name or host, pid, and a nonce.
+    pub id: String,
+    pub host: String,
+    /// The CPU model, for the manifest.
+    #[serde(default)]
+    pub machine: String,
+    #[serde(default)]
+    pub cores: usize,
+    #[serde(default = "one")]
+    pub slots: usize,
+    #[serde(default)]
+    pub pid: u32,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// What a coordinator tells a worker on its control list (JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Control {
+    /// Serve this run with `slots` slots.
+    Assign(Assignment),
+    /// This worker cannot serve (another protocol); it exits.
+    Refused(String),
+    /// Leave the lobby and exit.
+    Stop,
+}
+
+/// A run a worker is to serve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub protocol: u32,
+    pub runner: String,
+    pub keys: RunKeys,
+    pub slots: usize,
+    pub kernel: KernelSpec,
+    /// The shared flag; a Redis flag's URL is left empty and the worker
+    /// uses its own (so no password travels through the server).
+    pub flag: FlagSpec,
+    pub claim_idle_ms: u64,
+}
+
+/// A job entry: field `j`, postcard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub seq: u64,
+    pub job: Job,
+}
+
+/// An entry of the replies stream: field `r`, postcard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Upward {
+    /// A worker's slots are ready (kernels built, flag connected).
+    Ready { worker: String, slots: usize },
+    /// A worker could not set up for the run.
+    Failed { worker: String, why: String },
+    /// A job entry served.
+    Done(Done),
+}
+
+/// One job entry served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Done {
+    pub seq: u64,
+    /// The job's entry id, for the coordinator's XACK.
+    pub entry: String,
+    /// Whether this delivery was claimed from a silent worker.
+    pub claimed: bool,
+    pub reply: Option<Reply>,
+}
+
+/// Where a run finds its workers: the Redis server and how many local
+/// workers the coordinator starts itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remote {
+    /// The server (may hold a password: show it with [`redact`] only).
+    pub url: String,
+    /// `runner worker` processes this runner starts per case (each with
+    /// one slot), so that a one-machine run needs no second command.
+    pub spawn_local: usize,
+    /// How long a case waits for its slots before it fails.
+    pub wait: Duration,
+}
+
+static REMOTE: RwLock<Option<Remote>> = RwLock::new(None);
+
+/// Sets where the redis executor finds its workers (the run command does,
+/// from the experiment and the command line).
+pub fn configure(remote: Remote) {
+    *REMOTE.write().unwrap_or_else(PoisonError::into_inner) = Some(remote);
+}
+
+fn remote() -> Remote {
+    REMOTE
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+        .unwrap_or_else(|| Remote {
+            url: crate::flag::redis::redis_target(None).url,
+            spawn_local: 0,
+            wait: DEFAULT_WAIT,
+        })
+}
+
+/// Every worker that served a case of this run, by id, for the manifest.
+static SEEN: Mutex<BTreeMap<String, WorkerHello>> = Mutex::new(BTreeMap::new());
+
+/// The workers that served some case since the last call (one
+/// experiment's run), forgetting them.
+pub fn take_workers_seen() -> Vec<WorkerHello> {
+    std::mem::take(&mut *SEEN.lock().unwrap_or_else(PoisonError::into_inner))
+        .into_values()
+        .collect()
+}
+
+/// Names the runs of this process apart.
+static RUNS: AtomicU64 = AtomicU64::new(0);
+
+/// A nonce for names: the clock's nanoseconds, mixed with a counter.
+pub fn nonce() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ RUNS.fetch_add(1, Ordering::Relaxed).rotate_left(32)
+}
+
+/// The coordinator's bookkeeping of the jobs in flight.
+#[derive(Default)]
+struct Book {
+    next_seq: u64,
+    /// Jobs sent and not yet answered.
+    outstanding: BTreeSet<u64>,
+    /// Pills answered, whose `Finished` waits for the jobs before them.
+    held: BTreeSet<u64>,
+}
+
+/// The coordinator's end of the replies stream.
+struct Receiving {
+    connection: redis::Connection,
+    /// The last reply entry read.
+    last: String,
+    /// Replies ready for `receive`.
+    ready: VecDeque<Reply>,
+}
+
+/// Counters shared with the heartbeat thread.
+#[derive(Default)]
+struct Shared {
+    stop: AtomicBool,
+    /// Assigned workers whose presence key still exists.
+    live: AtomicUsize,
+    bytes_sent: AtomicU64,
+    frames_sent: AtomicU64,
+    redelivered: AtomicU64,
+    duplicates: AtomicU64,
+}
+
+/// A case's workers behind Redis; the run's keys are deleted (and local
+/// workers stopped) when this is dropped.
+pub struct RedisStreams {
+    keys: RunKeys,
+    /// The server, password redacted, for messages.
+    shown: String,
+    workers: usize,
+    sender: Mutex<redis::Connection>,
+    receiving: Mutex<Receiving>,
+    book: Mutex<Book>,
+    shared: Arc<Shared>,
+    heartbeat: Option<JoinHandle<()>>,
+    assigned: Vec<WorkerHello>,
+    local: LocalWorkers,
+}
+
+/// What could not be done with Redis, as a backend error.
+fn lost(shown: &str, what: &str, e: &redis::RedisError) -> BackendError {
+    BackendError::Gone(crate::console::one_line(&format!(
+        "lost Redis at {shown} while {what}: {e}; the case fails (a command waits at most {} s)",
+        REDIS_TIMEOUT.as_secs()
+    )))
+}
+
+impl RedisStreams {
+    /// Creates the run's keys, starts `spawn_local` workers if configured,
+    /// and waits until `workers` slots are assigned and ready.
+    pub fn start(
+        workers: usize,
+        kernel: KernelSpec,
+        flag: &FlagSpec,
+    ) -> Result<RedisStreams, BackendError> {
+        let remote = remote();
+        let shown = redact(&remote.url);
+        let flag = match flag {
+            FlagSpec::None => FlagSpec::None,
+            FlagSpec::Redis { key, .. } => FlagSpec::Redis {
+                url: String::new(),
+                key: key.clone(),
+            },
+            other => {
+                return Err(BackendError::Start(format!(
+                    "a {} flag lives on this host; workers behind Redis can only share the \
+                     `redis` flag (or none): use `flag = \"redis\"` with `executor = \"redis\"`",
+                    other.kind()
+                )));
+            }
+        };
+        let open = |what: &str| {
+            connect(&remote.url, REDIS_TIMEOUT).map_err(|e| {
+                BackendError::Start(crate::console::one_line(&format!(
+                    "cannot reach Redis at {shown} to {what}: {e}; start a server, or point \
+                     `redis_url` in [workload] (or REDIS_URL) at one"
+                )))
+            })
+        };
+        let mut connection = open("start the workers")?;
+        let keys = RunKeys {
+            prefix: format!("runner:run:{}-{:x}", std::process::id(), nonce()),
+        };
+        // From here on, dropping `cleanup` deletes the keys.
+        let mut cleanup = Cleanup {
+            url: remote.url.clone(),
+            keys: Some(keys.clone()),
+            local: LocalWorkers::default(),
+        };
+        let ttl = RUN_TTL.as_millis() as u64;
+        redis::pipe()
+            .cmd("XGROUP")
+            .arg("CREATE")
+            .arg(keys.jobs())
+            .arg(GROUP)
+            .arg("$")
+            .arg("MKSTREAM")
+            .ignore()
+            .cmd("XADD")
+            .arg(keys.replies())
+            .arg("*")
+            .arg("open")
+            .arg(1)
+            .ignore()
+            .cmd("SET")
+            .arg(keys.alive())
+            .arg(1)
+            .arg("PX")
+            .arg(ttl)
+            .ignore()
+            .cmd("PEXPIRE")
+            .arg(keys.jobs())
+            .arg(ttl)
+            .ignore()
+            .cmd("PEXPIRE")
+            .arg(keys.replies())
+            .arg(ttl)
+            .ignore()
+            .query::<()>(&mut connection)
+            .map_err(|e| lost(&shown, "creating the run's streams", &e))?;
+        cleanup.local = LocalWorkers::spawn(remote.spawn_local, &remote.url)?;
+        let assignment = Assignment {
+            protocol: PROTOCOL,
+            runner: env!("CARGO_PKG_VERSION").to_string(),
+            keys: keys.clone(),
+            slots: 0,
+            kernel,
+            flag,
+            claim_idle_ms: CLAIM_IDLE.as_millis() as u64,
+        };
+        let mut receiving = Receiving {
+            connection: open("read the replies")?,
+            // Entries other than replies (the one that made the stream) are skipped.
+            last: "0-0".to_string(),
+            ready: VecDeque::new(),
+        };
+        let assigned = gather(
+            &mut connection,
+            &mut receiving,
+            &assignment,
+            workers,
+            &remote,
+            &mut cleanup.local,
+        )?;
+        {
+            let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
+            for hello in &assigned {
+                seen.insert(hello.id.clone(), hello.clone());
+            }
+        }
+        let shared = Arc::new(Shared {
+            live: AtomicUsize::new(assigned.len()),
+            ..Shared::default()
+        });
+        let heartbeat = {
+            let beat = Heartbeat {
+                connection: open("keep the run alive")?,
+                keys: keys.clone(),
+                presences: assigned.iter().map(|h| presence_key(&h.id)).collect(),
+                shared: Arc::clone(&shared),
+            };
+            thread::Builder::new()
+                .name("redis-heartbeat".into())
+                .spawn(move || beat.run())
+                .map_err(|e| BackendError::Start(format!("cannot start a thread: {e}")))?
+        };
+        let local = std::mem::take(&mut cleanup.local);
+        cleanup.keys = None;
+        Ok(RedisStreams {
+            keys,
+            shown,
+            workers,
+            sender: Mutex::new(connection),
+            receiving: Mutex::new(receiving),
+            book: Mutex::new(Book::default()),
+            shared,
+            heartbeat: Some(heartbeat),
+            assigned,
+            local,
+        })
+    }
+
+    /// The workers serving this case.
+    pub fn assigned(&self) -> &[WorkerHello] {
+        &self.assigned
+    }
+
+    /// Reads what replies have come, acknowledging their job entries;
+    /// waits at most [`BLOCK`].
+    fn read_replies(&self, receiving: &mut Receiving) -> Result<bool, BackendError> {
+        let read: Option<StreamReadReply> = redis::cmd("XREAD")
+            .arg("COUNT")
+            .arg(512)
+            .arg("BLOCK")
+            .arg(BLOCK.as_millis() as u64)
+            .arg("STREAMS")
+            .arg(self.keys.replies())
+            .arg(&receiving.last)
+            .query(&mut receiving.connection)
+            .map_err(|e| lost(&self.shown, "reading the replies", &e))?;
+        let entries: Vec<_> = read
+            .into_iter()
+            .flat_map(|r| r.keys)
+            .flat_map(|k| k.ids)
+            .collect();
+        if entries.is_empty() {
+            return Ok(false);
+        }
+        let mut acks = Vec::new();
+        let mut read_ids = Vec::new();
+        {
+            let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
+            for entry in entries {
+                receiving.last = entry.id.clone();
+                read_ids.push(entry.id.clone());
+                let Some(redis::Value::BulkString(bytes)) = entry.map.get("r") else {
+                    continue;
+                };
+                let Ok(up) = postcard::from_bytes::<Upward>(bytes) else {
+                    continue;
+                };
+                let Upward::Done(done) = up else { continue };
+                acks.push(done.entry.clone());
+                if !book.outstanding.remove(&done.seq) {
+                    self.shared.duplicates.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                if done.claimed {
+                    self.shared.redelivered.fetch_add(1, Ordering::Relaxed);
+                }
+                match done.reply {
+                    Some(Reply::Finished) => _ = book.held.insert(done.seq),
+                    Some(reply) => receiving.ready.push_back(reply),
+                    None => {}
+                }
+            }
+            // A pill's `Finished` goes out once every job before it is answered.
+            while let Some(&pill) = book.held.first() {
+                match book.outstanding.first() {
+                    Some(&first) if first < pill => break,
+                    _ => {
+                        book.held.pop_first();
+                        receiving.ready.push_back(Reply::Finished);
+                    }
+                }
+            }
+        }
+        let mut pipe = redis::pipe();
+        if !acks.is_empty() {
+            pipe.cmd("XACK")
+                .arg(self.keys.jobs())
+                .arg(GROUP)
+                .arg(&acks)
+                .ignore();
+            pipe.cmd("XDEL").arg(self.keys.jobs()).arg(&acks).ignore();
+        }
+        pipe.cmd("XDEL")
+            .arg(self.keys.replies())
+            .arg(&read_ids)
+            .ignore();
+        pipe.query::<()>(&mut receiving.connection)
+            .map_err(|e| lost(&self.shown, "acknowledging replies", &e))?;
+        Ok(true)
+    }
+
+    /// Jobs re-delivered to another worker after their first worker fell
+    /// silent, so far.
+    pub fn redelivered(&self) -> u64 {
+        self.shared.redelivered.load(Ordering::Relaxed)
+    }
+}
+
+/// Pops hellos from the lobby until `workers` slots are assigned and ready,
+/// or the wait runs out.
+fn gather(
+    connection: &mut redis::Connection,
+    receiving: &mut Receiving,
+    assignment: &Assignment,
+    workers: usize,
+    remote: &Remote,
+    local: &mut LocalWorkers,
+) -> Result<Vec<WorkerHello>, BackendError> {
+    let shown = redact(&remote.url);
+    let deadline = Instant::now() + remote.wait;
+    // Assigned workers not yet ready, and those ready.
+    let mut pending: Vec<(WorkerHello, usize, Instant)> = Vec::new();
+    let mut ready: Vec<WorkerHello> = Vec::new();
+    let mut ready_slots = 0;
+    let mut refused: Vec<String> = Vec::new();
+    while ready_slots < workers {
+        if let Some(why) = local.failed() {
+            return Err(BackendError::Start(why));
+        }
+        if Instant::now() > deadline {
+            let refused = match refused.is_empty() {
+                true => String::new(),
+                false => format!("; refused: {}", refused.join("; ")),
+            };
+            return Err(BackendError::Start(crate::console::one_line(&format!(
+                "only {ready_slots} of {workers} worker slots were ready at {shown} within {} s \
+                 ({} assigned and silent){refused}; start workers with `runner worker` \
+                 (REDIS_URL set to this server) on any host, or set `spawn_local` \
+                 (`--spawn-local N`) to start them here",
+                remote.wait.as_secs(),
+                pending.len()
+            ))));
+        }
+        let assigned_slots = ready_slots + pending.iter().map(|p| p.1).sum::<usize>();
+        if assigned_slots < workers {
+            let popped: Option<(String, String)> = redis::cmd("BLPOP")
+                .arg(LOBBY)
+                .arg(0.2)
+                .query(connection)
+                .map_err(|e| lost(&shown, "waiting for workers", &e))?;
+            if let Some((_, text)) = popped {
+                match consider(connection, &text, &shown)? {
+                    Considered::Refused(why) => {
+                        crate::console::error(&format!("warning: {why}"));
+                        refused.push(why);
+                    }
+                    Considered::Gone => {}
+                    Considered::Welcome(hello) => {
+                        let slots = hello.slots.max(1).min(workers - assigned_slots);
+                        let control = Control::Assign(Assignment {
+                            slots,
+                            ..assignment.clone()
+                        });
+                        send_control(connection, &hello.id, &control)
+                            .map_err(|e| lost(&shown, "assigning a worker", &e))?;
+                        pending.push((hello, slots, Instant::now()));
+                    }
+                }
+                continue;
+            }
+        }
+        // Hear from the assigned workers.
+        let read: Option<StreamReadReply> = redis::cmd("XREAD")
+            .arg("COUNT")
+            .arg(64)
+            .arg("BLOCK")
+            .arg(100)
+            .arg("STREAMS")
+            .arg(assignment.keys.replies())
+            .arg(&receiving.last)
+            .query(&mut receiving.connection)
+            .map_err(|e| lost(&shown, "waiting for workers", &e))?;
+        for entry in read.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids) {
+            receiving.last = entry.id.clone();
+            let Some(redis::Value::BulkString(bytes)) = entry.map.get("r") else {
+                continue;
+            };
+            match postcard::from_bytes::<Upward>(bytes) {
+                Ok(Upward::Ready { worker, .. }) => {
+                    if let Some(at) = pending.iter().position(|p| p.0.id == worker) {
+                        let (hello, slots, _) = pending.remove(at);
+                        ready_slots += slots;
+                        ready.push(hello);
+                    }
+                }
+                Ok(Upward::Failed { worker, why }) => {
+                    return Err(BackendError::Start(crate::console::one_line(&format!(
+                        "worker {worker} could not set up: {why}"
+                    ))));
+                }
+                _ => {}
+            }
+        }
+        // An assigned worker that went away is replaced from the lobby.
+        let mut i = 0;
+        while i < pending.len() {
+            let silent = pending[i].2.elapsed() > PRESENCE_TTL;
+            let present: bool = redis::cmd("EXISTS")
+                .arg(presence_key(&pending[i].0.id))
+                .query(connection)
+                .map_err(|e| lost(&shown, "waiting for workers", &e))?;
+            if !present || silent {
+                pending.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+    Ok(ready)
+}
+
+/// What a hello from the lobby turned out to be.
+enum Considered {
+    Welcome(WorkerHello),
+    Refused(String),
+    /// A hello whose worker has gone since it was pushed.
+    Gone,
+}
+
+/// Reads a hello: refuses one of another protocol (telling the worker),
+/// and skips one whose worker is gone.
+fn consider(
+    connection: &mut redis::Connection,
+    text: &str,
+    shown: &str,
+) -> Result<Considered, BackendError> {
+    #[derive(Deserialize)]
+    struct Peer {
+        protocol: u32,
+        #[serde(default)]
+        runner: String,
+        id: String,
+        #[serde(default)]
+        host: String,
+    }
+    let Ok(peer) = serde_json::from_str::<Peer>(text) else {
+        let why = format!(
+            "a malformed hello in {LOBBY} was dropped: {}",
+            text.chars().take(80).collect::<String>()
+        );
+        return Ok(Considered::Refused(why));
+    };
+    if let Err(why) = wire::check_peer(peer.protocol, &peer.runner) {
+        let control = Control::Refused(why.clone());
+        send_control(connection, &peer.id, &control)
+            .map_err(|e| lost(shown, "refusing a worker", &e))?;
+        return Ok(Considered::Refused(format!(
+            "worker {} on {} was refused: {why}",
+            peer.id, peer.host
+        )));
+    }
+    let present: bool = redis::cmd("EXISTS")
+        .arg(presence_key(&peer.id))
+        .query(connection)
+        .map_err(|e| lost(shown, "waiting for workers", &e))?;
+    match (present, serde_json::from_str::<WorkerHello>(text)) {
+        (true, Ok(hello)) => Ok(Considered::Welcome(hello)),
+        _ => Ok(Considered::Gone),
+    }
+}
+
+/// Pushes `control` on a worker's control list, which expires if the
+/// worker never reads it.
+pub fn send_control(
+    connection: &mut redis::Connection,
+    worker: &str,
+    control: &Control,
+) -> redis::RedisResult<()> {
+    let text = serde_json::to_string(control).expect("plain data");
+    let key = control_key(worker);
+    redis::pipe()
+        .cmd("RPUSH")
+        .arg(&key)
+        .arg(text)
+        .ignore()
+        .cmd("PEXPIRE")
+        .arg(&key)
+        .arg(RUN_TTL.as_millis() as u64)
+        .ignore()
+        .query(connection)
+}
+
+/// The coordinator's heartbeat: keeps the run's keys alive and counts the
+/// assigned workers still present.
+struct Heartbeat {
+    connection: redis::Connection,
+    keys: RunKeys,
+    presences: Vec<String>,
+    shared: Arc<Shared>,
+}
+
+impl Heartbeat {
+    fn run(mut self) {
+        let ttl = RUN_TTL.as_millis() as u64;
+        while !self.shared.stop.load(Ordering::Relaxed) {
+            let mut pipe = redis::pipe();
+            pipe.cmd("SET")
+                .arg(self.keys.alive())
+                .arg(1)
+                .arg("PX")
+                .arg(ttl)
+                .ignore();
+            for key in [self.keys.jobs(), self.keys.replies()] {
+                pipe.cmd("PEXPIRE").arg(key).arg(ttl).ignore();
+            }
+            for presence in &self.presences {
+                pipe.cmd("EXISTS").arg(presence);
+            }
+            match pipe.query::<Vec<bool>>(&mut self.connection) {
+                Ok(present) => {
+                    let live = present.iter().filter(|&&p| p).count();
+                    self.shared.live.store(live, Ordering::Relaxed);
+                }
+                Err(_) => return, // `receive` reports the lost server
+            }
+            let beat = Instant::now();
+            while beat.elapsed() < HEARTBEAT && !self.shared.stop.load(Ordering::Relaxed) {
+                thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+impl Backend for RedisStreams {
+    fn workers(&self) -> usize {
+        self.workers
+    }
+
+    fn submit(&self, job: Job) -> Result<(), BackendError> {
+        // Pills are held by the coordinator (see the module's notes), so no
+        // worker needs a start token.
+        if job == Job::Start {
+            return Ok(());
+        }
+        if job.numbers() > wire::MAX_TASK_NUMBERS {
+            return Err(BackendError::TooLarge(job.numbers()));
+        }
+        let seq = {
+            let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
+            book.next_seq += 1;
+            let seq = book.next_seq;
+            book.outstanding.insert(seq);
+            seq
+        };
+        let entry = postcard::to_stdvec(&Envelope { seq, job })
+            .map_err(|e| BackendError::Gone(format!("cannot encode a job: {e}")))?;
+        let mut sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
+        let added: redis::RedisResult<String> = redis::cmd("XADD")
+            .arg(self.keys.jobs())
+            .arg("*")
+            .arg("j")
+            .arg(&entry)
+            .query(&mut *sender);
+        if let Err(e) = added {
+            let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
+            book.outstanding.remove(&seq);
+            return Err(lost(&self.shown, "sending a job", &e));
+        }
+        self.shared
+            .bytes_sent
+            .fetch_add(entry.len() as u64, Ordering::Relaxed);
+        self.shared.frames_sent.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// No job over Redis needs one worker in particular: it goes on the
+    /// shared stream (a start token is not sent at all).
+    fn submit_to(&self, _worker: usize, job: Job) -> Result<(), BackendError> {
+        self.submit(job)
+    }
+
+    fn receive(&self) -> Result<Reply, BackendError> {
+        let mut receiving = self
+            .receiving
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(reply) = receiving.ready.pop_front() {
+                return Ok(reply);
+            }
+            if !self.read_replies(&mut receiving)? && self.shared.live.load(Ordering::Relaxed) == 0
+            {
+                let names: Vec<_> = self
+                    .assigned
+                    .iter()
+                    .map(|h| format!("{} on {}", h.id, h.host))
+                    .collect();
+                return Err(BackendError::Gone(format!(
+                    "every worker of this case has gone silent (no heartbeat for {} s): {}",
+                    PRESENCE_TTL.as_secs(),
+                    names.join(", ")
+                )));
+            }
+        }
+    }
+
+    fn sent(&self) -> Option<Sent> {
+        Some(Sent {
+            bytes: self.shared.bytes_sent.load(Ordering::Relaxed),
+            frames: self.shared.frames_sent.load(Ordering::Relaxed),
+        })
+    }
+
+    fn redelivered(&self) -> Option<u64> {
+        Some(self.redelivered())
+    }
+}
+
+impl Drop for RedisStreams {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        if let Some(heartbeat) = self.heartbeat.take() {
+            let _ = heartbeat.join();
+        }
+        let mut sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
+        delete_run(&mut sender, &self.keys);
+        drop(sender);
+        self.local.stop(&remote().url);
+    }
+}
+
+/// Deletes a run's keys; the workers see their streams vanish and go back
+/// to the lobby. Best effort: a lost server's keys expire by themselves.
+fn delete_run(connection: &mut redis::Connection, keys: &RunKeys) {
+    let _ = redis::cmd("DEL")
+        .arg(&keys.all()[..])
+        .query::<()>(connection);
+}
+
+/// Deletes the keys of a run that did not start, and stops its local workers.
+struct Cleanup {
+    url: String,
+    keys: Option<RunKeys>,
+    local: LocalWorkers,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(keys) = &self.keys
+            && let Ok(mut connection) = connect(&self.url, REDIS_TIMEOUT)
+        {
+            delete_run(&mut connection, keys);
+        }
+        self.local.stop(&self.url);
+    }
+}
+
+/// `runner worker` processes this runner started for a case.
+#[derive(Default)]
+struct LocalWorkers {
+    children: Vec<(String, Child)>,
+}
+
+impl LocalWorkers {
+    /// Starts `n` workers of one slot each, with the parent-death signal,
+    /// the URL passed in the environment (never on a command line).
+    fn spawn(n: usize, url: &str) -> Result<LocalWorkers, BackendError> {
+        let mut local = LocalWorkers::default();
+        if n == 0 {
+            return Ok(local);
+        }
+        let program = super::processes::worker_program()
+            .map_err(|e| BackendError::Start(format!("cannot find the runner program: {e}")))?;
+        let parent = std::process::id() as libc::pid_t;
+        for i in 0..n {
+            let name = format!(
+                "local{i}-{}-{:x}",
+                std::process::id(),
+                nonce() & 0xffff_ffff
+            );
+            let mut command = Command::new(&program);
+            command
+                .args(["worker", "--slots", "1", "--id", &name])
+                .env("REDIS_URL", url)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit());
+            // SAFETY: only async-signal-safe calls between fork and exec.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut command, move || {
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    if libc::getppid() != parent {
+                        libc::_exit(1);
+                    }
+                    Ok(())
+                });
+            }
+            let child = command
+                .spawn()
+                .map_err(|e| BackendError::Start(format!("cannot start a local worker: {e}")))?;
+            local.children.push((name, child));
+        }
+        Ok(local)
+    }
+
+    /// Why a local worker exited early, if one did.
+    fn failed(&mut self) -> Option<String> {
+        self.children.iter_mut().find_map(|(name, child)| {
+            match child.try_wait() {
+                Ok(Some(status)) => Some(format!(
+                    "local worker {name} exited before it was ready ({status}); its message is above"
+                )),
+                _ => None,
+            }
+        })
+    }
+
+    /// Stops every local worker (SIGTERM, then SIGKILL after 3 s) and
+    /// removes whatever a killed one left in the lobby.
+    fn stop(&mut self, url: &str) {
+        if self.children.is_empty() {
+            return;
+        }
+        for (_, child) in &self.children {
+            // SAFETY: signalling our own child, which we have not reaped.
+            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        }
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let mut killed = Vec::new();
+        for (name, child) in &mut self.children {
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(10));
+            }
+            if matches!(child.try_wait(), Ok(None)) {
+                let _ = child.kill();
+                killed.push(name.clone());
+            }
+            let _ = child.wait();
+        }
+        self.children.clear();
+        if !killed.is_empty()
+            && let Ok(mut connection) = connect(url, REDIS_TIMEOUT)
+        {
+            forget_workers(&mut connection, &killed);
+        }
+    }
+}
+
+/// Removes the lobby entries, presence and control keys of workers that
+/// were killed (best effort).
+pub fn forget_workers(connection: &mut redis::Connection, ids: &[String]) {
+    let entries: Vec<String> = redis::cmd("LRANGE")
+        .arg(LOBBY)
+        .arg(0)
+        .arg(-1)
+        .query(connection)
+        .unwrap_or_default();
+    for entry in entries {
+        let of_them =
+            serde_json::from_str::<WorkerHello>(&entry).is_ok_and(|hello| ids.contains(&hello.id));
+        if of_them {
+            let _ = redis::cmd("LREM")
+                .arg(LOBBY)
+                .arg(0)
+                .arg(&entry)
+                .query::<()>(connection);
+        }
+    }
+    for id in ids {
+        let _ = redis::cmd("DEL")
+            .arg(presence_key(id))
+            .arg(control_key(id))
+            .query::<()>(connection);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_travel() {
+        let envelope = Envelope {
+            seq: 7,
+            job: Job::Queued(11),
+        };
+        let bytes = postcard::to_stdvec(&envelope).unwrap();
+        assert_eq!(postcard::from_bytes::<Envelope>(&bytes).unwrap(), envelope);
+        let up = Upward::Done(Done {
+            seq: 7,
+            entry: "1-0".into(),
+            claimed: true,
+            reply: Some(Reply::Prime(11)),
+        });
+        let bytes = postcard::to_stdvec(&up).unwrap();
+        assert_eq!(postcard::from_bytes::<Upward>(&bytes).unwrap(), up);
+        let control = Control::Assign(Assignment {
+            protocol: PROTOCOL,
+            runner: "x".into(),
+            keys: RunKeys { prefix: "p".into() },
+            slots: 2,
+            kernel: KernelSpec {
+                kernel: crate::experiment::Kernel::Fast,
+                max_n: 10,
+            },
+            flag: FlagSpec::Redis {
+                url: String::new(),
+                key: "k".into(),
+            },
+            claim_idle_ms: 3000,
+        });
+        let text = serde_json::to_string(&control).unwrap();
+        assert_eq!(serde_json::from_str::<Control>(&text).unwrap(), control);
+    }
+
+    #[test]
+    fn a_hello_of_another_protocol_still_reads() {
+        let text = r#"{"protocol": 99, "runner": "9.9.9", "id": "w", "future": [1]}"#;
+        #[derive(Deserialize)]
+        struct Peer {
+            protocol: u32,
+        }
+        assert_eq!(serde_json::from_str::<Peer>(text).unwrap().protocol, 99);
+    }
+}

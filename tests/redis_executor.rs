@@ -1,0 +1,541 @@
+//! Issue 13: `executor = "redis"`, workers reached through Redis Streams.
+//! Each test starts its own redis-server on a free port (skipped without
+//! one unless RUNNER_REQUIRE_REDIS=1) and its own `runner worker`
+//! processes, killed on drop; answers are checked by runner's oracle, never
+//! timings.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Csv, RedisServer, experiment};
+
+/// `runner worker` processes of a test; killed and reaped on drop.
+struct Workers(Vec<Child>);
+
+impl Workers {
+    fn start(url: &str, names: &[(&str, u32)]) -> Workers {
+        let mut workers = Workers(Vec::new());
+        for (name, slots) in names {
+            let child = Command::new(env!("CARGO_BIN_EXE_runner"))
+                .args(["worker", "--slots", &slots.to_string(), "--name", name])
+                .env("REDIS_URL", url)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("runner worker starts");
+            workers.0.push(child);
+        }
+        workers
+    }
+
+    /// Stops every worker as a user would (SIGTERM) and waits for each.
+    fn stop(&mut self) {
+        for child in &self.0 {
+            unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        }
+        for child in &mut self.0 {
+            wait_at_most(child, Duration::from_secs(20));
+        }
+        self.0.clear();
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Waits for `child`, killing it past `limit` (a hang guard, not a timing).
+fn wait_at_most(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let status = child.wait().expect("wait");
+            panic!("a process did not end within {limit:?} ({status})");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A coordinator run in the background, killed on drop.
+struct Run {
+    child: Child,
+    stderr: PathBuf,
+}
+
+impl Run {
+    fn start(file: &Path, out: &Path, url: &str, extra: &[&str]) -> Run {
+        let stderr = out.with_extension("stderr");
+        let child = Command::new(env!("CARGO_BIN_EXE_runner"))
+            .arg(file)
+            .args(["--out", out.to_str().unwrap()])
+            .args(extra)
+            .env("REDIS_URL", url)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .expect("runner starts");
+        Run { child, stderr }
+    }
+
+    /// Waits for the run (at most `limit`, a hang guard); its status and stderr.
+    fn finish(mut self, limit: Duration) -> (std::process::ExitStatus, String) {
+        let status = wait_at_most(&mut self.child, limit);
+        (status, std::fs::read_to_string(&self.stderr).unwrap())
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn connection(server: &RedisServer) -> redis::Connection {
+    redis::Client::open(server.url())
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+/// The keys whose names match `pattern`.
+fn keys(server: &RedisServer, pattern: &str) -> Vec<String> {
+    redis::cmd("KEYS")
+        .arg(pattern)
+        .query(&mut connection(server))
+        .unwrap()
+}
+
+/// Waits until `check` holds (a hang guard of 60 s).
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !check() {
+        assert!(Instant::now() < deadline, "waited 60 s for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn summary(out: &Path, name: &str) -> Csv {
+    Csv::read(&out.join(name).join("summary.csv"))
+}
+
+#[test]
+fn worker_processes_give_the_oracles_answer_for_every_strategy_and_leave_no_key() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut workers = Workers::start(&server.url(), &[("alpha", 1), ("beta", 2)]);
+    let primes = experiment(
+        dir.path(),
+        "remote_primes",
+        r#"
+name = "remote_primes"
+[workload]
+kind = "primes"
+range = [1_000_000, 1_004_000]
+[run]
+executor = "redis"
+repeats = 2
+warmup = 1
+[sweep]
+workers = [3]
+strategy = ["pool", "queue", "feeder"]
+chunksize = [64]
+enqueue = ["all", "odd"]
+"#,
+    );
+    let out = dir.path().join("out");
+    let (status, stderr) =
+        Run::start(&primes, &out, &server.url(), &[]).finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    let csv = summary(&out, "remote_primes");
+    assert!(csv.column("ok").iter().all(|&ok| ok == "true"), "{stderr}");
+    assert!(csv.rows.len() >= 3, "{stderr}");
+    // The oracle's count for the range, whatever the strategy.
+    let answers = csv.column("answer");
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    assert!(csv.column("bytes_per_run").iter().all(|b| !b.is_empty()));
+    assert!(csv.column("round_trip_us").iter().all(|b| !b.is_empty()));
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("remote_primes/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let hosts = manifest["remote_workers"]
+        .as_array()
+        .expect("remote_workers");
+    assert!(!hosts.is_empty());
+    assert!(
+        hosts
+            .iter()
+            .all(|w| w["host"].is_string() && w["machine"].is_string())
+    );
+    // The run's own keys are gone as soon as it ends.
+    assert_eq!(keys(&server, "runner:run:*"), Vec::<String>::new());
+
+    let verify = experiment(
+        dir.path(),
+        "remote_verify",
+        r#"
+name = "remote_verify"
+[workload]
+kind = "verify"
+numbers = [
+  { name = "prime", value = 1_000_000_007 },
+  { name = "non-prime", value = 1_000_036_000_099 },
+]
+[run]
+strategy = "cooperative"
+executor = "redis"
+repeats = 1
+warmup = 0
+[sweep]
+workers = [2]
+flag = ["none", "redis"]
+"#,
+    );
+    let (status, stderr) =
+        Run::start(&verify, &out, &server.url(), &[]).finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    let csv = summary(&out, "remote_verify");
+    assert!(csv.column("ok").iter().all(|&ok| ok == "true"), "{stderr}");
+
+    workers.stop();
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
+
+#[test]
+fn spawn_local_needs_no_second_command() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(
+        dir.path(),
+        "local",
+        r#"
+name = "local"
+[workload]
+kind = "primes"
+range = [1000, 5000]
+[run]
+strategy = "pool"
+executor = "redis"
+spawn_local = 2
+repeats = 1
+warmup = 0
+[sweep]
+workers = [2]
+chunksize = [16]
+"#,
+    );
+    let out = dir.path().join("out");
+    let (status, stderr) =
+        Run::start(&file, &out, &server.url(), &[]).finish(Duration::from_secs(120));
+    assert!(status.success(), "{stderr}");
+    assert!(
+        summary(&out, "local")
+            .column("ok")
+            .iter()
+            .all(|&ok| ok == "true")
+    );
+    // The local workers are stopped with their case: nothing is left.
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
+
+#[test]
+fn a_worker_killed_mid_case_has_its_jobs_claimed_and_the_answer_is_still_right() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut workers = Workers::start(&server.url(), &[("victim", 1), ("survivor", 1)]);
+    let file = experiment(
+        dir.path(),
+        "claimed",
+        r#"
+name = "claimed"
+[workload]
+kind = "primes"
+range = [1_000_000_000_000, 1_000_000_060_000]
+[run]
+strategy = "pool"
+executor = "redis"
+kernel = "plain"
+repeats = 1
+warmup = 0
+[sweep]
+workers = [2]
+chunksize = [500]
+"#,
+    );
+    let out = dir.path().join("out");
+    let run = Run::start(&file, &out, &server.url(), &[]);
+    // Kill the victim while it holds a job.
+    let mut redis = connection(&server);
+    wait_until("the victim to hold a job", || {
+        let Some(jobs) = keys(&server, "runner:run:*:jobs").pop() else {
+            return false;
+        };
+        let pending: redis::Value = redis::cmd("XPENDING")
+            .arg(&jobs)
+            .arg("workers")
+            .query(&mut redis)
+            .unwrap_or(redis::Value::Nil);
+        format!("{pending:?}").contains("victim")
+    });
+    let victim = &mut workers.0[0];
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    let (status, stderr) = run.finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    let csv = summary(&out, "claimed");
+    assert_eq!(csv.column("ok"), ["true"], "{stderr}");
+    let redelivered: u64 = csv.column("redelivered")[0].parse().expect("a count");
+    assert!(redelivered >= 1, "no re-delivery recorded");
+    workers.stop();
+    // The killed worker's lobby entry and presence expire or were removed.
+    assert_eq!(keys(&server, "runner:run:*"), Vec::<String>::new());
+    for key in keys(&server, "*") {
+        let ttl: i64 = redis::cmd("PTTL").arg(&key).query(&mut redis).unwrap();
+        assert!(ttl > 0, "{key} would never expire");
+    }
+}
+
+#[test]
+fn redis_stopped_mid_case_fails_it_with_a_message_and_the_next_case_is_tried() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let _workers = Workers::start(&server.url(), &[("w", 1)]);
+    let file = experiment(
+        dir.path(),
+        "stopped",
+        r#"
+name = "stopped"
+[workload]
+kind = "primes"
+range = [1_000_000_000_000, 1_000_002_000_000]
+[run]
+strategy = "pool"
+executor = "redis"
+kernel = "plain"
+repeats = 1
+warmup = 0
+schedule = "blocked"
+[sweep]
+workers = [1]
+chunksize = [100, 200]
+"#,
+    );
+    let out = dir.path().join("out");
+    let run = Run::start(&file, &out, &server.url(), &["--worker-wait", "5"]);
+    let mut redis = connection(&server);
+    wait_until("the case to send jobs", || {
+        keys(&server, "runner:run:*:jobs")
+            .pop()
+            .is_some_and(|jobs| {
+                redis::cmd("XLEN")
+                    .arg(jobs)
+                    .query::<u64>(&mut redis)
+                    .is_ok_and(|n| n > 0)
+            })
+    });
+    drop(server);
+    let (status, stderr) = run.finish(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("lost Redis at redis://127.0.0.1:"),
+        "{stderr}"
+    );
+    let csv = summary(&out, "stopped");
+    assert_eq!(
+        csv.column("ok"),
+        ["false", "false"],
+        "both cases were tried"
+    );
+    assert!(
+        csv.column("error")[1].contains("Redis"),
+        "{:?}",
+        csv.column("error")
+    );
+}
+
+#[test]
+fn a_worker_of_another_protocol_is_refused() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let mut redis = connection(&server);
+    let hello = r#"{"protocol": 999, "runner": "9.9.9", "id": "stranger", "host": "elsewhere"}"#;
+    let _: () = redis::pipe()
+        .cmd("SET")
+        .arg("runner:worker:stranger")
+        .arg(hello)
+        .cmd("RPUSH")
+        .arg("runner:lobby")
+        .arg(hello)
+        .query(&mut redis)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(
+        dir.path(),
+        "refuse",
+        r#"
+name = "refuse"
+[workload]
+kind = "primes"
+range = [1000, 3000]
+[run]
+strategy = "pool"
+executor = "redis"
+repeats = 1
+warmup = 0
+[sweep]
+workers = [1]
+chunksize = [16]
+"#,
+    );
+    let out = dir.path().join("out");
+    let (status, stderr) = Run::start(&file, &out, &server.url(), &["--spawn-local", "1"])
+        .finish(Duration::from_secs(120));
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains("worker stranger on elsewhere was refused") && stderr.contains("999"),
+        "{stderr}"
+    );
+    let told: Option<String> = redis::cmd("LPOP")
+        .arg("runner:worker:stranger:control")
+        .query(&mut redis)
+        .unwrap();
+    assert!(told.expect("a refusal").contains("refused"));
+    let _: () = redis::cmd("DEL")
+        .arg("runner:worker:stranger")
+        .query(&mut redis)
+        .unwrap();
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
+
+#[test]
+fn without_workers_a_case_fails_after_the_wait_with_advice() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(
+        dir.path(),
+        "alone",
+        r#"
+name = "alone"
+[workload]
+kind = "primes"
+range = [1000, 3000]
+[run]
+strategy = "pool"
+executor = "redis"
+repeats = 1
+warmup = 0
+[sweep]
+workers = [2]
+"#,
+    );
+    let out = dir.path().join("out");
+    let (status, stderr) = Run::start(&file, &out, &server.url(), &["--worker-wait", "1"])
+        .finish(Duration::from_secs(60));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("only 0 of 2 worker slots") && stderr.contains("runner worker"),
+        "{stderr}"
+    );
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
+
+#[test]
+fn a_password_never_shows() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let mut redis = connection(&server);
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("runner")
+        .arg("on")
+        .arg(">hunter2-secret")
+        .arg("~*")
+        .arg("&*")
+        .arg("+@all")
+        .query(&mut redis)
+        .unwrap();
+    let url = format!("redis://runner:hunter2-secret@127.0.0.1:{}", server.port);
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(
+        dir.path(),
+        "secret",
+        r#"
+name = "secret"
+[workload]
+kind = "primes"
+range = [1000, 3000]
+[run]
+strategy = "pool"
+executor = "redis"
+spawn_local = 1
+repeats = 1
+warmup = 0
+[sweep]
+workers = [1]
+"#,
+    );
+    let out = dir.path().join("out");
+    let (status, stderr) = Run::start(&file, &out, &url, &[]).finish(Duration::from_secs(120));
+    assert!(status.success(), "{stderr}");
+    // A wrong password: the message shows the URL, never the password.
+    let wrong = format!("redis://runner:wrong-secret@127.0.0.1:{}", server.port);
+    let (status, stderr) =
+        Run::start(&file, &dir.path().join("out2"), &wrong, &[]).finish(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("runner:***@127.0.0.1"), "{stderr}");
+    for path in walk(dir.path()) {
+        let text = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&text);
+        assert!(
+            !text.contains("hunter2-secret") && !text.contains("wrong-secret"),
+            "{} shows a password",
+            path.display()
+        );
+    }
+    let _: () = redis::cmd("ACL")
+        .arg("DELUSER")
+        .arg("runner")
+        .query(&mut redis)
+        .unwrap();
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        match path.is_dir() {
+            true => files.extend(walk(&path)),
+            false => files.push(path),
+        }
+    }
+    files
+}
