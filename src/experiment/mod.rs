@@ -202,7 +202,12 @@ impl Experiment {
                 for input in self.inputs(&setting, options.quick) {
                     let mut case = setting.resolve(input, cores, seed);
                     case.variant = variant.label.clone();
-                    case.requires = variant.requires;
+                    // Workers behind Redis need the server as much as a
+                    // Redis flag does: without one the case is skipped.
+                    case.requires = match case.executor {
+                        Some(Executor::Redis) => Some(Requirement::Redis),
+                        _ => variant.requires,
+                    };
                     if seen.insert(case.clone()) {
                         cases.push(case);
                     }

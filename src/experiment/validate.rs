@@ -171,7 +171,9 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         capacity: Capacity::Unbounded,
         queue_host: QueueHost::Direct,
     };
-    check_stealing_stays_in_threads(&defaults, &written, &axes, &variants, &err)?;
+    for executor in [Executor::Processes, Executor::Redis] {
+        check_stealing_stays_in_threads(executor, &defaults, &written, &axes, &variants, &err)?;
+    }
     if kind != WorkloadKind::Verify {
         check_every_case_has_a_range(&defaults, &axes, &variants, || {
             err(Some(workload_span.clone()), "no range to search".into()).with_help(
@@ -679,15 +681,17 @@ fn check_redis_url(url: &Spanned<String>, err: &ErrAt) -> Result<(), ExperimentE
     }
 }
 
-/// Work stealing is rayon's threads: no case may ask for it in processes.
+/// Work stealing is rayon's threads: no case may ask for it in processes
+/// (or behind Redis: `executor`).
 fn check_stealing_stays_in_threads(
+    executor: Executor,
     defaults: &Setting,
     written: &[Written],
     axes: &[Axis],
     variants: &[Spanned<Variant>],
     err: &ErrAt,
 ) -> Result<(), ExperimentError> {
-    let processes = ParamValue::Executor(Executor::Processes);
+    let processes = ParamValue::Executor(executor);
     let stealing = ParamValue::Strategy(Strategy::Stealing);
     // Without a variant's own value, a case takes the sweep's or the default.
     let base = |v: ParamValue| {
@@ -717,13 +721,17 @@ fn check_stealing_stays_in_threads(
         .iter()
         .find(|w| w.value == processes)
         .map(|w| w.span.clone());
+    let (place, name) = match executor {
+        Executor::Redis => ("behind Redis", "redis"),
+        _ => ("in processes", "processes"),
+    };
     Err(err(
         at,
-        "work stealing runs on rayon's threads; it cannot run in processes".into(),
+        format!("work stealing runs on rayon's threads; it cannot run {place}"),
     )
-    .with_help(
-        "use `executor = \"processes\"` for pool, queue, feeder and cooperative cases only: give `stealing` a variant of its own with `executor = \"threads\"`, or drop it",
-    ))
+    .with_help(format!(
+        "use `executor = \"{name}\"` for pool, queue, feeder and cooperative cases only: give `stealing` a variant of its own with `executor = \"threads\"`, or drop it",
+    )))
 }
 
 /// The flag kinds the sweep gives its cases.
