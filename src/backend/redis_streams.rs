@@ -12,8 +12,10 @@
 //!   worker is gone, and sends the others an assignment: the run's keys, the
 //!   kernel and the flag. Each worker answers `Ready` once its kernels are
 //!   built, all before the timer. It waits at most [`Remote::wait`].
-//! - Jobs go on the run's stream `runner:run:<id>:jobs` (one `XADD` each),
-//!   wrapped with a sequence number; every slot of every worker reads it
+//! - Jobs go on the run's stream `runner:run:<id>:jobs` (`XADD`), wrapped
+//!   with a sequence number, written by a feeder thread that sends those
+//!   already waiting in one pipeline, so `submit` does not wait for the
+//!   network; every slot of every worker reads it
 //!   with `XREADGROUP` in the group `workers`, serves the job with runner's
 //!   built-in kernels (nothing else: a job is data, never code), and answers
 //!   every entry, a reply or not, on `runner:run:<id>:replies`. The
@@ -267,6 +269,17 @@ struct Shared {
     frames_sent: AtomicU64,
     redelivered: AtomicU64,
     duplicates: AtomicU64,
+    /// Why the feeder thread stopped writing jobs, if it did.
+    feed_error: Mutex<Option<BackendError>>,
+}
+
+impl Shared {
+    fn feed_error(&self) -> Option<BackendError> {
+        self.feed_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
 /// A case's workers behind Redis; the run's keys are deleted (and local
@@ -276,7 +289,11 @@ pub struct RedisStreams {
     /// The server, password redacted, for messages.
     shown: String,
     workers: usize,
-    sender: Mutex<redis::Connection>,
+    /// Job entries for the feeder thread, which writes them to the stream.
+    feed: Option<crossbeam_channel::Sender<Vec<u8>>>,
+    feeder: Option<JoinHandle<()>>,
+    /// For setting up and deleting the run's keys.
+    control: Mutex<redis::Connection>,
     receiving: Mutex<Receiving>,
     book: Mutex<Book>,
     shared: Arc<Shared>,
@@ -412,13 +429,24 @@ impl RedisStreams {
                 .spawn(move || beat.run())
                 .map_err(|e| BackendError::Start(format!("cannot start a thread: {e}")))?
         };
+        let (feed, jobs) = crossbeam_channel::unbounded();
+        let feeder = {
+            let (connection, key) = (open("send jobs")?, keys.jobs());
+            let (shared, shown) = (Arc::clone(&shared), shown.clone());
+            thread::Builder::new()
+                .name("redis-feeder".into())
+                .spawn(move || feed_jobs(connection, &key, &jobs, &shared, &shown))
+                .map_err(|e| BackendError::Start(format!("cannot start a thread: {e}")))?
+        };
         let local = std::mem::take(&mut cleanup.local);
         cleanup.keys = None;
         Ok(RedisStreams {
             keys,
             shown,
             workers,
-            sender: Mutex::new(connection),
+            feed: Some(feed),
+            feeder: Some(feeder),
+            control: Mutex::new(connection),
             receiving: Mutex::new(receiving),
             book: Mutex::new(Book::default()),
             shared,
@@ -766,21 +794,16 @@ impl Backend for RedisStreams {
         };
         let entry = postcard::to_stdvec(&Envelope { seq, job })
             .map_err(|e| BackendError::Gone(format!("cannot encode a job: {e}")))?;
-        let mut sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
-        let added: redis::RedisResult<String> = redis::cmd("XADD")
-            .arg(self.keys.jobs())
-            .arg("*")
-            .arg("j")
-            .arg(&entry)
-            .query(&mut *sender);
-        if let Err(e) = added {
+        let bytes = entry.len() as u64;
+        let feed = self.feed.as_ref().expect("open until dropped");
+        if feed.send(entry).is_err() {
             let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
             book.outstanding.remove(&seq);
-            return Err(lost(&self.shown, "sending a job", &e));
+            return Err(self.shared.feed_error().unwrap_or_else(|| {
+                BackendError::Gone("the thread sending jobs to Redis stopped".into())
+            }));
         }
-        self.shared
-            .bytes_sent
-            .fetch_add(entry.len() as u64, Ordering::Relaxed);
+        self.shared.bytes_sent.fetch_add(bytes, Ordering::Relaxed);
         self.shared.frames_sent.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -800,8 +823,13 @@ impl Backend for RedisStreams {
             if let Some(reply) = receiving.ready.pop_front() {
                 return Ok(reply);
             }
-            if !self.read_replies(&mut receiving)? && self.shared.live.load(Ordering::Relaxed) == 0
-            {
+            if self.read_replies(&mut receiving)? {
+                continue;
+            }
+            if let Some(e) = self.shared.feed_error() {
+                return Err(e);
+            }
+            if self.shared.live.load(Ordering::Relaxed) == 0 {
                 let names: Vec<_> = self
                     .assigned
                     .iter()
@@ -830,14 +858,58 @@ impl Backend for RedisStreams {
 
 impl Drop for RedisStreams {
     fn drop(&mut self) {
+        drop(self.feed.take());
+        if let Some(feeder) = self.feeder.take() {
+            let _ = feeder.join();
+        }
         self.shared.stop.store(true, Ordering::Relaxed);
         if let Some(heartbeat) = self.heartbeat.take() {
             let _ = heartbeat.join();
         }
-        let mut sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
-        delete_run(&mut sender, &self.keys);
-        drop(sender);
+        let mut control = self.control.lock().unwrap_or_else(PoisonError::into_inner);
+        delete_run(&mut control, &self.keys);
+        drop(control);
         self.local.stop(&remote().url);
+    }
+}
+
+/// The most job entries the feeder writes in one round trip.
+const FEED_BATCH: usize = 1024;
+
+/// The feeder thread: writes the job entries waiting in `jobs` to the
+/// stream, those already waiting in one pipeline (one round trip to the
+/// server for many jobs, as the processes backend's feeder gathers frames
+/// into one write), so `submit` never waits for the network.
+fn feed_jobs(
+    mut connection: redis::Connection,
+    key: &str,
+    jobs: &crossbeam_channel::Receiver<Vec<u8>>,
+    shared: &Shared,
+    shown: &str,
+) {
+    while let Ok(first) = jobs.recv() {
+        let mut pipe = redis::pipe();
+        let mut next = Some(first);
+        let mut n = 0;
+        while let Some(entry) = next.take() {
+            pipe.cmd("XADD")
+                .arg(key)
+                .arg("*")
+                .arg("j")
+                .arg(entry)
+                .ignore();
+            n += 1;
+            if n < FEED_BATCH {
+                next = jobs.try_recv().ok();
+            }
+        }
+        if let Err(e) = pipe.query::<()>(&mut connection) {
+            *shared
+                .feed_error
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(lost(shown, "sending jobs", &e));
+            return;
+        }
     }
 }
 
