@@ -707,3 +707,52 @@ workers = [2]
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("certificate"), "{stderr}");
 }
+
+#[test]
+fn a_killed_coordinator_leaves_only_keys_that_expire() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut workers = Workers::start(&server.url(), &[("w", 1)]);
+    let file = experiment(
+        dir.path(),
+        "orphan",
+        r#"
+name = "orphan"
+[workload]
+kind = "primes"
+range = [1_000_000_000_000, 1_000_002_000_000]
+[run]
+strategy = "pool"
+executor = "redis"
+kernel = "plain"
+repeats = 1
+warmup = 0
+[sweep]
+workers = [1]
+chunksize = [100]
+"#,
+    );
+    let mut run = Run::start(&file, &dir.path().join("out"), &server.url(), &[]);
+    let mut redis = connection(&server);
+    wait_until("the case to send jobs", || {
+        keys(&server, "runner:run:*:jobs")
+            .pop()
+            .is_some_and(|jobs| {
+                redis::cmd("XLEN")
+                    .arg(jobs)
+                    .query::<u64>(&mut redis)
+                    .is_ok_and(|n| n > 0)
+            })
+    });
+    run.child.kill().unwrap();
+    run.child.wait().unwrap();
+    let all = keys(&server, "*");
+    assert!(all.iter().any(|k| k.starts_with("runner:run:")), "{all:?}");
+    for key in all {
+        let ttl: i64 = redis::cmd("PTTL").arg(&key).query(&mut redis).unwrap();
+        assert!(ttl > 0, "{key} would never expire");
+    }
+    workers.stop();
+}

@@ -328,7 +328,7 @@ impl RedisStreams {
             },
             other => {
                 return Err(BackendError::Start(format!(
-                    "a {} flag lives on this host; workers behind Redis can only share the \
+                    "the `{}` flag lives on this host; workers behind Redis can only share the \
                      `redis` flag (or none): use `flag = \"redis\"` with `executor = \"redis\"`",
                     other.kind()
                 )));
