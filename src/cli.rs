@@ -16,8 +16,10 @@ Run declarative experiments on how parallel work is split, balanced and coordina
 An experiment is a TOML file: a workload (find the primes in a range, verify big
 numbers, time single checks, count smallest factors), the strategy that spreads it
 over workers (serial, a chunked pool, work stealing, queues with poison pills, a
-feeder thread, a cooperative search with a shared early-exit flag), and the
-parameters to sweep (workers, chunksize, job order, kernel, flag kind, loop style).
+feeder thread, a cooperative search with a shared early-exit flag), where the
+workers run (threads, worker processes, or `runner worker`s on any host behind a
+Redis server), and the parameters to sweep (workers, chunksize, job order,
+kernel, flag kind, loop style).
 README.md describes the file format.
 
 runner expands the sweep into cases, runs each with warm-up and best-of-N timing,
@@ -36,6 +38,8 @@ Examples:
                                            compare two runs of one experiment
   runner --quick experiments/workers.toml  smoke test: 1 repeat, 1% of each range
   runner --repeats 3 --out /tmp/r FILE     fewer repeats, another output folder
+  REDIS_URL=redis://HOST:6379 runner worker --slots 4
+                                           serve `executor = \"redis\"` runs from this host
 
 Limits (the same in experiment files): 1 to 100000 repeats, 0 to 1000 warm-ups,
 1 to 1024 workers; a case may use at most half of this machine's memory.
