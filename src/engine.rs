@@ -236,6 +236,7 @@ fn median_costs(costs: &[WorkerCosts]) -> Option<WorkerCosts> {
         round_trip_s: of(&|c| c.round_trip_s),
         bytes_per_run: of(&|c| c.bytes_per_run),
         frames_per_run: of(&|c| c.frames_per_run),
+        bytes_back_per_run: of(&|c| c.bytes_back_per_run),
         // A count, not a cost: every round's re-deliveries add up.
         redelivered: costs
             .iter()

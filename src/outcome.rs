@@ -39,6 +39,8 @@ pub struct WorkerCosts {
     pub bytes_per_run: Option<f64>,
     /// Messages sent to the workers per run.
     pub frames_per_run: Option<f64>,
+    /// Bytes of the workers' replies per run.
+    pub bytes_back_per_run: Option<f64>,
     /// Jobs delivered again to another worker after their first worker fell
     /// silent (died), over every run of the case; for workers behind Redis.
     pub redelivered: Option<u64>,

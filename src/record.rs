@@ -54,7 +54,7 @@ pub const RESULT_COLUMNS: [&str; 13] = [
 ];
 
 /// The columns of `summary.csv` after the case's.
-pub const SUMMARY_COLUMNS: [&str; 32] = [
+pub const SUMMARY_COLUMNS: [&str; 33] = [
     "repeats",
     "best_s",
     "median_s",
@@ -87,6 +87,7 @@ pub const SUMMARY_COLUMNS: [&str; 32] = [
     "bytes_per_run",
     "frames_per_run",
     "redelivered",
+    "bytes_back_per_run",
 ];
 
 /// Seconds with nanosecond resolution, the clock's own.
@@ -409,6 +410,10 @@ pub fn summary_row(
             .and_then(|c| c.frames_per_run)
             .map(|f| format!("{f:.0}"))),
         opt(result.costs.and_then(|c| c.redelivered)),
+        opt(result
+            .costs
+            .and_then(|c| c.bytes_back_per_run)
+            .map(|b| format!("{b:.0}"))),
     ];
     [case_cells(experiment, &result.case), tail].concat()
 }

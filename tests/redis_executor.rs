@@ -170,6 +170,11 @@ enqueue = ["all", "odd"]
     let answers = csv.column("answer");
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     assert!(csv.column("bytes_per_run").iter().all(|b| !b.is_empty()));
+    assert!(
+        csv.column("bytes_back_per_run")
+            .iter()
+            .all(|b| !b.is_empty())
+    );
     assert!(csv.column("round_trip_us").iter().all(|b| !b.is_empty()));
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(out.join("remote_primes/manifest.json")).unwrap(),

@@ -107,11 +107,13 @@ pub trait Backend: Send + Sync {
     }
 }
 
-/// Bytes and messages sent to the workers.
+/// Bytes and messages sent to the workers, and bytes of their replies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Sent {
     pub bytes: u64,
     pub frames: u64,
+    /// Bytes that came back (replies, and for Redis their envelopes).
+    pub bytes_back: u64,
 }
 
 /// Empty tasks sent one at a time to measure a round trip.

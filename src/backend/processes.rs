@@ -608,6 +608,7 @@ impl Backend for Processes {
         Some(super::Sent {
             bytes: self.traffic.bytes_sent.load(Ordering::Relaxed),
             frames: self.traffic.frames_sent.load(Ordering::Relaxed),
+            bytes_back: self.traffic.bytes_received.load(Ordering::Relaxed),
         })
     }
 

@@ -267,6 +267,8 @@ struct Shared {
     live: AtomicUsize,
     bytes_sent: AtomicU64,
     frames_sent: AtomicU64,
+    /// Bytes of the reply entries read.
+    bytes_back: AtomicU64,
     redelivered: AtomicU64,
     duplicates: AtomicU64,
     /// Why the feeder thread stopped writing jobs, if it did.
@@ -495,6 +497,9 @@ impl RedisStreams {
                 let Ok(up) = postcard::from_bytes::<Upward>(bytes) else {
                     continue;
                 };
+                self.shared
+                    .bytes_back
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                 let Upward::Done(done) = up else { continue };
                 acks.push(done.entry.clone());
                 if !book.outstanding.remove(&done.seq) {
@@ -848,6 +853,7 @@ impl Backend for RedisStreams {
         Some(Sent {
             bytes: self.shared.bytes_sent.load(Ordering::Relaxed),
             frames: self.shared.frames_sent.load(Ordering::Relaxed),
+            bytes_back: self.shared.bytes_back.load(Ordering::Relaxed),
         })
     }
 

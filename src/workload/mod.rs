@@ -104,6 +104,7 @@ pub(crate) fn worker_costs(
         (
             (after.bytes - before.bytes) as f64 / runs,
             (after.frames - before.frames) as f64 / runs,
+            (after.bytes_back - before.bytes_back) as f64 / runs,
         )
     });
     WorkerCosts {
@@ -111,6 +112,7 @@ pub(crate) fn worker_costs(
         round_trip_s: crate::backend::round_trip(backend).ok(),
         bytes_per_run: sent.map(|s| s.0),
         frames_per_run: sent.map(|s| s.1),
+        bytes_back_per_run: sent.map(|s| s.2),
         redelivered: backend.redelivered(),
     }
 }
