@@ -761,3 +761,62 @@ chunksize = [100]
     }
     workers.stop();
 }
+
+#[test]
+fn a_worker_refuses_a_run_of_another_protocol_and_waits_for_the_next() {
+    use runner::backend::redis_streams::{Assignment, Control, RunKeys, WorkerHello};
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("worker.stderr");
+    let mut workers = Workers(vec![
+        Command::new(env!("CARGO_BIN_EXE_runner"))
+            .args(["worker", "--name", "careful"])
+            .env("REDIS_URL", server.url())
+            .stdin(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    ]);
+    let mut redis = connection(&server);
+    let mut pop_hello = || -> WorkerHello {
+        let (_, text): (String, String) = redis::cmd("BLPOP")
+            .arg("runner:lobby")
+            .arg(30)
+            .query(&mut redis)
+            .expect("a hello within 30 s");
+        serde_json::from_str(&text).unwrap()
+    };
+    let hello = pop_hello();
+    assert_eq!(hello.protocol, runner::backend::wire::PROTOCOL);
+    let foreign = Control::Assign(Assignment {
+        protocol: hello.protocol + 1,
+        runner: "9.9.9".into(),
+        keys: RunKeys {
+            prefix: "runner:run:foreign".into(),
+        },
+        slots: 1,
+        kernel: runner::work::KernelSpec {
+            kernel: runner::experiment::Kernel::Plain,
+            max_n: 0,
+        },
+        flag: runner::flag::FlagSpec::None,
+        claim_idle_ms: 3000,
+    });
+    let _: () = redis::cmd("RPUSH")
+        .arg(format!("runner:worker:{}:control", hello.id))
+        .arg(serde_json::to_string(&foreign).unwrap())
+        .query(&mut connection(&server))
+        .unwrap();
+    // It says why, serves nothing, and is back in the lobby.
+    assert_eq!(pop_hello().id, hello.id);
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        said.contains("a run was refused") && said.contains("runner 9.9.9"),
+        "{said}"
+    );
+    assert!(keys(&server, "runner:run:*").is_empty());
+    workers.stop();
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
