@@ -71,6 +71,9 @@ pub const RUN_TTL: Duration = Duration::from_secs(30);
 pub const REDIS_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a blocking read waits before looking around (stop, liveness).
 pub const BLOCK: Duration = Duration::from_millis(500);
+/// How long an assigned worker may take to say it is ready before the
+/// coordinator looks for another (its kernel is built meanwhile).
+pub const READY_WAIT: Duration = Duration::from_secs(10);
 /// How long a case waits for its worker slots, unless told otherwise.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
 
@@ -565,6 +568,9 @@ fn gather(
     let deadline = Instant::now() + remote.wait;
     // Assigned workers not yet ready, and those ready.
     let mut pending: Vec<(WorkerHello, usize, Instant)> = Vec::new();
+    // Assigned workers given up on (gone, or silent too long): one that is
+    // ready after all still serves, and counts.
+    let mut given_up: Vec<(WorkerHello, usize, Instant)> = Vec::new();
     let mut ready: Vec<WorkerHello> = Vec::new();
     let mut ready_slots = 0;
     let mut refused: Vec<String> = Vec::new();
@@ -632,8 +638,13 @@ fn gather(
             };
             match postcard::from_bytes::<Upward>(bytes) {
                 Ok(Upward::Ready { worker, .. }) => {
+                    let late = given_up.iter().position(|p| p.0.id == worker);
                     if let Some(at) = pending.iter().position(|p| p.0.id == worker) {
                         let (hello, slots, _) = pending.remove(at);
+                        ready_slots += slots;
+                        ready.push(hello);
+                    } else if let Some(at) = late {
+                        let (hello, slots, _) = given_up.remove(at);
                         ready_slots += slots;
                         ready.push(hello);
                     }
@@ -649,13 +660,13 @@ fn gather(
         // An assigned worker that went away is replaced from the lobby.
         let mut i = 0;
         while i < pending.len() {
-            let silent = pending[i].2.elapsed() > PRESENCE_TTL;
+            let silent = pending[i].2.elapsed() > READY_WAIT;
             let present: bool = redis::cmd("EXISTS")
                 .arg(presence_key(&pending[i].0.id))
                 .query(connection)
                 .map_err(|e| lost(&shown, "waiting for workers", &e))?;
             if !present || silent {
-                pending.remove(i);
+                given_up.push(pending.remove(i));
             } else {
                 i += 1;
             }
