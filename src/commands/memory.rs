@@ -23,6 +23,7 @@ use crate::experiment::{Case, Input, Kernel, Order, Plan, Strategy};
 use crate::primes::NumRange;
 use crate::primes::fast::{Divisor, TABLE_MAX_DIVISORS};
 use crate::primes::oracle::{Method, smallest_factor};
+use crate::progress::human_bytes;
 use crate::strategy::order::needs_list;
 use crate::work::{Job, Reply};
 
@@ -342,21 +343,6 @@ pub fn check_plan(plan: &Plan, limit: Limit) -> Result<(), String> {
         case.number,
         case.describe(),
     ))
-}
-
-/// Bytes in the decimal unit that reads best: B, kB, MB, GB, TB.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::data::{Row, RunData, case_number, number, value};
 use super::reproduce;
-use crate::progress::human_seconds;
+use crate::progress::{human_bytes, human_seconds};
 
 /// A chart as the page shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -134,7 +134,7 @@ struct TableRow {
 }
 
 /// The columns the results table may show, in order; empty ones are left out.
-const TABLE_COLUMNS: [&str; 34] = [
+const TABLE_COLUMNS: [&str; 37] = [
     "case",
     "variant",
     "strategy",
@@ -165,6 +165,9 @@ const TABLE_COLUMNS: [&str; 34] = [
     "item_ns",
     "startup_s",
     "round_trip_us",
+    "bytes_per_run",
+    "bytes_back_per_run",
+    "redelivered",
     "answer",
     "factor",
     "status",
@@ -209,6 +212,9 @@ fn cell_text(row: &Row, column: &str) -> String {
         "round_trip_us" => number(row, column)
             .map(|v| format!("{v:.1} µs"))
             .unwrap_or_default(),
+        "bytes_per_run" | "bytes_back_per_run" => number(row, column)
+            .map(|b| human_bytes(b as u64))
+            .unwrap_or_default(),
         "range" if row.get("range_start").is_some_and(|s| s.is_empty()) => String::new(),
         _ => value(row, column),
     }
@@ -224,6 +230,9 @@ fn header_name(column: &str) -> String {
         "item_ns" => "per item".into(),
         "startup_s" => "workers started in".into(),
         "round_trip_us" => "task round trip".into(),
+        "bytes_per_run" => "bytes to workers, per run".into(),
+        "bytes_back_per_run" => "bytes back, per run".into(),
+        "redelivered" => "jobs redelivered".into(),
         other => other.replace('_', " "),
     }
 }
