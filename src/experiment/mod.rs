@@ -2,6 +2,7 @@
 //! into the cases the engine runs.
 
 pub mod chart;
+pub mod command;
 pub mod error;
 pub mod expect;
 pub mod params;
@@ -14,6 +15,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use chart::Chart;
+pub use command::{CommandSpec, UserParams};
 pub use error::ExperimentError;
 pub use params::{
     Case, CasePlan, ChunkPlan, Chunking, Input, NamedNumber, ParamName, ParamValue, QueuePlan,
@@ -21,8 +23,8 @@ pub use params::{
 };
 pub use values::limits;
 pub use values::{
-    Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost, Requirement,
-    Schedule, Strategy, WorkloadKind,
+    AnswerKind, Capacity, ClockKind, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order,
+    QueueHost, Requirement, Schedule, Strategy, WorkloadKind,
 };
 
 use crate::machine::Cores;
@@ -45,6 +47,10 @@ pub struct Experiment {
     pub step: Option<u64>,
     /// The Redis server for the `redis` flag, if the file names one.
     pub redis_url: Option<String>,
+    /// For a command workload: how its program is run.
+    pub command: Option<CommandSpec>,
+    /// For a command workload: the user's own parameters.
+    pub params: UserParams,
     /// Timed runs per case; the best is the headline.
     pub repeats: u32,
     /// Untimed runs before the timed ones.
@@ -75,8 +81,10 @@ pub struct Axis {
 pub struct Variant {
     pub label: String,
     pub values: Vec<ParamValue>,
-    /// A service the variant needs; without it its cases are skipped.
-    pub requires: Option<Requirement>,
+    /// The user's own parameters it sets (command workloads).
+    pub params: Vec<(String, String)>,
+    /// What the variant needs; without it its cases are skipped.
+    pub requires: Vec<Requirement>,
 }
 
 /// Command-line adjustments to how an experiment runs.
@@ -180,7 +188,8 @@ impl Experiment {
         let unlabelled = [Variant {
             label: String::new(),
             values: Vec::new(),
-            requires: None,
+            params: Vec::new(),
+            requires: Vec::new(),
         }];
         let variants = match self.variants.is_empty() {
             true => &unlabelled[..],
@@ -188,6 +197,7 @@ impl Experiment {
         };
         let mut cases: Vec<Case> = Vec::new();
         let mut seen: std::collections::HashSet<Case> = std::collections::HashSet::new();
+        let user_combinations = user_cartesian(&self.params.axes);
         for variant in variants {
             for combination in cartesian(&self.axes) {
                 let mut setting = self.defaults.clone();
@@ -195,12 +205,23 @@ impl Experiment {
                     .into_iter()
                     .chain(variant.values.iter().copied())
                     .for_each(|v| setting.apply(v));
-                for input in self.inputs(&setting, options.quick) {
-                    let mut case = setting.resolve(input, cores, seed);
-                    case.variant = variant.label.clone();
-                    case.requires = variant.requires;
-                    if seen.insert(case.clone()) {
-                        cases.push(case);
+                for user in &user_combinations {
+                    // The user's parameters: defaults, then the sweep, then the variant.
+                    let mut params = self.params.defaults.clone();
+                    params.extend(user.iter().cloned());
+                    params.extend(variant.params.iter().cloned());
+                    for input in self.inputs(&setting, options.quick) {
+                        let mut case = setting.resolve(input, cores, seed);
+                        case.variant = variant.label.clone();
+                        case.requires = variant.requires.clone();
+                        case.params = params.clone().into_iter().collect();
+                        if self.command.is_some() {
+                            // A program runs where it runs: not on runner's backends.
+                            case.executor = None;
+                        }
+                        if seen.insert(case.clone()) {
+                            cases.push(case);
+                        }
                     }
                 }
             }
@@ -262,7 +283,14 @@ impl Experiment {
                     _ => Input::Range(range),
                 }]
             }
-            WorkloadKind::Verify => self
+            WorkloadKind::Command if self.numbers.is_empty() => match setting.range {
+                Some(full) => vec![Input::Range(match quick {
+                    true => full.prefix(full.len().div_ceil(QUICK_DIVISOR).max(QUICK_MIN)),
+                    false => full,
+                })],
+                None => vec![Input::Bare],
+            },
+            WorkloadKind::Verify | WorkloadKind::Command => self
                 .numbers
                 .iter()
                 .map(|n| {
@@ -276,6 +304,21 @@ impl Experiment {
                 .collect(),
         }
     }
+}
+
+/// Every combination of one value per user parameter, the first varying slowest.
+fn user_cartesian(axes: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
+    axes.iter().fold(vec![Vec::new()], |acc, (name, values)| {
+        acc.into_iter()
+            .flat_map(|prefix| {
+                values.iter().map(move |v| {
+                    let mut next = prefix.clone();
+                    next.push((name.clone(), v.clone()));
+                    next
+                })
+            })
+            .collect()
+    })
 }
 
 /// Every combination of one value per axis, the first axis varying slowest.
