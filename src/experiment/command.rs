@@ -6,7 +6,9 @@
 //!
 //! Placeholders name a column of the case (`{workers}`, `{chunksize}`,
 //! `{range_start}`, `{number}`, …: see [`crate::record::CASE_COLUMNS`]) or a
-//! user parameter; `{{` and `}}` stand for `{` and `}`.
+//! user parameter; `{name|text}` gives `text` where the case has no value
+//! for `name` (a serial case has no chunksize, a case without a flag no
+//! loop); `{{` and `}}` stand for `{` and `}`.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -46,7 +48,8 @@ pub struct CommandSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece {
     Text(String),
-    Name(String),
+    /// A placeholder: its name, and the text for a case without a value.
+    Name(String, Option<String>),
 }
 
 /// Splits `word` into text and `{name}` placeholders.
@@ -76,7 +79,12 @@ pub fn pieces(word: &str) -> Result<Vec<Piece>, String> {
                 if !text.is_empty() {
                     out.push(Piece::Text(std::mem::take(&mut text)));
                 }
-                out.push(Piece::Name(name));
+                match name.split_once('|') {
+                    Some((name, default)) => {
+                        out.push(Piece::Name(name.into(), Some(default.into())))
+                    }
+                    None => out.push(Piece::Name(name, None)),
+                }
             }
             '}' => return Err("a `}` closes no placeholder (write `}}` for a brace)".into()),
             c => text.push(c),
@@ -95,7 +103,7 @@ pub fn substitute(word: &str, value: impl Fn(&str) -> Option<String>) -> Result<
     for piece in pieces(word)? {
         match piece {
             Piece::Text(t) => out.push_str(&t),
-            Piece::Name(n) => match value(&n) {
+            Piece::Name(n, default) => match value(&n).or(default) {
                 Some(v) => out.push_str(&v),
                 None => return Err(n),
             },
@@ -260,7 +268,7 @@ pub fn command_spec(
             err(Some(word.span()), e).with_help("placeholders are written `{name}`")
         })?;
         for part in parts {
-            if let Piece::Name(name) = part
+            if let Piece::Name(name, _) = part
                 && !known.contains(&name.as_str())
             {
                 let help = match suggest(&name, &known) {
@@ -329,7 +337,7 @@ mod tests {
             pieces("--n={workers}x{{y}}").unwrap(),
             vec![
                 Piece::Text("--n=".into()),
-                Piece::Name("workers".into()),
+                Piece::Name("workers".into(), None),
                 Piece::Text("x{y}".into()),
             ]
         );
@@ -339,5 +347,7 @@ mod tests {
         assert_eq!(filled, Err("b".into()));
         assert_eq!(substitute("{a}", |_| Some("7".into())), Ok("7".into()));
         assert_eq!(substitute("", |_| None), Ok(String::new()));
+        assert_eq!(substitute("{loop|counter}", |_| None), Ok("counter".into()));
+        assert_eq!(substitute("{a|}", |_| None), Ok(String::new()));
     }
 }

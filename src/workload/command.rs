@@ -84,7 +84,7 @@ pub fn argv_for(case: &Case, spec: &CommandSpec) -> Result<Vec<String>, String> 
         .map(|word| {
             crate::experiment::command::substitute(word, value).map_err(|name| {
                 format!(
-                    "the placeholder {{{name}}} has no value in this case ({})",
+                    "the placeholder {{{name}}} has no value in this case ({}); write {{{name}|TEXT}} for a default",
                     case.describe()
                 )
             })
