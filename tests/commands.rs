@@ -390,3 +390,75 @@ fn typos_in_runner_keys_and_unknown_placeholders_are_errors_at_their_place() {
         assert!(stderr.contains(&at), "{body}: wants {at} in {stderr}");
     }
 }
+
+#[test]
+fn compare_on_puts_a_command_beside_runner_s_own_backends() {
+    let toy = Toy::new(HONEST);
+    let (code, said, python) = toy.run(
+        "toy_side",
+        r#"
+name = "toy_side"
+[workload]
+kind = "command"
+command = ["PROGRAM", "{range_start}", "{range_end}"]
+answer = "primes"
+[run]
+strategy = "pool"
+repeats = 2
+warmup = 0
+[sweep]
+range = [[0, 10], [0, 100]]
+workers = [2]
+[[variant]]
+label = "CPython"
+[[variant]]
+label = "PyPy"
+"#,
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let (code, said, ours) = toy.run(
+        "ours",
+        r#"
+name = "ours"
+[workload]
+kind = "primes"
+[run]
+strategy = "pool"
+repeats = 2
+warmup = 0
+[sweep]
+range = [[0, 10], [0, 100], [0, 1000]]
+workers = [2]
+executor = ["threads", "processes"]
+"#,
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let output = runner()
+        .args(["compare", "--on", "range_start,range_end"])
+        .arg(&ours)
+        .arg(&python)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("toy_side beside ours, matched on range_start, range_end"));
+    // Two ranges x (CPython, PyPy) x (threads, processes).
+    let pairs = text.lines().filter(|l| l.contains(" / ")).count();
+    assert_eq!(pairs, 8, "{text}");
+    assert!(
+        text.contains(
+            "range_start=0 range_end=100: PyPy chunksize=13 / executor=processes chunksize=13"
+        ),
+        "{text}"
+    );
+    // Runner's [0, 1000) has no partner.
+    assert!(text.contains("Only in BEFORE"), "{text}");
+    let bad = runner()
+        .args(["compare", "--on", "chunksise"])
+        .arg(&ours)
+        .arg(&python)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("`chunksise` is not a column"));
+}
