@@ -8,10 +8,12 @@
 #   experiments/python/side_by_side.sh [--quick] [--no-run]
 #
 # Needs python3 (pypy3, redis-py and a Redis server are used when present;
-# their cases are skipped otherwise). Runs `runner` from target/release.
+# their cases are skipped otherwise). Runs `runner` from target/release
+# (or $RUNNER) and writes under reports/ (or $OUT).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runner=${RUNNER:-target/release/runner}
+out_root=${OUT:-reports}
 quick=() run=1 suffix=""
 for arg in "$@"; do
   case "$arg" in
@@ -29,12 +31,13 @@ lessons=(
 for lesson in "${lessons[@]}"; do
   IFS='|' read -r name ours theirs on <<<"$lesson"
   if ((run)); then
-    "$runner" "${quick[@]}" "$ours" || test $? -eq 5
-    "$runner" "${quick[@]}" "$theirs" || test $? -eq 5
+    # Exit status 5 is a lesson that failed: the run itself is whole.
+    "$runner" "${quick[@]}" --out "$out_root" "$ours" || test $? -eq 5
+    "$runner" "${quick[@]}" --out "$out_root" "$theirs" || test $? -eq 5
   fi
-  before="reports/$(sed -n 's/^name = "\(.*\)"/\1/p' "$ours" | head -1)$suffix"
-  after="reports/$(sed -n 's/^name = "\(.*\)"/\1/p' "$theirs" | head -1)$suffix"
-  out="reports/python/side_by_side/$name$suffix"
+  before="$out_root/$(sed -n 's/^name = "\(.*\)"/\1/p' "$ours" | head -1)$suffix"
+  after="$out_root/$(sed -n 's/^name = "\(.*\)"/\1/p' "$theirs" | head -1)$suffix"
+  out="$out_root/python/side_by_side/$name$suffix"
   "$runner" compare --on "$on" --out "$out" "$before" "$after" >/dev/null
   echo "$name: $out/index.html"
 done

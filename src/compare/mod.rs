@@ -196,7 +196,9 @@ impl Report {
         );
         let point = |row: &Row| {
             on.iter()
-                .map(|c| format!("{c}={}", value(row, c)))
+                .map(|c| (c, value(row, c)))
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(c, v)| format!("{c}={v}"))
                 .collect::<Vec<_>>()
                 .join(" ")
         };
