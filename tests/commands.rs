@@ -462,3 +462,22 @@ executor = ["threads", "processes"]
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("`chunksise` is not a column"));
 }
+
+#[test]
+fn check_does_not_pretend_to_know_how_long_a_program_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::experiment(
+        dir.path(),
+        "plan",
+        "name = \"plan\"\n[workload]\nkind = \"command\"\ncommand = [\"true\"]\ntimeout_s = 60\n[run]\nrepeats = 3\nwarmup = 1\n",
+    );
+    let output = runner().arg("check").arg(&file).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "not estimated for a command workload; at most 6 runs of up to 1.0 minutes each"
+        ),
+        "{text}"
+    );
+}
