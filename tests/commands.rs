@@ -98,6 +98,9 @@ tag = ["a", "b"]
         notes[0]
     );
     assert!(notes[0].contains("checked by the oracle"), "{}", notes[0]);
+    // The report page states the clocks too.
+    let page = fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(page.contains("spawning an empty process costs"), "{page}");
     // Each run a fresh process: 4 cases x 2 interleaved rounds of
     // (1 warm-up + 1 timed run).
     let words = fs::read_to_string(toy.path().join("words.txt")).unwrap();
@@ -150,6 +153,8 @@ warmup = 0
     let note = summary.column("note")[0];
     assert!(note.contains("answer unchecked"), "{note}");
     assert!(note.contains("wall clock from spawn to exit"), "{note}");
+    let page = fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(page.contains("answer unchecked"), "the page says so");
     assert_ne!(summary.column("best_s")[0], "0.125000000");
 }
 
