@@ -152,6 +152,8 @@ Examples:
   runner compare old/chunksize reports/chunksize
   runner compare --fail-above 5 base/queue reports/queue    # a CI gate
   runner compare --out /tmp/cmp base/queue reports/queue    # also a page and a chart
+  runner compare --on chunksize --out /tmp/py reports/chunksize reports/python_chunksize
+                                 # Python beside runner's threads and processes
 
 Exit status:
   0    compared (whatever the verdicts, unless --fail-above says otherwise)
@@ -183,6 +185,12 @@ pub struct CompareArgs {
     /// previous comparison's.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Put two different experiments side by side (a program in Python
+    /// beside runner's own backends): match cases on these columns only
+    /// (comma-separated, e.g. `chunksize` or `number_name,flag,loop`), and
+    /// compare every AFTER case with every BEFORE case that agrees on them.
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    pub on: Vec<String>,
 }
 
 /// A percentage of zero or more.

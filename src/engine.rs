@@ -19,7 +19,7 @@ use rand::seq::SliceRandom;
 use crate::experiment::{Case, Input, Plan, Requirement, Schedule};
 use crate::outcome::{CaseResult, Failure, WorkerCosts};
 use crate::timing::Timer;
-use crate::workload::{Context, check_cost, factor_frequency, primes, verify};
+use crate::workload::{Context, check_cost, command, factor_frequency, primes, verify};
 
 /// Hears of the engine's progress; progress bars and writers implement it.
 pub trait Observer {
@@ -209,8 +209,14 @@ impl SoFar {
             self.done = true;
         }
         self.result.answer = round_result.answer.or(self.result.answer);
-        if self.result.tables.is_empty() {
-            self.result.tables = round_result.tables;
+        // A table of every run (the clocks) grows by each round's rows;
+        // a whole-case table (samples, factors) is kept from the first.
+        for table in round_result.tables {
+            match self.result.tables.iter_mut().find(|t| t.name == table.name) {
+                Some(kept) if table.name == command::CLOCKS_TABLE => kept.rows.extend(table.rows),
+                Some(_) => {}
+                None => self.result.tables.push(table),
+            }
         }
         self.result.note = self.result.note.take().or(round_result.note);
         self.costs.extend(round_result.costs);
@@ -252,19 +258,34 @@ pub fn run_case(
     context: &mut Context,
     timer: &Timer,
 ) -> Option<CaseResult> {
-    if case.requires == Some(Requirement::Redis)
-        && let Err(why) = context.redis_available()
-    {
-        let skipped = Some(format!("skipped: needs Redis: {why}"));
+    let missing = case.requires.iter().find_map(|needed| match needed {
+        Requirement::Redis => context
+            .redis_available()
+            .err()
+            .map(|why| format!("skipped: needs Redis: {why}")),
+        needed => context
+            .command
+            .requirement(needed)
+            .err()
+            .map(|why| format!("skipped: needs {needed}: {why}")),
+    });
+    if let Some(skipped) = missing {
         return Some(CaseResult {
-            skipped,
+            skipped: Some(skipped),
             ..CaseResult::new(case)
         });
+    }
+    if let Some(spec) = context.command_spec.clone() {
+        return command::run_case(case, &spec, plan, context, timer);
     }
     match &case.input {
         Input::Range(range) => primes::run_case(case, *range, plan, context, timer),
         Input::Number(number) => verify::run_case(case, number.value, plan, context, timer),
         Input::Stepped { range, step } => check_cost::run_case(case, *range, *step, plan, timer),
         Input::Factors(range) => factor_frequency::run_case(case, *range, plan, timer),
+        Input::Bare => Some(CaseResult::failed(
+            case,
+            "only a command workload runs without a range or numbers".into(),
+        )),
     }
 }

@@ -150,6 +150,21 @@ pub fn case_cells(experiment: &str, case: &Case) -> Vec<String> {
     ]
 }
 
+/// The cells of the user's parameters `names` (command workloads), which
+/// follow every other column of both files.
+pub fn param_cells(names: &[String], case: &Case) -> Vec<String> {
+    names
+        .iter()
+        .map(|name| {
+            case.params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// The answer's cells: value, checksum, factor.
 fn answer_cells(result: &CaseResult) -> [String; 3] {
     match result.answer {

@@ -56,7 +56,8 @@ fn case(strategy: Strategy) -> Case {
         seed: None,
         cooperation: None,
         queue: None,
-        requires: None,
+        requires: Vec::new(),
+        params: Vec::new(),
     }
 }
 

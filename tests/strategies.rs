@@ -29,7 +29,8 @@ fn case(strategy: Strategy, workers: usize, chunksize: u64, order: Order, range:
         seed: Some(7),
         cooperation: None,
         queue: None,
-        requires: None,
+        requires: Vec::new(),
+        params: Vec::new(),
     }
 }
 

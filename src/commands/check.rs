@@ -87,6 +87,15 @@ fn unpaired_lesson(experiment: &Experiment, plan: &crate::experiment::Plan) -> O
     })
 }
 
+/// How many times a case's work runs: warm-ups and timed runs.
+fn runs_per_case(plan: &crate::experiment::Plan) -> u64 {
+    let (repeats, warmup) = (u64::from(plan.repeats), u64::from(plan.warmup));
+    match plan.schedule {
+        crate::experiment::Schedule::Blocked => warmup + repeats,
+        _ => repeats * (warmup + 1),
+    }
+}
+
 /// The plan of one experiment, as `check` prints it.
 fn plan_text(experiment: &Experiment, options: &PlanOptions, cores: Cores) -> String {
     let plan = experiment.plan(cores, options);
@@ -135,6 +144,16 @@ fn plan_text(experiment: &Experiment, options: &PlanOptions, cores: Cores) -> St
         ),
         _ => writeln!(text, "  memory: nothing that grows with the cases"),
     };
+    if let Some(command) = &experiment.command {
+        // Runner cannot know how long someone else's program takes.
+        let _ = writeln!(
+            text,
+            "  estimated time: not estimated for a command workload; at most {} runs of up to {} each (timeout_s)",
+            plan.cases.len() as u64 * runs_per_case(&plan),
+            human_duration(command.timeout.as_secs_f64())
+        );
+        return text;
+    }
     let eta = estimate(&plan, cores);
     let _ = writeln!(
         text,

@@ -35,7 +35,10 @@ fn run(args: &CompareArgs) -> Result<u8, (u8, String)> {
     let bad = |message: String| (exit::BAD_INPUT, message);
     let before = read(&args.before, "BEFORE").map_err(bad)?;
     let after = read(&args.after, "AFTER").map_err(bad)?;
-    let report = Report::of(&before, &after).map_err(|e| bad(e.to_string()))?;
+    let report = match args.on.is_empty() {
+        true => Report::of(&before, &after).map_err(|e| bad(e.to_string()))?,
+        false => Report::across(&before, &after, &args.on).map_err(bad)?,
+    };
     let text = table::markdown(&report);
     // A closed pipe loses only the text: the files and the status stand.
     console::out(text.trim_end());

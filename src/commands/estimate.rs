@@ -117,7 +117,7 @@ impl Calibration {
             chunks: case.chunks.map(|_| ChunkPlan::new(Chunking::Size(1), 1, 1)),
             order: None,
             seed: None,
-            requires: None,
+            requires: Vec::new(),
             ..case.clone()
         };
         *self
@@ -256,6 +256,12 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> Serial {
                 setup: 0.0,
             };
         }
+        Input::Bare => {
+            return Serial {
+                run: 0.0,
+                setup: 0.0,
+            };
+        }
     };
     let sample = sample_numbers(range);
     let started = Instant::now();
@@ -317,7 +323,7 @@ fn oracle_seconds(input: &Input) -> f64 {
     let (range, step) = match input {
         Input::Range(range) | Input::Factors(range) => (*range, 1),
         Input::Stepped { range, step } => (*range, *step),
-        Input::Number(_) => return 0.0,
+        Input::Number(_) | Input::Bare => return 0.0,
     };
     let sample = match (input, Method::for_range(range.start, range.end)) {
         (Input::Range(_), Method::Sieve) | (Input::Factors(_), _) => ORACLE_SAMPLE,

@@ -150,7 +150,7 @@ pub fn case_need(case: &Case) -> Need {
     let mut need = Need::default();
     let smaller_range = "use a smaller range";
     match &case.input {
-        Input::Number(_) => {}
+        Input::Number(_) | Input::Bare => {}
         Input::Range(range) => {
             job_list(&mut need, case, *range);
             kernel_table(&mut need, case, range.last());
@@ -365,7 +365,8 @@ mod tests {
             seed: None,
             cooperation: None,
             queue: None,
-            requires: None,
+            requires: Vec::new(),
+            params: Vec::new(),
         }
     }
 

@@ -192,7 +192,8 @@ fn run_one(
         Err(e) => return Ended::Io(e.to_string()),
     };
     let mut progress = Progress::new(plan);
-    let mut context = Context::new(experiment.redis_url.as_deref());
+    let mut context =
+        Context::new(experiment.redis_url.as_deref()).with_command(experiment.command.clone());
     crate::backend::redis_streams::configure(crate::backend::redis_streams::Remote {
         url: context.redis.url.clone(),
         spawn_local: remote
@@ -262,7 +263,12 @@ fn run_one(
         return Ended::Interrupted;
     }
     let ran = outcome.results.len() - skipped;
-    print_done(writer.dir(), ran, failures);
+    let unchecked = outcome
+        .results
+        .iter()
+        .filter(|r| r.ok() && r.answer.is_none())
+        .count();
+    print_done(writer.dir(), ran, failures, unchecked);
     let lessons_failed = drawn.tell_lessons();
     if let Some(first) = outcome.results.iter().find(|r| r.skipped.is_some()) {
         let why = first.skipped.as_deref().unwrap_or_default();
@@ -295,9 +301,13 @@ fn draw(dir: &Path, out: &Path) -> Result<report::Rendered, String> {
 }
 
 /// The closing lines, on stdout so `runner x.toml > log` keeps them.
-fn print_done(dir: &Path, cases: usize, failures: usize) {
+fn print_done(dir: &Path, cases: usize, failures: usize, unchecked: usize) {
     let page: PathBuf = dir.join("index.html");
     match failures {
+        0 if unchecked > 0 => console::out(&format!(
+            "{cases} cases ran, {unchecked} of them unchecked (no answer declared): {}",
+            page.display()
+        )),
         0 => console::out(&format!("{cases} cases, all correct: {}", page.display())),
         n => console::out(&format!(
             "{n} of {cases} cases FAILED (see the error column): {}",

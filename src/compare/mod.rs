@@ -173,6 +173,95 @@ impl Report {
         })
     }
 
+    /// Puts two runs of different experiments side by side (`--on`): cases
+    /// are matched on the columns `on` only, and every AFTER case is
+    /// compared with every BEFORE case that agrees on them (CPython and
+    /// PyPy against runner's threads and processes: four pairs a point).
+    /// A label names the point, then AFTER's case, then BEFORE's.
+    pub fn across(before: &RunData, after: &RunData, on: &[String]) -> Result<Report, String> {
+        for column in on {
+            let known = |run: &RunData| run.summary.iter().any(|r| r.contains_key(column));
+            if !known(before) || !known(after) {
+                return Err(format!(
+                    "`{column}` is not a column of both runs' summary.csv\n  = help: name case columns both experiments have, e.g. --on chunksize or --on number_name,flag,loop"
+                ));
+            }
+        }
+        let key = |row: &Row| -> Key { on.iter().map(|c| value(row, c)).collect() };
+        let before_rows: Vec<&Row> = before.summary.iter().collect();
+        let after_rows: Vec<&Row> = after.summary.iter().collect();
+        let (before_labels, after_labels) = (
+            Labeller::except(&before_rows, on),
+            Labeller::except(&after_rows, on),
+        );
+        let point = |row: &Row| {
+            on.iter()
+                .map(|c| (c, value(row, c)))
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(c, v)| format!("{c}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut matched = Vec::new();
+        let mut only_after = Vec::new();
+        let mut partnered = vec![false; before_rows.len()];
+        for a in &after_rows {
+            let mut any = false;
+            for (i, b) in before_rows.iter().enumerate() {
+                if key(a) != key(b) {
+                    continue;
+                }
+                any = true;
+                partnered[i] = true;
+                let (before_case, after_case) = (side_case(before, b), side_case(after, a));
+                let seed = stats::seed_for(
+                    before.manifest.seed ^ after.manifest.seed,
+                    parse_number(&before_case.number),
+                    parse_number(&after_case.number),
+                );
+                matched.push(Matched {
+                    label: format!(
+                        "{}: {} / {}",
+                        point(a),
+                        after_labels.label(a),
+                        before_labels.label(b)
+                    ),
+                    outcome: outcome(&before_case, &after_case, seed),
+                    before: before_case,
+                    after: after_case,
+                });
+            }
+            if !any {
+                only_after.push(Unmatched {
+                    label: format!("{}: {}", point(a), after_labels.label(a)),
+                    case: side_case(after, a),
+                });
+            }
+        }
+        let only_before = before_rows
+            .iter()
+            .zip(partnered)
+            .filter(|(_, p)| !p)
+            .map(|(b, _)| Unmatched {
+                label: format!("{}: {}", point(b), before_labels.label(b)),
+                case: side_case(before, b),
+            })
+            .collect();
+        Ok(Report {
+            experiment: format!(
+                "{} beside {}, matched on {}",
+                after.manifest.experiment,
+                before.manifest.experiment,
+                on.join(", ")
+            ),
+            before_machine: machine_line(before),
+            after_machine: machine_line(after),
+            matched,
+            only_before,
+            only_after,
+        })
+    }
+
     /// How many cases got each verdict.
     pub fn tally(&self) -> Tally {
         let mut tally = Tally {
@@ -325,6 +414,32 @@ const LABEL_COLUMNS: [&str; 20] = [
 ];
 
 impl Labeller {
+    /// A labeller of what varies among `rows` besides the columns `on`
+    /// (which a side-by-side label shows first).
+    fn except(rows: &[&Row], on: &[String]) -> Labeller {
+        let mut labeller = Labeller::new(rows);
+        // A label's "range" and "number" stand for the columns behind them.
+        let shown = |c: &str| {
+            match c {
+                "range" => ["range_start", "range_end"].as_slice(),
+                "number" => ["number", "number_name"].as_slice(),
+                _ => std::slice::from_ref(&c),
+            }
+            .iter()
+            .any(|col| on.iter().any(|o| o == col))
+        };
+        labeller.varying.retain(|c| !shown(c));
+        if labeller.varying.is_empty() {
+            labeller
+                .varying
+                .push(match rows.iter().any(|r| !value(r, "variant").is_empty()) {
+                    true => "variant",
+                    false => "strategy",
+                });
+        }
+        labeller
+    }
+
     fn new(rows: &[&Row]) -> Labeller {
         let varying: Vec<&'static str> = LABEL_COLUMNS
             .into_iter()

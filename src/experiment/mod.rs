@@ -2,6 +2,7 @@
 //! into the cases the engine runs.
 
 pub mod chart;
+pub mod command;
 pub mod error;
 pub mod expect;
 pub mod params;
@@ -14,6 +15,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use chart::Chart;
+pub use command::{CommandSpec, UserParams};
 pub use error::ExperimentError;
 pub use params::{
     Case, CasePlan, ChunkPlan, Chunking, Input, NamedNumber, ParamName, ParamValue, QueuePlan,
@@ -21,8 +23,8 @@ pub use params::{
 };
 pub use values::limits;
 pub use values::{
-    Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost, Requirement,
-    Schedule, Strategy, WorkloadKind,
+    AnswerKind, Capacity, ClockKind, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order,
+    QueueHost, Requirement, Schedule, Strategy, WorkloadKind,
 };
 
 use crate::machine::Cores;
@@ -49,6 +51,10 @@ pub struct Experiment {
     /// For `executor = "redis"`: local `runner worker` processes to start
     /// per case (`[run] spawn_local`).
     pub spawn_local: Option<u32>,
+    /// For a command workload: how its program is run.
+    pub command: Option<CommandSpec>,
+    /// For a command workload: the user's own parameters.
+    pub params: UserParams,
     /// Timed runs per case; the best is the headline.
     pub repeats: u32,
     /// Untimed runs before the timed ones.
@@ -79,8 +85,10 @@ pub struct Axis {
 pub struct Variant {
     pub label: String,
     pub values: Vec<ParamValue>,
-    /// A service the variant needs; without it its cases are skipped.
-    pub requires: Option<Requirement>,
+    /// The user's own parameters it sets (command workloads).
+    pub params: Vec<(String, String)>,
+    /// What the variant needs; without it its cases are skipped.
+    pub requires: Vec<Requirement>,
 }
 
 /// Command-line adjustments to how an experiment runs.
@@ -184,7 +192,8 @@ impl Experiment {
         let unlabelled = [Variant {
             label: String::new(),
             values: Vec::new(),
-            requires: None,
+            params: Vec::new(),
+            requires: Vec::new(),
         }];
         let variants = match self.variants.is_empty() {
             true => &unlabelled[..],
@@ -192,6 +201,7 @@ impl Experiment {
         };
         let mut cases: Vec<Case> = Vec::new();
         let mut seen: std::collections::HashSet<Case> = std::collections::HashSet::new();
+        let user_combinations = user_cartesian(&self.params.axes);
         for variant in variants {
             for combination in cartesian(&self.axes) {
                 let mut setting = self.defaults.clone();
@@ -199,17 +209,30 @@ impl Experiment {
                     .into_iter()
                     .chain(variant.values.iter().copied())
                     .for_each(|v| setting.apply(v));
-                for input in self.inputs(&setting, options.quick) {
-                    let mut case = setting.resolve(input, cores, seed);
-                    case.variant = variant.label.clone();
-                    // Workers behind Redis need the server as much as a
-                    // Redis flag does: without one the case is skipped.
-                    case.requires = match case.executor {
-                        Some(Executor::Redis) => Some(Requirement::Redis),
-                        _ => variant.requires,
-                    };
-                    if seen.insert(case.clone()) {
-                        cases.push(case);
+                for user in &user_combinations {
+                    // The user's parameters: defaults, then the sweep, then the variant.
+                    let mut params = self.params.defaults.clone();
+                    params.extend(user.iter().cloned());
+                    params.extend(variant.params.iter().cloned());
+                    for input in self.inputs(&setting, options.quick) {
+                        let mut case = setting.resolve(input, cores, seed);
+                        case.variant = variant.label.clone();
+                        case.requires = variant.requires.clone();
+                        // Workers behind Redis need the server as much as a
+                        // Redis flag does: without one the case is skipped.
+                        if case.executor == Some(Executor::Redis)
+                            && !case.requires.contains(&Requirement::Redis)
+                        {
+                            case.requires.push(Requirement::Redis);
+                        }
+                        case.params = params.clone().into_iter().collect();
+                        if self.command.is_some() {
+                            // A program runs where it runs: not on runner's backends.
+                            case.executor = None;
+                        }
+                        if seen.insert(case.clone()) {
+                            cases.push(case);
+                        }
                     }
                 }
             }
@@ -271,7 +294,14 @@ impl Experiment {
                     _ => Input::Range(range),
                 }]
             }
-            WorkloadKind::Verify => self
+            WorkloadKind::Command if self.numbers.is_empty() => match setting.range {
+                Some(full) => vec![Input::Range(match quick {
+                    true => full.prefix(full.len().div_ceil(QUICK_DIVISOR).max(QUICK_MIN)),
+                    false => full,
+                })],
+                None => vec![Input::Bare],
+            },
+            WorkloadKind::Verify | WorkloadKind::Command => self
                 .numbers
                 .iter()
                 .map(|n| {
@@ -285,6 +315,21 @@ impl Experiment {
                 .collect(),
         }
     }
+}
+
+/// Every combination of one value per user parameter, the first varying slowest.
+fn user_cartesian(axes: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
+    axes.iter().fold(vec![Vec::new()], |acc, (name, values)| {
+        acc.into_iter()
+            .flat_map(|prefix| {
+                values.iter().map(move |v| {
+                    let mut next = prefix.clone();
+                    next.push((name.clone(), v.clone()));
+                    next
+                })
+            })
+            .collect()
+    })
 }
 
 /// Every combination of one value per axis, the first axis varying slowest.

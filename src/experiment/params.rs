@@ -153,6 +153,8 @@ pub enum Input {
     Stepped { range: NumRange, step: u64 },
     /// Count the smallest factors of the non-primes of a range.
     Factors(NumRange),
+    /// Nothing runner knows of: a command with neither range nor numbers.
+    Bare,
 }
 
 /// Every parameter of a case before resolution: defaults overridden by the
@@ -247,7 +249,8 @@ impl Setting {
             seed: (ordered && self.order == Order::Shuffled).then_some(seed),
             cooperation,
             queue,
-            requires: None,
+            requires: Vec::new(),
+            params: Vec::new(),
         }
     }
 }
@@ -337,8 +340,10 @@ pub struct Case {
     pub cooperation: Option<CasePlan>,
     /// How the queue is fed, for queue and feeder cases.
     pub queue: Option<QueuePlan>,
-    /// A service the case needs; without it the case is skipped.
-    pub requires: Option<Requirement>,
+    /// What the case needs; without it the case is skipped.
+    pub requires: Vec<Requirement>,
+    /// The user's own parameters, by name (command workloads).
+    pub params: Vec<(String, String)>,
 }
 
 impl Case {
@@ -346,7 +351,7 @@ impl Case {
     pub fn range(&self) -> Option<NumRange> {
         match &self.input {
             Input::Range(r) | Input::Factors(r) | Input::Stepped { range: r, .. } => Some(*r),
-            Input::Number(_) => None,
+            Input::Number(_) | Input::Bare => None,
         }
     }
 
@@ -390,7 +395,10 @@ impl Case {
             Input::Range(r) | Input::Factors(r) => format!("range={r}"),
             Input::Stepped { range, step } => format!("range={range} step={step}"),
             Input::Number(n) => format!("number={} ({})", n.value, n.name),
+            Input::Bare => String::new(),
         });
+        parts.extend(self.params.iter().map(|(k, v)| format!("{k}={v}")));
+        parts.retain(|p| !p.is_empty());
         parts.join(" ")
     }
 }

@@ -8,9 +8,9 @@ use toml::Spanned;
 
 use super::values::limits::{MAX_REPEATS, MAX_WARMUP};
 use super::values::{
-    BigU64, Bounded, Capacity, ChunksizeSpec, Enqueue, Executor, FlagKind, Kernel, LoopStyle,
-    Order, Positive, QueueHost, RangeSpec, Requirement, Schedule, Strategy, WorkersSpec,
-    WorkloadKind,
+    AnswerKind, BigU64, Bounded, Capacity, ChunksizeSpec, ClockKind, Enqueue, Executor, FlagKind,
+    Kernel, LoopStyle, Order, Positive, QueueHost, RangeSpec, Requirement, Schedule, Strategy,
+    WorkersSpec, WorkloadKind,
 };
 
 /// The whole file.
@@ -61,7 +61,29 @@ pub struct WorkloadSpec {
     pub numbers: Option<Spanned<Vec<Spanned<NumberSpec>>>>,
     /// For the `redis` flag: the server (default: `REDIS_URL`, then localhost:6379).
     pub redis_url: Option<Spanned<String>>,
+    /// For `command`: the program and its arguments, with `{name}` placeholders.
+    pub command: Option<Spanned<Vec<Spanned<String>>>>,
+    /// For `command`: run the words joined by spaces with `sh -c`.
+    pub shell: Option<Spanned<bool>>,
+    /// For `command`: the working directory (default: runner's).
+    pub cwd: Option<Spanned<String>>,
+    /// For `command`: variables added to the program's environment.
+    pub env: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    /// For `command`: seconds a repeat may take before it is killed.
+    pub timeout_s: Option<Spanned<f64>>,
+    /// For `command`: the clock that times a repeat.
+    pub clock: Option<Spanned<ClockKind>>,
+    /// For `command`: what the `runner-answer:` line answers.
+    pub answer: Option<Spanned<AnswerKind>>,
+    /// For `command`: the user's own parameters' values, by name.
+    pub params: Option<ParamsSpec>,
 }
+
+/// The user's own parameters of a command: one value each.
+pub type ParamsSpec = Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>;
+
+/// The user's own parameters of a command in a sweep: a list each.
+pub type ParamListsSpec = Spanned<BTreeMap<Spanned<String>, Spanned<Vec<Spanned<toml::Value>>>>>;
 
 /// One number to verify.
 #[derive(Debug, Deserialize)]
@@ -108,6 +130,26 @@ pub struct SweepSpec {
     pub enqueue: Option<List<Enqueue>>,
     pub capacity: Option<List<Capacity>>,
     pub queue_host: Option<List<QueueHost>>,
+    /// For `command`: the user's own parameters, swept like runner's.
+    pub params: Option<ParamListsSpec>,
+}
+
+/// A single value, or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    /// The values, as a list.
+    pub fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v],
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 /// A spanned list of spanned values.
@@ -134,8 +176,11 @@ pub struct VariantSpec {
     pub enqueue: Option<Spanned<Enqueue>>,
     pub capacity: Option<Spanned<Capacity>>,
     pub queue_host: Option<Spanned<QueueHost>>,
-    /// A service the variant needs; without it its cases are skipped, not failed.
-    pub requires: Option<Requirement>,
+    /// For `command`: the user's own parameters.
+    pub params: Option<ParamsSpec>,
+    /// What the variant needs (one, or a list); without it its cases are
+    /// skipped, not failed.
+    pub requires: Option<OneOrMany<Requirement>>,
 }
 
 /// `[[chart]]`: a figure to draw from the results.

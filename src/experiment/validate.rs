@@ -8,16 +8,17 @@ use std::path::Path;
 use toml::Spanned;
 
 use super::chart::{Chart, METRICS};
+use super::command::{self, CommandSpec, UserParams};
 use super::error::{ExperimentError, suggest};
 use super::expect::{Expectation, Relation};
 use super::params::{Chunking, NamedNumber, ParamName, ParamValue, Setting};
 use super::schema::{
     ChartFormat, ChartKind, ChartSpec, ExpectSpec, FileSpec, FilterSpec, List, NumberSpec,
-    SweepSpec, VariantSpec,
+    OneOrMany, SweepSpec, VariantSpec,
 };
 use super::values::{
-    Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost, Strategy,
-    WorkersSpec, WorkloadKind,
+    AnswerKind, Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost,
+    Requirement, Strategy, WorkersSpec, WorkloadKind,
 };
 use super::{Axis, Experiment, Variant};
 
@@ -68,12 +69,13 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             .with_help("add a [workload] table with `kind = \"primes\"` and a `range`")
     })?;
     let workload_span = workload.span();
-    let workload = workload.into_inner();
+    let mut workload = workload.into_inner();
     let kind = workload
         .kind
+        .take()
         .ok_or_else(|| {
             err(Some(workload_span.clone()), "[workload] has no kind".into()).with_help(
-                "add `kind = \"primes\"`, \"verify\", \"check_cost\" or \"factor_frequency\"",
+                "add `kind = \"primes\"`, \"verify\", \"check_cost\", \"factor_frequency\" or \"command\"",
             )
         })?
         .into_inner();
@@ -90,15 +92,38 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             span: e.span(),
         });
     }
+    let mut user = UserParams::default();
     let axes = match spec.sweep {
-        Some(sweep) => sweep_axes(sweep.into_inner(), &mut written, &err)?,
+        Some(sweep) => {
+            let mut sweep = sweep.into_inner();
+            if let Some(p) = &sweep.params
+                && kind != WorkloadKind::Command
+            {
+                return Err(only_commands(p.span(), &err));
+            }
+            user.axes = command::lists(sweep.params.take(), &err)?;
+            sweep_axes(sweep, &mut written, &err)?
+        }
         None => Vec::new(),
     };
     let variants = spec
         .variants
         .into_iter()
-        .map(|v| variant(v, &mut written, &err))
+        .map(|v| variant(v, kind, &mut written, &err))
         .collect::<Result<Vec<_>, _>>()?;
+    if kind == WorkloadKind::Command {
+        user.defaults = command::one_each(workload.params.take(), &err)?
+            .into_iter()
+            .collect();
+    }
+    let command = command::command_spec(
+        kind,
+        &mut workload,
+        workload_span.clone(),
+        &user.names(),
+        &err,
+    )?;
+    check_variant_params(&user, &variants, &err)?;
     check_unique_labels(&variants, &err)?;
     if let Some(url) = &workload.redis_url {
         check_redis_url(url, &err)?;
@@ -110,7 +135,7 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
     }
 
     let numbers = match (kind, workload.numbers) {
-        (WorkloadKind::Verify, Some(list)) => numbers(list, &err)?,
+        (WorkloadKind::Verify | WorkloadKind::Command, Some(list)) => numbers(list, &err)?,
         (WorkloadKind::Verify, None) => BOOK_NUMBERS
             .iter()
             .map(|&(name, value, quick)| NamedNumber {
@@ -141,10 +166,14 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         }
         (_, None) => None,
     };
-    if let (WorkloadKind::Verify, Some(range)) = (kind, &workload.range) {
+    let with_numbers = kind == WorkloadKind::Command && !numbers.is_empty();
+    if let (WorkloadKind::Verify, Some(range)) | (WorkloadKind::Command, Some(range)) =
+        (kind, &workload.range)
+        && (kind == WorkloadKind::Verify || with_numbers)
+    {
         return Err(err(
             Some(range.span()),
-            "a verify workload checks numbers, not a range".into(),
+            format!("a {kind} workload with numbers checks them, not a range"),
         )
         .with_help("remove `range` and list `numbers = [{ name = \"...\", value = ... }]`"));
     }
@@ -174,7 +203,18 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
     for executor in [Executor::Processes, Executor::Redis] {
         check_stealing_stays_in_threads(executor, &defaults, &written, &axes, &variants, &err)?;
     }
-    if kind != WorkloadKind::Verify {
+    if let Some(spec) = &command {
+        check_command_answer(
+            spec,
+            &workload_span,
+            with_numbers,
+            &defaults,
+            &axes,
+            &variants,
+            &err,
+        )?;
+    }
+    if !matches!(kind, WorkloadKind::Verify | WorkloadKind::Command) {
         check_every_case_has_a_range(&defaults, &axes, &variants, || {
             err(Some(workload_span.clone()), "no range to search".into()).with_help(
                 "set `range = [start, end]` (or a book name \"A\"..\"E\") in [workload], or sweep `range`",
@@ -215,6 +255,8 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         step,
         redis_url: workload.redis_url.map(Spanned::into_inner),
         spawn_local: spec.run.spawn_local.map(|n| n.into_inner().0 as u32),
+        command,
+        params: user,
         repeats: spec
             .run
             .repeats
@@ -390,6 +432,34 @@ fn fits(kind: WorkloadKind) -> (&'static [Strategy], &'static [ParamName]) {
             ],
         ),
         WorkloadKind::CheckCost => (&[S::Serial], &[P::Range, P::Strategy, P::Kernel]),
+        // A program reads whichever of runner's parameters its words name.
+        WorkloadKind::Command => (
+            &[
+                S::Serial,
+                S::Pool,
+                S::Stealing,
+                S::Cooperative,
+                S::Queue,
+                S::Feeder,
+            ],
+            &[
+                P::Range,
+                P::Strategy,
+                P::Executor,
+                P::Kernel,
+                P::Workers,
+                P::Chunksize,
+                P::NbrChunks,
+                P::Order,
+                P::Precheck,
+                P::Flag,
+                P::Loop,
+                P::CheckEvery,
+                P::Enqueue,
+                P::Capacity,
+                P::QueueHost,
+            ],
+        ),
         WorkloadKind::FactorFrequency => (
             &[S::Serial, S::Pool],
             &[
@@ -483,6 +553,7 @@ fn sweep_axes(
         enqueue,
         capacity,
         queue_host,
+        params: _,
     } = sweep;
     let mut axes = Vec::new();
     let mut push = |name: ParamName, values: Option<Spanned<Vec<Spanned<ParamValue>>>>| {
@@ -556,6 +627,7 @@ fn lift<T>(
 
 fn variant(
     spec: Spanned<VariantSpec>,
+    kind: WorkloadKind,
     written: &mut Vec<Written>,
     err: &ErrAt,
 ) -> Result<Spanned<Variant>, ExperimentError> {
@@ -578,8 +650,15 @@ fn variant(
         enqueue,
         capacity,
         queue_host,
+        params,
         requires,
     } = spec.into_inner();
+    if let Some(p) = &params
+        && kind != WorkloadKind::Command
+    {
+        return Err(only_commands(p.span(), err));
+    }
+    let params = command::one_each(params, err)?;
     let label = label.ok_or_else(|| {
         err(Some(span.clone()), "this [[variant]] has no label".into())
             .with_help("add `label = \"...\"`; it names the variant in tables and charts")
@@ -623,7 +702,8 @@ fn variant(
     let variant = Variant {
         label: label.into_inner(),
         values: values.iter().map(|w| w.value).collect(),
-        requires,
+        params,
+        requires: requires.map(OneOrMany::into_vec).unwrap_or_default(),
     };
     written.extend(values);
     Ok(Spanned::new(span, variant))
@@ -755,8 +835,23 @@ fn check_requirements(
 ) -> Result<(), ExperimentError> {
     for v in variants {
         let variant = v.get_ref();
-        if variant.requires.is_none() {
-            continue;
+        let programs = variant
+            .requires
+            .iter()
+            .any(|r| matches!(r, Requirement::Program(_) | Requirement::Module { .. }));
+        match (variant.requires.is_empty(), kind) {
+            (true, _) | (false, WorkloadKind::Command) => continue,
+            (false, _) if programs => {
+                return Err(err(
+                    Some(v.span()),
+                    format!(
+                        "the variant \"{}\" requires a program, which only a command workload runs",
+                        variant.label
+                    ),
+                )
+                .with_help("`requires` names \"redis\" here; programs and modules are for `kind = \"command\"`"));
+            }
+            (false, _) => {}
         }
         let own_flag = variant.values.iter().find_map(|p| match p {
             ParamValue::Flag(f) => Some(*f),
@@ -836,6 +931,7 @@ fn chart_dimensions(
         WorkloadKind::Verify => &["number"][..],
         WorkloadKind::CheckCost => &["n", "prime"][..],
         WorkloadKind::FactorFrequency => &["factor"][..],
+        WorkloadKind::Command => &["number"][..],
     });
     names
 }
@@ -1383,6 +1479,82 @@ fn quoted(words: &[&str]) -> String {
         .map(|w| format!("\"{w}\""))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The error for a user `params` table outside a command workload.
+fn only_commands(span: Range<usize>, err: &ErrAt) -> ExperimentError {
+    err(Some(span), "only a command workload takes `params`".into()).with_help(
+        "remove `params`: runner's own parameters are set directly (`workers = ...`), and user parameters are for `kind = \"command\"`",
+    )
+}
+
+/// A variant's user parameters must be declared in `[workload] params` or
+/// `[sweep.params]`, so a typo there is an error too.
+fn check_variant_params(
+    user: &UserParams,
+    variants: &[Spanned<Variant>],
+    err: &ErrAt,
+) -> Result<(), ExperimentError> {
+    let names = user.names();
+    let known: Vec<&str> = names.iter().map(String::as_str).collect();
+    for v in variants {
+        for (name, _) in &v.get_ref().params {
+            if !known.contains(&name.as_str()) {
+                let help = match suggest(name, &known) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!(
+                        "declare `{name}` with a default in `[workload] params` (or sweep it in `[sweep.params]`)"
+                    ),
+                };
+                return Err(err(
+                    Some(v.span()),
+                    format!(
+                        "the variant \"{}\" sets `{name}`, which no `params` table declares",
+                        v.get_ref().label
+                    ),
+                )
+                .with_help(help));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A command's declared answer needs the input it answers about: a range
+/// for primes and factors, numbers for a verdict.
+fn check_command_answer(
+    spec: &CommandSpec,
+    workload_span: &Range<usize>,
+    with_numbers: bool,
+    defaults: &Setting,
+    axes: &[Axis],
+    variants: &[Spanned<Variant>],
+    err: &ErrAt,
+) -> Result<(), ExperimentError> {
+    match spec.answer {
+        Some(AnswerKind::Verdict) if !with_numbers => Err(err(
+            Some(workload_span.clone()),
+            "a command answering a verdict has no numbers".into(),
+        )
+        .with_help("list `numbers = [{ name = \"...\", value = ... }]` in [workload]")),
+        Some(AnswerKind::Primes | AnswerKind::Factors) => {
+            check_every_case_has_a_range(defaults, axes, variants, || {
+                err(
+                    Some(workload_span.clone()),
+                    format!(
+                        "a command answering {} has no range",
+                        answer_name(spec.answer)
+                    ),
+                )
+                .with_help("set `range = [start, end]` in [workload], or sweep `range`")
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn answer_name(answer: Option<AnswerKind>) -> String {
+    answer.map(|a| a.to_string()).unwrap_or_default()
 }
 
 #[cfg(test)]

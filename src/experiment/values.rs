@@ -106,12 +106,99 @@ pub enum FlagKind {
     Redis,
 }
 
-/// A service some cases need, so they can be skipped when it is missing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// A service or program some cases need, so they can be skipped (with a
+/// message) when it is missing: `"redis"` (a reachable Redis server),
+/// `"pypy3"` (a program on `PATH`, or a path), or `"pypy3:redis"` (a Python
+/// interpreter that can import a module). Programs and modules are for
+/// command workloads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Requirement {
     /// A reachable Redis server.
     Redis,
+    /// A program found on `PATH` (or at a path, if the name has a `/`).
+    Program(String),
+    /// A Python interpreter that can `import` a module.
+    Module { interpreter: String, module: String },
+}
+
+impl Requirement {
+    /// Reads `"redis"`, `"PROGRAM"` or `"INTERPRETER:MODULE"`.
+    pub fn parse(text: &str) -> Option<Requirement> {
+        let program_ok = |p: &str| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_./+-".contains(c))
+        };
+        let module_ok = |m: &str| {
+            !m.is_empty()
+                && !m.starts_with('.')
+                && m.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.".contains(c))
+        };
+        match text.split_once(':') {
+            _ if text == "redis" => Some(Requirement::Redis),
+            None if program_ok(text) => Some(Requirement::Program(text.into())),
+            Some((i, m)) if program_ok(i) && module_ok(m) => Some(Requirement::Module {
+                interpreter: i.into(),
+                module: m.into(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Requirement {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Requirement::parse(&text).ok_or_else(|| {
+            de::Error::unknown_variant(&text, &["redis", "PROGRAM", "INTERPRETER:MODULE"])
+        })
+    }
+}
+
+impl Serialize for Requirement {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Requirement::Redis => f.write_str("redis"),
+            Requirement::Program(p) => f.write_str(p),
+            Requirement::Module {
+                interpreter,
+                module,
+            } => write!(f, "{interpreter}:{module}"),
+        }
+    }
+}
+
+/// Which clock times a command case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    /// The process's wall time, from spawn to exit (as hyperfine times).
+    #[default]
+    Wall,
+    /// The program's own time of its measured section, printed on a
+    /// `runner-time: SECONDS` line.
+    Program,
+}
+
+/// What a command's `runner-answer:` line answers, for the oracle to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerKind {
+    /// The primes of the case's range: `runner-answer: COUNT [CHECKSUM]`.
+    Primes,
+    /// The verdict on the case's number: `runner-answer: prime` or
+    /// `runner-answer: not prime [FACTOR]`.
+    Verdict,
+    /// The smallest-factor histogram of the case's range:
+    /// `runner-answer: DISTINCT TOTAL [CHECKSUM]`.
+    Factors,
 }
 
 /// What the experiment computes.
@@ -126,6 +213,8 @@ pub enum WorkloadKind {
     CheckCost,
     /// Count how often each smallest factor occurs among the non-primes.
     FactorFrequency,
+    /// Run an external program once per repeat (see [`crate::workload::command`]).
+    Command,
 }
 
 /// Which numbers a queue strategy puts on its queue.
@@ -236,10 +325,11 @@ display_as_serde_name!(
     WorkloadKind,
     LoopStyle,
     FlagKind,
-    Requirement,
     Enqueue,
     QueueHost,
-    Schedule
+    Schedule,
+    ClockKind,
+    AnswerKind
 );
 
 /// A worker count: a number, or the machine's cores counted at run time.
@@ -283,12 +373,14 @@ pub fn allowed_words(key: &str) -> Option<String> {
         "kernel" => names::<Kernel>(),
         "loop" => names::<LoopStyle>(),
         "flag" => names::<FlagKind>(),
-        "requires" => names::<Requirement>(),
+        "requires" => return Some("\"redis\", a program (\"pypy3\") or an interpreter and a module (\"python3:redis\")".into()),
+        "clock" => names::<ClockKind>(),
+        "answer" => names::<AnswerKind>(),
         "enqueue" => names::<Enqueue>(),
         "executor" => names::<Executor>(),
         "queue_host" => names::<QueueHost>(),
         "schedule" => names::<Schedule>(),
-        "kind" => return Some("a workload (\"primes\", \"verify\", \"check_cost\", \"factor_frequency\") or a chart kind (\"line\", \"scatter\", \"bars\", \"hbars\")".into()),
+        "kind" => return Some("a workload (\"primes\", \"verify\", \"check_cost\", \"factor_frequency\", \"command\") or a chart kind (\"line\", \"scatter\", \"bars\", \"hbars\")".into()),
         "workers" => return Some(format!("a count from 1 to {MAX_WORKERS}, \"physical\" or \"logical\"")),
         "chunksize" => return Some("a count of 1 or more, or \"default\"".into()),
         "capacity" => return Some("a count of 1 or more, or \"unbounded\"".into()),

@@ -48,6 +48,8 @@ const DERIVED_EVERY: Duration = Duration::from_secs(1);
 pub struct ReportWriter {
     folder: ReportFolder,
     experiment: String,
+    /// The user's own parameters (command workloads), the last columns.
+    params: Vec<String>,
     /// Shared with the emergency hook that marks it interrupted.
     manifest: Arc<Mutex<Manifest>>,
     /// Finished cases, without their tables (those are on disk already).
@@ -96,7 +98,13 @@ impl ReportWriter {
                 experiment.source.as_bytes(),
                 false,
             )?;
-            let header = [&CASE_COLUMNS[..], &RESULT_COLUMNS].concat();
+            let params = experiment.params.names();
+            let params = params.iter().map(String::as_str);
+            let header: Vec<&str> = [&CASE_COLUMNS[..], &RESULT_COLUMNS]
+                .concat()
+                .into_iter()
+                .chain(params)
+                .collect();
             AppendFile::create(
                 &dir.join("results.csv"),
                 &record::to_csv(&header, &[]).map_err(|e| csv_error(&dir, "results.csv", e))?,
@@ -112,6 +120,7 @@ impl ReportWriter {
         let writer = ReportWriter {
             folder,
             experiment: experiment.name.clone(),
+            params: experiment.params.names(),
             manifest,
             results: Vec::new(),
             results_csv,
@@ -171,9 +180,17 @@ impl ReportWriter {
         let summary: Vec<_> = self
             .results
             .iter()
-            .map(|r| record::summary_row(&self.experiment, r, &self.results, &self.cores))
+            .map(|r| {
+                let row = record::summary_row(&self.experiment, r, &self.results, &self.cores);
+                [row, record::param_cells(&self.params, &r.case)].concat()
+            })
             .collect();
-        let header = [&CASE_COLUMNS[..], &SUMMARY_COLUMNS].concat();
+        let params = self.params.iter().map(String::as_str);
+        let header: Vec<&str> = [&CASE_COLUMNS[..], &SUMMARY_COLUMNS]
+            .concat()
+            .into_iter()
+            .chain(params)
+            .collect();
         let bytes = record::to_csv(&header, &summary)
             .map_err(|e| csv_error(self.dir(), "summary.csv", e))?;
         write_atomic(&self.dir().join("summary.csv"), &bytes, sync)
@@ -206,7 +223,11 @@ impl ReportWriter {
     fn record(&mut self, result: &CaseResult) -> Result<(), FileError> {
         let _writing = signals::writing();
         let dir = self.dir().to_path_buf();
-        let rows = record::result_rows(&self.experiment, result);
+        let params = record::param_cells(&self.params, &result.case);
+        let rows: Vec<Vec<String>> = record::result_rows(&self.experiment, result)
+            .into_iter()
+            .map(|row| [row, params.clone()].concat())
+            .collect();
         let bytes = record::csv_rows(&rows).map_err(|e| csv_error(&dir, "results.csv", e))?;
         self.results_csv.append(&bytes)?;
         for table in &result.tables {

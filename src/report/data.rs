@@ -48,9 +48,10 @@ impl RunData {
 }
 
 /// Extra tables a workload may have written, with their numeric columns.
-const TABLES: [(&str, &[&str]); 2] = [
+const TABLES: [(&str, &[&str]); 3] = [
     ("samples", &["case", "n", "seconds"]),
     ("factors", &["case", "factor", "count"]),
+    ("clocks", &["case", "started_s", "wall_s"]),
 ];
 
 /// The summary's columns that hold numbers (or nothing, where they do not

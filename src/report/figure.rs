@@ -90,7 +90,10 @@ pub fn default_chart(run: &RunData) -> Chart {
         WorkloadKind::CheckCost => (ChartKind::Scatter, "n", "seconds", Some("prime"), false),
         WorkloadKind::FactorFrequency => (ChartKind::Hbars, "factor", "count", None, true),
         WorkloadKind::Verify => (ChartKind::Bars, "number", "best_s", Some("variant"), true),
-        WorkloadKind::Primes => {
+        WorkloadKind::Command if !e.numbers.is_empty() => {
+            (ChartKind::Bars, "number", "best_s", Some("variant"), true)
+        }
+        WorkloadKind::Primes | WorkloadKind::Command => {
             let x = axes.first().copied().unwrap_or(if e.variants.is_empty() {
                 "strategy"
             } else {

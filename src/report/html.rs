@@ -67,6 +67,9 @@ struct Page<'a> {
     command: String,
     report_dir: String,
     timing: &'a str,
+    /// How to read the cases' times and answers, each said once (a command
+    /// workload's clocks, the cost of spawning, unchecked answers).
+    notes: Vec<String>,
     parameters: Vec<Parameter>,
     environment: Vec<Named>,
     files: Vec<String>,
@@ -463,6 +466,7 @@ pub fn report_page(
         command,
         report_dir,
         timing: &m.timing,
+        notes: case_notes(run),
         parameters,
         environment,
         files,
@@ -471,6 +475,18 @@ pub fn report_page(
         .get_template("report.html")?
         .render(Serde(&page))
         .map_err(|e| anyhow::anyhow!("the report template failed: {e:#}"))
+}
+
+/// The distinct notes of the cases, in case order.
+fn case_notes(run: &RunData) -> Vec<String> {
+    let mut notes: Vec<String> = Vec::new();
+    for row in &run.summary {
+        let note = value(row, "note");
+        if !note.is_empty() && !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    notes
 }
 
 fn status_word(run: &RunData) -> String {

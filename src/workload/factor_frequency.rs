@@ -121,7 +121,8 @@ fn merge(mut all: Histogram, reply: Reply) -> Histogram {
 }
 
 /// Distinct factors, non-primes counted, and a checksum of the pairs.
-fn answer_of(h: &Histogram) -> Answer {
+/// The histogram's answer: distinct factors, non-primes, an order-free checksum.
+pub(crate) fn answer_of(h: &Histogram) -> Answer {
     let pairs = h
         .iter()
         .map(|(f, c)| f.wrapping_mul(0x9e37_79b9).wrapping_add(*c));

@@ -2,6 +2,7 @@
 //! and checks its answer (after it).
 
 pub mod check_cost;
+pub mod command;
 pub mod factor_frequency;
 pub mod primes;
 pub mod verify;
@@ -28,6 +29,10 @@ pub struct Context {
     /// The Redis server the `redis` flag uses.
     pub redis: RedisTarget,
     redis_probe: Option<Result<(), String>>,
+    /// For a command workload: how its program runs.
+    pub command_spec: Option<crate::experiment::CommandSpec>,
+    /// For a command workload: requirements and the spawn cost, asked once.
+    pub command: command::CommandContext,
 }
 
 impl Context {
@@ -37,7 +42,15 @@ impl Context {
             oracles: HashMap::new(),
             redis: redis_target(redis_url_from_file),
             redis_probe: None,
+            command_spec: None,
+            command: command::CommandContext::default(),
         }
+    }
+
+    /// The context of a command workload that runs `spec`.
+    pub fn with_command(mut self, spec: Option<crate::experiment::CommandSpec>) -> Self {
+        self.command_spec = spec;
+        self
     }
 
     /// The oracle's answer for the primes of `range`: a count and a
