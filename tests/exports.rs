@@ -109,10 +109,11 @@ fn summary_json_follows_its_schema() {
     }
     let findings = json["findings"].as_array().unwrap();
     assert!(!findings.is_empty() && findings.iter().all(Value::is_string));
+    // The chart's ranking: a fastest case, or none beyond the noise (which
+    // of the two depends on the timings, so either is right).
     assert!(
-        findings
-            .iter()
-            .any(|f| f.as_str().unwrap().starts_with("Fastest"))
+        findings.iter().any(|f| ranks(f.as_str().unwrap())),
+        "{findings:?}"
     );
 }
 
@@ -149,7 +150,10 @@ fn summary_md_is_a_table_of_the_cases() {
         assert!(cells[5].contains('x'), "{row}");
         assert_eq!(cells[6].trim(), "ok");
     }
-    assert!(md.contains("\n- Fastest"), "the findings as a list: {md}");
+    assert!(
+        md.lines().any(|l| l.strip_prefix("- ").is_some_and(ranks)),
+        "the findings as a list: {md}"
+    );
     assert!(md.contains("\nMeasured on ") && md.contains("interleaved schedule"));
 }
 
@@ -241,4 +245,10 @@ fn an_svg_only_chart_is_shown_as_its_svg() {
     assert!(report.join("chart1.svg").exists() && !report.join("chart1.png").exists());
     let page = fs::read_to_string(report.join("index.html")).unwrap();
     assert!(page.contains("src=\"chart1.svg\""));
+}
+
+/// Whether a finding ranks a chart's cases: names the fastest, or says the
+/// noise does not separate them.
+fn ranks(finding: &str) -> bool {
+    finding.starts_with("Fastest") || finding.contains("indistinguishable")
 }
