@@ -333,10 +333,18 @@ fn expectation(
             let words = match (values.get(key), default_chunks) {
                 (_, true) => vec!["default".to_string()],
                 (Some(dim), false) => filter_words(key, &value, dim, err)?,
-                (None, false) => vec![match value.into_inner() {
-                    toml::Value::String(s) => s,
-                    other => other.to_string(),
-                }],
+                // A parameter whose values are not listed (the numbers of a
+                // command workload): each value as the CSV writes it.
+                (None, false) => {
+                    let word = |v: toml::Value| match v {
+                        toml::Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    match value.into_inner() {
+                        toml::Value::Array(list) => list.into_iter().map(word).collect(),
+                        other => vec![word(other)],
+                    }
+                }
             };
             out.insert(key.to_string(), words);
         }
