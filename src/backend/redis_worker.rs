@@ -481,7 +481,12 @@ fn serve_slot<K: PrimeTest, F: Flag>(
         let (seq, reply) = match entry.map.get("j") {
             Some(redis::Value::BulkString(bytes)) => {
                 match postcard::from_bytes::<Envelope>(bytes) {
-                    Ok(Envelope { seq, job }) => (seq, serve(worker, job)),
+                    Ok(Envelope { seq, round, job }) => {
+                        // Each round's search raises a flag of its own, so
+                        // a late duplicate of an earlier round is harmless.
+                        worker.flag.rekey(&keys.flag(round));
+                        (seq, serve(worker, job))
+                    }
                     Err(e) => (0, Some(malformed(&e))),
                 }
             }
