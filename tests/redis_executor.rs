@@ -952,3 +952,53 @@ fn a_flag_raised_by_an_earlier_round_does_not_stop_the_next_rounds_search() {
     workers.stop();
     assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
 }
+
+/// A worker stopped (SIGSTOP) and continued (SIGCONT) while it waits must not
+/// take the interrupted read for a lost server: it stays up and serves.
+#[test]
+fn a_worker_stopped_and_continued_keeps_serving() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut workers = Workers::start(&server.url(), &[("paused", 1)]);
+    let pid = workers.0[0].id() as i32;
+    wait_until("the worker's hello", || {
+        !keys(&server, "runner:worker:paused-*").is_empty()
+    });
+    for _ in 0..3 {
+        unsafe { libc::kill(pid, libc::SIGSTOP) };
+        std::thread::sleep(Duration::from_millis(300));
+        unsafe { libc::kill(pid, libc::SIGCONT) };
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(
+        workers.0[0].try_wait().unwrap().is_none(),
+        "the worker exited after SIGSTOP and SIGCONT"
+    );
+    let primes = experiment(
+        dir.path(),
+        "paused",
+        r#"
+name = "paused"
+[workload]
+kind = "primes"
+range = [1_000_000, 1_004_000]
+[run]
+executor = "redis"
+strategy = "pool"
+repeats = 1
+warmup = 0
+[sweep]
+workers = [1]
+"#,
+    );
+    let out = dir.path().join("out");
+    let (status, stderr) =
+        Run::start(&primes, &out, &server.url(), &[]).finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    let csv = summary(&out, "paused");
+    assert!(csv.column("ok").iter().all(|&ok| ok == "true"), "{stderr}");
+    workers.stop();
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
