@@ -820,3 +820,185 @@ fn a_worker_refuses_a_run_of_another_protocol_and_waits_for_the_next() {
     workers.stop();
     assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
 }
+
+/// A worker wrongly taken for dead may finish a search of an earlier round
+/// late and raise its flag while the next round runs: each round's search
+/// must use a flag of its own, or the next round's workers stop early and a
+/// composite number is called prime.
+#[test]
+fn a_flag_raised_by_an_earlier_round_does_not_stop_the_next_rounds_search() {
+    use runner::backend::redis_streams::{
+        Assignment, Control, Envelope, RunKeys, Upward, WorkerHello,
+    };
+    use runner::work::{Job, Reply};
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let mut workers = Workers::start(&server.url(), &[("late", 1)]);
+    let mut redis = connection(&server);
+    let (_, text): (String, String) = redis::cmd("BLPOP")
+        .arg("runner:lobby")
+        .arg(30)
+        .query(&mut redis)
+        .expect("a hello within 30 s");
+    let hello: WorkerHello = serde_json::from_str(&text).unwrap();
+    let run = RunKeys {
+        prefix: "runner:run:rounds".into(),
+    };
+    let shared_key = "runner:flag:test:0";
+    let _: () = redis::pipe()
+        .cmd("XGROUP")
+        .arg("CREATE")
+        .arg(run.jobs())
+        .arg("workers")
+        .arg("$")
+        .arg("MKSTREAM")
+        .ignore()
+        .cmd("XADD")
+        .arg(run.replies())
+        .arg("*")
+        .arg("open")
+        .arg(1)
+        .ignore()
+        .cmd("SET")
+        .arg(run.alive())
+        .arg(1)
+        .ignore()
+        .query(&mut redis)
+        .unwrap();
+    let assign = Control::Assign(Assignment {
+        protocol: hello.protocol,
+        runner: hello.runner.clone(),
+        keys: run.clone(),
+        slots: 1,
+        kernel: runner::work::KernelSpec {
+            kernel: runner::experiment::Kernel::Plain,
+            max_n: 0,
+        },
+        flag: runner::flag::FlagSpec::Redis {
+            url: String::new(),
+            key: shared_key.into(),
+        },
+        claim_idle_ms: 3000,
+    });
+    let _: () = redis::cmd("RPUSH")
+        .arg(format!("runner:worker:{}:control", hello.id))
+        .arg(serde_json::to_string(&assign).unwrap())
+        .query(&mut redis)
+        .unwrap();
+    // Round 1's flag (and the run's shared key) raised by a late search.
+    let _: () = redis::pipe()
+        .cmd("SET")
+        .arg(shared_key)
+        .arg(1)
+        .ignore()
+        .cmd("SET")
+        .arg(run.flag(1))
+        .arg(1)
+        .ignore()
+        .query(&mut redis)
+        .unwrap();
+    let (p, q) = (1_000_003u64, 1_000_033u64);
+    let job = Envelope {
+        seq: 1,
+        round: 2,
+        job: Job::Search {
+            n: p * q,
+            lo: 3,
+            hi: 2_000_001,
+            style: runner::experiment::LoopStyle::Counter,
+            check_every: 1,
+        },
+    };
+    let _: String = redis::cmd("XADD")
+        .arg(run.jobs())
+        .arg("*")
+        .arg("j")
+        .arg(postcard::to_stdvec(&job).unwrap())
+        .query(&mut redis)
+        .unwrap();
+    let mut last = "0-0".to_string();
+    let reply = 'read: loop {
+        let read: redis::streams::StreamReadReply = redis::cmd("XREAD")
+            .arg("BLOCK")
+            .arg(30_000)
+            .arg("STREAMS")
+            .arg(run.replies())
+            .arg(&last)
+            .query(&mut redis)
+            .expect("a reply within 30 s");
+        for entry in read.keys.into_iter().flat_map(|k| k.ids) {
+            last = entry.id.clone();
+            if let Some(redis::Value::BulkString(bytes)) = entry.map.get("r")
+                && let Upward::Done(done) = postcard::from_bytes::<Upward>(bytes).unwrap()
+            {
+                break 'read done.reply;
+            }
+        }
+    };
+    match reply {
+        Some(Reply::Searched { factor, .. }) => assert_eq!(factor, Some(p)),
+        other => panic!("{other:?}"),
+    }
+    // Round 2 raised its own flag, which expires by itself.
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(run.flag(2))
+        .query(&mut redis)
+        .unwrap();
+    assert!(ttl > 0, "round 2's flag has no TTL: {ttl}");
+    let mut names = run.all().to_vec();
+    names.extend([run.flag(1), run.flag(2), shared_key.to_string()]);
+    let _: () = redis::cmd("DEL").arg(&names).query(&mut redis).unwrap();
+    workers.stop();
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
+
+/// A worker stopped (SIGSTOP) and continued (SIGCONT) while it waits must not
+/// take the interrupted read for a lost server: it stays up and serves.
+#[test]
+fn a_worker_stopped_and_continued_keeps_serving() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut workers = Workers::start(&server.url(), &[("paused", 1)]);
+    let pid = workers.0[0].id() as i32;
+    wait_until("the worker's hello", || {
+        !keys(&server, "runner:worker:paused-*").is_empty()
+    });
+    for _ in 0..3 {
+        unsafe { libc::kill(pid, libc::SIGSTOP) };
+        std::thread::sleep(Duration::from_millis(300));
+        unsafe { libc::kill(pid, libc::SIGCONT) };
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(
+        workers.0[0].try_wait().unwrap().is_none(),
+        "the worker exited after SIGSTOP and SIGCONT"
+    );
+    let primes = experiment(
+        dir.path(),
+        "paused",
+        r#"
+name = "paused"
+[workload]
+kind = "primes"
+range = [1_000_000, 1_004_000]
+[run]
+executor = "redis"
+strategy = "pool"
+repeats = 1
+warmup = 0
+[sweep]
+workers = [1]
+"#,
+    );
+    let out = dir.path().join("out");
+    let (status, stderr) =
+        Run::start(&primes, &out, &server.url(), &[]).finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    let csv = summary(&out, "paused");
+    assert!(csv.column("ok").iter().all(|&ok| ok == "true"), "{stderr}");
+    workers.stop();
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}

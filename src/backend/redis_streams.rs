@@ -104,6 +104,11 @@ impl RunKeys {
     pub fn alive(&self) -> String {
         format!("{}:alive", self.prefix)
     }
+    /// The shared flag of one search round (see [`Envelope::round`]); it
+    /// expires by itself once raised.
+    pub fn flag(&self, round: u64) -> String {
+        format!("{}:flag:{round}", self.prefix)
+    }
     pub fn all(&self) -> [String; 3] {
         [self.jobs(), self.replies(), self.alive()]
     }
@@ -163,6 +168,11 @@ pub struct Assignment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
     pub seq: u64,
+    /// The search round the job belongs to: a batch of jobs sent after the
+    /// replies to the previous batch were read. A search uses the flag key
+    /// [`RunKeys::flag`] of its round, so a late duplicate of an earlier
+    /// round (a worker wrongly taken for dead) cannot raise this round's flag.
+    pub round: u64,
     pub job: Job,
 }
 
@@ -251,6 +261,11 @@ struct Book {
     outstanding: BTreeSet<u64>,
     /// Pills answered, whose `Finished` waits for the jobs before them.
     held: BTreeSet<u64>,
+    /// The current search round (see [`Envelope::round`]).
+    round: u64,
+    /// Whether a reply was taken since the last job was sent: the next job
+    /// starts a new round.
+    answered: bool,
 }
 
 /// The coordinator's end of the replies stream.
@@ -801,14 +816,18 @@ impl Backend for RedisStreams {
         if job.numbers() > wire::MAX_TASK_NUMBERS {
             return Err(BackendError::TooLarge(job.numbers()));
         }
-        let seq = {
+        let (seq, round) = {
             let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
             book.next_seq += 1;
             let seq = book.next_seq;
             book.outstanding.insert(seq);
-            seq
+            if book.answered || book.round == 0 {
+                book.round += 1;
+                book.answered = false;
+            }
+            (seq, book.round)
         };
-        let entry = postcard::to_stdvec(&Envelope { seq, job })
+        let entry = postcard::to_stdvec(&Envelope { seq, round, job })
             .map_err(|e| BackendError::Gone(format!("cannot encode a job: {e}")))?;
         let bytes = entry.len() as u64;
         let feed = self.feed.as_ref().expect("open until dropped");
@@ -837,6 +856,10 @@ impl Backend for RedisStreams {
             .unwrap_or_else(PoisonError::into_inner);
         loop {
             if let Some(reply) = receiving.ready.pop_front() {
+                self.book
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .answered = true;
                 return Ok(reply);
             }
             if self.read_replies(&mut receiving)? {
@@ -885,6 +908,12 @@ impl Drop for RedisStreams {
         }
         let mut control = self.control.lock().unwrap_or_else(PoisonError::into_inner);
         delete_run(&mut control, &self.keys);
+        let rounds = self
+            .book
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .round;
+        delete_flags(&mut control, &self.keys, rounds);
         drop(control);
         self.local.stop(&remote().url);
     }
@@ -927,6 +956,25 @@ fn feed_jobs(
                 .unwrap_or_else(PoisonError::into_inner) = Some(lost(shown, "sending jobs", &e));
             return;
         }
+    }
+}
+
+/// Deletes the flag keys of a run's `rounds` search rounds, a thousand a
+/// command. Best effort: a flag raised later (or left by a lost server)
+/// expires by itself.
+fn delete_flags(connection: &mut redis::Connection, keys: &RunKeys, rounds: u64) {
+    let mut round = 1;
+    while round <= rounds {
+        let last = rounds.min(round + 999);
+        let names: Vec<String> = (round..=last).map(|r| keys.flag(r)).collect();
+        if redis::cmd("DEL")
+            .arg(&names)
+            .query::<()>(connection)
+            .is_err()
+        {
+            return;
+        }
+        round = last + 1;
     }
 }
 
@@ -1085,6 +1133,7 @@ mod tests {
     fn messages_travel() {
         let envelope = Envelope {
             seq: 7,
+            round: 3,
             job: Job::Queued(11),
         };
         let bytes = postcard::to_stdvec(&envelope).unwrap();

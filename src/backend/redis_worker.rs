@@ -131,7 +131,8 @@ pub fn main(options: WorkerOptions) -> ExitCode {
     let beat = match connect(&options.url, REDIS_TIMEOUT) {
         Ok(beat) => {
             let (common, key, text) = (Arc::clone(&common), presence_key(&id), text.clone());
-            thread::spawn(move || heartbeat(beat, &key, &text, &common))
+            let url = options.url.clone();
+            thread::spawn(move || heartbeat(&url, beat, &key, &text, &common))
         }
         Err(e) => {
             crate::console::error(&format!(
@@ -224,6 +225,10 @@ fn serve_runs(
                 Err(_) if common.stop.load(Ordering::Relaxed) => {
                     return common.lost().map(End::Lost);
                 }
+                Err(e) if interrupted(&e) => match connect(&options.url, REDIS_TIMEOUT) {
+                    Ok(c) => *connection = c,
+                    Err(e) => return Some(End::Lost(e.to_string())),
+                },
                 Err(e) => return Some(End::Lost(e.to_string())),
             }
         };
@@ -395,10 +400,29 @@ impl<F: Flag> WithKernel for WithKernelStage<F> {
             kernel,
             flag: self.flag,
         };
-        if let Err(e) = serve_slot(&slot, &mut connection, &mut worker) {
-            slot.common.lose("serving jobs", &e);
+        loop {
+            match serve_slot(&slot, &mut connection, &mut worker) {
+                Ok(()) => break,
+                Err(e) if interrupted(&e) => match connect(&slot.url, REDIS_TIMEOUT) {
+                    Ok(c) => connection = c,
+                    Err(e) => break slot.common.lose("serving jobs", &e),
+                },
+                Err(e) => break slot.common.lose("serving jobs", &e),
+            }
         }
     }
+}
+
+/// Whether a command was cut short by a signal, not by the server: on Linux
+/// a read with a timeout fails with EINTR after the worker is stopped and
+/// continued (SIGSTOP, SIGCONT). The connection is opened again and the
+/// worker goes on; an entry whose reply was lost is claimed again.
+fn interrupted(e: &redis::RedisError) -> bool {
+    e.is_io_error()
+        && (std::error::Error::source(e)
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::Interrupted)
+            || e.to_string().contains("(os error 4)"))
 }
 
 /// Whether a Redis error says the run's stream or group is gone.
@@ -481,7 +505,12 @@ fn serve_slot<K: PrimeTest, F: Flag>(
         let (seq, reply) = match entry.map.get("j") {
             Some(redis::Value::BulkString(bytes)) => {
                 match postcard::from_bytes::<Envelope>(bytes) {
-                    Ok(Envelope { seq, job }) => (seq, serve(worker, job)),
+                    Ok(Envelope { seq, round, job }) => {
+                        // Each round's search raises a flag of its own, so
+                        // a late duplicate of an earlier round is harmless.
+                        worker.flag.rekey(&keys.flag(round));
+                        (seq, serve(worker, job))
+                    }
                     Err(e) => (0, Some(malformed(&e))),
                 }
             }
@@ -529,7 +558,7 @@ fn set_serving(common: &Common, slot: usize, entry: Option<String>) {
 /// The worker's heartbeat: its presence, and the entries its slots serve
 /// kept fresh (claimed to themselves with `JUSTID`, which resets their idle
 /// time without counting a delivery), so no other worker takes them over.
-fn heartbeat(mut connection: redis::Connection, key: &str, text: &str, common: &Common) {
+fn heartbeat(url: &str, mut connection: redis::Connection, key: &str, text: &str, common: &Common) {
     let ttl = PRESENCE_TTL.as_millis() as u64;
     let fresh = (super::redis_streams::CLAIM_IDLE / 3).as_millis() as u64;
     while !common.stop.load(Ordering::Relaxed) {
@@ -564,6 +593,10 @@ fn heartbeat(mut connection: redis::Connection, key: &str, text: &str, common: &
             Ok(()) => {}
             // A stream deleted as its run ends is not a lost connection.
             Err(e) if run_gone(&e) => {}
+            Err(e) if interrupted(&e) => match connect(url, REDIS_TIMEOUT) {
+                Ok(c) => connection = c,
+                Err(e) => return common.lose("heartbeat", &e),
+            },
             Err(e) => {
                 common.lose("heartbeat", &e);
                 return;

@@ -19,7 +19,7 @@ use crate::work::KernelSpec;
 
 /// The version of the frames and messages; a change to `Job`, `Reply` or
 /// the hello bumps it.
-pub const PROTOCOL: u32 = 4;
+pub const PROTOCOL: u32 = 5;
 
 /// The largest frame either side accepts: 64 MiB.
 pub const MAX_FRAME: usize = 64 << 20;

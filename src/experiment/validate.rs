@@ -214,6 +214,9 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             &err,
         )?;
     }
+    if kind == WorkloadKind::Verify {
+        check_flag_reaches_redis_workers(&defaults, &written, &axes, &variants, &err)?;
+    }
     if !matches!(kind, WorkloadKind::Verify | WorkloadKind::Command) {
         check_every_case_has_a_range(&defaults, &axes, &variants, || {
             err(Some(workload_span.clone()), "no range to search".into()).with_help(
@@ -781,27 +784,7 @@ fn check_stealing_stays_in_threads(
 ) -> Result<(), ExperimentError> {
     let processes = ParamValue::Executor(executor);
     let stealing = ParamValue::Strategy(Strategy::Stealing);
-    // Without a variant's own value, a case takes the sweep's or the default.
-    let base = |v: ParamValue| {
-        let name = v.name();
-        match axes.iter().find(|a| a.name == name) {
-            Some(axis) => axis.values.contains(&v),
-            None => default_value(defaults, name) == Some(v),
-        }
-    };
-    let takes = |variant: Option<&Variant>, v: ParamValue| match variant
-        .and_then(|var| var.values.iter().find(|p| p.name() == v.name()))
-    {
-        Some(own) => *own == v,
-        None => base(v),
-    };
-    let clash = match variants.is_empty() {
-        true => takes(None, processes) && takes(None, stealing),
-        false => variants.iter().any(|v| {
-            let v = Some(v.get_ref());
-            takes(v, processes) && takes(v, stealing)
-        }),
-    };
+    let clash = some_case_takes(&[processes, stealing], defaults, axes, variants);
     if !clash {
         return Ok(());
     }
@@ -820,6 +803,74 @@ fn check_stealing_stays_in_threads(
     .with_help(format!(
         "use `executor = \"{name}\"` for pool, queue, feeder and cooperative cases only: give `stealing` a variant of its own with `executor = \"threads\"`, or drop it",
     )))
+}
+
+/// Whether some case takes every value of `all` (its variant's own, else
+/// the sweep's, else the default).
+fn some_case_takes(
+    all: &[ParamValue],
+    defaults: &Setting,
+    axes: &[Axis],
+    variants: &[Spanned<Variant>],
+) -> bool {
+    let base = |v: ParamValue| {
+        let name = v.name();
+        match axes.iter().find(|a| a.name == name) {
+            Some(axis) => axis.values.contains(&v),
+            None => default_value(defaults, name) == Some(v),
+        }
+    };
+    let takes = |variant: Option<&Variant>, v: ParamValue| match variant
+        .and_then(|var| var.values.iter().find(|p| p.name() == v.name()))
+    {
+        Some(own) => *own == v,
+        None => base(v),
+    };
+    match variants.is_empty() {
+        true => all.iter().all(|&v| takes(None, v)),
+        false => variants
+            .iter()
+            .any(|var| all.iter().all(|&v| takes(Some(var.get_ref()), v))),
+    }
+}
+
+/// Workers behind Redis share only the `redis` flag (or none): a flag in
+/// this host's memory, files or manager process cannot reach them.
+fn check_flag_reaches_redis_workers(
+    defaults: &Setting,
+    written: &[Written],
+    axes: &[Axis],
+    variants: &[Spanned<Variant>],
+    err: &ErrAt,
+) -> Result<(), ExperimentError> {
+    let redis = ParamValue::Executor(Executor::Redis);
+    let cooperative = ParamValue::Strategy(Strategy::Cooperative);
+    for kind in [
+        FlagKind::Atomic,
+        FlagKind::Mutex,
+        FlagKind::Manager,
+        FlagKind::Mmap,
+    ] {
+        let flag = ParamValue::Flag(kind);
+        if !some_case_takes(&[redis, cooperative, flag], defaults, axes, variants) {
+            continue;
+        }
+        let at = written
+            .iter()
+            .find(|w| w.value == flag)
+            .or_else(|| written.iter().find(|w| w.value == redis))
+            .map(|w| w.span.clone());
+        return Err(err(
+            at,
+            format!(
+                "the `{flag}` flag lives on this host; workers behind Redis (`executor = \"redis\"`) cannot reach it"
+            ),
+        )
+        .with_help(
+            "use `flag = \"redis\"` (a key on the same server) or `flag = \"none\"` with `executor = \"redis\"`; give the other flags a variant of their own with `executor = \"threads\"` or `\"processes\"`",
+        ));
+    }
+    Ok(())
 }
 
 /// The flag kinds the sweep gives its cases.

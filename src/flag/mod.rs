@@ -45,6 +45,11 @@ pub trait Flag: Send + Sized + 'static {
     fn set(&mut self) -> Result<(), FlagError>;
     /// Whether any worker raised the flag.
     fn is_set(&mut self) -> Result<bool, FlagError>;
+    /// Uses `key` from now on, for a flag that lives in a keyed store (Redis):
+    /// the Redis executor gives every search round a key of its own, so that
+    /// a late search of an earlier round cannot raise this round's flag. A
+    /// key so chosen expires by itself. Other flags ignore it.
+    fn rekey(&mut self, _key: &str) {}
 }
 
 pub use atomic::AtomicFlag;

@@ -83,7 +83,13 @@ pub struct RedisFlag {
     key: String,
     connection: redis::Connection,
     owner: bool,
+    /// Set by [`Flag::rekey`]: the key is one round's, and a raise expires.
+    rekeyed: bool,
 }
+
+/// How long a round's flag (see [`Flag::rekey`]) lives once raised: a raise
+/// that expires mid-round only makes the other workers search on.
+pub const ROUND_FLAG_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 static RUNS: AtomicU64 = AtomicU64::new(0);
 
@@ -100,6 +106,7 @@ impl RedisFlag {
             connection: open(url)?,
             key,
             owner: true,
+            rekeyed: false,
         })
     }
 
@@ -111,6 +118,7 @@ impl RedisFlag {
             key: key.to_string(),
             connection: open(url)?,
             owner: false,
+            rekeyed: false,
         })
     }
 
@@ -207,13 +215,39 @@ impl Flag for RedisFlag {
             key: self.key.clone(),
             connection: open(&self.url)?,
             owner: false,
+            rekeyed: false,
         })
     }
     fn clear(&mut self) -> Result<(), FlagError> {
         self.command("SET", Some(0))
     }
     fn set(&mut self) -> Result<(), FlagError> {
+        if self.rekeyed {
+            let ttl = ROUND_FLAG_TTL.as_millis() as u64;
+            return redis::cmd("SET")
+                .arg(&self.key)
+                .arg(1)
+                .arg("PX")
+                .arg(ttl)
+                .query(&mut self.connection)
+                .map_err(|e| {
+                    FlagError(crate::console::one_line(&format!(
+                        "Redis at {} failed: {e}",
+                        redact(&self.url)
+                    )))
+                });
+        }
         self.command("SET", Some(1))
+    }
+    fn rekey(&mut self, key: &str) {
+        if self.key != key {
+            if self.owner {
+                let _ = self.command::<()>("DEL", None);
+                self.owner = false;
+            }
+            self.key = key.to_string();
+            self.rekeyed = true;
+        }
     }
     fn is_set(&mut self) -> Result<bool, FlagError> {
         let value: Option<u8> = self.command("GET", None)?;

@@ -100,9 +100,13 @@ trait DynFlag: Send {
     fn clear_any(&mut self) -> Result<(), FlagError>;
     fn set_any(&mut self) -> Result<(), FlagError>;
     fn is_set_any(&mut self) -> Result<bool, FlagError>;
+    fn rekey_any(&mut self, key: &str);
 }
 
 impl<F: Flag> DynFlag for F {
+    fn rekey_any(&mut self, key: &str) {
+        self.rekey(key);
+    }
     fn connect_any(&self) -> Result<AnyFlag, FlagError> {
         self.connect().map(|f| AnyFlag(Box::new(f)))
     }
@@ -129,6 +133,9 @@ impl Flag for AnyFlag {
     }
     fn is_set(&mut self) -> Result<bool, FlagError> {
         self.0.is_set_any()
+    }
+    fn rekey(&mut self, key: &str) {
+        self.0.rekey_any(key);
     }
 }
 
