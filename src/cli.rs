@@ -44,6 +44,11 @@ Examples:
 Limits (the same in experiment files): 1 to 100000 repeats, 0 to 1000 warm-ups,
 1 to 1024 workers; a case may use at most half of this machine's memory.
 
+Kernels: plain (one division per candidate), fast (a multiply by a prepared
+inverse; the default) and simd (fast's test on a block of candidates per vector
+instruction: AVX-512, else AVX2, else scalar). RUNNER_SIMD=avx512|avx2|scalar
+caps the simd path; the manifest and the CSV column kernel_path record it.
+
 Signals: the first Ctrl-C (or SIGTERM, SIGHUP) stops after the current repeat and
 keeps the finished cases; a second stops at once; either way the manifest says
 \"interrupted\" and no half-written file is left.";

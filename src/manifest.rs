@@ -103,6 +103,38 @@ pub struct Manifest {
     /// "redis"`): each one's id, host, CPU model, cores and slots.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub remote_workers: Vec<crate::backend::redis_streams::WorkerHello>,
+    /// How this CPU runs each kernel: the calibration's choices and the path
+    /// each kernel takes (issue 15). Absent in reports from before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<KernelPaths>,
+}
+
+/// The kernels as this run's CPU runs them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KernelPaths {
+    /// The path each kernel takes, by kernel name (as `kernel_path` in the CSV).
+    pub paths: std::collections::BTreeMap<String, String>,
+    /// What the calibration, before any timer, chose.
+    pub tuning: crate::work::Tuning,
+    /// `RUNNER_SIMD`, if set (it caps the simd kernel's path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner_simd: Option<String>,
+}
+
+impl KernelPaths {
+    /// This process's kernels (calibrating, if not done yet).
+    pub fn detect() -> Self {
+        use crate::experiment::Kernel;
+        let paths = [Kernel::Plain, Kernel::Fast, Kernel::Simd]
+            .into_iter()
+            .map(|k| (k.to_string(), crate::work::KernelSpec::new(k, 0).path()))
+            .collect();
+        KernelPaths {
+            paths,
+            tuning: crate::work::Tuning::calibrated(),
+            runner_simd: std::env::var("RUNNER_SIMD").ok(),
+        }
+    }
 }
 
 /// The machine's state before the first case and after the last.
@@ -149,6 +181,7 @@ impl Manifest {
             machine_state: MachineStates::default(),
             timing: TIMING_NOTE.to_string(),
             remote_workers: Vec::new(),
+            kernels: Some(KernelPaths::detect()),
         }
     }
 

@@ -37,7 +37,7 @@ pub const CASE_COLUMNS: [&str; 25] = [
 ];
 
 /// The columns of `results.csv` after the case's.
-pub const RESULT_COLUMNS: [&str; 13] = [
+pub const RESULT_COLUMNS: [&str; 14] = [
     "repeat",
     "round",
     "position",
@@ -51,10 +51,11 @@ pub const RESULT_COLUMNS: [&str; 13] = [
     "status",
     "ok",
     "error",
+    "kernel_path",
 ];
 
 /// The columns of `summary.csv` after the case's.
-pub const SUMMARY_COLUMNS: [&str; 33] = [
+pub const SUMMARY_COLUMNS: [&str; 34] = [
     "repeats",
     "best_s",
     "median_s",
@@ -88,7 +89,14 @@ pub const SUMMARY_COLUMNS: [&str; 33] = [
     "frames_per_run",
     "redelivered",
     "bytes_back_per_run",
+    "kernel_path",
 ];
+
+/// How this CPU runs the case's kernel (`KernelSpec::path`): the last
+/// column of both CSV files, not a parameter (it is the machine's answer).
+fn kernel_path(case: &Case) -> String {
+    crate::work::KernelSpec::new(case.kernel, 0).path()
+}
 
 /// Seconds with nanosecond resolution, the clock's own.
 pub fn seconds_cell(s: f64) -> String {
@@ -197,6 +205,7 @@ pub fn result_rows(experiment: &str, result: &CaseResult) -> Vec<Vec<String>> {
                 opt(run.work.map(|w| w.looks)),
             ]);
             tail.extend(["ok".into(), "true".into(), String::new()]);
+            tail.push(kernel_path(&result.case));
             row(tail)
         })
         .collect();
@@ -210,6 +219,7 @@ pub fn result_rows(experiment: &str, result: &CaseResult) -> Vec<Vec<String>> {
         let mut tail = vec![repeat];
         tail.resize(10, String::new());
         tail.extend([status, "false".into(), message]);
+        tail.push(kernel_path(&result.case));
         rows.push(row(tail));
     }
     rows
@@ -429,6 +439,7 @@ pub fn summary_row(
             .costs
             .and_then(|c| c.bytes_back_per_run)
             .map(|b| format!("{b:.0}"))),
+        kernel_path(&result.case),
     ];
     [case_cells(experiment, &result.case), tail].concat()
 }

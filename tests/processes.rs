@@ -391,10 +391,7 @@ fn a_worker_refuses_a_coordinator_of_another_protocol() {
         .unwrap();
     let mut hello = Hello::new(Setup {
         index: 0,
-        kernel: KernelSpec {
-            kernel: Kernel::Fast,
-            max_n: 1000,
-        },
+        kernel: KernelSpec::new(Kernel::Fast, 1000),
         flag: runner::flag::FlagSpec::None,
         rounds: false,
         queue: QueueAccess::Pipe {

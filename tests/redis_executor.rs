@@ -797,10 +797,7 @@ fn a_worker_refuses_a_run_of_another_protocol_and_waits_for_the_next() {
             prefix: "runner:run:foreign".into(),
         },
         slots: 1,
-        kernel: runner::work::KernelSpec {
-            kernel: runner::experiment::Kernel::Plain,
-            max_n: 0,
-        },
+        kernel: runner::work::KernelSpec::new(runner::experiment::Kernel::Plain, 0),
         flag: runner::flag::FlagSpec::None,
         claim_idle_ms: 3000,
     });
@@ -871,10 +868,7 @@ fn a_flag_raised_by_an_earlier_round_does_not_stop_the_next_rounds_search() {
         runner: hello.runner.clone(),
         keys: run.clone(),
         slots: 1,
-        kernel: runner::work::KernelSpec {
-            kernel: runner::experiment::Kernel::Plain,
-            max_n: 0,
-        },
+        kernel: runner::work::KernelSpec::new(runner::experiment::Kernel::Plain, 0),
         flag: runner::flag::FlagSpec::Redis {
             url: String::new(),
             key: shared_key.into(),

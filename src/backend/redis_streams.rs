@@ -1151,10 +1151,7 @@ mod tests {
             runner: "x".into(),
             keys: RunKeys { prefix: "p".into() },
             slots: 2,
-            kernel: KernelSpec {
-                kernel: crate::experiment::Kernel::Fast,
-                max_n: 10,
-            },
+            kernel: KernelSpec::new(crate::experiment::Kernel::Fast, 10),
             flag: FlagSpec::Redis {
                 url: String::new(),
                 key: "k".into(),

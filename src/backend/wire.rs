@@ -175,10 +175,7 @@ mod tests {
         assert!(encode(&reply).unwrap().len() <= 4 + 1 + 5, "compact");
         let hello = Hello::new(Setup {
             index: 1,
-            kernel: KernelSpec {
-                kernel: Kernel::Fast,
-                max_n: 1 << 40,
-            },
+            kernel: KernelSpec::new(Kernel::Fast, 1 << 40),
             flag: FlagSpec::None,
             rounds: true,
             queue: QueueAccess::Pipe {
@@ -217,10 +214,7 @@ mod tests {
         for flag in specs {
             let hello = Hello::new(Setup {
                 index: 0,
-                kernel: KernelSpec {
-                    kernel: Kernel::Plain,
-                    max_n: 0,
-                },
+                kernel: KernelSpec::new(Kernel::Plain, 0),
                 flag,
                 rounds: false,
                 queue: QueueAccess::Manager {

@@ -17,13 +17,13 @@ use crate::experiment::{
 };
 use crate::machine::Cores;
 use crate::primes::oracle::{Method, count_primes, is_prime_u64, smallest_factor_counts};
-use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
+use crate::primes::{NumRange, PlainTester, PrimeTest};
 use crate::progress::human_seconds;
 use crate::strategy::map::map_chunks;
 use crate::strategy::queue::{Feeding, queue_round};
 use crate::strategy::search::candidates_in;
 use crate::strategy::{Jobs, PrimeFinder};
-use crate::work::{Chunk, Job, Reply};
+use crate::work::{Chunk, Job, KernelSpec, Reply, WithKernel};
 use crate::workload::check_cost::OVERHEAD_SAMPLES;
 
 /// Numbers sampled from each range.
@@ -264,17 +264,11 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> Serial {
         }
     };
     let sample = sample_numbers(range);
-    let started = Instant::now();
-    let table = (kernel == Kernel::Fast).then(|| FastTester::new(range.last()));
-    let setup = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let found = match &table {
-        None => sample.iter().filter(|&&n| PlainTester.is_prime(n)).count(),
-        Some(table) => sample.iter().filter(|&&n| table.is_prime(n)).count(),
-    };
-    black_box(found);
-    let mut per_number = started.elapsed().as_secs_f64() / sample.len() as f64;
-    let mut setup = setup;
+    let spec = KernelSpec::new(kernel, range.last());
+    let (mut setup, mut per_number) = spec.dispatch(TimeSample {
+        sample: &sample,
+        started: Instant::now(),
+    });
     if matches!(input, Input::Stepped { .. }) {
         // check_cost reads the clock twice around every check, and times
         // the clock itself before the first
@@ -289,6 +283,25 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> Serial {
     Serial {
         run: per_number * tested as f64,
         setup,
+    }
+}
+
+/// Times the sample with a kernel, once built: (seconds to build it since
+/// `started`, seconds per number).
+struct TimeSample<'a> {
+    sample: &'a [u64],
+    started: Instant,
+}
+
+impl WithKernel for TimeSample<'_> {
+    type Output = (f64, f64);
+    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> (f64, f64) {
+        let setup = self.started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let found = self.sample.iter().filter(|&&n| kernel.is_prime(n)).count();
+        black_box(found);
+        let per_number = started.elapsed().as_secs_f64() / self.sample.len() as f64;
+        (setup, per_number)
     }
 }
 
@@ -357,17 +370,29 @@ fn clock_pair_seconds() -> f64 {
     started.elapsed().as_secs_f64() / 1_000.0
 }
 
+/// Times one search of `n`'s candidates below `hi` with a kernel, once
+/// built: (the factor found, seconds).
+struct TimeSearch {
+    n: u64,
+    hi: u64,
+}
+
+impl WithKernel for TimeSearch {
+    type Output = (Option<u64>, f64);
+    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> (Option<u64>, f64) {
+        let started = Instant::now();
+        let found = kernel.factor_in(self.n, 3, self.hi);
+        (found, started.elapsed().as_secs_f64())
+    }
+}
+
 /// Seconds to verify `n` serially, from the first million candidates.
 fn verify_seconds(n: u64, kernel: Kernel) -> f64 {
     let hi = n.isqrt() + 1;
     let all = candidates_in(3, hi).max(1);
     let sample_hi = hi.min(3 + 2 * SAMPLE * 500);
-    let started = Instant::now();
-    let found = match kernel {
-        Kernel::Plain => PlainTester.factor_in(n, 3, sample_hi),
-        Kernel::Fast => FastTester::new(0).factor_in(n, 3, sample_hi),
-    };
-    let seconds = started.elapsed().as_secs_f64();
+    let spec = KernelSpec::new(kernel, 0);
+    let (found, seconds) = spec.dispatch(TimeSearch { n, hi: sample_hi });
     match found {
         Some(_) => seconds, // the search ends within the sample
         None => seconds * all as f64 / candidates_in(3, sample_hi).max(1) as f64,

@@ -19,13 +19,12 @@ use std::fmt;
 use std::mem::size_of;
 
 use crate::answer::KEEP;
-use crate::experiment::{Case, Input, Kernel, Order, Plan, Strategy};
+use crate::experiment::{Case, Input, Order, Plan, Strategy};
 use crate::primes::NumRange;
-use crate::primes::fast::{Divisor, TABLE_MAX_DIVISORS};
 use crate::primes::oracle::{Method, smallest_factor};
 use crate::progress::human_bytes;
 use crate::strategy::order::needs_list;
-use crate::work::{Job, Reply};
+use crate::work::{Job, KernelSpec, Reply};
 
 /// The limit where /proc/meminfo cannot be read.
 const FALLBACK_LIMIT: u64 = 4_000_000_000;
@@ -226,10 +225,9 @@ fn job_list(need: &mut Need, case: &Case, range: NumRange) {
 }
 
 fn kernel_table(need: &mut Need, case: &Case, max_n: u64) {
-    if case.kernel == Kernel::Fast {
-        // as FastTester::new sizes it
-        let divisors = (max_n.isqrt().saturating_sub(1) / 2).min(TABLE_MAX_DIVISORS as u64);
-        let bytes = divisors.saturating_mul(size_of::<Divisor>() as u64);
+    let spec = KernelSpec::new(case.kernel, max_n);
+    let bytes = spec.table_bytes();
+    if bytes > 0 {
         need.add("divisor table", bytes, "use kernel = \"plain\"");
     }
 }
@@ -348,7 +346,7 @@ pub fn check_plan(plan: &Plan, limit: Limit) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::{Capacity, ChunkPlan, Chunking, Enqueue, QueuePlan};
+    use crate::experiment::{Capacity, ChunkPlan, Chunking, Enqueue, Kernel, QueuePlan};
     use crate::primes::oracle::count_primes;
 
     fn case(strategy: Strategy, order: Order, range: NumRange) -> Case {

@@ -73,6 +73,9 @@ pub enum Kernel {
     Plain,
     /// The same candidates tested by multiplying with a precomputed inverse.
     Fast,
+    /// The same candidates, a block at a time, with vector instructions
+    /// (AVX-512 or AVX2, detected at run time; the fast kernel otherwise).
+    Simd,
 }
 
 /// How a cooperative worker's candidate loop finds time to look at the flag.

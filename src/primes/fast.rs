@@ -94,17 +94,53 @@ pub const TABLE_MAX_DIVISORS: usize = 1 << 21;
 #[derive(Debug, Clone)]
 pub struct FastTester {
     divisors: Vec<Divisor>,
+    beyond: Beyond,
+}
+
+/// How the fast kernel tests candidates beyond its table. Which is faster
+/// depends on the CPU (a 64-bit division costs from 14 to 90 cycles across
+/// x86 generations; the inverse costs eight multiplications), so runner
+/// chooses by a short calibration before any timer (`work::calibrate`) and
+/// records the choice in the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Beyond {
+    /// The inverse computed on the fly ([`divides_on_the_fly`]).
+    Inverse,
+    /// One hardware division (`%`), as the plain kernel.
+    Divide,
+}
+
+impl Beyond {
+    /// Whether odd `d` divides `n`, by this method.
+    #[inline(always)]
+    pub fn divides(self, n: u64, d: u64) -> bool {
+        match self {
+            Beyond::Inverse => divides_on_the_fly(n, d),
+            Beyond::Divide => n.is_multiple_of(d),
+        }
+    }
 }
 
 impl FastTester {
     /// A tester whose table covers every candidate of every n <= `max_n`
-    /// (up to [`TABLE_MAX_DIVISORS`]).
+    /// (up to [`TABLE_MAX_DIVISORS`]), with inverses on the fly beyond.
     pub fn new(max_n: u64) -> Self {
+        FastTester::with_beyond(max_n, Beyond::Inverse)
+    }
+
+    /// As [`FastTester::new`], testing candidates beyond the table by `beyond`.
+    pub fn with_beyond(max_n: u64, beyond: Beyond) -> Self {
         let wanted = (max_n.isqrt().saturating_sub(1) / 2) as usize;
         let divisors = (0..wanted.min(TABLE_MAX_DIVISORS))
             .map(|i| Divisor::new(3 + 2 * i as u64))
             .collect();
-        FastTester { divisors }
+        FastTester { divisors, beyond }
+    }
+
+    /// How candidates beyond the table are tested.
+    pub fn beyond(&self) -> Beyond {
+        self.beyond
     }
 
     /// The first candidate not held in the table.
@@ -134,8 +170,11 @@ impl PrimeTest for FastTester {
         if self.divisors[..in_table].iter().any(|d| d.divides(n)) {
             return false;
         }
-        let beyond = (self.table_end()..=root).step_by(2);
-        !beyond.into_iter().any(|d| divides_on_the_fly(n, d))
+        // A half-open range: `..=` costs an extra test per step here.
+        let beyond = self.beyond;
+        !(self.table_end()..root + 1)
+            .step_by(2)
+            .any(|d| beyond.divides(n, d))
     }
 
     fn factor_in(&self, n: u64, lo: u64, hi: u64) -> Option<u64> {
@@ -154,16 +193,23 @@ impl PrimeTest for FastTester {
                 return Some(lo + 2 * i as u64);
             }
         }
-        (lo.max(table_end)..hi)
-            .step_by(2)
-            .find(|&d| divides_on_the_fly(n, d))
+        let beyond = self.beyond;
+        match beyond {
+            // Two loops, so each is compiled for its one test.
+            Beyond::Inverse => (lo.max(table_end)..hi)
+                .step_by(2)
+                .find(|&d| divides_on_the_fly(n, d)),
+            Beyond::Divide => (lo.max(table_end)..hi)
+                .step_by(2)
+                .find(|&d| n.is_multiple_of(d)),
+        }
     }
 
-    /// One candidate, on the fly: the loops that call this search numbers
-    /// far beyond any table.
+    /// One candidate, beyond any table: the loops that call this search
+    /// numbers far beyond any table.
     #[inline]
     fn divides(&self, n: u64, d: u64) -> bool {
-        divides_on_the_fly(n, d)
+        self.beyond.divides(n, d)
     }
 }
 

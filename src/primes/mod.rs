@@ -6,10 +6,12 @@ pub mod fast;
 pub mod kernel;
 pub mod named_range;
 pub mod oracle;
+pub mod simd;
 
 pub use fast::FastTester;
 pub use kernel::{PlainTester, check_prime, check_prime_in_range};
 pub use named_range::NumRange;
+pub use simd::{SimdPath, SimdTester};
 
 /// A trial-division kernel: the book's candidate loop with some divisibility
 /// test. Every kernel tries the same candidates in the same order and stops at

@@ -2,8 +2,10 @@
 //! plain serde messages ([`job`]), and the one function that serves a job
 //! ([`serve`]), with the kernel chosen once from a value a message carries.
 
+pub mod calibrate;
 pub mod job;
 pub mod serve;
 
+pub use calibrate::Tuning;
 pub use job::{Chunk, Job, Reply, WorkerError};
 pub use serve::{KernelSpec, WithKernel, Worker};

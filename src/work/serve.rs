@@ -8,18 +8,23 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::{Deserialize, Serialize};
 
+use super::Tuning;
 use super::job::{Job, Reply, WorkerError};
 use crate::experiment::Kernel;
 use crate::flag::Flag;
-use crate::primes::{FastTester, PlainTester, PrimeTest};
+use crate::primes::fast::Beyond;
+use crate::primes::{FastTester, PlainTester, PrimeTest, SimdTester, fast, simd};
 use crate::strategy::search::search;
 
-/// The kernel a worker uses, as a message can carry it: the kind, and the
-/// largest number it will test (which sizes the fast kernel's table).
+/// The kernel a worker uses, as a message can carry it: the kind, the
+/// largest number it will test (which sizes the tables), and how this CPU
+/// was found to run it fastest (calibrated once, in the coordinating
+/// process, so that every worker runs the same kernel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KernelSpec {
     pub kernel: Kernel,
     pub max_n: u64,
+    pub tuning: Tuning,
 }
 
 /// Code that runs with whichever kernel a spec names: the kernel is chosen
@@ -33,12 +38,50 @@ impl KernelSpec {
     /// The kernel of `case`: a fast kernel's table covers its range; a
     /// verified number gets none (its candidates reach 3e8).
     pub fn of(case: &crate::experiment::Case) -> Self {
-        KernelSpec {
-            kernel: case.kernel,
-            max_n: match case.input {
+        KernelSpec::new(
+            case.kernel,
+            match case.input {
                 crate::experiment::Input::Number(_) => 0,
                 _ => case.range().map_or(0, |r| r.last()),
             },
+        )
+    }
+
+    /// `kernel` for numbers up to `max_n`, tuned for this CPU
+    /// ([`Tuning::calibrated`]).
+    pub fn new(kernel: Kernel, max_n: u64) -> Self {
+        KernelSpec {
+            kernel,
+            max_n,
+            tuning: Tuning::calibrated(),
+        }
+    }
+
+    /// How this kernel runs on this CPU, as the manifest and the CSV
+    /// column `kernel_path` say it: the plain kernel divides; the fast one
+    /// names its test beyond the table; the simd one its vector path.
+    pub fn path(self) -> String {
+        match self.kernel {
+            Kernel::Plain => "divide".to_string(),
+            Kernel::Fast => match self.tuning.fast_beyond {
+                Beyond::Inverse => "table, inverse beyond".to_string(),
+                Beyond::Divide => "table, divide beyond".to_string(),
+            },
+            Kernel::Simd => self.tuning.simd.to_string(),
+        }
+    }
+
+    /// The bytes of the table the kernel builds (as its constructor sizes it).
+    pub fn table_bytes(self) -> u64 {
+        let candidates = self.max_n.isqrt().saturating_sub(1) / 2;
+        match self.kernel {
+            Kernel::Plain => 0,
+            Kernel::Fast => candidates
+                .min(fast::TABLE_MAX_DIVISORS as u64)
+                .saturating_mul(size_of::<fast::Divisor>() as u64),
+            Kernel::Simd => candidates
+                .min(simd::TABLE_MAX_CANDIDATES as u64)
+                .saturating_mul(2 * size_of::<u32>() as u64),
         }
     }
 
@@ -47,7 +90,12 @@ impl KernelSpec {
     pub fn dispatch<U: WithKernel>(self, user: U) -> U::Output {
         match self.kernel {
             Kernel::Plain => user.run(PlainTester),
-            Kernel::Fast => user.run(FastTester::new(self.max_n)),
+            Kernel::Fast => user.run(FastTester::with_beyond(self.max_n, self.tuning.fast_beyond)),
+            Kernel::Simd => user.run(SimdTester::with_plan(
+                self.max_n,
+                self.tuning.simd.on_this_cpu(),
+                self.tuning.fast_beyond,
+            )),
         }
     }
 }

@@ -15,12 +15,13 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use crate::answer::Found;
-use crate::experiment::{Case, Kernel, Plan};
+use crate::experiment::{Case, Plan};
 use crate::outcome::{CaseResult, Failure, Run, Table};
 use crate::primes::oracle::is_prime_u64;
-use crate::primes::{FastTester, NumRange, PlainTester, PrimeTest};
+use crate::primes::{NumRange, PrimeTest};
 use crate::record::seconds_cell;
 use crate::timing::Timer;
+use crate::work::{KernelSpec, WithKernel};
 
 /// Empty timings taken to find the clock's overhead.
 pub const OVERHEAD_SAMPLES: usize = 100_000;
@@ -33,16 +34,31 @@ pub fn run_case(
     plan: &Plan,
     timer: &Timer,
 ) -> Option<CaseResult> {
-    match case.kernel {
-        Kernel::Plain => run_with(&PlainTester, case, range, step, plan, timer),
-        Kernel::Fast => run_with(
-            &FastTester::new(range.last()),
-            case,
-            range,
-            step,
-            plan,
-            timer,
-        ),
+    let spec = KernelSpec::new(case.kernel, range.last());
+    spec.dispatch(RunWith {
+        case,
+        range,
+        step,
+        plan,
+        timer,
+    })
+}
+
+/// A check-cost case waiting for its kernel.
+struct RunWith<'a> {
+    case: &'a Case,
+    range: NumRange,
+    step: u64,
+    plan: &'a Plan,
+    timer: &'a Timer<'a>,
+}
+
+impl WithKernel for RunWith<'_> {
+    type Output = Option<CaseResult>;
+    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
+        run_with(
+            &kernel, self.case, self.range, self.step, self.plan, self.timer,
+        )
     }
 }
 
