@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs the book's algorithm in CPython and PyPy and runner's serial kernels
+# (plain, fast and simd, the simd path as detected; RUNNER_SIMD caps it)
 # over the same range, and prints the times and the ratios.
 #
 #   benches/peers.sh [RANGE]      RANGE: A, B, C (default), D or E
@@ -35,16 +36,17 @@ strategy = "serial"
 repeats = 5
 warmup = 1
 [sweep]
-kernel = ["plain", "fast"]
+kernel = ["plain", "fast", "simd"]
 TOML
 
 echo "range $range = [$start, $end), serial, best of N" >&2
 cargo build --release --quiet
 ./target/release/runner "$work/peers.toml" --out "$work/reports" 2>/dev/null
-read -r plain fast count <<<"$(python3 - "$work/reports/peers/summary.csv" <<'PY'
+read -r plain fast simd count simd_path <<<"$(python3 - "$work/reports/peers/summary.csv" <<'PY'
 import csv, sys
 rows = {r["kernel"]: r for r in csv.DictReader(open(sys.argv[1]))}
-print(rows["plain"]["best_s"], rows["fast"]["best_s"], rows["fast"]["answer"])
+print(rows["plain"]["best_s"], rows["fast"]["best_s"], rows["simd"]["best_s"],
+      rows["simd"]["answer"], rows["simd"]["kernel_path"].split()[0])
 PY
 )"
 read -r pypy_count pypy <<<"$(pypy3 benches/peers/primes.py "$start" "$end" 3)"
@@ -59,10 +61,12 @@ printf '%-32s %10.4f\n' "CPython $(python3 -c 'import platform; print(platform.p
 printf '%-32s %10.4f\n' "PyPy $(pypy3 -c 'import sys; print(".".join(map(str, sys.pypy_version_info[:3])))') (best of 3)" "$pypy"
 printf '%-32s %10.4f\n' "runner, plain kernel (best of 5)" "$plain"
 printf '%-32s %10.4f\n' "runner, fast kernel (best of 5)" "$fast"
-python3 - "$cpython" "$pypy" "$plain" "$fast" <<'PY'
+printf '%-32s %10.4f\n' "runner, simd kernel, $simd_path (best of 5)" "$simd"
+python3 - "$cpython" "$pypy" "$plain" "$fast" "$simd" <<'PY'
 import sys
-cpython, pypy, plain, fast = map(float, sys.argv[1:])
+cpython, pypy, plain, fast, simd = map(float, sys.argv[1:])
+print(f"runner simd vs PyPy:    {pypy / simd:6.1f}x faster")
+print(f"runner simd vs CPython: {cpython / simd:6.1f}x faster")
 print(f"runner fast vs PyPy:    {pypy / fast:6.1f}x faster")
-print(f"runner fast vs CPython: {cpython / fast:6.1f}x faster")
 print(f"runner plain vs PyPy:   {pypy / plain:6.1f}x faster")
 PY
