@@ -86,15 +86,6 @@ pub enum Chunk {
 }
 
 impl Chunk {
-    /// The numbers, in order.
-    pub fn numbers(&self) -> Box<dyn Iterator<Item = u64> + '_> {
-        match self {
-            Chunk::Span { jobs, span } => Box::new(jobs.numbers(span.clone())),
-            Chunk::Range { start, end } => Box::new(*start..*end),
-            Chunk::List(list) => Box::new(list.iter().copied()),
-        }
-    }
-
     /// How many numbers.
     pub fn len(&self) -> usize {
         match self {

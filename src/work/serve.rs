@@ -9,12 +9,36 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde::{Deserialize, Serialize};
 
 use super::Tuning;
-use super::job::{Job, Reply, WorkerError};
+use super::job::{Chunk, Job, Reply, WorkerError};
 use crate::experiment::Kernel;
 use crate::flag::Flag;
 use crate::primes::fast::Beyond;
 use crate::primes::{FastTester, PlainTester, PrimeTest, SimdTester, fast, simd};
 use crate::strategy::search::search;
+
+/// Runs `$body` with `$numbers` bound to an iterator over the chunk's
+/// numbers, one monomorphic loop per kind of chunk. (Through
+/// `Chunk::numbers`, a boxed iterator, every number cost a dynamic call and
+/// the kernel was not inlined into the loop: the pool ran 23% slower than
+/// the serial loop with one worker on range C.)
+macro_rules! over_numbers {
+    ($chunk:expr, $numbers:ident => $body:expr) => {
+        match $chunk {
+            Chunk::Span { jobs, span } => {
+                let $numbers = jobs.numbers(span.clone());
+                $body
+            }
+            Chunk::Range { start, end } => {
+                let $numbers = *start..*end;
+                $body
+            }
+            Chunk::List(list) => {
+                let $numbers = list.iter().copied();
+                $body
+            }
+        }
+    };
+}
 
 /// The kernel a worker uses, as a message can carry it: the kind, the
 /// largest number it will test (which sizes the tables), and how this CPU
@@ -115,11 +139,11 @@ impl<K: PrimeTest, F: Flag> Worker<K, F> {
         let outcome = catch_unwind(AssertUnwindSafe(|| match job {
             Job::Primes { task, numbers } => Some(Ok(Reply::Primes {
                 task,
-                primes: numbers.numbers().filter(|&n| kernel.is_prime(n)).collect(),
+                primes: over_numbers!(&numbers, all => all.filter(|&n| kernel.is_prime(n)).collect()),
             })),
             Job::Factors { task, numbers } => Some(Ok(Reply::Factors {
                 task,
-                counts: smallest_factors(numbers.numbers(), kernel),
+                counts: over_numbers!(&numbers, all => smallest_factors(all, kernel)),
             })),
             Job::Queued(n) => kernel.is_prime(n).then_some(Ok(Reply::Prime(n))),
             Job::Pill => Some(Ok(Reply::Finished)),
