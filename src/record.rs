@@ -322,8 +322,15 @@ fn look_ns(
                 .is_some_and(|p| p.flag == FlagKind::None && p.precheck == plan.precheck)
     })?;
     let base = Stats::of(&unshared.seconds())?.median;
+    // Only a search slower than the unshared one beyond the noise has a
+    // look cost to speak of: below that, the difference is noise, and a
+    // "negative cost" would be a sentence the data do not support.
+    let seed = seed_for(0, result.case.number as u64, unshared.case.number as u64);
+    let slower = stats::ratio_interval(&result.seconds(), &unshared.seconds(), seed)
+        .and_then(|(_, interval)| interval)
+        .is_some_and(|i| i.lo > 1.0);
     let per_worker = looks as f64 / result.case.workers.max(1) as f64;
-    prime.then(|| (median - base) * 1e9 / per_worker)
+    (prime && slower).then(|| (median - base) * 1e9 / per_worker)
 }
 
 /// What handing one item to a queue cost, in ns of core time: the cores the

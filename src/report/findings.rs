@@ -464,13 +464,15 @@ pub fn run_findings(run: &RunData) -> Vec<String> {
     if !looks.is_empty() {
         let parts: Vec<String> = looks
             .iter()
-            .map(|g| {
-                format!(
+            .map(|g| match g.cost_ns > 0.0 {
+                true => format!(
                     "{} {} ({})",
                     g.flag,
                     human_seconds(g.cost_ns * 1e-9),
                     g.source
-                )
+                ),
+                // A median below zero is the noise of a look too cheap to see.
+                false => format!("{} below the noise ({})", g.flag, g.source),
             })
             .collect();
         out.push(format!(
@@ -581,10 +583,8 @@ fn deciding_ratios(rows: &[Row]) -> Vec<String> {
         .iter()
         .filter_map(|g| {
             let every = g.every?;
-            Some(format!(
-                "{} every {every:.0} candidates {:.3}",
-                g.flag, g.ratio?
-            ))
+            let ratio = g.ratio.filter(|r| *r > 0.0)?;
+            Some(format!("{} every {every:.0} candidates {ratio:.3}", g.flag))
         })
         .collect();
     if !ratios.is_empty() {
