@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 use runner::experiment::FlagKind;
 use runner::flag::{Flag, FlagSetup, FlagSpec, SharedFlag, WithFlag, redis::redis_target};
 
+mod common;
+
 /// The kinds whose mechanism is local to this machine.
 const LOCAL: [FlagKind; 5] = [
     FlagKind::None,
@@ -38,14 +40,20 @@ fn setup() -> FlagSetup {
     }
 }
 
-/// The kinds to test: the local ones, and Redis when a server answers.
-fn kinds() -> Vec<FlagKind> {
-    let mut kinds = LOCAL.to_vec();
-    match redis_target(None).probe() {
-        Ok(()) => kinds.push(FlagKind::Redis),
-        Err(e) => eprintln!("skipping the redis flag: {e}"),
+/// The kinds to test with the setup each needs: the local ones, and Redis
+/// on a server of the test's own (kept alive by the returned guard), or a
+/// skip (see `common::require`) without `redis-server`.
+fn kinds() -> (Vec<(FlagKind, FlagSetup)>, Option<common::RedisServer>) {
+    let mut kinds: Vec<_> = LOCAL.iter().map(|&k| (k, setup())).collect();
+    let server = common::RedisServer::start();
+    if let Some(server) = &server {
+        let setup = FlagSetup {
+            redis_url: server.url(),
+            ..setup()
+        };
+        kinds.push((FlagKind::Redis, setup));
     }
-    kinds
+    (kinds, server)
 }
 
 /// This test binary, run on the `child` test in `role`.
@@ -170,8 +178,9 @@ fn child() {
 
 #[test]
 fn a_raise_through_one_handle_is_seen_through_another_in_this_process() {
-    for kind in kinds() {
-        let mut owner = SharedFlag::create(kind, &setup()).unwrap();
+    let (kinds, _server) = kinds();
+    for (kind, setup) in kinds {
+        let mut owner = SharedFlag::create(kind, &setup).unwrap();
         let mut other = owner.spec().connect().unwrap();
         let mut third = other.connect().unwrap();
         assert!(!other.is_set().unwrap(), "{kind:?} starts lowered");
@@ -186,8 +195,9 @@ fn a_raise_through_one_handle_is_seen_through_another_in_this_process() {
 
 #[test]
 fn a_raise_is_seen_across_processes_both_ways() {
-    for kind in kinds() {
-        let mut owner = SharedFlag::create(kind, &setup()).unwrap();
+    let (kinds, _server) = kinds();
+    for (kind, setup) in kinds {
+        let mut owner = SharedFlag::create(kind, &setup).unwrap();
         let spec = owner.spec().clone();
         // The spec goes to the worker as text, as in a message.
         let output = run_child("look-then-raise", Some(&spec)).output().unwrap();

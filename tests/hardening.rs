@@ -387,8 +387,10 @@ fn a_killed_run_is_shown_as_not_finished() {
 /// manifest and ends with the I/O status.
 #[test]
 fn a_failed_write_is_reported_and_cleaned_up() {
-    if Command::new("prlimit").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: prlimit (util-linux) is not installed");
+    if !common::require(
+        common::installed("prlimit", "--version"),
+        "prlimit (util-linux) is not installed",
+    ) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -101,12 +101,10 @@ fn a_signal_before_an_experiment_starts_keeps_its_earlier_report() {
 /// is now written first.
 #[test]
 fn a_run_stopped_by_a_full_disk_at_its_start_can_be_run_again() {
-    if std::process::Command::new("prlimit")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("SKIPPED: prlimit (util-linux) is not installed");
+    if !common::require(
+        common::installed("prlimit", "--version"),
+        "prlimit (util-linux) is not installed",
+    ) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

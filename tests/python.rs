@@ -3,7 +3,7 @@
 //! runs through runner as a command workload, so runner's oracle checks
 //! every answer. Skipped with a message when python3 is missing; the Redis
 //! flag runs against a server of the test's own (see common::RedisServer),
-//! and is skipped when redis-py is missing unless RUNNER_REQUIRE_REDIS=1.
+//! and is skipped when redis-py is missing unless RUNNER_REQUIRE_ALL=1.
 
 mod common;
 
@@ -43,8 +43,7 @@ fn run(name: &str, toml: &str) -> Csv {
 
 macro_rules! need_python {
     () => {
-        if !has_python(None) {
-            eprintln!("SKIPPED: python3 is not installed");
+        if !common::require(has_python(None), "python3 is not installed") {
             return;
         }
     };
@@ -185,10 +184,10 @@ fn verify_gives_the_oracles_verdicts_naive_less_naive_and_with_every_local_flag(
 #[test]
 fn verify_with_the_redis_flag_gives_the_oracles_verdicts() {
     need_python!();
-    let required = std::env::var("RUNNER_REQUIRE_REDIS").is_ok_and(|v| v == "1");
-    if !has_python(Some("redis")) {
-        assert!(!required, "RUNNER_REQUIRE_REDIS=1 but redis-py is missing");
-        eprintln!("SKIPPED: redis-py is not installed (pip install redis)");
+    if !common::require(
+        has_python(Some("redis")),
+        "redis-py is not installed (pip install redis)",
+    ) {
         return;
     }
     let Some(server) = RedisServer::start() else {

@@ -1,6 +1,6 @@
 //! Issue 13: `executor = "redis"`, workers reached through Redis Streams.
 //! Each test starts its own redis-server on a free port (skipped without
-//! one unless RUNNER_REQUIRE_REDIS=1) and its own `runner worker`
+//! one unless RUNNER_REQUIRE_ALL=1) and its own `runner worker`
 //! processes, killed on drop; answers are checked by runner's oracle, never
 //! timings.
 
@@ -616,8 +616,7 @@ impl TlsServer {
             "-extfile",
             "ext",
         ]);
-        if !made {
-            eprintln!("SKIPPED: openssl could not make a test certificate");
+        if !common::require(made, "openssl could not make a test certificate") {
             return None;
         }
         let port = common::free_port();
@@ -642,7 +641,7 @@ impl TlsServer {
                 return Some(server);
             }
             if server.child.try_wait().unwrap().is_some() {
-                eprintln!("SKIPPED: this redis-server has no TLS");
+                common::require(false, "this redis-server has no TLS");
                 return None;
             }
             std::thread::sleep(Duration::from_millis(50));

@@ -54,6 +54,49 @@ impl Csv {
     }
 }
 
+/// Whether every external tool a test needs must be present: with
+/// `RUNNER_REQUIRE_ALL=1` (set by `.ci/run`) a missing tool is a failure,
+/// not a skip. `RUNNER_REQUIRE_REDIS=1`, its older name from when Redis was
+/// the only such tool, means the same.
+pub fn everything_required() -> bool {
+    ["RUNNER_REQUIRE_ALL", "RUNNER_REQUIRE_REDIS"]
+        .iter()
+        .any(|v| std::env::var(v).is_ok_and(|v| v == "1"))
+}
+
+/// Whether a test may go on: true when `available`. Otherwise the test is
+/// skipped with `why` (printed, and appended to the file named by
+/// `RUNNER_SKIP_LOG` so that `.ci/run` can count the skips, which `cargo
+/// test` hides), or fails when [`everything_required`].
+pub fn require(available: bool, why: &str) -> bool {
+    if available {
+        return true;
+    }
+    assert!(
+        !everything_required(),
+        "RUNNER_REQUIRE_ALL=1, but {why}: install it (see .ci/run)"
+    );
+    eprintln!("SKIPPED: {why}");
+    if let Ok(log) = std::env::var("RUNNER_SKIP_LOG") {
+        use std::io::Write;
+        let test = std::thread::current().name().unwrap_or("?").to_string();
+        if let Ok(mut file) = fs::OpenOptions::new().create(true).append(true).open(log) {
+            let _ = writeln!(file, "{test}: {why}");
+        }
+    }
+    false
+}
+
+/// Whether `program` can be started (`program ARG` runs).
+pub fn installed(program: &str, arg: &str) -> bool {
+    std::process::Command::new(program)
+        .arg(arg)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
+}
+
 /// A `redis-server` of the test's own on a free loopback port, stopped on drop.
 pub struct RedisServer {
     pub port: u16,
@@ -61,20 +104,13 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    /// Starts a server, or `None` (with a message) when `redis-server` is not
-    /// installed. With `RUNNER_REQUIRE_REDIS=1` a missing server is a failure.
+    /// Starts a server, or `None` (a skip, see [`require`]) when
+    /// `redis-server` is not installed.
     pub fn start() -> Option<RedisServer> {
-        let required = std::env::var("RUNNER_REQUIRE_REDIS").is_ok_and(|v| v == "1");
-        let installed = std::process::Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .is_ok();
-        if !installed {
-            assert!(
-                !required,
-                "RUNNER_REQUIRE_REDIS=1 but redis-server is not installed"
-            );
-            eprintln!("SKIPPED: redis-server is not installed (apt-get install -y redis-server)");
+        if !require(
+            installed("redis-server", "--version"),
+            "redis-server is not installed (apt-get install -y redis-server)",
+        ) {
             return None;
         }
         let port = free_port();
