@@ -237,8 +237,11 @@ fn a_copied_report_folder_redraws_without_running() {
     runner().arg("report").arg(&copy).assert().success();
     assert_eq!(snapshot(&copy), original, "the same files, byte for byte");
     let page = fs::read_to_string(copy.join("index.html")).unwrap();
+    // Either ranking is right, by the data: a fastest case, or none beyond
+    // the noise (a loaded machine blurs two chunksizes).
+    let ranked = page.contains("Fastest: ") || page.contains("no case of this chart is faster");
     assert!(
-        page.contains("Fastest: ") && page.contains("The default chunksize"),
+        ranked && page.contains("The default chunksize"),
         "findings are computed"
     );
     assert!(copy.parent().unwrap().join("index.html").exists());
