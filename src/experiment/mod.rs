@@ -1,6 +1,7 @@
 //! The declarative model: an experiment file read, validated and expanded
 //! into the cases the engine runs.
 
+pub mod case;
 pub mod chart;
 pub mod command;
 pub mod error;
@@ -9,18 +10,17 @@ pub mod params;
 pub mod schema;
 pub mod validate;
 pub mod values;
+pub mod written;
 
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+pub use case::{Case, CasePlan, ChunkPlan, Chunking, Input, NamedNumber, QueuePlan};
 pub use chart::Chart;
 pub use command::{CommandSpec, UserParams};
 pub use error::ExperimentError;
-pub use params::{
-    Case, CasePlan, ChunkPlan, Chunking, Input, NamedNumber, ParamName, ParamValue, QueuePlan,
-    Setting,
-};
+pub use params::{ParamName, ParamValue, Setting};
 pub use values::limits;
 pub use values::{
     AnswerKind, Capacity, ClockKind, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order,

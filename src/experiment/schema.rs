@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use super::params::{SweepSpec, VariantSpec};
 use super::values::limits::{MAX_REPEATS, MAX_WARMUP};
 use super::values::{
-    AnswerKind, BigU64, Bounded, Capacity, ChunksizeSpec, ClockKind, Enqueue, Executor, FlagKind,
-    Kernel, LoopStyle, Order, Positive, QueueHost, RangeSpec, Requirement, Schedule, Strategy,
-    WorkersSpec, WorkloadKind,
+    AnswerKind, BigU64, Bounded, ClockKind, Executor, Kernel, Positive, RangeSpec, Schedule,
+    Strategy, WorkloadKind,
 };
+pub use super::values::{List, OneOrMany, ParamListsSpec, ParamsSpec};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -79,12 +80,6 @@ pub struct WorkloadSpec {
     pub params: Option<ParamsSpec>,
 }
 
-/// The user's own parameters of a command: one value each.
-pub type ParamsSpec = Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>;
-
-/// The user's own parameters of a command in a sweep: a list each.
-pub type ParamListsSpec = Spanned<BTreeMap<Spanned<String>, Spanned<Vec<Spanned<toml::Value>>>>>;
-
 /// One number to verify.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,79 +103,6 @@ pub struct RunSpec {
     pub schedule: Option<Schedule>,
     /// For `executor = "redis"`: local workers to start per case.
     pub spawn_local: Option<Spanned<Bounded<0, 1024>>>,
-}
-
-/// `[sweep]`: lists of values; every combination becomes a case.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SweepSpec {
-    pub range: Option<List<RangeSpec>>,
-    pub strategy: Option<List<Strategy>>,
-    pub executor: Option<List<Executor>>,
-    pub kernel: Option<List<Kernel>>,
-    pub workers: Option<List<WorkersSpec>>,
-    pub chunksize: Option<List<ChunksizeSpec>>,
-    pub nbr_chunks: Option<List<Positive>>,
-    pub order: Option<List<Order>>,
-    pub precheck: Option<List<BigU64>>,
-    pub flag: Option<List<FlagKind>>,
-    #[serde(rename = "loop")]
-    pub loop_style: Option<List<LoopStyle>>,
-    pub check_every: Option<List<Positive>>,
-    pub enqueue: Option<List<Enqueue>>,
-    pub capacity: Option<List<Capacity>>,
-    pub queue_host: Option<List<QueueHost>>,
-    /// For `command`: the user's own parameters, swept like runner's.
-    pub params: Option<ParamListsSpec>,
-}
-
-/// A single value, or a list of them.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany<T> {
-    One(T),
-    Many(Vec<T>),
-}
-
-impl<T> OneOrMany<T> {
-    /// The values, as a list.
-    pub fn into_vec(self) -> Vec<T> {
-        match self {
-            OneOrMany::One(v) => vec![v],
-            OneOrMany::Many(v) => v,
-        }
-    }
-}
-
-/// A spanned list of spanned values.
-pub type List<T> = Spanned<Vec<Spanned<T>>>;
-
-/// `[[variant]]`: a labelled set of single values that override the sweep.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VariantSpec {
-    pub label: Option<Spanned<String>>,
-    pub range: Option<Spanned<RangeSpec>>,
-    pub strategy: Option<Spanned<Strategy>>,
-    pub executor: Option<Spanned<Executor>>,
-    pub kernel: Option<Spanned<Kernel>>,
-    pub workers: Option<Spanned<WorkersSpec>>,
-    pub chunksize: Option<Spanned<ChunksizeSpec>>,
-    pub nbr_chunks: Option<Spanned<Positive>>,
-    pub order: Option<Spanned<Order>>,
-    pub precheck: Option<Spanned<BigU64>>,
-    pub flag: Option<Spanned<FlagKind>>,
-    #[serde(rename = "loop")]
-    pub loop_style: Option<Spanned<LoopStyle>>,
-    pub check_every: Option<Spanned<Positive>>,
-    pub enqueue: Option<Spanned<Enqueue>>,
-    pub capacity: Option<Spanned<Capacity>>,
-    pub queue_host: Option<Spanned<QueueHost>>,
-    /// For `command`: the user's own parameters.
-    pub params: Option<ParamsSpec>,
-    /// What the variant needs (one, or a list); without it its cases are
-    /// skipped, not failed.
-    pub requires: Option<OneOrMany<Requirement>>,
 }
 
 /// `[[chart]]`: a figure to draw from the results.

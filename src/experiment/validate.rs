@@ -7,18 +7,18 @@ use std::path::Path;
 
 use toml::Spanned;
 
+use super::case::NamedNumber;
 use super::chart::{Chart, METRICS};
 use super::command::{self, CommandSpec, UserParams};
 use super::error::{ExperimentError, suggest};
 use super::expect::{Expectation, Relation};
-use super::params::{Chunking, NamedNumber, ParamName, ParamValue, Setting};
+use super::params::{ParamName, ParamValue, Setting};
 use super::schema::{
-    ChartFormat, ChartKind, ChartSpec, ExpectSpec, FileSpec, FilterSpec, List, NumberSpec,
-    OneOrMany, SweepSpec, VariantSpec,
+    ChartFormat, ChartKind, ChartSpec, ExpectSpec, FileSpec, FilterSpec, NumberSpec, OneOrMany,
+    SweepSpec, VariantSpec,
 };
 use super::values::{
-    AnswerKind, Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost,
-    Requirement, Strategy, WorkersSpec, WorkloadKind,
+    AnswerKind, Capacity, Executor, FlagKind, Requirement, Strategy, WorkersSpec, WorkloadKind,
 };
 use super::{Axis, Experiment, Variant};
 
@@ -26,9 +26,6 @@ use super::{Axis, Experiment, Variant};
 const DEFAULT_REPEATS: u64 = 5;
 const DEFAULT_WARMUP: u32 = 1;
 const DEFAULT_SEED: u64 = 42;
-/// The book's SERIAL_CHECK_CUTOFF and CHECK_EVERY.
-const DEFAULT_PRECHECK: u64 = 21;
-const DEFAULT_CHECK_EVERY: u64 = 1_000;
 
 /// The book's five numbers, each with a stand-in of the same kind (its
 /// smallest factor at the same fraction of its square root) for `--quick`.
@@ -177,29 +174,26 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
         )
         .with_help("remove `range` and list `numbers = [{ name = \"...\", value = ... }]`"));
     }
-    let defaults = Setting {
-        range: workload.range.map(|r| r.into_inner().0),
-        strategy: spec
-            .run
-            .strategy
-            .map_or(Strategy::Serial, Spanned::into_inner),
-        executor: spec
-            .run
-            .executor
+    // The registry's defaults, then `[workload]`'s range and `[run]`'s
+    // strategy, executor and kernel.
+    let mut defaults = Setting::default();
+    let run = &spec.run;
+    let from_file = [
+        workload.range.map(|r| ParamValue::Range(r.into_inner().0)),
+        run.strategy
             .as_ref()
-            .map_or(Executor::Threads, |e| *e.get_ref()),
-        kernel: spec.run.kernel.map_or(Kernel::Fast, Spanned::into_inner),
-        workers: WorkersSpec::Physical,
-        chunking: Chunking::Default,
-        order: Order::Given,
-        precheck: DEFAULT_PRECHECK,
-        flag: FlagKind::None,
-        loop_style: LoopStyle::Counter,
-        check_every: DEFAULT_CHECK_EVERY,
-        enqueue: Enqueue::All,
-        capacity: Capacity::Unbounded,
-        queue_host: QueueHost::Direct,
-    };
+            .map(|s| ParamValue::Strategy(*s.get_ref())),
+        run.executor
+            .as_ref()
+            .map(|e| ParamValue::Executor(*e.get_ref())),
+        run.kernel
+            .as_ref()
+            .map(|k| ParamValue::Kernel(*k.get_ref())),
+    ];
+    from_file
+        .into_iter()
+        .flatten()
+        .for_each(|v| defaults.apply(v));
     for executor in [Executor::Processes, Executor::Redis] {
         check_stealing_stays_in_threads(executor, &defaults, &written, &axes, &variants, &err)?;
     }
@@ -408,82 +402,24 @@ fn is_slug(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
-/// The strategies each workload runs with, and the parameters it reads.
-fn fits(kind: WorkloadKind) -> (&'static [Strategy], &'static [ParamName]) {
-    use ParamName as P;
+/// The strategies each workload runs with (the parameters it reads are
+/// the registry's [`ParamName::fits`]).
+fn strategies(kind: WorkloadKind) -> &'static [Strategy] {
     use Strategy as S;
     match kind {
-        WorkloadKind::Primes => (
-            &[S::Serial, S::Pool, S::Stealing, S::Queue, S::Feeder],
-            &[
-                P::Range,
-                P::Strategy,
-                P::Executor,
-                P::Kernel,
-                P::Workers,
-                P::Chunksize,
-                P::NbrChunks,
-                P::Order,
-                P::Enqueue,
-                P::Capacity,
-                P::QueueHost,
-            ],
-        ),
-        WorkloadKind::Verify => (
-            &[S::Serial, S::Cooperative],
-            &[
-                P::Strategy,
-                P::Executor,
-                P::Kernel,
-                P::Workers,
-                P::Precheck,
-                P::Flag,
-                P::Loop,
-                P::CheckEvery,
-            ],
-        ),
-        WorkloadKind::CheckCost => (&[S::Serial], &[P::Range, P::Strategy, P::Kernel]),
+        WorkloadKind::Primes => &[S::Serial, S::Pool, S::Stealing, S::Queue, S::Feeder],
+        WorkloadKind::Verify => &[S::Serial, S::Cooperative],
+        WorkloadKind::CheckCost => &[S::Serial],
         // A program reads whichever of runner's parameters its words name.
-        WorkloadKind::Command => (
-            &[
-                S::Serial,
-                S::Pool,
-                S::Stealing,
-                S::Cooperative,
-                S::Queue,
-                S::Feeder,
-            ],
-            &[
-                P::Range,
-                P::Strategy,
-                P::Executor,
-                P::Kernel,
-                P::Workers,
-                P::Chunksize,
-                P::NbrChunks,
-                P::Order,
-                P::Precheck,
-                P::Flag,
-                P::Loop,
-                P::CheckEvery,
-                P::Enqueue,
-                P::Capacity,
-                P::QueueHost,
-            ],
-        ),
-        WorkloadKind::FactorFrequency => (
-            &[S::Serial, S::Pool],
-            &[
-                P::Range,
-                P::Strategy,
-                P::Executor,
-                P::Kernel,
-                P::Workers,
-                P::Chunksize,
-                P::NbrChunks,
-                P::Order,
-            ],
-        ),
+        WorkloadKind::Command => &[
+            S::Serial,
+            S::Pool,
+            S::Stealing,
+            S::Cooperative,
+            S::Queue,
+            S::Feeder,
+        ],
+        WorkloadKind::FactorFrequency => &[S::Serial, S::Pool],
     }
 }
 
@@ -493,7 +429,12 @@ fn check_fits_workload(
     w: &Written,
     err: &ErrAt,
 ) -> Result<(), ExperimentError> {
-    let (strategies, params) = fits(kind);
+    let strategies = strategies(kind);
+    let params: Vec<ParamName> = ParamName::ALL
+        .iter()
+        .copied()
+        .filter(|p| p.fits(kind))
+        .collect();
     let list = |names: Vec<String>| names.join(", ");
     let (fits, help) = match w.value {
         ParamValue::Strategy(s) => (
@@ -536,7 +477,7 @@ fn check_fits_workload(
 
 /// The sweep's lists in expansion order, each checked non-empty.
 fn sweep_axes(
-    sweep: SweepSpec,
+    mut sweep: SweepSpec,
     written: &mut Vec<Written>,
     err: &ErrAt,
 ) -> Result<Vec<Axis>, ExperimentError> {
@@ -547,28 +488,8 @@ fn sweep_axes(
         )
         .with_help("they are two ways to size the same chunks; keep one of them"));
     }
-    // Destructured in full, so a key the schema gains cannot be ignored here.
-    let SweepSpec {
-        range,
-        strategy,
-        executor,
-        kernel,
-        workers,
-        chunksize,
-        nbr_chunks,
-        order,
-        precheck,
-        flag,
-        loop_style,
-        check_every,
-        enqueue,
-        capacity,
-        queue_host,
-        params: _,
-    } = sweep;
     let mut axes = Vec::new();
-    let mut push = |name: ParamName, values: Option<Spanned<Vec<Spanned<ParamValue>>>>| {
-        let Some(values) = values else { return Ok(()) };
+    for (name, values) in sweep.lists() {
         if values.get_ref().is_empty() {
             return Err(err(
                 Some(values.span()),
@@ -585,55 +506,8 @@ fn sweep_axes(
             name,
             values: values.into_iter().map(Spanned::into_inner).collect(),
         });
-        Ok(())
-    };
-    push(ParamName::Range, lift(range, |r| ParamValue::Range(r.0)))?;
-    push(ParamName::Strategy, lift(strategy, ParamValue::Strategy))?;
-    push(ParamName::Executor, lift(executor, ParamValue::Executor))?;
-    push(ParamName::Kernel, lift(kernel, ParamValue::Kernel))?;
-    push(ParamName::Workers, lift(workers, ParamValue::Workers))?;
-    push(ParamName::Chunksize, lift(chunksize, ParamValue::Chunksize))?;
-    push(
-        ParamName::NbrChunks,
-        lift(nbr_chunks, |n| ParamValue::NbrChunks(n.0)),
-    )?;
-    push(ParamName::Order, lift(order, ParamValue::Order))?;
-    push(
-        ParamName::Precheck,
-        lift(precheck, |p| ParamValue::Precheck(p.0)),
-    )?;
-    push(ParamName::Flag, lift(flag, ParamValue::Flag))?;
-    push(ParamName::Loop, lift(loop_style, ParamValue::Loop))?;
-    push(
-        ParamName::CheckEvery,
-        lift(check_every, |n| ParamValue::CheckEvery(n.0)),
-    )?;
-    push(ParamName::Enqueue, lift(enqueue, ParamValue::Enqueue))?;
-    push(ParamName::Capacity, lift(capacity, ParamValue::Capacity))?;
-    push(
-        ParamName::QueueHost,
-        lift(queue_host, ParamValue::QueueHost),
-    )?;
+    }
     Ok(axes)
-}
-
-/// Maps a spanned list's values, keeping every span.
-fn lift<T>(
-    list: Option<List<T>>,
-    f: impl Fn(T) -> ParamValue,
-) -> Option<Spanned<Vec<Spanned<ParamValue>>>> {
-    list.map(|l| {
-        let span = l.span();
-        let values = l
-            .into_inner()
-            .into_iter()
-            .map(|v| {
-                let span = v.span();
-                Spanned::new(span, f(v.into_inner()))
-            })
-            .collect();
-        Spanned::new(span, values)
-    })
 }
 
 fn variant(
@@ -643,27 +517,27 @@ fn variant(
     err: &ErrAt,
 ) -> Result<Spanned<Variant>, ExperimentError> {
     let span = spec.span();
-    // Destructured in full, so a key the schema gains cannot be ignored here.
+    let mut spec = spec.into_inner();
+    // Both ways to size chunks: where the second stands, to point at it.
+    let both_chunkings = spec
+        .chunksize
+        .as_ref()
+        .and(spec.nbr_chunks.as_ref())
+        .map(Spanned::span);
+    let values: Vec<Written> = spec
+        .values()
+        .into_iter()
+        .map(|v| Written {
+            span: v.span(),
+            value: v.into_inner(),
+        })
+        .collect();
     let VariantSpec {
         label,
-        range,
-        strategy,
-        executor,
-        kernel,
-        workers,
-        chunksize,
-        nbr_chunks,
-        order,
-        precheck,
-        flag,
-        loop_style,
-        check_every,
-        enqueue,
-        capacity,
-        queue_host,
         params,
         requires,
-    } = spec.into_inner();
+        ..
+    } = spec;
     if let Some(p) = &params
         && kind != WorkloadKind::Command
     {
@@ -674,42 +548,13 @@ fn variant(
         err(Some(span.clone()), "this [[variant]] has no label".into())
             .with_help("add `label = \"...\"`; it names the variant in tables and charts")
     })?;
-    if let (Some(_), Some(nbr)) = (&chunksize, &nbr_chunks) {
+    if let Some(nbr) = both_chunkings {
         return Err(err(
-            Some(nbr.span()),
+            Some(nbr),
             "a variant sets both `chunksize` and `nbr_chunks`".into(),
         )
         .with_help("they are two ways to size the same chunks; keep one of them"));
     }
-    fn one<T>(v: Option<Spanned<T>>, f: impl Fn(T) -> ParamValue) -> Option<Written> {
-        v.map(|v| {
-            let span = v.span();
-            Written {
-                value: f(v.into_inner()),
-                span,
-            }
-        })
-    }
-    let values: Vec<Written> = [
-        one(range, |r| ParamValue::Range(r.0)),
-        one(strategy, ParamValue::Strategy),
-        one(executor, ParamValue::Executor),
-        one(kernel, ParamValue::Kernel),
-        one(workers, ParamValue::Workers),
-        one(chunksize, ParamValue::Chunksize),
-        one(nbr_chunks, |n| ParamValue::NbrChunks(n.0)),
-        one(order, ParamValue::Order),
-        one(precheck, |p| ParamValue::Precheck(p.0)),
-        one(flag, ParamValue::Flag),
-        one(loop_style, ParamValue::Loop),
-        one(check_every, |n| ParamValue::CheckEvery(n.0)),
-        one(enqueue, ParamValue::Enqueue),
-        one(capacity, ParamValue::Capacity),
-        one(queue_host, ParamValue::QueueHost),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
     let variant = Variant {
         label: label.into_inner(),
         values: values.iter().map(|w| w.value).collect(),
@@ -817,7 +662,7 @@ fn some_case_takes(
         let name = v.name();
         match axes.iter().find(|a| a.name == name) {
             Some(axis) => axis.values.contains(&v),
-            None => default_value(defaults, name) == Some(v),
+            None => defaults.value_of(name) == Some(v),
         }
     };
     let takes = |variant: Option<&Variant>, v: ParamValue| match variant
@@ -1245,34 +1090,6 @@ struct DimValues {
     distinct: usize,
 }
 
-/// The default a case has for `name` when neither the sweep nor its variant sets it.
-fn default_value(defaults: &Setting, name: ParamName) -> Option<ParamValue> {
-    use super::values::ChunksizeSpec;
-    Some(match name {
-        ParamName::Range => ParamValue::Range(defaults.range?),
-        ParamName::Strategy => ParamValue::Strategy(defaults.strategy),
-        ParamName::Executor => ParamValue::Executor(defaults.executor),
-        ParamName::Kernel => ParamValue::Kernel(defaults.kernel),
-        ParamName::Workers => ParamValue::Workers(defaults.workers),
-        ParamName::Chunksize => ParamValue::Chunksize(match defaults.chunking {
-            Chunking::Size(n) => ChunksizeSpec::Size(n),
-            _ => ChunksizeSpec::Default,
-        }),
-        ParamName::NbrChunks => match defaults.chunking {
-            Chunking::NbrChunks(n) => ParamValue::NbrChunks(n),
-            _ => return None,
-        },
-        ParamName::Order => ParamValue::Order(defaults.order),
-        ParamName::Precheck => ParamValue::Precheck(defaults.precheck),
-        ParamName::Flag => ParamValue::Flag(defaults.flag),
-        ParamName::Loop => ParamValue::Loop(defaults.loop_style),
-        ParamName::CheckEvery => ParamValue::CheckEvery(defaults.check_every),
-        ParamName::Enqueue => ParamValue::Enqueue(defaults.enqueue),
-        ParamName::Capacity => ParamValue::Capacity(defaults.capacity),
-        ParamName::QueueHost => ParamValue::QueueHost(defaults.queue_host),
-    })
-}
-
 /// Every value each parameter takes over the cases: per variant, its own
 /// value or else the sweep's (or the default).
 fn param_values(
@@ -1283,7 +1100,7 @@ fn param_values(
 ) -> Vec<ParamValue> {
     let base: Vec<ParamValue> = match axes.iter().find(|a| a.name == name) {
         Some(axis) => axis.values.clone(),
-        None => default_value(defaults, name).into_iter().collect(),
+        None => defaults.value_of(name).into_iter().collect(),
     };
     if variants.is_empty() {
         return base;
@@ -1307,39 +1124,14 @@ fn dimension_values(
     numbers: &[NamedNumber],
 ) -> BTreeMap<&'static str, DimValues> {
     use super::values::ChunksizeSpec;
-    const PARAMS: [ParamName; 15] = [
-        ParamName::Range,
-        ParamName::Strategy,
-        ParamName::Executor,
-        ParamName::Kernel,
-        ParamName::Workers,
-        ParamName::Chunksize,
-        ParamName::NbrChunks,
-        ParamName::Order,
-        ParamName::Precheck,
-        ParamName::Flag,
-        ParamName::Loop,
-        ParamName::CheckEvery,
-        ParamName::Enqueue,
-        ParamName::Capacity,
-        ParamName::QueueHost,
-    ];
     let strategies = param_values(ParamName::Strategy, defaults, axes, variants);
     let any_serial = strategies.contains(&ParamValue::Strategy(Strategy::Serial));
     let nbr_chunks_used = !param_values(ParamName::NbrChunks, defaults, axes, variants).is_empty();
     let mut dims = BTreeMap::new();
-    for name in PARAMS {
+    for &name in ParamName::ALL {
         let values = param_values(name, defaults, axes, variants);
         let mut dim = DimValues {
-            categorical: !matches!(
-                name,
-                ParamName::Workers
-                    | ParamName::Chunksize
-                    | ParamName::NbrChunks
-                    | ParamName::Precheck
-                    | ParamName::CheckEvery
-                    | ParamName::Capacity
-            ),
+            categorical: !name.is_quantity(),
             ..DimValues::default()
         };
         for value in &values {

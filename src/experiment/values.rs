@@ -8,6 +8,35 @@ use serde::{Deserialize, Serialize};
 
 use crate::primes::NumRange;
 
+/// A spanned list of spanned values, as a `[sweep]` key holds.
+pub type List<T> = toml::Spanned<Vec<toml::Spanned<T>>>;
+
+/// The user's own parameters of a command: one value each.
+pub type ParamsSpec =
+    toml::Spanned<std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>>;
+
+/// The user's own parameters of a command in a sweep: a list each.
+pub type ParamListsSpec =
+    toml::Spanned<std::collections::BTreeMap<toml::Spanned<String>, List<toml::Value>>>;
+
+/// A single value, or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    /// The values, as a list.
+    pub fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
 /// How work is spread over workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -358,39 +387,21 @@ pub mod limits {
 }
 pub use limits::MAX_WORKERS;
 
-/// The words a key takes, for messages: `"given", "shuffled", ...`.
+/// The words a key takes, for messages: `one of "given", "shuffled", ...`.
 pub fn allowed_words(key: &str) -> Option<String> {
-    fn names<'de, T: Deserialize<'de>>() -> Vec<String> {
-        let probe = serde_json::from_str::<T>("\"\\u0000\"");
-        let message = probe.err().map(|e| e.to_string()).unwrap_or_default();
-        message
-            .split('`')
-            .skip(3)
-            .step_by(2)
-            .map(|w| format!("\"{w}\""))
-            .collect()
+    use super::written::{one_of, variant_names};
+    if let Some(param) = super::params::ParamName::from_key(key) {
+        return Some(param.words());
     }
     let words = match key {
-        "strategy" => names::<Strategy>(),
-        "order" => names::<Order>(),
-        "kernel" => names::<Kernel>(),
-        "loop" => names::<LoopStyle>(),
-        "flag" => names::<FlagKind>(),
         "requires" => return Some("\"redis\", a program (\"pypy3\") or an interpreter and a module (\"python3:redis\")".into()),
-        "clock" => names::<ClockKind>(),
-        "answer" => names::<AnswerKind>(),
-        "enqueue" => names::<Enqueue>(),
-        "executor" => names::<Executor>(),
-        "queue_host" => names::<QueueHost>(),
-        "schedule" => names::<Schedule>(),
+        "clock" => variant_names::<ClockKind>(),
+        "answer" => variant_names::<AnswerKind>(),
+        "schedule" => variant_names::<Schedule>(),
         "kind" => return Some("a workload (\"primes\", \"verify\", \"check_cost\", \"factor_frequency\", \"command\") or a chart kind (\"line\", \"scatter\", \"bars\", \"hbars\")".into()),
-        "workers" => return Some(format!("a count from 1 to {MAX_WORKERS}, \"physical\" or \"logical\"")),
-        "chunksize" => return Some("a count of 1 or more, or \"default\"".into()),
-        "capacity" => return Some("a count of 1 or more, or \"unbounded\"".into()),
-        "range" => return Some("[start, end] (end excluded) or a book name \"A\" to \"E\"".into()),
         _ => return None,
     };
-    (!words.is_empty()).then(|| format!("one of {}", words.join(", ")))
+    (!words.is_empty()).then(|| one_of(&words))
 }
 
 /// How big the pool's chunks are.
