@@ -14,7 +14,7 @@ use runner::flag::{AtomicFlag, Flag, ManagerFlag, MmapFlag, MutexFlag, NoFlag, R
 use runner::primes::oracle::is_prime_u64;
 use runner::primes::{FastTester, PlainTester, PrimeTest};
 use runner::strategy::cooperative::{Cooperation, Verdict, verify};
-use runner::strategy::search::search;
+use runner::work::search::search;
 use runner::workload::verify::serial;
 
 const STYLES: [LoopStyle; 3] = [LoopStyle::Counter, LoopStyle::Lookahead, LoopStyle::Blocked];

@@ -146,8 +146,8 @@ fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
 fn the_pool_survives_a_panic_and_answers_the_next_map() {
     use runner::backend::{QueueSetup, Threads};
     use runner::flag::NoFlag;
-    use runner::strategy::jobs::Jobs;
     use runner::strategy::map::map_chunks;
+    use runner::work::Jobs;
     use runner::work::{Job, Reply};
     use std::sync::Arc;
     let workers =
@@ -180,8 +180,8 @@ fn a_queue_survives_a_panic_and_serves_the_next_round() {
     use runner::backend::{QueueSetup, Threads};
     use runner::experiment::{Capacity, Enqueue};
     use runner::flag::NoFlag;
-    use runner::strategy::jobs::Jobs;
     use runner::strategy::queue::{Feeding, queue_round};
+    use runner::work::Jobs;
     use std::sync::Arc;
     for feeding in [Feeding::Caller, Feeding::Feeder] {
         let workers = Threads::start(

@@ -150,7 +150,7 @@ pub fn receive<T: DeserializeOwned>(from: &mut impl Read) -> Result<(T, usize), 
 mod tests {
     use super::*;
     use crate::experiment::Kernel;
-    use crate::strategy::jobs::Jobs;
+    use crate::work::Jobs;
     use crate::work::{Chunk, Job, Reply};
 
     #[test]

@@ -19,10 +19,11 @@ use crate::machine::Cores;
 use crate::primes::oracle::{Method, count_primes, is_prime_u64, smallest_factor_counts};
 use crate::primes::{NumRange, PlainTester, PrimeTest};
 use crate::progress::human_seconds;
+use crate::strategy::PrimeFinder;
 use crate::strategy::map::map_chunks;
 use crate::strategy::queue::{Feeding, queue_round};
-use crate::strategy::search::candidates_in;
-use crate::strategy::{Jobs, PrimeFinder};
+use crate::work::Jobs;
+use crate::work::search::candidates_in;
 use crate::work::{Chunk, Job, KernelSpec, Reply, WithKernel};
 use crate::workload::check_cost::OVERHEAD_SAMPLES;
 

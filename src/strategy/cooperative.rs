@@ -4,10 +4,10 @@
 //! any of them finds a factor.
 
 use super::StrategyError;
-use super::search::LoopStyle;
 use crate::backend::Backend;
 use crate::flag::Flag;
 use crate::primes::PrimeTest;
+use crate::work::search::{LoopStyle, candidates_in};
 use crate::work::{Job, Reply};
 
 /// The book's `create_range`: `k` ranges covering `[lo, hi)`. The step is
@@ -80,7 +80,7 @@ pub fn verify<K: PrimeTest, F: Flag>(
                 looks: 0,
             });
         }
-        candidates = super::search::candidates_in(3, cutoff);
+        candidates = candidates_in(3, cutoff);
         lo = how.precheck;
     }
     let ranges = create_range(lo, hi, backend.workers());

@@ -4,8 +4,8 @@
 //! arrives, whatever the order the workers answer in.
 
 use super::StrategyError;
-use super::jobs::Jobs;
 use crate::backend::Backend;
+use crate::work::Jobs;
 use crate::work::{Chunk, Job, Reply};
 
 /// Sends every chunk of `jobs` as the task `make(id, chunk)`, then folds

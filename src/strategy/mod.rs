@@ -9,11 +9,9 @@
 //! builds its pools) and then runs the job list as often as the engine asks.
 
 pub mod cooperative;
-pub mod jobs;
 pub mod map;
 pub mod order;
 pub mod queue;
-pub mod search;
 pub mod stealing;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -24,11 +22,10 @@ use crate::experiment::{Case, Enqueue, Strategy};
 use crate::flag::{FlagSpec, NoFlag};
 use crate::primes::PrimeTest;
 use crate::work::serve::panic_message;
-use crate::work::{Job, Reply, WorkerError};
+use crate::work::{Job, Jobs, Reply, WorkerError};
 use map::map_chunks;
 use queue::{Feeding, queue_round};
 
-pub use jobs::Jobs;
 pub use order::{jobs_in_order, ordered_jobs};
 
 /// Why a run produced no answer.

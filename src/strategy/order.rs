@@ -4,9 +4,9 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::seq::SliceRandom;
 
-use super::jobs::Jobs;
 use crate::experiment::Order;
 use crate::primes::NumRange;
+use crate::work::Jobs;
 
 /// The job source of `range` in `order`: the range itself in the given
 /// order (nothing materialised), else a list of 8 bytes a number.

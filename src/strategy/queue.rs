@@ -14,10 +14,10 @@
 use std::thread;
 
 use super::StrategyError;
-use super::jobs::Jobs;
 use crate::answer::Found;
 use crate::backend::Backend;
 use crate::experiment::Enqueue;
+use crate::work::Jobs;
 use crate::work::{Job, Reply};
 
 /// Who puts the work on the queue.

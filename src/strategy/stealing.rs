@@ -14,10 +14,10 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::StrategyError;
-use super::jobs::Jobs;
 use crate::answer::Found;
 use crate::backend::BackendError;
 use crate::primes::PrimeTest;
+use crate::work::Jobs;
 
 /// A rayon thread pool of a fixed size, built before the timer.
 pub struct Stealing<T> {

@@ -8,8 +8,8 @@ use std::ops::Range;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::jobs::Jobs;
 use crate::experiment::LoopStyle;
-use crate::strategy::jobs::Jobs;
 
 /// What a worker is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

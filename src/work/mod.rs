@@ -4,8 +4,11 @@
 
 pub mod calibrate;
 pub mod job;
+pub mod jobs;
+pub mod search;
 pub mod serve;
 
 pub use calibrate::Tuning;
 pub use job::{Chunk, Job, Reply, WorkerError};
+pub use jobs::Jobs;
 pub use serve::{KernelSpec, WithKernel, Worker};

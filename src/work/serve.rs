@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::Tuning;
 use super::job::{Chunk, Job, Reply, WorkerError};
+use super::search::search;
 use crate::experiment::Kernel;
 use crate::flag::Flag;
 use crate::primes::fast::Beyond;
 use crate::primes::{FastTester, PlainTester, PrimeTest, SimdTester, fast, simd};
-use crate::strategy::search::search;
 
 /// Runs `$body` with `$numbers` bound to an iterator over the chunk's
 /// numbers, one monomorphic loop per kind of chunk. (Through

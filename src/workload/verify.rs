@@ -12,8 +12,8 @@ use crate::outcome::CaseResult;
 use crate::primes::PrimeTest;
 use crate::primes::oracle::is_prime_u64;
 use crate::strategy::cooperative::{self, Cooperation, Verdict, Verified, trivial};
-use crate::strategy::search::candidates_in;
 use crate::timing::{Timer, time_runs};
+use crate::work::search::candidates_in;
 use crate::work::{KernelSpec, WithKernel};
 
 /// Runs a verify case on `n`; `None` if interrupted.
