@@ -252,7 +252,7 @@ impl Stats {
         };
         Some(Stats {
             best: sorted[0],
-            median: median(&sorted),
+            median: stats::median_of_sorted(&sorted),
             mean,
             stddev: var.sqrt(),
             max: sorted[n - 1],
@@ -260,23 +260,13 @@ impl Stats {
     }
 }
 
-/// The median of sorted values.
-pub fn median(sorted: &[f64]) -> f64 {
-    let n = sorted.len();
-    match n % 2 {
-        1 => sorted[n / 2],
-        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
-
 /// The median of a work count over the runs that counted it.
 fn median_work(runs: &[Run], count: impl Fn(&Run) -> Option<u64>) -> Option<u64> {
-    let mut counts: Vec<f64> = runs
+    let counts: Vec<f64> = runs
         .iter()
         .filter_map(|r| count(r).map(|c| c as f64))
         .collect();
-    counts.sort_by(f64::total_cmp);
-    (!counts.is_empty()).then(|| median(&counts).round() as u64)
+    stats::median(&counts).map(|m| m.round() as u64)
 }
 
 /// The case each case's speedup is measured against: a serial case on the

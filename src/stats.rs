@@ -47,7 +47,16 @@ pub fn median(values: &[f64]) -> Option<f64> {
     }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    Some(crate::record::median(&sorted))
+    Some(median_of_sorted(&sorted))
+}
+
+/// The median of values already sorted (not empty).
+pub fn median_of_sorted(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    match n % 2 {
+        1 => sorted[n / 2],
+        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
 }
 
 /// The 95% interval of the median of `samples`; `None` with fewer than two.
@@ -81,7 +90,7 @@ fn resampled_median(samples: &[f64], rng: &mut Xoshiro256PlusPlus) -> f64 {
         .map(|_| samples[rng.random_range(0..samples.len())])
         .collect();
     draw.sort_by(f64::total_cmp);
-    crate::record::median(&draw)
+    median_of_sorted(&draw)
 }
 
 /// The 2.5th and 97.5th percentiles (nearest rank).

@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use crate::experiment::{self, Experiment};
 use crate::manifest::{Manifest, Status};
 use crate::output::EXPERIMENT_COPY;
+use crate::stats;
 
 /// One CSV row, by column name.
 pub type Row = BTreeMap<String, String>;
@@ -44,6 +45,24 @@ impl RunData {
             .get(case)
             .map(|s| s.iter().map(|s| s.seconds).collect())
             .unwrap_or_default()
+    }
+
+    /// Every correct timed run as (position in the run, its time over its
+    /// case's median), in the order they ran.
+    pub fn drift_series(&self) -> Vec<(u64, f64)> {
+        let mut series: Vec<(u64, f64)> = self
+            .samples
+            .values()
+            .filter(|runs| runs.len() > 1)
+            .flat_map(|runs| {
+                let seconds: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
+                let median = stats::median(&seconds).filter(|m| *m > 0.0);
+                runs.iter()
+                    .filter_map(move |r| Some((r.position?, r.seconds / median?)))
+            })
+            .collect();
+        series.sort_by_key(|p| p.0);
+        series
     }
 }
 

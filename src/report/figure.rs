@@ -225,7 +225,7 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
 /// stayed steady (a flat cloud about 1) or drifted (a slope). `None` with
 /// too few runs to say.
 pub fn drift_figure(run: &RunData) -> Option<Figure> {
-    let series = super::findings::drift_series(run);
+    let series = run.drift_series();
     if series.len() < 6 {
         return None;
     }

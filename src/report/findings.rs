@@ -622,7 +622,7 @@ fn noise_findings(rows: &[Row]) -> Option<String> {
 /// time over its case's median, the first third of the run against the
 /// last third (by position), compared beyond the noise.
 pub fn drift_finding(run: &RunData) -> Option<String> {
-    let series = drift_series(run);
+    let series = run.drift_series();
     if series.len() < 6 {
         return None;
     }
@@ -666,24 +666,6 @@ pub fn drift_finding(run: &RunData) -> Option<String> {
         ),
         (_, None) => return None,
     })
-}
-
-/// Every correct timed run as (position in the run, its time over its
-/// case's median), in the order they ran.
-pub fn drift_series(run: &RunData) -> Vec<(u64, f64)> {
-    let mut series: Vec<(u64, f64)> = run
-        .samples
-        .values()
-        .filter(|runs| runs.len() > 1)
-        .flat_map(|runs| {
-            let seconds: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
-            let median = stats::median(&seconds).filter(|m| *m > 0.0);
-            runs.iter()
-                .filter_map(move |r| Some((r.position?, r.seconds / median?)))
-        })
-        .collect();
-    series.sort_by_key(|p| p.0);
-    series
 }
 
 /// The look cost of one flag kind at one look interval, from one loop.
