@@ -1,12 +1,15 @@
 //! Worker processes end to end: a worker killed mid-case fails that case
-//! with its pid and signal and the run goes on; a stopped run leaves no
-//! process behind; a worker of another protocol is refused.
+//! with its pid and signal and the run goes on; a worker stopped mid-case
+//! (SIGSTOP) fails it within a bounded time with its pid and state; a
+//! stopped run leaves no process behind; a worker of another protocol is
+//! refused.
 
 mod common;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{Csv, experiment};
@@ -191,6 +194,156 @@ fn a_killed_coordinator_takes_its_workers_with_it() {
         workers.iter().all(|&pid| !alive(pid)),
         "the parent-death signal ends them"
     );
+}
+
+/// A run that is killed (and its workers with it, by the parent-death
+/// signal) if the test fails before the run ends.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    /// Every line of the run's stderr until it exits; `None` if it is still
+    /// running after `bound` (then the guard kills it).
+    fn finish_within(&mut self, bound: Duration) -> Option<(Option<i32>, Vec<String>)> {
+        let stderr = self.0.stderr.take().expect("stderr is piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + bound;
+        let mut lines = Vec::new();
+        loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(line) => lines.push(line),
+                // stderr closed: the run has ended (or is about to).
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() > deadline => return None,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+        }
+        while Instant::now() < deadline {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return Some((status.code(), lines));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+/// The worker processes among `pids` (not the queue's manager).
+fn pipe_workers(pids: &[u32]) -> Vec<u32> {
+    pids.iter()
+        .copied()
+        .filter(|pid| {
+            fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.contains("pipe-worker"))
+        })
+        .collect()
+}
+
+/// A queue case of a few seconds on `HOST`, then a small one.
+const STOPPED_WORKER: &str = r#"
+name = "stopped"
+[workload]
+kind = "primes"
+range = RANGE
+[run]
+strategy = "queue"
+executor = "processes"
+kernel = "plain"
+repeats = 1
+warmup = 0
+schedule = "blocked"
+[sweep]
+workers = [2]
+queue_host = ["HOST"]
+[[variant]]
+label = "stopped"
+[[variant]]
+label = "next"
+range = [1_000, 3_000]
+"#;
+
+/// Issue 20 item 10: SIGSTOPs one worker of a queue case on `host` and
+/// checks that the case fails within a bounded time, naming the worker's
+/// pid and state, that the next case runs, and that no process is left.
+fn a_stopped_worker_fails_its_case(host: &str, range: &str, processes: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let text = STOPPED_WORKER.replace("HOST", host).replace("RANGE", range);
+    let file = experiment(dir.path(), "stopped", &text);
+    let out = dir.path().join("reports");
+    let mut run = Running(
+        Command::new(env!("CARGO_BIN_EXE_runner"))
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .env("TMPDIR", &tmp)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let children = wait_for_children(run.0.id(), processes);
+    assert_eq!(children.len(), processes, "{children:?}");
+    let workers = pipe_workers(&children);
+    assert_eq!(workers.len(), 2, "{children:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    let stopped = workers[1];
+    let kill = Command::new("kill")
+        .args(["-STOP", &stopped.to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    // The watchdog's bound is 10 s after the last reply; the other worker
+    // may first finish the queue (a few seconds). Far below "forever".
+    let (code, stderr) = run
+        .finish_within(Duration::from_secs(120))
+        .expect("the run ended: a stopped worker must not wedge it");
+    assert_eq!(code, Some(1), "{stderr:?}");
+    let failed = stderr
+        .iter()
+        .find(|l| l.contains("FAILED"))
+        .unwrap_or_else(|| panic!("a failed case: {stderr:?}"));
+    assert!(
+        failed.contains(&format!("(pid {stopped}) is T (stopped)")),
+        "{failed}"
+    );
+    let summary = Csv::read(&out.join("stopped/summary.csv"));
+    assert_eq!(summary.column("variant"), ["stopped", "next"]);
+    assert_eq!(
+        summary.column("status"),
+        ["failed", "ok"],
+        "the run went on: {stderr:?}"
+    );
+    assert!(
+        children.iter().all(|&pid| !alive(pid)),
+        "no worker (nor manager) is left"
+    );
+    let left: Vec<_> = fs::read_dir(&tmp).unwrap().flatten().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn a_stopped_worker_fails_a_direct_queue_case_in_bounded_time() {
+    // About three seconds of queue in a debug build.
+    a_stopped_worker_fails_its_case("direct", "[100_000_000, 101_000_000]", 2);
+}
+
+#[test]
+fn a_stopped_worker_fails_a_manager_queue_case_in_bounded_time() {
+    // About four seconds of queue in a debug build; the manager and two workers.
+    a_stopped_worker_fails_its_case("manager", "[100_000_000, 100_100_000]", 3);
 }
 
 /// One queue case of a manager process's queue, over `RANGE`.

@@ -21,6 +21,13 @@
 //!   if the thread that started it dies (the parent-death signal, set before
 //!   exec), so no worker outlives the runner however the runner ends. The
 //!   engine starts every backend from its main thread.
+//! - A coordinator never waits blindly: every wait (for a reply, or for room
+//!   on a full queue) wakes every [`TICK`] to see whether the run was asked
+//!   to stop (then the repeat is abandoned at once: the workers are killed,
+//!   not waited for) and to let the [`watchdog`](super::watchdog) look at the
+//!   workers, which fails a case whose workers can no longer make progress
+//!   (a stopped worker, or all asleep) after
+//!   [`SILENCE`](super::watchdog::SILENCE).
 
 use std::fs::File;
 use std::io;
@@ -34,8 +41,9 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, bounded, unbounded};
 
+use super::watchdog::{Watch, Watched};
 use super::wire::{self, Hello, QueueAccess, Setup, Welcome};
 use super::{Backend, BackendError, QueueSetup};
 use crate::experiment::{Capacity, QueueHost};
@@ -79,6 +87,10 @@ enum Event {
     Gone(usize),
 }
 
+/// How often a waiting coordinator checks for a stop and lets the
+/// watchdog look at its workers.
+const TICK: Duration = Duration::from_millis(100);
+
 /// Worker processes; they are stopped when this is dropped.
 pub struct Processes {
     children: Mutex<Vec<Child>>,
@@ -87,6 +99,12 @@ pub struct Processes {
     events: Receiver<Event>,
     readers: Vec<JoinHandle<()>>,
     traffic: Arc<Traffic>,
+    /// The workers and the queue's manager, for the watchdog.
+    watched: Vec<Watched>,
+    /// Why the workers can no longer serve (the watchdog gave up, or the
+    /// run was asked to stop): every later wait fails at once with it, and
+    /// the workers are killed without the grace of a clean end.
+    broken: Mutex<Option<BackendError>>,
 }
 
 impl Processes {
@@ -117,9 +135,23 @@ impl Processes {
         let mut children = Spawned(Vec::new());
         let mut own = Vec::new();
         let mut readers = Vec::new();
+        let mut watched = Vec::new();
+        if let QueuePlace::Manager(manager) = &place {
+            watched.push(Watched {
+                name: "the queue's manager process".into(),
+                pid: manager.pid(),
+            });
+        }
         for index in 0..workers {
             let mut child = spawn(&program, &place.inherited())
                 .map_err(|e| start_error("cannot start a worker process", &e))?;
+            watched.insert(
+                index,
+                Watched {
+                    name: format!("worker process {index}"),
+                    pid: child.id(),
+                },
+            );
             let mut stdin = child.stdin.take().expect("piped");
             let mut stdout = child.stdout.take().expect("piped");
             children.0.push(child);
@@ -169,6 +201,31 @@ impl Processes {
             events,
             readers,
             traffic,
+            watched,
+            broken: Mutex::new(None),
+        })
+    }
+
+    /// Fails if the workers can no longer serve, or the run was asked to
+    /// stop (then the repeat in progress is abandoned).
+    fn going(&self) -> Result<(), BackendError> {
+        let mut broken = self.broken.lock().unwrap_or_else(PoisonError::into_inner);
+        if broken.is_none() && crate::signals::stop_flag().load(Ordering::Relaxed) {
+            *broken = Some(BackendError::Interrupted);
+        }
+        match &*broken {
+            None => Ok(()),
+            Some(e) => Err(e.clone()),
+        }
+    }
+
+    /// Lets `watch` look at the workers during a wait; fails the wait (and
+    /// every later one) if they can no longer make progress.
+    fn look(&self, watch: &mut Watch) -> Result<(), BackendError> {
+        watch.look(&self.watched).map_err(|why| {
+            let e = BackendError::Silent(why);
+            let mut broken = self.broken.lock().unwrap_or_else(PoisonError::into_inner);
+            broken.get_or_insert(e).clone()
         })
     }
 
@@ -187,6 +244,7 @@ impl Processes {
         request.extend_from_slice(&frame);
         io::Write::write_all(client, &request).map_err(|e| lost(&e))?;
         let mut done = [0u8];
+        let mut watch = Watch::new();
         loop {
             match io::Read::read_exact(client, &mut done) {
                 Ok(()) => break,
@@ -196,9 +254,11 @@ impl Processes {
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
+                    self.going()?;
                     if let Some(gone) = self.all_gone() {
                         return Err(gone);
                     }
+                    self.look(&mut watch)?;
                 }
                 Err(e) => return Err(lost(&e)),
             }
@@ -334,7 +394,7 @@ impl QueuePlace {
                     .and_then(|()| io::Read::read_exact(&mut client, &mut done))
                     .map_err(|e| start_error("the queue's manager did not answer", &e))?;
                 client
-                    .set_read_timeout(Some(PUT_PATIENCE))
+                    .set_read_timeout(Some(TICK))
                     .map_err(|e| start_error("the queue's manager connection", &e))?;
                 Ok(SharedQueue::Manager {
                     client: Mutex::new(client),
@@ -344,10 +404,6 @@ impl QueuePlace {
         }
     }
 }
-
-/// How long a put waits for the manager before it checks that some worker
-/// is still alive to make room.
-const PUT_PATIENCE: Duration = Duration::from_secs(1);
 
 /// The program worker processes run, when it is not this one.
 static WORKER_PROGRAM: OnceLock<PathBuf> = OnceLock::new();
@@ -566,6 +622,7 @@ impl Backend for Processes {
         if job.numbers() > wire::MAX_TASK_NUMBERS {
             return Err(BackendError::TooLarge(job.numbers()));
         }
+        self.going()?;
         // A lost worker fails the case now, not after the last job is sent.
         match self.traffic.lost.load(Ordering::Relaxed) {
             NONE_LOST => {}
@@ -574,9 +631,25 @@ impl Backend for Processes {
         match &self.queue {
             SharedQueue::Pipe { jobs, .. } => {
                 let jobs = jobs.as_ref().expect("open until dropped");
-                jobs.send(job).map_err(|_| {
-                    BackendError::Gone("the worker processes stopped reading their queue".into())
-                })
+                // A bounded queue may stay full: the wait is watched.
+                let mut watch = Watch::new();
+                let mut job = job;
+                loop {
+                    match jobs.send_timeout(job, TICK) {
+                        Ok(()) => return Ok(()),
+                        Err(SendTimeoutError::Timeout(back)) => job = back,
+                        Err(SendTimeoutError::Disconnected(_)) => {
+                            return Err(BackendError::Gone(
+                                "the worker processes stopped reading their queue".into(),
+                            ));
+                        }
+                    }
+                    self.going()?;
+                    if let Some(gone) = self.all_gone() {
+                        return Err(gone);
+                    }
+                    self.look(&mut watch)?;
+                }
             }
             SharedQueue::Manager { client, .. } => {
                 let mut client = client.lock().unwrap_or_else(PoisonError::into_inner);
@@ -613,12 +686,21 @@ impl Backend for Processes {
     }
 
     fn receive(&self) -> Result<Reply, BackendError> {
-        match self.events.recv() {
-            Ok(Event::Reply(reply)) => Ok(reply),
-            Ok(Event::Gone(index)) => Err(self.gone(index)),
-            Err(_) => Err(BackendError::Gone(
-                "every worker process has stopped".into(),
-            )),
+        let mut watch = Watch::new();
+        loop {
+            // Checked before every reply too: replies may flow without a
+            // pause for minutes (a manager queue) and a stop must not wait.
+            self.going()?;
+            match self.events.recv_timeout(TICK) {
+                Ok(Event::Reply(reply)) => return Ok(reply),
+                Ok(Event::Gone(index)) => return Err(self.gone(index)),
+                Err(RecvTimeoutError::Timeout) => self.look(&mut watch)?,
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(BackendError::Gone(
+                        "every worker process has stopped".into(),
+                    ));
+                }
+            }
         }
     }
 }
@@ -630,8 +712,20 @@ impl Drop for Processes {
         if let SharedQueue::Pipe { jobs, .. } = &mut self.queue {
             drop(jobs.take());
         }
+        // Workers that can still serve end at their next job; broken ones
+        // (stopped, stuck, or busy with an abandoned repeat) are killed now.
+        let broken = self
+            .broken
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some();
+        let grace = if broken {
+            Duration::ZERO
+        } else {
+            Duration::from_secs(2)
+        };
         let mut children = self.children.lock().unwrap_or_else(PoisonError::into_inner);
-        let deadline = Instant::now() + Duration::from_secs(2);
+        let deadline = Instant::now() + grace;
         for child in children.iter_mut() {
             while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
                 thread::sleep(Duration::from_millis(2));
