@@ -533,6 +533,87 @@ loop = ["counter", "lookahead", "blocked"]
     }
 }
 
+/// The /dev/shm files named for `pid` (`runner-<pid>-...`).
+fn shm_files_of(pid: u32) -> Vec<std::path::PathBuf> {
+    let prefix = format!("runner-{pid}-");
+    fs::read_dir("/dev/shm")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect()
+}
+
+/// Removes the given /dev/shm files however the test ends.
+struct ShmCleanup(Vec<std::path::PathBuf>);
+
+impl Drop for ShmCleanup {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// Issue 20 item 11: a run killed with SIGKILL leaves its flag file in
+/// /dev/shm; the next run (of any experiment) removes it, and keeps the
+/// file of a live process.
+#[test]
+fn the_next_run_sweeps_the_flag_files_of_a_killed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file named as a live process's (this test's): it must be kept.
+    let live = std::path::PathBuf::from(format!(
+        "/dev/shm/runner-{}-987654-mmap",
+        std::process::id()
+    ));
+    fs::write(&live, [0u8]).unwrap();
+    let mut cleanup = ShmCleanup(vec![live.clone()]);
+    let cooperative = r#"
+name = "killed"
+[workload]
+kind = "verify"
+numbers = [{ name = "prime", value = 1_000_000_000_039 }]
+[run]
+strategy = "cooperative"
+executor = "processes"
+repeats = 1000
+[sweep]
+workers = [2]
+flag = ["mmap"]
+"#;
+    let file = experiment(dir.path(), "killed", cooperative);
+    let mut run = Running(spawn_run(&file, &dir.path().join("reports")));
+    let dead = run.0.id();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let flag_files = loop {
+        let found = shm_files_of(dead);
+        if !found.is_empty() && children_of(dead).len() >= 2 {
+            break found;
+        }
+        assert!(Instant::now() < deadline, "no flag file and workers");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    cleanup.0.extend(flag_files.iter().cloned());
+    run.0.kill().unwrap();
+    run.0.wait().unwrap();
+    assert!(
+        flag_files.iter().all(|p| p.exists()),
+        "SIGKILL leaves the flag file: {flag_files:?}"
+    );
+    let quick = "name = \"quick\"\n[workload]\nkind = \"primes\"\nrange = [2, 1000]\n";
+    let next = experiment(dir.path(), "quick", quick);
+    let status = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .arg(&next)
+        .arg("--out")
+        .arg(dir.path().join("reports"))
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(0), "{status:?}");
+    let left = shm_files_of(dead);
+    assert!(left.is_empty(), "the killed run's files are left: {left:?}");
+    assert!(live.exists(), "a live process's file was removed");
+}
+
 #[test]
 fn a_worker_refuses_a_coordinator_of_another_protocol() {
     let mut worker = Command::new(env!("CARGO_BIN_EXE_runner"))
