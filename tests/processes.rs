@@ -346,6 +346,59 @@ fn a_stopped_worker_fails_a_manager_queue_case_in_bounded_time() {
     a_stopped_worker_fails_its_case("manager", "[100_000_000, 100_100_000]", 3);
 }
 
+/// Issue 20 item 10: a worker stopped before it says hello fails the start
+/// within a bounded time, naming its pid and state, and is reaped.
+#[test]
+fn a_worker_stopped_before_its_hello_fails_the_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let script = dir.path().join("stops-itself");
+    fs::write(&script, "#!/bin/sh\nkill -STOP $$\nexit 1\n").unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    // Only this test of this binary starts workers through the library.
+    runner::backend::processes::set_worker_program(script);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let start = || {
+            runner::backend::Processes::start(
+                1,
+                KernelSpec::new(Kernel::Plain, 1000),
+                &runner::flag::FlagSpec::None,
+                runner::backend::QueueSetup::default(),
+            )
+            .map(drop)
+        };
+        // A script just written may be "busy" for an instant while another
+        // test's process forks.
+        let mut started = start();
+        for _ in 0..5 {
+            match &started {
+                Err(e) if e.to_string().contains("busy") => {
+                    std::thread::sleep(Duration::from_millis(100));
+                    started = start();
+                }
+                _ => break,
+            }
+        }
+        let _ = tx.send(started);
+    });
+    let started = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the start ended: a stopped worker must not hang it");
+    let err = started.unwrap_err().to_string();
+    assert!(err.contains("did not say hello"), "{err}");
+    assert!(err.contains("is T (stopped)"), "{err}");
+    let pid: u32 = err
+        .split("(pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("a pid: {err}"));
+    assert!(!alive(pid), "the stopped worker is reaped");
+}
+
 /// One queue case of a manager process's queue, over `RANGE`.
 const MANAGER_QUEUE: &str = r#"
 name = "managed"

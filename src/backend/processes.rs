@@ -162,8 +162,12 @@ impl Processes {
                 rounds: queue.rounds,
                 queue: place.access(),
             };
-            let greeting = wire::send(&mut stdin, &Hello::new(setup))
-                .and_then(|_| wire::receive::<Welcome>(&mut stdout));
+            let sent = wire::send(&mut stdin, &Hello::new(setup));
+            if sent.is_ok() {
+                // A worker stopped before it answers must not hang the start.
+                await_hello(&stdout, &watched[index..=index])?;
+            }
+            let greeting = sent.and_then(|_| wire::receive::<Welcome>(&mut stdout));
             match greeting {
                 Ok((
                     Welcome::Ready {
@@ -298,6 +302,36 @@ impl Processes {
         BackendError::Gone(format!(
             "worker process {index} (pid {pid}) stopped answering{status}"
         ))
+    }
+}
+
+/// Waits until a worker's stdout can be read (its hello, or its end),
+/// while the watchdog looks at it: a worker stopped before it says hello
+/// fails the start instead of hanging it. Its kernel may take a while to
+/// build, which uses CPU time, so only a stopped or sleeping worker fails.
+fn await_hello(stdout: &std::process::ChildStdout, worker: &[Watched]) -> Result<(), BackendError> {
+    let mut watch = Watch::new();
+    let mut fd = libc::pollfd {
+        fd: stdout.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let tick = TICK.as_millis() as libc::c_int;
+    loop {
+        // SAFETY: one valid pollfd for the call.
+        let n = unsafe { libc::poll(&mut fd, 1, tick) };
+        if n > 0 {
+            return Ok(());
+        }
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(start_error("cannot wait for a worker's hello", &e));
+            }
+        }
+        watch
+            .look(worker)
+            .map_err(|why| BackendError::Start(format!("a worker did not say hello: {why}")))?;
     }
 }
 

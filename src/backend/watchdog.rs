@@ -93,9 +93,25 @@ impl Watch {
     /// Looks at `processes` if a second has passed since the last look;
     /// returns why the wait must end, if it must.
     pub fn look(&mut self, processes: &[Watched]) -> Result<(), String> {
-        let now = Instant::now();
+        self.look_at(Instant::now(), processes, sample)
+    }
+
+    /// [`Watch::look`] at `now`, sampling each process with `sample`.
+    fn look_at(
+        &mut self,
+        now: Instant,
+        processes: &[Watched],
+        sample: impl Fn(u32) -> Option<Sample>,
+    ) -> Result<(), String> {
         if now < self.next_look {
             return Ok(());
+        }
+        // A coordinator that could not look for a while was stopped itself
+        // (Ctrl-Z stops the whole process group) or starved of a core: it
+        // cannot tell what happened meanwhile, so it watches afresh.
+        if now.duration_since(self.next_look) > 2 * LOOK_EVERY {
+            self.began = now;
+            self.seen.clear();
         }
         self.next_look = now + LOOK_EVERY;
         let samples: Vec<Option<Sample>> = processes.iter().map(|p| sample(p.pid)).collect();
@@ -247,12 +263,13 @@ mod tests {
         let began = Instant::now();
         let mut watch = Watch {
             began,
-            next_look: began,
+            next_look: began + LOOK_EVERY,
             seen: Vec::new(),
         };
         for second in 1..=seconds {
             let now = began + Duration::from_secs(second);
-            watch.judge(now, processes, &at(second))?;
+            let samples = at(second);
+            watch.look_at(now, processes, |pid| samples[(pid - 100) as usize])?;
         }
         Ok(())
     }
@@ -326,6 +343,29 @@ mod tests {
         assert!(err.contains("worker process 1 (pid 101) is D"), "{err}");
         // Not before the bound.
         assert!(run(&p, 9, |_| vec![s('S', 40), s('S', 41)]).is_ok());
+    }
+
+    #[test]
+    fn a_coordinator_stopped_itself_watches_afresh() {
+        let p = watched(1);
+        let began = Instant::now();
+        let mut watch = Watch {
+            began,
+            next_look: began + LOOK_EVERY,
+            seen: Vec::new(),
+        };
+        let sleeping = |_| s('S', 5);
+        let at = |second| began + Duration::from_secs(second);
+        watch.look_at(at(1), &p, sleeping).unwrap();
+        watch.look_at(at(2), &p, sleeping).unwrap();
+        // The whole process group stopped for a minute: the worker, asleep
+        // now, used no CPU time since the last look, but nobody could.
+        for second in 62..72 {
+            watch.look_at(at(second), &p, sleeping).unwrap();
+        }
+        // Ten seconds of watching afresh, all asleep: that is a wedge.
+        let err = watch.look_at(at(72), &p, sleeping).unwrap_err();
+        assert!(err.contains("no worker process used any CPU time"), "{err}");
     }
 
     #[test]
