@@ -499,7 +499,7 @@ fn a_killed_worker_fails_a_manager_queue_case_at_once() {
 
 #[test]
 fn a_stopped_or_killed_run_leaves_no_manager_and_no_socket() {
-    // A stopped run ends after its repeat: 100,000 numbers, a second or two.
+    // A stopped run abandons its repeat (100,000 numbers, a second or two).
     end_a_manager_queue_run("\"B\"", |run, _| {
         Command::new("kill")
             .args(["-TERM", &run.id().to_string()])

@@ -36,7 +36,7 @@ use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -105,6 +105,9 @@ pub struct Processes {
     /// run was asked to stop): every later wait fails at once with it, and
     /// the workers are killed without the grace of a clean end.
     broken: Mutex<Option<BackendError>>,
+    /// Whether `broken` holds an error: read on every submit and reply,
+    /// where a lock would cost more than an atomic load.
+    is_broken: AtomicBool,
 }
 
 impl Processes {
@@ -207,20 +210,22 @@ impl Processes {
             traffic,
             watched,
             broken: Mutex::new(None),
+            is_broken: AtomicBool::new(false),
         })
     }
 
     /// Fails if the workers can no longer serve, or the run was asked to
     /// stop (then the repeat in progress is abandoned).
     fn going(&self) -> Result<(), BackendError> {
+        if !self.is_broken.load(Ordering::Relaxed)
+            && !crate::signals::stop_flag().load(Ordering::Relaxed)
+        {
+            return Ok(());
+        }
+        // Broken already, or asked to stop (which breaks it from now on).
         let mut broken = self.broken.lock().unwrap_or_else(PoisonError::into_inner);
-        if broken.is_none() && crate::signals::stop_flag().load(Ordering::Relaxed) {
-            *broken = Some(BackendError::Interrupted);
-        }
-        match &*broken {
-            None => Ok(()),
-            Some(e) => Err(e.clone()),
-        }
+        self.is_broken.store(true, Ordering::Relaxed);
+        Err(broken.get_or_insert(BackendError::Interrupted).clone())
     }
 
     /// Lets `watch` look at the workers during a wait; fails the wait (and
@@ -229,6 +234,7 @@ impl Processes {
         watch.look(&self.watched).map_err(|why| {
             let e = BackendError::Silent(why);
             let mut broken = self.broken.lock().unwrap_or_else(PoisonError::into_inner);
+            self.is_broken.store(true, Ordering::Relaxed);
             broken.get_or_insert(e).clone()
         })
     }
@@ -748,11 +754,7 @@ impl Drop for Processes {
         }
         // Workers that can still serve end at their next job; broken ones
         // (stopped, stuck, or busy with an abandoned repeat) are killed now.
-        let broken = self
-            .broken
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some();
+        let broken = self.is_broken.load(Ordering::Relaxed);
         let grace = if broken {
             Duration::ZERO
         } else {
