@@ -49,8 +49,9 @@ inverse; the default) and simd (fast's test on a block of candidates per vector
 instruction: AVX-512, else AVX2, else scalar). RUNNER_SIMD=avx512|avx2|scalar
 caps the simd path; the manifest and the CSV column kernel_path record it.
 
-Signals: the first Ctrl-C (or SIGTERM, SIGHUP) stops after the current repeat and
-keeps the finished cases; a second stops at once; either way the manifest says
+Signals: the first Ctrl-C (or SIGTERM, SIGHUP) stops after the current repeat (a
+repeat on worker processes at once) and keeps the finished cases; a second stops
+at once; either way the manifest says
 \"interrupted\" and no half-written file is left.";
 
 /// The examples, limits, signals and exit statuses shown after the options.

@@ -77,6 +77,9 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
             }
         }
     }
+    // Flag files of runs killed outright (SIGKILL) are nobody's to remove
+    // but a later run's.
+    crate::flag::shm::sweep_stale();
     let mut failed = 0;
     let mut ran = 0;
     let mut lessons_failed = 0;

@@ -1104,13 +1104,34 @@ enum Lines {
     Many,
 }
 
-/// Rejects control characters in a text shown on a terminal or a page.
+/// Rejects control characters in a text shown on a terminal or a page, and
+/// bidirectional embeddings, overrides and isolates (issue 20 item 16): a
+/// U+202E reverses the rest of the line wherever the text is shown.
 fn check_plain_text(
     what: &str,
     text: &Spanned<String>,
     lines: Lines,
     err: &ErrAt,
 ) -> Result<(), ExperimentError> {
+    let reordering = text
+        .get_ref()
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| crate::console::reorders(c));
+    if let Some((i, c)) = reordering {
+        return Err(err(
+            Some(text.span()),
+            format!(
+                "{what} holds a bidirectional control character ({}) at character {}",
+                crate::console::char_name(c),
+                i + 1
+            ),
+        )
+        .with_help(
+            "remove it: it reorders the text after it on terminals and pages, so a reader \
+             would not see what the file says",
+        ));
+    }
     let allowed = |c: char| lines == Lines::Many && matches!(c, '\n' | '\t' | '\r');
     let bad = text
         .get_ref()
@@ -1136,14 +1157,21 @@ fn check_plain_text(
     }
 }
 
-/// A label as a reader sees it: blanks collapsed, so "a  b" and "a b" are one.
+/// A label as a reader sees it: blanks collapsed, so "a  b" and "a b" are
+/// one (the braille blank, U+2800, draws as a space too).
 fn seen_as(label: &str) -> String {
-    label.split_whitespace().collect::<Vec<_>>().join(" ")
+    label
+        .split(|c: char| c.is_whitespace() || c == '\u{2800}')
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Checks a set of labels that name bars, series or rows: none blank, none
-/// with control characters, none equal to another once blanks are collapsed.
-/// Exact duplicates are left to the caller's own message when `exact` is false.
+/// with control, bidirectional or invisible characters (issue 20 item 16: a
+/// zero-width space made "a\u{200b}" and "a" two labels that look alike),
+/// none equal to another once blanks are collapsed. Exact duplicates are
+/// left to the caller's own message when `exact` is false.
 fn check_labels<'a>(
     what: &str,
     labels: impl Iterator<Item = &'a Spanned<String>>,
@@ -1154,6 +1182,23 @@ fn check_labels<'a>(
     for label in labels {
         check_plain_text(&format!("the {what}"), label, Lines::One, err)?;
         let text = label.get_ref();
+        let hidden = text
+            .chars()
+            .enumerate()
+            .find(|&(_, c)| crate::console::invisible(c));
+        if let Some((i, c)) = hidden {
+            return Err(err(
+                Some(label.span()),
+                format!(
+                    "the {what} holds an invisible character ({}) at character {}",
+                    crate::console::char_name(c),
+                    i + 1
+                ),
+            )
+            .with_help(format!(
+                "remove it: a reader cannot see it, so a {what} with it looks like one without"
+            )));
+        }
         let key = seen_as(text);
         if key.is_empty() {
             return Err(
