@@ -320,3 +320,56 @@ fn out_writes_the_table_a_chart_and_a_page_and_keeps_others_files() {
         .stderr(contains("notes.txt"));
     assert_eq!(fs::read(out.join("notes.txt")).unwrap(), b"mine");
 }
+
+/// Issue 20 item 6: a side whose median is 0 (a hand-edited file, or a
+/// program's coarse clock) is "not measurable": its case is left
+/// uncompared with a note, the chart never sees an infinite ratio, and
+/// `--out` ends (it used to spin forever at 100% CPU).
+#[test]
+fn a_zero_median_is_not_measurable_and_out_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run_tiny(dir.path());
+    let zero = dir.path().join("zero");
+    copy_report(&report, &zero);
+    rewrite_csv(&zero.join("results.csv"), |header, cells| {
+        let (case, seconds) = (column(header, "case"), column(header, "seconds"));
+        if cells[case] == "1" && !cells[seconds].is_empty() {
+            cells[seconds] = "0".into();
+        }
+        true
+    });
+    for (before, after, side) in [(&zero, &report, "BEFORE"), (&report, &zero, "AFTER")] {
+        let out = dir.path().join(format!("cmp-{side}"));
+        let output = runner()
+            .args(["compare", "--fail-above", "5", "--out"])
+            .arg(&out)
+            .arg(before)
+            .arg(after)
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let stdout = stdout_of(&output);
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+        let rows = table_rows(&stdout);
+        assert_eq!(rows.len(), 3, "{stdout}");
+        assert_eq!(rows[0][3], "–", "no change for the zero case: {stdout}");
+        assert_eq!(
+            rows[0][4],
+            format!(
+                "not compared: not measurable: {side} has a median time of 0 s, below the clock's resolution (1 ns)"
+            )
+        );
+        assert!(!stdout.contains("inf"), "{stdout}");
+        assert!(
+            stdout.contains("1 not compared (failed, skipped or not measurable)"),
+            "{stdout}"
+        );
+        assert!(
+            fs::read(out.join("compare.png"))
+                .unwrap()
+                .starts_with(b"\x89PNG")
+        );
+    }
+    // The folder with the zero time is still a report runner redraws.
+    runner().arg("report").arg(&zero).assert().success();
+}

@@ -49,7 +49,8 @@ impl SideCase {
 pub enum Outcome {
     /// Compared: AFTER's median over BEFORE's, with interval and verdict.
     Compared(Comparison),
-    /// Not compared, and why (a side failed, was skipped or has no time).
+    /// Not compared, and why (a side failed, was skipped, has no time, or
+    /// has a time that is not measurable: see [`stats::unmeasurable`]).
     NotCompared(String),
 }
 
@@ -347,6 +348,11 @@ fn outcome(before: &SideCase, after: &SideCase, seed: u64) -> Outcome {
         }
         if case.seconds.is_empty() {
             return Outcome::NotCompared(format!("no correct timed run in {side}"));
+        }
+        // A time below the clock's resolution gives an infinite ratio (or
+        // one hundreds of digits long): no ratio, no chart, no verdict.
+        if let Some(why) = stats::unmeasurable(&case.seconds) {
+            return Outcome::NotCompared(format!("not measurable: {side} {why}"));
         }
     }
     match Comparison::of(&after.seconds, &before.seconds, seed) {
