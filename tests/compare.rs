@@ -373,3 +373,102 @@ fn a_zero_median_is_not_measurable_and_out_ends() {
     // The folder with the zero time is still a report runner redraws.
     runner().arg("report").arg(&zero).assert().success();
 }
+
+/// A command whose program prints the time its `t` says, in two variants
+/// and (with `sizes`) two cases per variant.
+const PROGRAM_TIMES: &str = r#"
+name = "NAME"
+[workload]
+kind = "command"
+command = ["sh", "-c", "echo 'runner-time: {t}'; echo 'runner-answer: 25'"]
+range = [0, 100]
+answer = "primes"
+clock = "program"
+params = { t = "0.1" }
+[run]
+repeats = 3
+warmup = 0
+SWEEP
+[[variant]]
+label = "fast"
+params = { t = "0.01" }
+[[variant]]
+label = "slow"
+params = { t = "0.02" }
+"#;
+
+/// Issue 20 item 17: `--on` rows name what differs beyond the columns
+/// matched on (here a command's own parameter), and a column named twice
+/// is refused.
+#[test]
+fn compare_on_rows_can_be_told_apart_and_a_column_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let mut folders = Vec::new();
+    for (name, sweep) in [
+        ("one_each", ""),
+        ("two_each", "[sweep.params]\nsize = [\"a\", \"b\"]"),
+    ] {
+        let text = PROGRAM_TIMES.replace("NAME", name).replace("SWEEP", sweep);
+        let file = experiment(dir.path(), name, &text);
+        runner()
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        folders.push(out.join(name));
+    }
+    let output = runner()
+        .args(["compare", "--on", "variant"])
+        .arg(&folders[0])
+        .arg(&folders[1])
+        .output()
+        .unwrap();
+    let stdout = stdout_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let labels: Vec<String> = table_rows(&stdout)
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "variant=fast: size=a t=0.01 / t=0.01",
+            "variant=fast: size=b t=0.01 / t=0.01",
+            "variant=slow: size=a t=0.02 / t=0.02",
+            "variant=slow: size=b t=0.02 / t=0.02",
+        ],
+        "{stdout}"
+    );
+    // Two runs of the same experiment match on the user's parameters too.
+    let same = runner()
+        .arg("compare")
+        .arg(&folders[1])
+        .arg(&folders[1])
+        .output()
+        .unwrap();
+    let stdout = stdout_of(&same);
+    let labels: Vec<String> = table_rows(&stdout)
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "fast size=a t=0.01",
+            "fast size=b t=0.01",
+            "slow size=a t=0.02",
+            "slow size=b t=0.02"
+        ],
+        "{stdout}"
+    );
+    runner()
+        .args(["compare", "--on", "variant,variant"])
+        .arg(&folders[0])
+        .arg(&folders[1])
+        .assert()
+        .code(2)
+        .stderr(contains("`variant` is named twice in --on variant,variant"))
+        .stderr(contains("--on variant\n").or(contains("e.g. --on variant")));
+}

@@ -2,13 +2,16 @@
 //! and a `--strict` redraw with status 5, naming the lesson, its two cases
 //! and the measured ratio with its interval; without `--strict` it is only
 //! reported. The verdicts are in summary.json and summary.md too (issue 20
-//! item 18).
+//! item 18), and a lesson may pick cases by a command's own parameters
+//! (item 17).
 
 mod common;
 
 use std::path::Path;
 
 use common::{experiment, runner};
+use predicates::prelude::*;
+use predicates::str::contains;
 use serde_json::Value;
 
 /// Two variants doing identical work, and a lesson no noise can make hold.
@@ -124,4 +127,83 @@ fn assert_lesson_exported(report: &Path) {
         "{item}"
     );
     assert!(md.contains("The book's lessons, checked:"), "{md}");
+}
+
+/// A command whose variants set the time its program prints, with two
+/// sizes: a lesson picks cases by that time (issue 20 item 17).
+const BY_USER_PARAMETER: &str = r#"
+name = "by_times"
+[workload]
+kind = "command"
+command = ["sh", "-c", "echo 'runner-time: {times}'; echo 'runner-answer: 25'"]
+range = [0, 100]
+answer = "primes"
+clock = "program"
+params = { times = "0.01" }
+[run]
+repeats = 3
+warmup = 0
+[sweep.params]
+size = ["a", "b"]
+[[variant]]
+label = "fast"
+params = { times = "0.01" }
+[[variant]]
+label = "slow"
+params = { times = "0.03" }
+[[expect]]
+lesson = "Three times the time is at least twice as slow."
+case = { times = "0.03" }
+is = "slower"
+than = { times = "0.01" }
+by_at_least = 2
+"#;
+
+#[test]
+fn a_lesson_picks_cases_by_a_parameter_the_variants_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(dir.path(), "by_times", BY_USER_PARAMETER);
+    let out = dir.path().join("reports");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .arg("--strict")
+        .assert()
+        .success()
+        .stderr(contains("lessons: 1 hold of 1"));
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("by_times/summary.json")).unwrap()).unwrap();
+    let l = &json["lessons"][0];
+    assert_eq!(l["verdict"], "holds", "{l}");
+    // Each size against itself: slow a / fast a, slow b / fast b.
+    assert_eq!(l["pairs"]["holds"], 2, "{l}");
+    assert_eq!((l["case"].as_u64(), l["than"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(l["ratio"], 3.0);
+
+    // A typo is named, and the help lists only what varies: not `number`
+    // (a range workload has none), but the user's `size` and `times`.
+    let typo = BY_USER_PARAMETER.replace("case = { times", "case = { timez");
+    let file = experiment(dir.path(), "by_times", &typo);
+    runner()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains("`timez` is not something this experiment varies"))
+        .stderr(contains(
+            "did you mean `times`? an expectation picks cases by what the experiment varies: size, times, variant",
+        ))
+        .stderr(contains("number").not());
+    // A value no case has is named with the values there are.
+    let absent =
+        BY_USER_PARAMETER.replace("case = { times = \"0.03\"", "case = { times = \"0.05\"");
+    let file = experiment(dir.path(), "by_times", &absent);
+    runner()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains("no case has times = \"0.05\""))
+        .stderr(contains("`times` takes: \"0.01\", \"0.03\""));
 }
