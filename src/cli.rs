@@ -146,7 +146,9 @@ the medians, over each side's correct timed runs), and a verdict:
   faster             the whole interval is below 0%: faster beyond the noise
   indistinguishable  the interval holds 0% (or a side has one timed run, so no
                      interval): the data cannot tell the two apart
-A case that failed or was skipped on either side is listed as not compared.
+A case that failed or was skipped on either side is listed as not compared, and
+so is one whose times are not measurable on a side (a median of 0, below the
+clock's resolution of 1 ns), with the reason: its ratio would be infinite.
 Cases found on one side only are listed under \"Only in BEFORE\" and \"Only in
 AFTER\"; they are never counted as regressions.
 

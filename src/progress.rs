@@ -85,9 +85,11 @@ pub fn case_line(result: &CaseResult, total: usize) -> String {
     }
 }
 
-/// Seconds in the unit that reads best: s, ms or µs.
+/// Seconds in the unit that reads best: s, ms or µs; beyond any plausible
+/// run (1e9 s), in exponent form rather than as hundreds of digits.
 pub fn human_seconds(s: f64) -> String {
     match s {
+        s if s.abs() > crate::stats::LONGEST_S => format!("{s:.3e} s"),
         s if s >= 1.0 => format!("{s:.3} s"),
         s if s >= 1e-3 => format!("{:.3} ms", s * 1e3),
         s => format!("{:.3} µs", s * 1e6),

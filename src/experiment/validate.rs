@@ -238,10 +238,11 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             data.map(|()| chart)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let expect_dims = expectation_dimensions(&dimensions, &values, &user, &variants, &numbers);
     let expectations = spec
         .expects
         .into_iter()
-        .map(|e| expectation(e, &dimensions, &values, &err))
+        .map(|e| expectation(e, &expect_dims, &user.names(), &err))
         .collect::<Result<Vec<_>, _>>()?;
 
     Ok(Experiment {
@@ -278,12 +279,65 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
     })
 }
 
+/// What an `[[expect]]` may pick cases by, with the values each takes:
+/// every parameter that takes more than one value across the experiment's
+/// cases (issue 20 item 17). Runner's own (swept, or set by variants), the
+/// variant, the numbers, and a command's own parameters (swept in
+/// `[sweep.params]` or set by variants); not the columns of a workload's
+/// own table (`n`, `prime`, `factor`), which no case row holds.
+fn expectation_dimensions(
+    chart_dims: &BTreeSet<&'static str>,
+    values: &BTreeMap<&'static str, DimValues>,
+    user: &UserParams,
+    variants: &[Spanned<Variant>],
+    numbers: &[NamedNumber],
+) -> BTreeMap<String, DimValues> {
+    let named = |words: BTreeSet<String>| DimValues {
+        distinct: words.len(),
+        words,
+        any_number: false,
+        categorical: true,
+    };
+    let mut dims = BTreeMap::new();
+    for &name in chart_dims {
+        // A serial case's one worker is among the words, not the count.
+        let varies = |d: &&DimValues| d.distinct > 1 || d.words.len() > 1;
+        if let Some(dim) = values.get(name).filter(varies) {
+            dims.insert(name.to_string(), dim.clone());
+        }
+    }
+    dims.remove("number");
+    if numbers.len() > 1 {
+        let names = numbers.iter().map(|n| n.name.clone()).collect();
+        dims.insert("number".into(), named(names));
+    }
+    for name in user.names() {
+        let set: Vec<&String> = variants
+            .iter()
+            .filter_map(|v| v.get_ref().params.iter().find(|(n, _)| *n == name))
+            .map(|(_, value)| value)
+            .collect();
+        let mut words: BTreeSet<String> = set.iter().map(|v| v.to_string()).collect();
+        // A value the variants all override never reaches a case.
+        if variants.is_empty() || set.len() < variants.len() {
+            match user.axes.iter().find(|(n, _)| *n == name) {
+                Some((_, swept)) => words.extend(swept.iter().cloned()),
+                None => words.extend(user.defaults.get(&name).cloned()),
+            }
+        }
+        if words.len() > 1 {
+            dims.insert(name, named(words));
+        }
+    }
+    dims
+}
+
 /// Checks one `[[expect]]`: a lesson, two filters on what the experiment
 /// varies with values its cases take, a relation and its threshold.
 fn expectation(
     spec: Spanned<ExpectSpec>,
-    dims: &BTreeSet<&'static str>,
-    values: &BTreeMap<&'static str, DimValues>,
+    dims: &BTreeMap<String, DimValues>,
+    params: &[String],
     err: &ErrAt,
 ) -> Result<Expectation, ExperimentError> {
     let span = spec.span();
@@ -311,12 +365,15 @@ fn expectation(
         }
         let mut out = BTreeMap::new();
         for (name, value) in f.into_inner() {
-            if !dims.contains(name.get_ref().as_str()) {
-                let candidates: Vec<&str> = dims.iter().copied().collect();
-                let mut help = format!(
-                    "an expectation picks cases by what the experiment varies: {}",
-                    candidates.join(", ")
-                );
+            let Some(dim) = dims.get(name.get_ref().as_str()) else {
+                let candidates: Vec<&str> = dims.keys().map(String::as_str).collect();
+                let mut help = match candidates.is_empty() {
+                    true => "this experiment varies nothing an expectation could pick cases by; add a [sweep] or [[variant]]s first".into(),
+                    false => format!(
+                        "an expectation picks cases by what the experiment varies: {}",
+                        candidates.join(", ")
+                    ),
+                };
                 if let Some(close) = suggest(name.get_ref(), &candidates) {
                     help = format!("did you mean `{close}`? {help}");
                 }
@@ -328,26 +385,14 @@ fn expectation(
                     ),
                 )
                 .with_help(help));
-            }
+            };
             let key = name.get_ref().as_str();
             // "default" names the default chunks, whatever size they resolve to.
             let default_chunks = key == "chunksize"
                 && matches!(value.get_ref(), toml::Value::String(s) if s == "default");
-            let words = match (values.get(key), default_chunks) {
-                (_, true) => vec!["default".to_string()],
-                (Some(dim), false) => filter_words(key, &value, dim, err)?,
-                // A parameter whose values are not listed (the numbers of a
-                // command workload): each value as the CSV writes it.
-                (None, false) => {
-                    let word = |v: toml::Value| match v {
-                        toml::Value::String(s) => s,
-                        other => other.to_string(),
-                    };
-                    match value.into_inner() {
-                        toml::Value::Array(list) => list.into_iter().map(word).collect(),
-                        other => vec![word(other)],
-                    }
-                }
+            let words = match default_chunks {
+                true => vec!["default".to_string()],
+                false => filter_words(key, &value, dim, err)?,
             };
             out.insert(key.to_string(), words);
         }
@@ -398,6 +443,7 @@ fn expectation(
         than,
         factor,
         percent,
+        params: params.to_vec(),
     })
 }
 
@@ -1277,7 +1323,7 @@ fn check_texts(spec: &FileSpec, err: &ErrAt) -> Result<(), ExperimentError> {
 }
 
 /// What a chart dimension can hold, as the CSV writes it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct DimValues {
     /// The values the file names (range labels, counts, words).
     words: BTreeSet<String>,
