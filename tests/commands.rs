@@ -380,6 +380,12 @@ fn typos_in_runner_keys_and_unknown_placeholders_are_errors_at_their_place() {
             "only a command workload takes `command`",
             4,
         ),
+        // Issue 20 item 5: quoting a value holds only in plain words.
+        (
+            "[workload]\nkind = \"command\"\nshell = true\ncommand = [\"echo\", \"'{x}'\"]\nparams = { x = \"a\" }\n",
+            "the placeholder `{x}` is inside single quotes",
+            4,
+        ),
     ];
     for (i, (body, says, line)) in cases.into_iter().enumerate() {
         let file = common::experiment(
@@ -484,5 +490,72 @@ fn check_does_not_pretend_to_know_how_long_a_program_takes() {
             "not estimated for a command workload; at most 6 runs of up to 1.0 minutes each"
         ),
         "{text}"
+    );
+}
+
+/// Issue 20 item 5: with `shell = true` every substituted value is quoted,
+/// so it is one word and never syntax, while the file's own shell syntax
+/// (a redirection, a pipe) works as written.
+#[test]
+fn shell_values_are_quoted_and_the_file_s_own_syntax_kept() {
+    let toy = Toy::new(
+        r#"
+printf '%s|' "$#" "$@" >> words.txt
+echo >> words.txt
+echo "runner-answer: 25"
+"#,
+    );
+    let dir = toy.path().display().to_string();
+    let (code, said, report) = toy.run(
+        "quoted",
+        &r#"
+name = "quoted"
+[workload]
+kind = "command"
+command = ["PROGRAM", "{x}", "--tag={x}", "2>&1", "|", "cat"]
+shell = true
+cwd = "DIR"
+answer = "primes"
+range = [0, 100]
+params = { x = "plain" }
+[run]
+repeats = 1
+warmup = 0
+[[variant]]
+label = "plain"
+[[variant]]
+label = "semicolon"
+params = { x = "z; touch INJECTED" }
+[[variant]]
+label = "space"
+params = { x = "a b" }
+[[variant]]
+label = "substitution"
+params = { x = "$(touch INJECTED)`touch INJECTED`" }
+[[variant]]
+label = "quotes"
+params = { x = "it's \"q\" > INJECTED" }
+"#
+        .replace("DIR", &dir),
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let summary = Csv::read(&report.join("summary.csv"));
+    assert_eq!(summary.column("status"), ["ok"; 5]);
+    assert!(
+        !toy.path().join("INJECTED").exists(),
+        "a value ran as shell"
+    );
+    let words = fs::read_to_string(toy.path().join("words.txt")).unwrap();
+    let mut lines: Vec<&str> = words.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "2|$(touch INJECTED)`touch INJECTED`|--tag=$(touch INJECTED)`touch INJECTED`|",
+            "2|a b|--tag=a b|",
+            "2|it's \"q\" > INJECTED|--tag=it's \"q\" > INJECTED|",
+            "2|plain|--tag=plain|",
+            "2|z; touch INJECTED|--tag=z; touch INJECTED|",
+        ]
     );
 }

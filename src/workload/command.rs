@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use super::Context;
 use crate::answer::{Answer, check_verdict};
+use crate::experiment::command::{FillError, Quoting, substitute};
 use crate::experiment::{AnswerKind, Case, ClockKind, CommandSpec, Input, Plan, Requirement};
 use crate::outcome::{CaseResult, Failure, Run, Table};
 use crate::primes::oracle::is_prime_u64;
@@ -69,7 +70,8 @@ pub enum RunError {
 }
 
 /// The program's words for `case`: every placeholder filled with the
-/// case's column or the user's parameter of that name.
+/// case's column or the user's parameter of that name (quoted for the
+/// shell with `shell = true`).
 pub fn argv_for(case: &Case, spec: &CommandSpec) -> Result<Vec<String>, String> {
     let cells = case_cells("", case);
     let value = |name: &str| -> Option<String> {
@@ -79,14 +81,23 @@ pub fn argv_for(case: &Case, spec: &CommandSpec) -> Result<Vec<String>, String> 
         let i = CASE_COLUMNS.iter().position(|c| *c == name)?;
         Some(cells[i].clone()).filter(|v| !v.is_empty())
     };
+    let quoting = match spec.shell {
+        true => Quoting::Shell,
+        false => Quoting::None,
+    };
     spec.argv
         .iter()
         .map(|word| {
-            crate::experiment::command::substitute(word, value).map_err(|name| {
-                format!(
+            substitute(word, value, quoting).map_err(|e| match e {
+                FillError::NoValue(name) => format!(
                     "the placeholder {{{name}}} has no value in this case ({}); write {{{name}|TEXT}} for a default",
                     case.describe()
-                )
+                ),
+                FillError::Nul(name) => format!(
+                    "the value of {{{name}}} holds a NUL character, which no program's words can carry ({})",
+                    case.describe()
+                ),
+                FillError::Syntax(e) => format!("the word {word:?} cannot be filled in: {e}"),
             })
         })
         .collect()
