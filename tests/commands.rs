@@ -214,6 +214,17 @@ fn a_program_that_exits_3_fails_with_its_stderr_tail() {
     assert!(error.contains("disk on fire"), "{error}");
 }
 
+/// Issue 20 item 17: a binary stderr tail is capped by the characters
+/// shown (each NUL is shown as `\u{0}`), and says it was cut.
+#[test]
+fn a_binary_stderr_tail_is_capped_as_shown() {
+    let (error, _) = failure_of("head -c 3000 /dev/zero >&2; exit 3", "");
+    assert!(error.contains("exited with status 3"), "{error}");
+    assert!(error.contains("cut to its last 2000 characters"), "{error}");
+    assert!(error.ends_with("\\u{0}"), "{error}");
+    assert!(error.chars().count() < 2_200, "{} characters", error.len());
+}
+
 #[test]
 fn a_program_killed_by_a_signal_fails_saying_which() {
     let (error, _) = failure_of("kill -SEGV $$", "");
@@ -558,4 +569,187 @@ params = { x = "it's \"q\" > INJECTED" }
             "2|z; touch INJECTED|--tag=z; touch INJECTED|",
         ]
     );
+}
+
+/// Issue 20 item 8: lines are scanned as they stream, so an answer after
+/// more than 1 MiB of output counts, and so does a time line after it;
+/// the last of each counts.
+#[test]
+fn an_answer_after_more_than_a_mebibyte_of_output_is_read() {
+    let toy = Toy::new(
+        r#"
+echo "runner-answer: 24"
+head -c 1100000 /dev/zero | tr '\0' x
+echo
+echo "runner-time: 9"
+head -c 1100000 /dev/zero | tr '\0' '\n'
+echo "runner-answer: 25"
+echo "runner-time: 0.5"
+"#,
+    );
+    let (code, said, report) = toy.run(
+        "chatty",
+        r#"
+name = "chatty"
+[workload]
+kind = "command"
+command = ["PROGRAM"]
+range = [0, 100]
+answer = "primes"
+clock = "program"
+[run]
+repeats = 1
+warmup = 0
+"#,
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let summary = Csv::read(&report.join("summary.csv"));
+    assert_eq!(summary.column("status"), ["ok"]);
+    assert_eq!(summary.column("answer"), ["25"]);
+    assert_eq!(summary.column("best_s"), ["0.500000000"]);
+}
+
+/// Runs `runner FILE --out OUT` and returns its exit code and its peak
+/// resident memory in KiB (its own and its reaped children's), killing it
+/// after two minutes.
+fn peak_memory_of_run(file: &Path, out: &Path) -> (Option<i32>, i64) {
+    // Reaped by wait4 below, which also gives its peak memory.
+    #[allow(clippy::zombie_processes)]
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    let started = Instant::now();
+    loop {
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is valid; wait4 fills it.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: pid is our child; the pointers live for the call.
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped == pid {
+            let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+            return (code, usage.ru_maxrss);
+        }
+        assert!(reaped == 0, "wait4 failed");
+        if started.elapsed() > Duration::from_secs(120) {
+            // SIGINT stops runner, which kills its program's group.
+            // SAFETY: kill(2) on our own child.
+            unsafe { libc::kill(pid, libc::SIGINT) };
+            std::thread::sleep(Duration::from_secs(5));
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("runner took more than two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Issue 20 item 8: memory stays bounded whatever a program prints: a
+/// 100 MB line without a line break on stdout, and 100 MB on stderr.
+#[test]
+fn a_hundred_megabyte_line_is_never_kept_whole() {
+    let toy = Toy::new(
+        r#"
+head -c 100000000 /dev/zero >&2
+head -c 100000000 /dev/zero | tr '\0' x
+echo
+echo "runner-answer: 25"
+"#,
+    );
+    let text = r#"
+name = "flood"
+[workload]
+kind = "command"
+command = ["PROGRAM"]
+range = [0, 100]
+answer = "primes"
+[run]
+repeats = 1
+warmup = 0
+"#
+    .replace("PROGRAM", &toy.program());
+    let file = common::experiment(toy.path(), "flood", &text);
+    let out = toy.path().join("reports");
+    let (code, peak_kib) = peak_memory_of_run(&file, &out);
+    assert_eq!(code, Some(0));
+    let summary = Csv::read(&out.join("flood/summary.csv"));
+    assert_eq!(summary.column("answer"), ["25"]);
+    // runner itself needs a few MiB; a line kept whole would take 100.
+    assert!(peak_kib < 60 * 1024, "runner's peak memory: {peak_kib} KiB");
+}
+
+/// Pids a test started that may outlive runner, killed on drop.
+struct PidFiles(PathBuf);
+
+impl Drop for PidFiles {
+    fn drop(&mut self) {
+        let pids = fs::read_to_string(&self.0).unwrap_or_default();
+        for pid in pids.lines().filter_map(|p| p.trim().parse::<i32>().ok()) {
+            kill(pid);
+        }
+    }
+}
+
+/// Issue 20 item 9 (audit finding 6): a detached descendant that holds
+/// stdout open does not make runner throw away what was read; the note
+/// says so, and no thread is left reading (runner's thread count, seen by
+/// a second case's program between the repeats, does not grow).
+#[test]
+fn a_descendant_holding_stdout_open_loses_nothing_and_leaks_nothing() {
+    let toy = Toy::new(
+        r#"
+if [ "$1" = detach ]; then
+    echo "runner-answer: 25"
+    setsid sh -c 'echo $$ >> pids.txt; exec sleep 30' &
+    sleep 0.3
+    exit 0
+fi
+ls /proc/$PPID/task | wc -l >> threads.txt
+echo "runner-answer: 25"
+"#,
+    );
+    let _pids = PidFiles(toy.path().join("pids.txt"));
+    let dir = toy.path().display().to_string();
+    let (code, said, report) = toy.run(
+        "detached",
+        &r#"
+name = "detached"
+[workload]
+kind = "command"
+command = ["PROGRAM", "{mode}"]
+cwd = "DIR"
+range = [0, 100]
+answer = "primes"
+params = { mode = "count" }
+[run]
+repeats = 3
+warmup = 0
+[[variant]]
+label = "detach"
+params = { mode = "detach" }
+[[variant]]
+label = "count"
+"#
+        .replace("DIR", &dir),
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let summary = Csv::read(&report.join("summary.csv"));
+    assert_eq!(summary.column("status"), ["ok", "ok"]);
+    assert_eq!(summary.column("answer"), ["25", "25"]);
+    let note = summary.column("note")[0];
+    assert!(note.contains("kept its stdout and stderr open"), "{note}");
+    assert!(!summary.column("note")[1].contains("kept its"));
+    let threads = fs::read_to_string(toy.path().join("threads.txt")).unwrap();
+    let counts: Vec<u32> = threads.lines().map(|c| c.trim().parse().unwrap()).collect();
+    assert_eq!(counts.len(), 3, "{threads}");
+    // The thread that waits for the counting program may not have started
+    // yet when it looks: one more or less is that thread. Two readers were
+    // left behind per detached repeat before.
+    let (least, most) = (counts.iter().min(), counts.iter().max());
+    assert!(most.unwrap() - least.unwrap() <= 1, "{threads}");
 }
