@@ -571,6 +571,122 @@ params = { x = "it's \"q\" > INJECTED" }
     );
 }
 
+/// The audit's experiment (finding 4): a base variant and variants whose
+/// program prints `runner-time: {t}`.
+const PROGRAM_TIMES: &str = r#"
+name = "lie"
+[workload]
+kind = "command"
+command = ["sh", "-c", "echo 'runner-time: {t}'; echo 'runner-answer: {a}'"]
+range = [0, 100]
+answer = "primes"
+clock = "program"
+params = { t = "0.1", a = "25" }
+[run]
+repeats = 3
+warmup = 0
+[[variant]]
+label = "base"
+[[variant]]
+label = "zero"
+params = { t = "0" }
+[[variant]]
+label = "tiny"
+params = { t = "1e-300" }
+[[variant]]
+label = "rounded away"
+params = { t = "0.0000000004" }
+[[variant]]
+label = "minus zero"
+params = { t = "-0" }
+[[variant]]
+label = "huge"
+params = { t = "1e300" }
+[[variant]]
+label = "nan"
+params = { t = "NaN" }
+[[variant]]
+label = "half"
+params = { t = "0.05" }
+"#;
+
+/// Issue 20 item 7 (and audit finding 16): a program time that cannot be
+/// compared fails its case with a message naming the line; the run's
+/// report is drawn, and `report` and `compare` read the folder back.
+#[test]
+fn a_program_time_beyond_measure_fails_its_case_and_the_report_survives() {
+    let toy = Toy::new("");
+    let (code, said, report) = toy.run("lie", PROGRAM_TIMES);
+    assert_eq!(code, Some(1), "a failed case fails the run: {said}");
+    let summary = Csv::read(&report.join("summary.csv"));
+    assert_eq!(
+        summary.column("status"),
+        [
+            "ok", "failed", "failed", "failed", "failed", "failed", "failed", "ok"
+        ]
+    );
+    let errors = summary.column("error");
+    let wants = [
+        (
+            1,
+            "`runner-time: 0`",
+            "at or below the clock's resolution (1 ns)",
+        ),
+        (
+            2,
+            "`runner-time: 1e-300`",
+            "at or below the clock's resolution",
+        ),
+        (
+            3,
+            "`runner-time: 0.0000000004`",
+            "at or below the clock's resolution",
+        ),
+        (4, "`runner-time: -0`", "cannot be negative"),
+        (5, "`runner-time: 1e300`", "more than 1000000 s"),
+        (6, "\"NaN\"", "not a number of seconds"),
+    ];
+    for (i, printed, says) in wants {
+        assert!(errors[i].contains(printed), "{}", errors[i]);
+        assert!(errors[i].contains(says), "{}", errors[i]);
+    }
+    assert!(
+        errors[1].contains("clock = \"wall\""),
+        "what to do: {}",
+        errors[1]
+    );
+    assert_eq!(summary.column("best_s")[0], "0.100000000");
+    assert_eq!(summary.column("best_s")[7], "0.050000000");
+    for file in ["summary.csv", "results.csv", "clocks.csv"] {
+        let text = fs::read_to_string(report.join(file)).unwrap();
+        assert!(!text.to_lowercase().contains("inf,"), "{file}: {text}");
+        assert!(!text.contains("NaN,"), "{file}: {text}");
+    }
+    assert!(
+        report.join("index.html").exists(),
+        "the page is drawn: {said}"
+    );
+    let redrawn = runner().arg("report").arg(&report).output().unwrap();
+    assert_eq!(
+        redrawn.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&redrawn.stderr)
+    );
+    let compared = runner()
+        .arg("compare")
+        .arg(&report)
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        compared.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&compared.stderr)
+    );
+}
+
 /// Issue 20 item 8: lines are scanned as they stream, so an answer after
 /// more than 1 MiB of output counts, and so does a time line after it;
 /// the last of each counts.

@@ -19,8 +19,9 @@
 //!   tail, both read on the calling thread without blocking (poll(2)), so
 //!   memory is bounded whatever the program prints and no reader thread can
 //!   be left behind.
-//! - A non-zero exit, a signal, a timeout, a missing or unreadable line
-//!   fails the case with the tail of the program's stderr. On a
+//! - A non-zero exit, a signal, a timeout, a missing or unreadable line, or
+//!   a time that cannot be compared (at or below 1 ns, negative, beyond
+//!   1e6 s) fails the case with the tail of the program's stderr. On a
 //!   timeout, at exit, and when runner itself is stopped, the whole process
 //!   group is killed, so no grandchild outlives its repeat; a process that
 //!   left the group and holds the pipes open is read for 2 s more, then its
@@ -37,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use super::Context;
 use crate::answer::{Answer, check_verdict};
-use crate::experiment::command::{FillError, Quoting, substitute};
+use crate::experiment::command::{FillError, MAX_SECONDS, Quoting, substitute};
 use crate::experiment::{AnswerKind, Case, ClockKind, CommandSpec, Input, Plan, Requirement};
 use crate::outcome::{CaseResult, Failure, Run, Table};
 use crate::primes::oracle::is_prime_u64;
@@ -60,6 +61,9 @@ const STDERR_TAIL: usize = 2_000;
 const STDERR_KEPT: usize = 4 * STDERR_TAIL;
 /// The bytes read from a pipe at a time.
 const READ_CHUNK: usize = 64 * 1024;
+/// The shortest program time runner can tell from nothing: `results.csv`
+/// writes seconds with 9 decimals, so anything at or below 1 ns is lost.
+const CLOCK_RESOLUTION_S: f64 = 1e-9;
 /// How often a waiting repeat looks at runner's stop flag.
 const STOP_POLL: Duration = Duration::from_millis(20);
 /// How long the pipes are read after the program exited (and its group was
@@ -530,7 +534,9 @@ fn signal_name(signal: i32) -> &'static str {
     }
 }
 
-/// The program's own seconds, from its last `runner-time:` line.
+/// The program's own seconds, from its last `runner-time:` line: a time
+/// at or below the clock's resolution, negative (`-0` too), not a number
+/// or beyond [`MAX_SECONDS`] is refused, since it cannot be compared.
 pub fn program_time(line: Option<&Line>) -> Result<Option<f64>, String> {
     let Some(line) = line else {
         return Ok(None);
@@ -540,13 +546,33 @@ pub fn program_time(line: Option<&Line>) -> Result<Option<f64>, String> {
             "the program's `{TIME_LINE}` line is longer than {LINE_KEPT} bytes, not a number of seconds"
         ));
     }
-    match line.text.parse::<f64>() {
-        Ok(s) if s.is_finite() && s >= 0.0 => Ok(Some(s)),
-        _ => Err(format!(
-            "the program's `{TIME_LINE}` line says {:?}, not a number of seconds",
-            shorten(&line.text)
-        )),
+    let printed = format!("the program printed `{TIME_LINE} {}`", shorten(&line.text));
+    let seconds = match line.text.parse::<f64>() {
+        Ok(s) if !s.is_nan() => s,
+        _ => {
+            return Err(format!(
+                "the program's `{TIME_LINE}` line says {:?}, not a number of seconds",
+                shorten(&line.text)
+            ));
+        }
+    };
+    if seconds.is_sign_negative() {
+        return Err(format!(
+            "{printed}: a time cannot be negative (nor -0); print the seconds its measured section took"
+        ));
     }
+    if seconds <= CLOCK_RESOLUTION_S {
+        return Err(format!(
+            "{printed}: that is at or below the clock's resolution (1 ns), so nothing was measured and no ratio can be drawn; print more digits (e.g. `%.9f`), time a longer section, or let runner time it with `clock = \"wall\"`"
+        ));
+    }
+    if seconds > MAX_SECONDS {
+        return Err(format!(
+            "{printed}: more than {MAX_SECONDS:.0} s ({:.1} days), longer than any run may take; print seconds (not milliseconds or nanoseconds)",
+            MAX_SECONDS / 86_400.0
+        ));
+    }
+    Ok(Some(seconds))
 }
 
 fn shorten(text: &str) -> String {
@@ -943,6 +969,35 @@ mod tests {
         });
         let refused = expected.check(Some(&answer)).unwrap_err();
         assert!(refused.contains("longer than 4096 bytes"), "{refused}");
+    }
+
+    /// Issue 20 item 7 and audit finding 16: a time that cannot be
+    /// compared is refused, naming the line printed and what to do.
+    #[test]
+    fn program_times_beyond_measure_are_refused() {
+        assert_eq!(program_time(None), Ok(None));
+        assert_eq!(program_time(Some(&line("0.125"))), Ok(Some(0.125)));
+        assert_eq!(program_time(Some(&line("2e-9"))), Ok(Some(2e-9)));
+        assert_eq!(program_time(Some(&line("1e6"))), Ok(Some(1e6)));
+        for (text, says) in [
+            ("0", "at or below the clock's resolution"),
+            ("0.0000000004", "at or below the clock's resolution"),
+            ("1e-9", "at or below the clock's resolution"),
+            ("1e-300", "at or below the clock's resolution"),
+            ("-0", "cannot be negative"),
+            ("-1.5", "cannot be negative"),
+            ("1e300", "more than 1000000 s"),
+            ("inf", "more than 1000000 s"),
+            ("NaN", "not a number of seconds"),
+            ("soon", "not a number of seconds"),
+        ] {
+            let error = program_time(Some(&line(text))).unwrap_err();
+            assert!(error.contains(says), "{text}: {error}");
+            if !says.starts_with("not a number") {
+                let printed = format!("printed `runner-time: {text}`");
+                assert!(error.contains(&printed), "{text}: {error}");
+            }
+        }
     }
 
     /// Issue 20 item 17: a binary stderr tail is capped by the characters
