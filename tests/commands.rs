@@ -148,6 +148,9 @@ warmup = 0
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("unchecked"), "{said}");
     assert!(!said.contains("all correct"), "{said}");
+    // Issue 20 item 17: the case's line says so in its answer's place.
+    assert!(said.contains("(1 repeats, answer unchecked)"), "{said}");
+    assert!(!said.contains(", )"), "{said}");
     let summary = Csv::read(&report.join("summary.csv"));
     assert_eq!(summary.column("answer"), [""]);
     let note = summary.column("note")[0];
