@@ -79,7 +79,11 @@ pub fn case_line(result: &CaseResult, total: usize) -> String {
             human_seconds(s.best),
             human_seconds(s.median),
             result.runs.len(),
-            result.answer.map(|a| a.to_string()).unwrap_or_default()
+            // A command case without a declared answer has none to show.
+            result
+                .answer
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "answer unchecked".into())
         ),
         (None, None, None) => format!("{head}: no timed repeats"),
     }
