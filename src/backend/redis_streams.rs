@@ -109,9 +109,33 @@ impl RunKeys {
     pub fn flag(&self, round: u64) -> String {
         format!("{}:flag:{round}", self.prefix)
     }
+    /// The lobby of the workers runner starts for this run alone
+    /// (`spawn_local`): no other coordinator looks there.
+    pub fn lobby(&self) -> String {
+        format!("{}:lobby", self.prefix)
+    }
     pub fn all(&self) -> [String; 3] {
         [self.jobs(), self.replies(), self.alive()]
     }
+}
+
+/// Whether a command was cut short by a signal, not by the server: on Linux
+/// a socket read with a timeout fails with EINTR when a signal handler runs
+/// (SIGTERM, Ctrl-C), and after the process is stopped and continued
+/// (SIGSTOP, SIGCONT), whatever `SA_RESTART` says. The connection is opened
+/// again (a reply may have been lost mid-read) and the command retried.
+pub(crate) fn interrupted(e: &redis::RedisError) -> bool {
+    e.is_io_error()
+        && (std::error::Error::source(e)
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::Interrupted)
+            || e.to_string().contains("(os error 4)"))
+}
+
+/// Whether a failed command lost the connection (the server is gone, or did
+/// not answer in time), rather than being answered with an error.
+pub(crate) fn connection_failed(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_connection_dropped() || e.is_timeout() || e.is_connection_refusal()
 }
 
 /// A worker's hello, pushed on the lobby as JSON (self-describing, so a
@@ -146,8 +170,6 @@ pub enum Control {
     Assign(Assignment),
     /// This worker cannot serve (another protocol); it exits.
     Refused(String),
-    /// Leave the lobby and exit.
-    Stop,
 }
 
 /// A run a worker is to serve.

@@ -59,22 +59,116 @@ impl RedisTarget {
         format!("start one with {} {change}", start_command(&self.url))
     }
 
+    /// Where the URL is written, for advice.
+    fn place(&self) -> &'static str {
+        match self.chosen_by {
+            "REDIS_URL" => "REDIS_URL",
+            "the default" => "REDIS_URL (unset: runner used redis://127.0.0.1:6379)",
+            _ => "`redis_url` in [workload]",
+        }
+    }
+
     /// Connects and asks PING once, with short timeouts: whether the server
-    /// answers, or a one-line reason and what to do.
-    pub fn probe(&self) -> Result<(), String> {
-        let fail = |e: &dyn std::fmt::Display| {
-            crate::console::one_line(&format!(
+    /// answers, or why not, told apart: a server that is not there (the
+    /// cases that need it are skipped) from one that refuses runner's
+    /// credentials or a URL that does not parse (a configuration error).
+    pub fn probe(&self) -> Result<(), ProbeError> {
+        let fail = |e: &redis::RedisError| match refusal(e) {
+            Some(refusal) => ProbeError::Misconfigured {
+                message: crate::console::one_line(&format!(
+                    "{} (chosen by {}): {e}",
+                    refusal.what(&redact(&self.url)),
+                    self.chosen_by
+                )),
+                help: refusal.help(self.place()),
+            },
+            None => ProbeError::Unreachable(crate::console::one_line(&format!(
                 "cannot reach Redis at {} (chosen by {}): {e}; {}",
                 redact(&self.url),
                 self.chosen_by,
                 self.advice()
-            ))
+            ))),
         };
         let mut connection = connect(&self.url, PROBE_TIMEOUT).map_err(|e| fail(&e))?;
         redis::cmd("PING")
             .query::<String>(&mut connection)
             .map(drop)
             .map_err(|e| fail(&e))
+    }
+}
+
+/// Why the Redis server a run names cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    /// No server answers there (or not in time): the cases that need one
+    /// are skipped.
+    #[error("{0}")]
+    Unreachable(String),
+    /// A server answered but refused runner (a wrong password, an ACL that
+    /// forbids its commands), or the URL does not parse: a configuration
+    /// error, which no server started elsewhere would fix.
+    #[error("{message}")]
+    Misconfigured { message: String, help: String },
+}
+
+/// How a server (or the client, for a URL) refused runner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The URL does not parse.
+    Url,
+    /// The password (or the user) was refused, or the server needs one.
+    Credentials,
+    /// The user's ACL forbids a command runner needs.
+    Acl,
+}
+
+impl Refusal {
+    /// The start of a message about the server at `shown`.
+    fn what(self, shown: &str) -> String {
+        match self {
+            Refusal::Url => format!("the Redis URL {shown} cannot be used"),
+            Refusal::Credentials => format!("Redis at {shown} refused runner's credentials"),
+            Refusal::Acl => format!("Redis at {shown} refused a command runner needs"),
+        }
+    }
+
+    /// What to do about the URL written in `place` (e.g. "REDIS_URL").
+    pub fn help(self, place: &str) -> String {
+        match self {
+            Refusal::Url => format!(
+                "write {place} as redis://[user:password@]host:port[/db], rediss://... (TLS) or \
+                 redis+unix:///path/to/socket[?pass=...]; in a password, write '#' as %23, '/' \
+                 as %2F, '?' as %3F and '@' as %40"
+            ),
+            // An experiment file may hold no password (it is copied into
+            // the report): the URL with one goes in the environment.
+            Refusal::Credentials if place.starts_with("`redis_url`") => {
+                "the server wants a password: remove `redis_url` from [workload] and set \
+                 REDIS_URL=redis://user:password@host:port in the environment instead"
+                    .to_string()
+            }
+            Refusal::Credentials => format!(
+                "check the user and password in {place} (redis://user:password@host:port; a \
+                 password only: redis://:password@host:port), and that the user is enabled in \
+                 the server's ACL (`ACL GETUSER user`)"
+            ),
+            Refusal::Acl => format!(
+                "allow the user of {place} runner's commands on its keys, e.g. \
+                 `ACL SETUSER user +@all ~runner:*`, or use another user"
+            ),
+        }
+    }
+}
+
+/// Whether `e` is a refusal of runner's configuration (a URL that does not
+/// parse, credentials or an ACL the server refuses), not a missing server.
+pub fn refusal(e: &redis::RedisError) -> Option<Refusal> {
+    match (e.kind(), e.code()) {
+        (redis::ErrorKind::InvalidClientConfig, _) => Some(Refusal::Url),
+        (redis::ErrorKind::AuthenticationFailed, _) => Some(Refusal::Credentials),
+        (_, Some("NOAUTH" | "WRONGPASS")) => Some(Refusal::Credentials),
+        (_, Some("NOPERM")) => Some(Refusal::Acl),
+        _ => None,
     }
 }
 
