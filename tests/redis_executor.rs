@@ -996,3 +996,226 @@ workers = [1]
     workers.stop();
     assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
 }
+
+/// A one-case pool experiment behind Redis, of `workers` slots.
+fn remote_pool(dir: &Path, name: &str, workers: usize, extra: &str) -> PathBuf {
+    experiment(
+        dir,
+        name,
+        &format!(
+            r#"
+name = "{name}"
+[workload]
+kind = "primes"
+range = [1000, 5000]
+[run]
+strategy = "pool"
+executor = "redis"
+repeats = 1
+warmup = 0
+{extra}
+[sweep]
+workers = [{workers}]
+"#
+        ),
+    )
+}
+
+/// Issue 20 item 4: two coordinators on one server keep their own local
+/// workers: one with `spawn_local` never lends them to one without (which
+/// fails for want of workers), and two with `spawn_local` each record only
+/// their own.
+#[test]
+fn concurrent_coordinators_keep_their_own_local_workers() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(
+        dir.path(),
+        "mine",
+        r#"
+name = "mine"
+[workload]
+kind = "primes"
+range = [1000, 20000]
+[run]
+strategy = "pool"
+executor = "redis"
+repeats = 3
+warmup = 0
+[sweep]
+workers = [2]
+chunksize = [16, 32, 64, 128]
+"#,
+    );
+    let with = |out: &str| {
+        Run::start(
+            &file,
+            &dir.path().join(out),
+            &server.url(),
+            &["--spawn-local", "2"],
+        )
+    };
+    let own_workers_only = |out: &str, pid: u32| {
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(out).join("mine/manifest.json")).unwrap(),
+        )
+        .unwrap();
+        let ids: Vec<&str> = manifest["remote_workers"]
+            .as_array()
+            .expect("remote_workers")
+            .iter()
+            .map(|w| w["id"].as_str().unwrap())
+            .collect();
+        assert!(!ids.is_empty());
+        let own = format!("-{pid}-");
+        assert!(ids.iter().all(|id| id.contains(&own)), "{out}: {ids:?}");
+    };
+    // One lends nothing to the other.
+    let lender = with("lender");
+    let lender_pid = lender.child.id();
+    let (status, stderr) = Run::start(
+        &file,
+        &dir.path().join("borrower"),
+        &server.url(),
+        &["--worker-wait", "3"],
+    )
+    .finish(Duration::from_secs(300));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("only 0 of 2 worker slots"), "{stderr}");
+    let (status, stderr) = lender.finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    own_workers_only("lender", lender_pid);
+    // Two at once, each with its own.
+    let (a, b) = (with("a"), with("b"));
+    let (a_pid, b_pid) = (a.child.id(), b.child.id());
+    let (status, stderr) = a.finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    let (status, stderr) = b.finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    own_workers_only("a", a_pid);
+    own_workers_only("b", b_pid);
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
+
+/// The manifest's status of a report.
+fn manifest_status(report: &Path) -> String {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("manifest.json")).unwrap())
+            .unwrap();
+    manifest["status"].as_str().unwrap().to_string()
+}
+
+/// Issue 20 item 12: SIGTERM while the last case waits for its worker
+/// slots interrupts the run; the case is not failed, no "lost Redis" is
+/// said, and stdout and the manifest agree.
+#[test]
+fn a_signal_while_a_case_waits_for_workers_interrupts_it() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = remote_pool(dir.path(), "waiting", 2, "");
+    let out = dir.path().join("out");
+    let (stdout, stderr) = (dir.path().join("stdout"), dir.path().join("stderr"));
+    // Killed on drop, should the test fail.
+    let mut run = Workers(vec![
+        Command::new(env!("CARGO_BIN_EXE_runner"))
+            .arg(&file)
+            .args(["--out", out.to_str().unwrap(), "--worker-wait", "120"])
+            .env("REDIS_URL", server.url())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap(),
+    ]);
+    wait_until("the case to wait for workers", || {
+        !keys(&server, "runner:run:*:jobs").is_empty()
+    });
+    // Let it block on the lobby, as in the audit.
+    std::thread::sleep(Duration::from_millis(500));
+    unsafe { libc::kill(run.0[0].id() as i32, libc::SIGTERM) };
+    // Far less than the 120 s wait: it does not wait on.
+    let status = wait_at_most(&mut run.0[0], Duration::from_secs(30));
+    let stderr = std::fs::read_to_string(&stderr).unwrap();
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(!stderr.contains("lost Redis"), "{stderr}");
+    assert!(!stderr.contains("FAILED"), "{stderr}");
+    let said = std::fs::read_to_string(&stdout).unwrap();
+    assert!(
+        !said.contains("FAILED") && !said.contains("all correct"),
+        "{said}"
+    );
+    assert_eq!(manifest_status(&out.join("waiting")), "interrupted");
+    let results = Csv::read(&out.join("waiting/results.csv"));
+    assert!(
+        results.column("status").iter().all(|s| *s != "failed"),
+        "{:?}",
+        results.column("error")
+    );
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
+
+/// Issue 20 item 12: a coordinator stopped (SIGSTOP) longer than its keys
+/// live finds them expired, and says so, not "lost Redis ... Interrupted
+/// system call". This test stops one for 33 s.
+#[test]
+fn a_coordinator_stopped_past_its_keys_ttl_says_they_expired() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut workers = Workers::start(&server.url(), &[("steady", 1)]);
+    let file = experiment(
+        dir.path(),
+        "stopped",
+        r#"
+name = "stopped"
+[workload]
+kind = "primes"
+range = [1_000_000_000_000, 1_000_003_000_000]
+[run]
+strategy = "pool"
+executor = "redis"
+kernel = "plain"
+repeats = 1
+warmup = 0
+[sweep]
+workers = [1]
+chunksize = [200]
+"#,
+    );
+    let out = dir.path().join("out");
+    let run = Run::start(&file, &out, &server.url(), &[]);
+    let mut redis = connection(&server);
+    wait_until("the case to send jobs", || {
+        keys(&server, "runner:run:*:jobs")
+            .pop()
+            .is_some_and(|jobs| {
+                redis::cmd("XLEN")
+                    .arg(jobs)
+                    .query::<u64>(&mut redis)
+                    .is_ok_and(|n| n > 0)
+            })
+    });
+    let pid = run.child.id() as i32;
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    std::thread::sleep(Duration::from_secs(33));
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    let (status, stderr) = run.finish(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    let csv = summary(&out, "stopped");
+    let error = csv.column("error")[0];
+    assert!(
+        error.contains("the run's keys expired while the coordinator was stopped"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("lost Redis") && !error.contains("os error 4"),
+        "{error}"
+    );
+    workers.stop();
+    assert_eq!(keys(&server, "runner:run:*"), Vec::<String>::new());
+}
