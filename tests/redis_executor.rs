@@ -1439,3 +1439,59 @@ chunksize = [200]
     workers.stop();
     assert_eq!(keys(&server, "runner:run:*"), Vec::<String>::new());
 }
+
+/// Issue 20 item 12: the Redis flag's looks, cut short by a stop and
+/// continue of the process (EINTR on a socket read with a timeout), are
+/// tried again, not a failed case ("Redis at ... failed: Interrupted system
+/// call").
+#[test]
+fn a_redis_flag_survives_the_process_being_stopped_and_continued() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(
+        dir.path(),
+        "looks",
+        &format!(
+            r#"
+name = "looks"
+[workload]
+kind = "verify"
+redis_url = "{}"
+numbers = [{{ name = "prime", value = 1000000000039 }}]
+[run]
+strategy = "cooperative"
+repeats = 2
+warmup = 0
+[sweep]
+workers = [2]
+flag = ["redis"]
+loop = ["counter"]
+check_every = [5]
+"#,
+            server.url()
+        ),
+    );
+    let out = dir.path().join("out");
+    let run = Run::start(&file, &out, &server.url(), &[]);
+    let mut redis = connection(&server);
+    wait_until("the search to look at its flag", || {
+        !keys(&server, "runner:flag:*").is_empty()
+    });
+    let pid = run.child.id() as i32;
+    for _ in 0..8 {
+        std::thread::sleep(Duration::from_millis(150));
+        unsafe { libc::kill(pid, libc::SIGSTOP) };
+        std::thread::sleep(Duration::from_millis(100));
+        unsafe { libc::kill(pid, libc::SIGCONT) };
+    }
+    let (status, stderr) = run.finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    assert_eq!(summary(&out, "looks").column("ok"), ["true"], "{stderr}");
+    let left: Vec<String> = redis::cmd("KEYS")
+        .arg("runner:flag:*")
+        .query(&mut redis)
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+}

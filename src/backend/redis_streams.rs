@@ -58,7 +58,7 @@ use serde::{Deserialize, Serialize};
 use super::wire::{self, PROTOCOL};
 use super::{Backend, BackendError, Sent};
 use crate::flag::FlagSpec;
-use crate::flag::redis::{connect, redact, refusal};
+use crate::flag::redis::{connect, interrupted, redact, refusal};
 use crate::work::{Job, KernelSpec, Reply};
 
 /// The consumer group every worker slot reads the jobs in.
@@ -123,25 +123,6 @@ impl RunKeys {
     pub fn all(&self) -> [String; 3] {
         [self.jobs(), self.replies(), self.alive()]
     }
-}
-
-/// Whether a command was cut short by a signal, not by the server: on Linux
-/// a socket read with a timeout fails with EINTR when a signal handler runs
-/// (SIGTERM, Ctrl-C), and after the process is stopped and continued
-/// (SIGSTOP, SIGCONT), whatever `SA_RESTART` says. The connection is opened
-/// again (a reply may have been lost mid-read) and the command retried.
-pub(crate) fn interrupted(e: &redis::RedisError) -> bool {
-    e.is_io_error()
-        && (std::error::Error::source(e)
-            .and_then(|s| s.downcast_ref::<std::io::Error>())
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::Interrupted)
-            || e.to_string().contains("(os error 4)"))
-}
-
-/// Whether a failed command lost the connection (the server is gone, or did
-/// not answer in time), rather than being answered with an error.
-pub(crate) fn connection_failed(e: &redis::RedisError) -> bool {
-    e.is_io_error() || e.is_connection_dropped() || e.is_timeout() || e.is_connection_refusal()
 }
 
 /// A worker's hello, pushed on the lobby as JSON (self-describing, so a

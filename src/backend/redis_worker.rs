@@ -35,12 +35,11 @@ use redis::streams::{StreamAutoClaimReply, StreamReadReply};
 
 use super::redis_streams::{
     Assignment, BLOCK, Control, Done, Envelope, GROUP, HEARTBEAT, LOBBY, PRESENCE_TTL,
-    REDIS_TIMEOUT, RunKeys, Upward, WorkerHello, connection_failed, control_key, interrupted,
-    nonce, presence_key,
+    REDIS_TIMEOUT, RunKeys, Upward, WorkerHello, control_key, nonce, presence_key,
 };
 use super::wire;
 use crate::experiment::FlagKind;
-use crate::flag::redis::{connect, redact, refusal};
+use crate::flag::redis::{connect, connection_failed, interrupted, redact, refusal};
 use crate::flag::{Flag, FlagSpec, WithFlag};
 use crate::primes::PrimeTest;
 use crate::work::{Chunk, Job, Reply, WithKernel, Worker, WorkerError};

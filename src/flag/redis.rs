@@ -234,12 +234,32 @@ impl RedisFlag {
         if let Some(v) = value {
             cmd.arg(v);
         }
-        cmd.query(&mut self.connection).map_err(|e| {
-            FlagError(crate::console::one_line(&format!(
-                "Redis at {} failed: {e}",
-                redact(&self.url)
-            )))
-        })
+        self.query(&cmd)
+    }
+
+    /// Runs `cmd` on this handle's connection; one cut short by a signal
+    /// (see [`interrupted`]) runs again on a new connection (GET, SET and
+    /// DEL may run twice), so a stop and continue is not a failed flag.
+    fn query<T: redis::FromRedisValue>(&mut self, cmd: &redis::Cmd) -> Result<T, FlagError> {
+        let mut tries = 0;
+        loop {
+            match cmd.query(&mut self.connection) {
+                Err(e) if interrupted(&e) && tries < 10 => {
+                    tries += 1;
+                    if let Ok(fresh) = connect(&self.url, TIMEOUT) {
+                        self.connection = fresh;
+                    }
+                }
+                answer => {
+                    return answer.map_err(|e| {
+                        FlagError(crate::console::one_line(&format!(
+                            "Redis at {} failed: {e}",
+                            redact(&self.url)
+                        )))
+                    });
+                }
+            }
+        }
     }
 }
 
@@ -285,6 +305,25 @@ pub fn connect(url: &str, timeout: Duration) -> redis::RedisResult<redis::Connec
     connection.set_read_timeout(Some(timeout))?;
     connection.set_write_timeout(Some(timeout))?;
     Ok(connection)
+}
+
+/// Whether a command was cut short by a signal, not by the server: on Linux
+/// a socket read with a timeout fails with EINTR when a signal handler runs
+/// (SIGTERM, Ctrl-C), and after the process is stopped and continued
+/// (SIGSTOP, SIGCONT), whatever `SA_RESTART` says. The connection is opened
+/// again (a reply may have been lost mid-read) and the command retried.
+pub fn interrupted(e: &redis::RedisError) -> bool {
+    e.is_io_error()
+        && (std::error::Error::source(e)
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::Interrupted)
+            || e.to_string().contains("(os error 4)"))
+}
+
+/// Whether a failed command lost the connection (the server is gone, or did
+/// not answer in time), rather than being answered with an error.
+pub fn connection_failed(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_connection_dropped() || e.is_timeout() || e.is_connection_refusal()
 }
 
 /// What [`redact`] shows of a URL it cannot read safely.
@@ -475,18 +514,9 @@ impl Flag for RedisFlag {
     fn set(&mut self) -> Result<(), FlagError> {
         if self.rekeyed {
             let ttl = ROUND_FLAG_TTL.as_millis() as u64;
-            return redis::cmd("SET")
-                .arg(&self.key)
-                .arg(1)
-                .arg("PX")
-                .arg(ttl)
-                .query(&mut self.connection)
-                .map_err(|e| {
-                    FlagError(crate::console::one_line(&format!(
-                        "Redis at {} failed: {e}",
-                        redact(&self.url)
-                    )))
-                });
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(&self.key).arg(1).arg("PX").arg(ttl);
+            return self.query(&cmd);
         }
         self.command("SET", Some(1))
     }
