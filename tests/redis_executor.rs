@@ -1495,3 +1495,74 @@ check_every = [5]
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Issue 20 item 12: Ctrl-C at a terminal signals the whole process group.
+/// A run's own local workers must not die of it mid-repeat (the case would
+/// fail while the run says it was interrupted): the repeat finishes, the run
+/// stops, and stderr, the manifest and results.csv agree.
+#[test]
+fn ctrl_c_to_the_process_group_interrupts_a_spawn_local_run_cleanly() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(
+        dir.path(),
+        "group",
+        r#"
+name = "group"
+[workload]
+kind = "primes"
+range = [1_000_000_000_000, 1_000_000_200_000]
+[run]
+strategy = "pool"
+executor = "redis"
+spawn_local = 1
+repeats = 20
+warmup = 0
+[sweep]
+workers = [1]
+chunksize = [500]
+"#,
+    );
+    let out = dir.path().join("out");
+    let stderr = dir.path().join("stderr");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_runner"));
+    command
+        .arg(&file)
+        .args(["--out", out.to_str().unwrap()])
+        .env("REDIS_URL", server.url())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr).unwrap());
+    // Its own group, as a shell job is: the signal goes to it alone.
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut run = Workers(vec![command.spawn().unwrap()]);
+    let mut redis = connection(&server);
+    wait_until("the case to send jobs", || {
+        keys(&server, "runner:run:*:jobs")
+            .pop()
+            .is_some_and(|jobs| {
+                redis::cmd("XLEN")
+                    .arg(jobs)
+                    .query::<u64>(&mut redis)
+                    .is_ok_and(|n| n > 0)
+            })
+    });
+    let group = run.0[0].id() as i32;
+    unsafe { libc::kill(-group, libc::SIGINT) };
+    let status = wait_at_most(&mut run.0[0], Duration::from_secs(120));
+    let stderr = std::fs::read_to_string(&stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(!stderr.contains("FAILED"), "{stderr}");
+    assert_eq!(manifest_status(&out.join("group")), "interrupted");
+    // The repeat under way when the signal came was finished, and is kept.
+    let results = Csv::read(&out.join("group/results.csv"));
+    assert!(!results.rows.is_empty(), "{stderr}");
+    assert!(
+        results.column("ok").iter().all(|ok| *ok == "true"),
+        "{:?}",
+        results.column("error")
+    );
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}

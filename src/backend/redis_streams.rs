@@ -1172,6 +1172,10 @@ impl LocalWorkers {
                 nonce() & 0xffff_ffff
             );
             let mut command = Command::new(&program);
+            // A process group of its own: a Ctrl-C at the terminal stops the
+            // coordinator after the current repeat, which then stops its
+            // workers, instead of killing them mid-repeat.
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
             command
                 .args(["worker", "--slots", "1", "--id", &name])
                 .args(["--run", &keys.prefix])

@@ -310,7 +310,11 @@ fn run_one(planned: Planned, out: &Path, remote: &RemoteArgs, arguments: Vec<Str
             .count()
     };
     let (failures, skipped) = (count(EndStatus::Failed), count(EndStatus::Skipped));
-    let status = match (outcome.interrupted, failures) {
+    // A case that failed after a signal arrived may be the signal's doing (a
+    // worker of the same process group stopped by Ctrl-C): the run is
+    // interrupted, as stderr will say, and the manifest says the same.
+    let interrupted = outcome.interrupted || (timer.stopped() && failures > 0);
+    let status = match (interrupted, failures) {
         (true, _) => Status::Interrupted,
         (false, 0) => Status::Complete,
         (false, _) => Status::Failed,
@@ -326,7 +330,7 @@ fn run_one(planned: Planned, out: &Path, remote: &RemoteArgs, arguments: Vec<Str
             return Ended::Io(e);
         }
     };
-    if outcome.interrupted {
+    if interrupted {
         return Ended::Interrupted;
     }
     let ran = outcome.results.len() - skipped;
