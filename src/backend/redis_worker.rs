@@ -17,7 +17,7 @@
 //! assignment is checked before anything is built ([`accept`]): only the
 //! `none` and `redis` flags (a worker opens no path and no socket a message
 //! names; the Redis flag uses the worker's own URL), at most the worker's
-//! own `--slots`, keys under `runner:run:`, a bounded claim time; anything
+//! own `--slots`, a short printable key prefix, a bounded claim time; anything
 //! else is a [`Rejection`], said on stderr and answered with `Failed`, and
 //! the worker goes back to waiting. A control message over 64 KiB or a job
 //! entry over 64 MiB is refused before it is decoded, and a job of more
@@ -52,9 +52,6 @@ pub const MAX_CONTROL: usize = 64 << 10;
 pub const CLAIM_IDLE_MS: std::ops::RangeInclusive<u64> = 100..=600_000;
 /// The longest run-key prefix a worker accepts.
 pub const MAX_PREFIX: usize = 128;
-/// Every key a run names starts so (runner's own; an ACL may limit a
-/// worker's user to `~runner:*`).
-pub const RUN_PREFIX: &str = "runner:run:";
 
 /// How a worker is started (from `runner worker`'s options).
 #[derive(Debug, Clone)]
@@ -76,20 +73,20 @@ pub struct WorkerOptions {
 /// and goes back to waiting; nothing of the run was built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
+    /// A coordinator of another protocol version.
+    #[error("{0}")]
+    Protocol(String),
     /// A flag that lives in a file or behind a socket on another host.
     #[error(
         "the `{0}` flag names a path or a socket on the coordinator's host; a worker behind \
          Redis opens none: it shares only the `redis` flag (or none)"
     )]
     Flag(FlagKind),
-    /// A Redis flag key that is not runner's.
-    #[error("a flag key that is not runner's (runner:..., at most {MAX_PREFIX} bytes): {0}")]
-    FlagKey(String),
     /// More slots than the worker has.
     #[error("{asked} slot(s) asked, but this worker has {own} (its --slots)")]
     Slots { asked: usize, own: usize },
-    /// Run keys that are not runner's.
-    #[error("run keys that are not runner's ({RUN_PREFIX}<id>, at most {MAX_PREFIX} bytes): {0}")]
+    /// A run-key prefix no run has (empty, too long or unprintable).
+    #[error("a run-key prefix no run has (1 to {MAX_PREFIX} printable characters): {0}")]
     Keys(String),
     /// A claim time out of bounds.
     #[error(
@@ -111,13 +108,26 @@ pub fn accept(
     options: &WorkerOptions,
     own: usize,
 ) -> Result<FlagSpec, Rejection> {
+    if let Err(why) = wire::check_peer(assignment.protocol, &assignment.runner) {
+        return Err(Rejection::Protocol(shown(&why)));
+    }
+    let flag = match &assignment.flag {
+        FlagSpec::None => FlagSpec::None,
+        // The key is never used as given: each round's search rekeys the
+        // flag to the run's own `<prefix>:flag:<round>`.
+        FlagSpec::Redis { key, .. } => FlagSpec::Redis {
+            url: options.url.clone(),
+            key: key.clone(),
+        },
+        other => return Err(Rejection::Flag(other.kind())),
+    };
     let prefix = &assignment.keys.prefix;
     if let Some(run) = &options.run
         && prefix != run
     {
         return Err(Rejection::NotItsRun(run.clone()));
     }
-    if !runners_key(prefix, RUN_PREFIX) {
+    if !usable_prefix(prefix) {
         return Err(Rejection::Keys(shown(prefix)));
     }
     if assignment.slots == 0 || assignment.slots > own {
@@ -129,24 +139,12 @@ pub fn accept(
     if !CLAIM_IDLE_MS.contains(&assignment.claim_idle_ms) {
         return Err(Rejection::ClaimIdle(assignment.claim_idle_ms));
     }
-    match &assignment.flag {
-        FlagSpec::None => Ok(FlagSpec::None),
-        FlagSpec::Redis { key, .. } if runners_key(key, "runner:") => Ok(FlagSpec::Redis {
-            url: options.url.clone(),
-            key: key.clone(),
-        }),
-        FlagSpec::Redis { key, .. } => Err(Rejection::FlagKey(shown(key))),
-        other => Err(Rejection::Flag(other.kind())),
-    }
+    Ok(flag)
 }
 
-/// Whether `key` is one of runner's: under `prefix`, longer than it, short,
-/// and printable.
-fn runners_key(key: &str, prefix: &str) -> bool {
-    key.len() > prefix.len()
-        && key.len() <= MAX_PREFIX
-        && key.starts_with(prefix)
-        && key.chars().all(|c| c.is_ascii_graphic())
+/// Whether `prefix` can name a run's keys: short and printable.
+fn usable_prefix(prefix: &str) -> bool {
+    !prefix.is_empty() && prefix.len() <= MAX_PREFIX && prefix.chars().all(|c| c.is_ascii_graphic())
 }
 
 /// A stranger's text as a message shows it: on one line, escaped, cut.
@@ -462,16 +460,12 @@ fn serve_runs(
                 continue;
             }
         };
-        if let Err(why) = wire::check_peer(assignment.protocol, &assignment.runner) {
-            lobbied.say(&format!("a run was refused: {}", shown(&why)));
-            continue;
-        }
         match accept(&assignment, options, hello.slots) {
             Ok(flag) => serve_run(options, hello, assignment, flag, common),
             Err(rejection) => {
                 lobbied.say(&format!("a run was refused: {rejection}"));
                 // Tell its coordinator, if the run exists (never create keys).
-                if !matches!(rejection, Rejection::Keys(_)) {
+                if usable_prefix(&assignment.keys.prefix) {
                     let failed = Upward::Failed {
                         worker: hello.id.clone(),
                         why: rejection.to_string(),
