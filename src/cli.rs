@@ -265,6 +265,10 @@ pub struct WorkerArgs {
     /// The worker's whole id (for workers runner starts itself).
     #[arg(long, hide = true)]
     pub id: Option<String>,
+    /// The one run this worker serves, by its keys' prefix (for workers
+    /// runner starts itself for a case: no other coordinator takes them).
+    #[arg(long, hide = true)]
+    pub run: Option<String>,
 }
 
 const WORKER_ABOUT: &str = "\
@@ -273,9 +277,16 @@ Serve the jobs of runs with `executor = \"redis\"`, on this host or any other.
 The worker registers with the Redis server (its hello: runner and protocol
 versions, host, CPU, cores, slots), waits for a run, serves its jobs with
 runner's built-in kernels only (a job is data, never code), and goes back to
-waiting when the run's case ends. A coordinator of another protocol version
-refuses it. It stops on Ctrl-C, SIGTERM or SIGHUP (removing its registration),
-and exits with status 3 if it loses its connection to Redis.
+waiting when the run's case ends. It trusts nothing it reads from Redis: it
+opens no path or socket a message names (only the `none` and `redis` flags),
+starts no more threads than --slots, and refuses (with a message) and
+outlives any malformed or hostile message. It stops on Ctrl-C, SIGTERM or
+SIGHUP, removing its registration (the jobs in hand go to other workers; a
+second signal stops it even while it cleans up).
+
+Exit status: 0 stopped by a signal; 1 the server cannot be reached; 2 the
+URL, the password or the user's ACL is refused, or a coordinator of another
+protocol version refused the worker; 3 it lost its connection to Redis.
 
 Security: use a password (redis://user:password@host:6379, Redis ACLs) and TLS
 (rediss://host:6380) on any network you do not trust; pass such a URL in

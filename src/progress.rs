@@ -21,6 +21,10 @@ pub struct Progress {
     /// The rounds of an interleaved or shuffled schedule, or none.
     rounds: Option<u32>,
     round: u32,
+    /// The reasons for skipping a case said so far: each is said in full
+    /// once (it may be long: "cannot reach Redis at ...; start one with
+    /// ..."), later cases skipped for it say "as above".
+    skip_reasons: std::collections::HashSet<String>,
 }
 
 impl Progress {
@@ -47,6 +51,7 @@ impl Progress {
             total,
             rounds,
             round: 1,
+            skip_reasons: std::collections::HashSet::new(),
         }
     }
 
@@ -130,7 +135,18 @@ impl Observer for Progress {
     }
 
     fn case_finished(&mut self, result: &CaseResult, _plan: &Plan) -> anyhow::Result<()> {
-        let line = case_line(result, self.total);
+        let line = match &result.skipped {
+            Some(why) if !self.skip_reasons.insert(why.clone()) => {
+                // "skipped: needs Redis: cannot reach ..." -> "skipped: needs Redis"
+                let head: Vec<&str> = why.splitn(3, ": ").take(2).collect();
+                let short = CaseResult {
+                    skipped: Some(format!("{} (as above)", head.join(": "))),
+                    ..result.clone()
+                };
+                case_line(&short, self.total)
+            }
+            _ => case_line(result, self.total),
+        };
         match &self.bar {
             Some(bar) => {
                 bar.println(line);

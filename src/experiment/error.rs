@@ -38,6 +38,13 @@ impl ExperimentError {
         self.help = Some(help.into());
         self
     }
+
+    /// Keeps the line and column but does not quote the line: it holds a
+    /// secret (a password in a URL), which must not reach the console.
+    pub fn without_quoting(mut self) -> Self {
+        self.snippet = None;
+        self
+    }
 }
 
 struct Located {

@@ -797,20 +797,25 @@ fn numbers(
         .collect()
 }
 
-/// A `redis_url` must be one the Redis client can use, before anything runs.
+/// A `redis_url` must be one the Redis client can use, before anything runs,
+/// and hold no password in any form (the file is copied into its report).
+/// A URL is echoed only once it is known to hold no password.
 fn check_redis_url(url: &Spanned<String>, err: &ErrAt) -> Result<(), ExperimentError> {
-    if crate::flag::redis::redact(url.get_ref()) != *url.get_ref() {
+    if let Some(form) = crate::flag::redis::password_in(url.get_ref()) {
         return Err(err(
             Some(url.span()),
-            "a password in the experiment file would be copied into its report".into(),
+            format!("`redis_url` holds a password ({form}), which would be copied into the report"),
         )
         .with_help(
-            "remove `redis_url` here and set REDIS_URL=redis://user:password@host:port in the environment instead",
-        ));
+            "remove `redis_url` here and give the URL in the environment instead: \
+             REDIS_URL=redis://user:password@host:port (a Unix socket: \
+             REDIS_URL=redis+unix:///path/to/socket?pass=...)",
+        )
+        .without_quoting());
     }
-    match redis::Client::open(url.get_ref().as_str()) {
-        Ok(_) => Ok(()),
-        Err(_) => Err(err(
+    match crate::flag::redis::parses(url.get_ref()) {
+        true => Ok(()),
+        false => Err(err(
             Some(url.span()),
             format!("\"{}\" is not a Redis URL", url.get_ref()),
         )
