@@ -27,6 +27,7 @@ use toml::Spanned;
 use super::error::{ExperimentError, suggest};
 use super::schema::{ParamListsSpec, ParamsSpec, WorkloadSpec};
 use super::values::{AnswerKind, ClockKind, WorkloadKind};
+use crate::flag::redis::password_in;
 use crate::record::CASE_COLUMNS;
 
 /// The timeout of a repeat when the file names none: one hour.
@@ -449,16 +450,32 @@ pub fn command_spec(
         Some(t) => t.into_inner(),
         None => DEFAULT_TIMEOUT_S,
     };
-    let env = workload
+    let env: Vec<(String, Spanned<String>)> = workload
         .env
         .take()
-        .map(|e| {
-            e.into_inner()
-                .into_iter()
-                .map(|(k, v)| (k, v.into_inner()))
-                .collect()
-        })
+        .map(|e| e.into_inner().into_iter().collect())
         .unwrap_or_default();
+    // The file is copied into the report: a URL holding a password (for
+    // the program's own Redis, say) belongs in runner's environment, which
+    // the program inherits, not here.
+    for (name, value) in &env {
+        if let Some(form) = value
+            .get_ref()
+            .contains("://")
+            .then(|| password_in(value.get_ref()))
+            .flatten()
+        {
+            return Err(err(
+                Some(value.span()),
+                format!("`env.{name}` holds a URL with a password ({form}), which would be copied into the report"),
+            )
+            .with_help(format!(
+                "remove it here and set {name} in the environment you start runner from: the program inherits it"
+            ))
+            .without_quoting());
+        }
+    }
+    let env = env.into_iter().map(|(k, v)| (k, v.into_inner())).collect();
     Ok(Some(CommandSpec {
         argv: command
             .into_inner()
