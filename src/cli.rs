@@ -49,8 +49,9 @@ inverse; the default) and simd (fast's test on a block of candidates per vector
 instruction: AVX-512, else AVX2, else scalar). RUNNER_SIMD=avx512|avx2|scalar
 caps the simd path; the manifest and the CSV column kernel_path record it.
 
-Signals: the first Ctrl-C (or SIGTERM, SIGHUP) stops after the current repeat and
-keeps the finished cases; a second stops at once; either way the manifest says
+Signals: the first Ctrl-C (or SIGTERM, SIGHUP) stops after the current repeat (a
+repeat on worker processes at once) and keeps the finished cases; a second stops
+at once; either way the manifest says
 \"interrupted\" and no half-written file is left.";
 
 /// The examples, limits, signals and exit statuses shown after the options.
@@ -145,7 +146,9 @@ the medians, over each side's correct timed runs), and a verdict:
   faster             the whole interval is below 0%: faster beyond the noise
   indistinguishable  the interval holds 0% (or a side has one timed run, so no
                      interval): the data cannot tell the two apart
-A case that failed or was skipped on either side is listed as not compared.
+A case that failed or was skipped on either side is listed as not compared, and
+so is one whose times are not measurable on a side (a median of 0, below the
+clock's resolution of 1 ns), with the reason: its ratio would be infinite.
 Cases found on one side only are listed under \"Only in BEFORE\" and \"Only in
 AFTER\"; they are never counted as regressions.
 
@@ -262,6 +265,10 @@ pub struct WorkerArgs {
     /// The worker's whole id (for workers runner starts itself).
     #[arg(long, hide = true)]
     pub id: Option<String>,
+    /// The one run this worker serves, by its keys' prefix (for workers
+    /// runner starts itself for a case: no other coordinator takes them).
+    #[arg(long, hide = true)]
+    pub run: Option<String>,
 }
 
 const WORKER_ABOUT: &str = "\
@@ -270,9 +277,16 @@ Serve the jobs of runs with `executor = \"redis\"`, on this host or any other.
 The worker registers with the Redis server (its hello: runner and protocol
 versions, host, CPU, cores, slots), waits for a run, serves its jobs with
 runner's built-in kernels only (a job is data, never code), and goes back to
-waiting when the run's case ends. A coordinator of another protocol version
-refuses it. It stops on Ctrl-C, SIGTERM or SIGHUP (removing its registration),
-and exits with status 3 if it loses its connection to Redis.
+waiting when the run's case ends. It trusts nothing it reads from Redis: it
+opens no path or socket a message names (only the `none` and `redis` flags),
+starts no more threads than --slots, and refuses (with a message) and
+outlives any malformed or hostile message. It stops on Ctrl-C, SIGTERM or
+SIGHUP, removing its registration (the jobs in hand go to other workers; a
+second signal stops it even while it cleans up).
+
+Exit status: 0 stopped by a signal; 1 the server cannot be reached; 2 the
+URL, the password or the user's ACL is refused, or a coordinator of another
+protocol version refused the worker; 3 it lost its connection to Redis.
 
 Security: use a password (redis://user:password@host:6379, Redis ACLs) and TLS
 (rediss://host:6380) on any network you do not trust; pass such a URL in

@@ -21,6 +21,10 @@ pub struct Progress {
     /// The rounds of an interleaved or shuffled schedule, or none.
     rounds: Option<u32>,
     round: u32,
+    /// The reasons for skipping a case said so far: each is said in full
+    /// once (it may be long: "cannot reach Redis at ...; start one with
+    /// ..."), later cases skipped for it say "as above".
+    skip_reasons: std::collections::HashSet<String>,
 }
 
 impl Progress {
@@ -47,6 +51,7 @@ impl Progress {
             total,
             rounds,
             round: 1,
+            skip_reasons: std::collections::HashSet::new(),
         }
     }
 
@@ -79,15 +84,21 @@ pub fn case_line(result: &CaseResult, total: usize) -> String {
             human_seconds(s.best),
             human_seconds(s.median),
             result.runs.len(),
-            result.answer.map(|a| a.to_string()).unwrap_or_default()
+            // A command case without a declared answer has none to show.
+            result
+                .answer
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "answer unchecked".into())
         ),
         (None, None, None) => format!("{head}: no timed repeats"),
     }
 }
 
-/// Seconds in the unit that reads best: s, ms or µs.
+/// Seconds in the unit that reads best: s, ms or µs; beyond any plausible
+/// run (1e9 s), in exponent form rather than as hundreds of digits.
 pub fn human_seconds(s: f64) -> String {
     match s {
+        s if s.abs() > crate::stats::LONGEST_S => format!("{s:.3e} s"),
         s if s >= 1.0 => format!("{s:.3} s"),
         s if s >= 1e-3 => format!("{:.3} ms", s * 1e3),
         s => format!("{:.3} µs", s * 1e6),
@@ -124,7 +135,18 @@ impl Observer for Progress {
     }
 
     fn case_finished(&mut self, result: &CaseResult, _plan: &Plan) -> anyhow::Result<()> {
-        let line = case_line(result, self.total);
+        let line = match &result.skipped {
+            Some(why) if !self.skip_reasons.insert(why.clone()) => {
+                // "skipped: needs Redis: cannot reach ..." -> "skipped: needs Redis"
+                let head: Vec<&str> = why.splitn(3, ": ").take(2).collect();
+                let short = CaseResult {
+                    skipped: Some(format!("{} (as above)", head.join(": "))),
+                    ..result.clone()
+                };
+                case_line(&short, self.total)
+            }
+            _ => case_line(result, self.total),
+        };
         match &self.bar {
             Some(bar) => {
                 bar.println(line);

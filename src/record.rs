@@ -2,9 +2,11 @@
 //! case (`summary.csv`), in a fixed column order so a report can be drawn
 //! from the CSV alone. Cells that do not apply to a case are empty.
 
+use std::borrow::Cow;
+
 use crate::experiment::{Case, Chunking, Enqueue, FlagKind, Input, Strategy};
 use crate::machine::Cores;
-use crate::outcome::{CaseResult, Run};
+use crate::outcome::{CaseResult, Failure, Run};
 use crate::stats::{self, seed_for};
 
 /// The columns that describe a case, first in both files.
@@ -98,13 +100,27 @@ fn kernel_path(case: &Case) -> String {
     crate::work::KernelSpec::new(case.kernel, 0).path()
 }
 
-/// Seconds with nanosecond resolution, the clock's own.
+/// Seconds with nanosecond resolution, the clock's own (see [`number_cell`]).
 pub fn seconds_cell(s: f64) -> String {
-    format!("{s:.9}")
+    number_cell(s, 9)
+}
+
+/// A number as every file writes it, so that it reads back as one: fixed
+/// `decimals`; beyond 1e15, where fixed digits would run to hundreds and
+/// say nothing, in exponent form ("1e300"); -0 as 0; and nothing at all
+/// for infinity or NaN, which no file holds (issue 20 item 7).
+pub fn number_cell(v: f64, decimals: usize) -> String {
+    match v {
+        v if !v.is_finite() => String::new(),
+        v if v.abs() >= 1e15 => format!("{v:e}"),
+        // -0 would read back, but as a time it says nothing a 0 does not.
+        0.0 => format!("{:.decimals$}", 0.0),
+        v => format!("{v:.decimals$}"),
+    }
 }
 
 fn ratio_cell(r: Option<f64>) -> String {
-    r.map(|r| format!("{r:.4}")).unwrap_or_default()
+    r.map(|r| number_cell(r, 4)).unwrap_or_default()
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -181,9 +197,43 @@ fn answer_cells(result: &CaseResult) -> [String; 3] {
     }
 }
 
+/// `result` as the files record it: a timed repeat whose time is not a
+/// duration (infinite, NaN or negative) has no cell a reader could take
+/// back, so it ends the case as a failure at that repeat, and the repeats
+/// before it stand. No clock or parser of runner gives such a time; this
+/// keeps the files readable whatever a `CaseResult` holds.
+pub fn as_recorded(result: &CaseResult) -> Cow<'_, CaseResult> {
+    let Some(bad) = result
+        .runs
+        .iter()
+        .position(|r| !(r.seconds.is_finite() && r.seconds >= 0.0))
+    else {
+        return Cow::Borrowed(result);
+    };
+    let mut recorded = result.clone();
+    let seconds = recorded.runs[bad].seconds;
+    recorded.runs.truncate(bad);
+    if recorded.failure.is_none() {
+        recorded.failure = Some(Failure {
+            repeat: (bad + 1) as u32,
+            message: format!(
+                "timed repeat {} gave {}, which is not a duration",
+                bad + 1,
+                match seconds {
+                    s if s.is_nan() => "a time that is not a number",
+                    s if s.is_infinite() => "an infinite time",
+                    _ => "a negative time",
+                }
+            ),
+        });
+    }
+    Cow::Owned(recorded)
+}
+
 /// The rows of `results.csv` for one case: each timed repeat, then the
 /// failure (with no time) or the reason it was skipped, if any.
 pub fn result_rows(experiment: &str, result: &CaseResult) -> Vec<Vec<String>> {
+    let result = &*as_recorded(result);
     let case = case_cells(experiment, &result.case);
     let answer = answer_cells(result);
     let row = |tail: Vec<String>| [&case[..], &tail].concat();
@@ -344,6 +394,7 @@ pub fn summary_row(
     all: &[CaseResult],
     cores: &Cores,
 ) -> Vec<String> {
+    let result = &*as_recorded(result);
     let seconds = result.seconds();
     let stats = Stats::of(&seconds).filter(|_| result.ok());
     let number = result.case.number as u64;
@@ -354,13 +405,25 @@ pub fn summary_row(
     let base_best = base.and_then(|b| Stats::of(&b.seconds())).map(|s| s.best);
     // The speedup is the ratio of the medians, robust to a stray slow run,
     // with its bootstrap interval (see `crate::stats`).
-    let speedup = base.filter(|_| stats.is_some()).and_then(|b| {
-        if b.case.number == result.case.number {
-            return Some((1.0, None)); // the baseline against itself
-        }
-        let seed = seed_for(0, number, b.case.number as u64);
-        stats::ratio_interval(&b.seconds(), &seconds, seed)
+    // A time below the clock's resolution gives no ratio (it would be
+    // infinite): the speedup is undefined, and the note says why.
+    let unmeasured = base.filter(|_| stats.is_some()).and_then(|b| {
+        let own = stats::unmeasurable(&seconds).map(|why| format!("case {number} {why}"));
+        let theirs = || {
+            let why = stats::unmeasurable(&as_recorded(b).seconds())?;
+            Some(format!("its baseline, case {}, {why}", b.case.number))
+        };
+        own.or_else(theirs)
     });
+    let speedup = base
+        .filter(|_| stats.is_some() && unmeasured.is_none())
+        .and_then(|b| {
+            if b.case.number == result.case.number {
+                return Some((1.0, None)); // the baseline against itself
+            }
+            let seed = seed_for(0, number, b.case.number as u64);
+            stats::ratio_interval(&as_recorded(b).seconds(), &seconds, seed)
+        });
     // Efficiency (speedup per worker) only means something against one core.
     let parallel = result.case.strategy != Strategy::Serial;
     let serial_base = base.is_some_and(|b| b.case.strategy == Strategy::Serial);
@@ -396,7 +459,7 @@ pub fn summary_row(
         opt(stat(|s| s.max)),
         opt(median_interval.map(|i| seconds_cell(i.lo))),
         opt(median_interval.map(|i| seconds_cell(i.hi))),
-        noise.map(|n| format!("{n:.2}")).unwrap_or_default(),
+        noise.map(|n| number_cell(n, 2)).unwrap_or_default(),
         ratio_cell(speedup.map(|s| s.0)),
         speedup_lo,
         speedup_hi,
@@ -406,7 +469,7 @@ pub fn summary_row(
         opt(base.map(|b| b.case.number)),
         opt(candidates),
         opt(looks),
-        per_look.map(|ns| format!("{ns:.1}")).unwrap_or_default(),
+        per_look.map(|ns| number_cell(ns, 1)).unwrap_or_default(),
         answer,
         checksum,
         factor,
@@ -415,30 +478,41 @@ pub fn summary_row(
         message,
         stats
             .and_then(|s| item_ns(result, s.best, base_best, cores))
-            .map(|ns| format!("{ns:.1}"))
+            .map(|ns| number_cell(ns, 1))
             .unwrap_or_default(),
-        result.note.clone().unwrap_or_default(),
+        note(result.note.as_deref(), unmeasured.as_deref()),
         opt(result.costs.map(|c| seconds_cell(c.startup_s))),
         opt(result
             .costs
             .and_then(|c| c.round_trip_s)
-            .map(|s| format!("{:.2}", s * 1e6))),
+            .map(|s| number_cell(s * 1e6, 2))),
         opt(result
             .costs
             .and_then(|c| c.bytes_per_run)
-            .map(|b| format!("{b:.0}"))),
+            .map(|b| number_cell(b, 0))),
         opt(result
             .costs
             .and_then(|c| c.frames_per_run)
-            .map(|f| format!("{f:.0}"))),
+            .map(|f| number_cell(f, 0))),
         opt(result.costs.and_then(|c| c.redelivered)),
         opt(result
             .costs
             .and_then(|c| c.bytes_back_per_run)
-            .map(|b| format!("{b:.0}"))),
+            .map(|b| number_cell(b, 0))),
         kernel_path(&result.case),
     ];
     [case_cells(experiment, &result.case), tail].concat()
+}
+
+/// The note column: the case's own note, then why it has no speedup.
+fn note(own: Option<&str>, unmeasured: Option<&str>) -> String {
+    let unmeasured =
+        unmeasured.map(|why| format!("no speedup or efficiency: {why}, so no ratio can be drawn"));
+    [own.map(String::from), unmeasured]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Renders rows as CSV lines, without a header (for appending).
@@ -463,6 +537,133 @@ pub fn to_csv(header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::PlanOptions;
+
+    /// Two serial cases on one range (case 1 the baseline), as results with
+    /// the timed repeats `first` and `second`.
+    fn results(first: &[f64], second: &[f64]) -> Vec<CaseResult> {
+        let text = r#"
+name = "t"
+[workload]
+kind = "primes"
+range = [1000, 2000]
+[run]
+strategy = "serial"
+[[variant]]
+label = "a"
+[[variant]]
+label = "b"
+"#;
+        let experiment = crate::experiment::parse(std::path::Path::new("t.toml"), text).unwrap();
+        let cores = Cores {
+            physical: 2,
+            logical: 2,
+        };
+        let plan = experiment.plan(cores, &PlanOptions::default());
+        [first, second]
+            .iter()
+            .zip(&plan.cases)
+            .map(|(times, case)| {
+                let mut result = CaseResult::new(case);
+                result.answer = Some(crate::answer::Answer::Primes {
+                    count: 135,
+                    checksum: 1,
+                });
+                result.runs = times
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &seconds)| Run {
+                        seconds,
+                        work: None,
+                        started_s: i as f64,
+                        round: i as u32 + 1,
+                        position: i as u64 + 1,
+                    })
+                    .collect();
+                result
+            })
+            .collect()
+    }
+
+    /// summary.csv's row of case `n` of `all`, by column.
+    fn summary(all: &[CaseResult], n: usize) -> std::collections::BTreeMap<&'static str, String> {
+        let cores = Cores {
+            physical: 2,
+            logical: 2,
+        };
+        let columns = CASE_COLUMNS.iter().chain(&SUMMARY_COLUMNS).copied();
+        columns
+            .zip(summary_row("t", &all[n], all, &cores))
+            .collect()
+    }
+
+    /// Issue 20 item 7: no cell is an infinity, a NaN or hundreds of digits.
+    #[test]
+    fn number_cells_read_back_as_numbers() {
+        assert_eq!(number_cell(1.5, 4), "1.5000");
+        assert_eq!(number_cell(-0.0, 9), "0.000000000");
+        assert_eq!(number_cell(1e300, 9), "1e300");
+        assert_eq!(number_cell(1e-300, 9), "0.000000000");
+        for v in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+            assert_eq!(number_cell(v, 4), "");
+        }
+        assert_eq!(
+            stats::median_of_sorted(&[f64::MAX, f64::MAX]),
+            f64::MAX,
+            "no overflow"
+        );
+        assert_eq!(stats::median_of_sorted(&[1.0, 2.0]), 1.5);
+    }
+
+    /// Issue 20 item 7: a zero (or 1e-300) median makes the speedup and
+    /// efficiency undefined: empty, with a note, never inf or 300 digits.
+    #[test]
+    fn a_time_below_the_clock_has_no_speedup_and_says_why() {
+        for zero in [0.0, 1e-300] {
+            let all = results(&[0.01, 0.011, 0.012], &[zero, zero, zero]);
+            let row = summary(&all, 1);
+            assert_eq!(row["status"], "ok");
+            assert_eq!(row["median_s"], "0.000000000");
+            for column in ["speedup", "speedup_lo", "speedup_hi", "noise_pct"] {
+                assert_eq!(row[column], "", "{column} with {zero}");
+            }
+            assert!(
+                row["note"].starts_with("no speedup or efficiency: case 2 has a median time of "),
+                "{}",
+                row["note"]
+            );
+            // The baseline's own zero leaves the others without a speedup too.
+            let all = results(&[zero, zero, zero], &[0.01, 0.011, 0.012]);
+            let row = summary(&all, 1);
+            assert_eq!(row["speedup"], "");
+            assert!(row["note"].contains("its baseline, case 1, has a median time of"));
+            for row in [summary(&all, 0), summary(&all, 1)] {
+                assert!(row.values().all(|c| c.len() < 200), "{row:?}");
+            }
+        }
+        let all = results(&[0.01, 0.011, 0.012], &[0.02, 0.022, 0.024]);
+        assert_eq!(summary(&all, 1)["speedup"], "0.5000");
+        assert_eq!(summary(&all, 1)["note"], "");
+    }
+
+    /// A repeat whose time is not a duration cannot be written as one: the
+    /// case fails at that repeat, in both files alike.
+    #[test]
+    fn a_time_that_is_not_a_duration_fails_the_case() {
+        let all = results(&[0.01, 0.011, 0.012], &[0.01, f64::NAN, 0.012]);
+        let rows = result_rows("t", &all[1]);
+        assert_eq!(rows.len(), 2, "the first repeat, then the failure");
+        let ok = CASE_COLUMNS.len() + 11;
+        assert_eq!(rows[0][ok], "true");
+        assert_eq!(rows[1][ok], "false");
+        assert!(rows[1][ok + 1].contains("repeat 2 gave a time that is not a number"));
+        let row = summary(&all, 1);
+        assert_eq!(
+            (row["status"].as_str(), row["repeats"].as_str()),
+            ("failed", "1")
+        );
+        assert!(rows.iter().flatten().all(|c| !c.contains("NaN")));
+    }
 
     #[test]
     fn stats_of_repeats() {

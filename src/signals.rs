@@ -1,8 +1,10 @@
 //! Every signal that would end the process ends it cleanly.
 //!
 //! The first SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 or SIGALRM
-//! asks the run to stop after the current repeat: the finished cases are
-//! kept and the manifest says "interrupted". A second one stops at once, but
+//! asks the run to stop after the current repeat (a repeat on worker
+//! processes is abandoned at once: their backend polls the flag while it
+//! waits): the finished cases are kept and the manifest says
+//! "interrupted". A second one stops at once, but
 //! first runs the registered emergency hooks (they mark the manifest
 //! interrupted, remove temporary files, stop worker processes). SIGXFSZ is
 //! caught too, so a file-size limit makes a write fail with a message instead
@@ -76,7 +78,8 @@ pub fn install() -> std::io::Result<()> {
 fn handle(signal: i32, first: bool) {
     if first {
         console::error(&format!(
-            "\n{}: stopping after the current repeat (send it again to stop at once)...",
+            "\n{}: stopping after the current repeat; a repeat on worker processes stops now \
+             (send it again to stop at once)...",
             name(signal)
         ));
         return;

@@ -15,6 +15,11 @@
 //!
 //! With one timed run there is no noise to estimate: no interval, and no
 //! ranking.
+//!
+//! A time below the clock's resolution (a program that printed 0, or
+//! 1e-300), or beyond any plausible run, is not a measurement: no ratio is
+//! drawn from it (it would be infinite, or hundreds of digits long), so a
+//! case with such a time is "not measurable" wherever a ratio is asked for.
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -25,6 +30,56 @@ pub const LEVEL: f64 = 0.95;
 /// Bootstrap resamples per interval: enough for stable 2.5% and 97.5%
 /// percentiles (their error is well under the noise of the runs).
 pub const RESAMPLES: usize = 2000;
+
+/// The clock's resolution, and that of every time runner writes (seconds
+/// to nine decimals): a time below it reads back as 0.
+pub const RESOLUTION_S: f64 = 1e-9;
+
+/// The longest time taken as a measurement: no run lasts 30 years, and
+/// with [`RESOLUTION_S`] it bounds every ratio of times to 1e18.
+pub const LONGEST_S: f64 = 1e9;
+
+/// Whether `seconds` is a time a ratio may be drawn from: finite, at least
+/// the clock's resolution and at most [`LONGEST_S`].
+pub fn measurable(seconds: f64) -> bool {
+    (RESOLUTION_S..=LONGEST_S).contains(&seconds)
+}
+
+/// Why the timed runs `samples` give no ratio, if they do not, to follow a
+/// case's name: "has a median time of 0 s, below the clock's resolution
+/// (1 ns)". `None` when every run is measurable (or there is none).
+pub fn unmeasurable(samples: &[f64]) -> Option<String> {
+    // Said in words: no file runner writes holds "inf" or "NaN".
+    let why = |s: f64| match s {
+        s if !s.is_finite() => "not a finite number of seconds".to_string(),
+        s if s < RESOLUTION_S => format!("{}, below the clock's resolution (1 ns)", shown(s)),
+        s => format!("{}, beyond any plausible run (over 1e9 s)", shown(s)),
+    };
+    let median = median(samples)?;
+    if !measurable(median) {
+        return Some(format!("has a median time of {}", why(median)));
+    }
+    let bad: Vec<f64> = samples
+        .iter()
+        .copied()
+        .filter(|s| !measurable(*s))
+        .collect();
+    let first = *bad.first()?;
+    Some(format!(
+        "has {} of {} timed runs that are not measurable (one took {})",
+        bad.len(),
+        samples.len(),
+        why(first)
+    ))
+}
+
+/// A finite time for a sentence: "0 s", "1e-300 s".
+fn shown(seconds: f64) -> String {
+    match seconds == 0.0 {
+        true => "0 s".into(),
+        false => format!("{seconds:e} s"),
+    }
+}
 
 /// A confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,12 +105,14 @@ pub fn median(values: &[f64]) -> Option<f64> {
     Some(median_of_sorted(&sorted))
 }
 
-/// The median of values already sorted (not empty).
+/// The median of values already sorted (not empty). Two middle values are
+/// halved before they are added, which gives the same bits as adding first,
+/// and cannot overflow to infinity.
 pub fn median_of_sorted(sorted: &[f64]) -> f64 {
     let n = sorted.len();
     match n % 2 {
         1 => sorted[n / 2],
-        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+        _ => sorted[n / 2 - 1] / 2.0 + sorted[n / 2] / 2.0,
     }
 }
 
@@ -72,8 +129,13 @@ pub fn median_interval(samples: &[f64], seed: u64) -> Option<Interval> {
 }
 
 /// The ratio of the medians, `a` over `b`, and its 95% interval (none when
-/// either side has fewer than two samples).
+/// either side has fewer than two samples). `None` when a side has no
+/// sample or a sample that is not [`measurable`]: every ratio returned, and
+/// every bound, is then finite and positive.
 pub fn ratio_interval(a: &[f64], b: &[f64], seed: u64) -> Option<(f64, Option<Interval>)> {
+    if !a.iter().chain(b).all(|&s| measurable(s)) {
+        return None;
+    }
     let ratio = median(a)? / median(b)?;
     if a.len() < 2 || b.len() < 2 {
         return Some((ratio, None));
@@ -156,7 +218,7 @@ impl Comparison {
 pub fn noise_percent(samples: &[f64], seed: u64) -> Option<f64> {
     let m = median(samples)?;
     let i = median_interval(samples, seed)?;
-    (m > 0.0).then(|| 100.0 * (i.hi - i.lo) / (2.0 * m))
+    measurable(m).then(|| 100.0 * (i.hi - i.lo) / (2.0 * m))
 }
 
 /// A seed for the interval of case `a` (against case `b`, or 0), from the
@@ -195,6 +257,37 @@ mod tests {
             Comparison::of(&b, &twice, 1).unwrap().verdict,
             Verdict::Faster
         );
+    }
+
+    /// Issue 20 items 6 and 7: no ratio is drawn from a time below the
+    /// clock's resolution or beyond any run, so none is infinite.
+    #[test]
+    fn a_time_that_is_not_measurable_gives_no_ratio() {
+        let fine = [1.0, 1.1, 0.9];
+        for bad in [0.0, -0.0, 1e-300, 1e300, f64::INFINITY, f64::NAN] {
+            let side = [bad, bad, bad];
+            assert!(ratio_interval(&fine, &side, 1).is_none(), "{bad}");
+            assert!(ratio_interval(&side, &fine, 1).is_none(), "{bad}");
+            assert!(Comparison::of(&side, &fine, 1).is_none());
+            let why = unmeasurable(&side).unwrap();
+            assert!(why.starts_with("has a median time of"), "{why}");
+            assert!(!why.contains("inf") && !why.contains("NaN"), "{why}");
+        }
+        assert_eq!(
+            unmeasurable(&[0.0, 0.0, 0.0]).unwrap(),
+            "has a median time of 0 s, below the clock's resolution (1 ns)"
+        );
+        // A stray zero among good runs: resampled medians could be 0.
+        let mixed = [0.0, 1.0, 1.1, 1.2, 0.9];
+        assert!(ratio_interval(&fine, &mixed, 1).is_none());
+        assert_eq!(
+            unmeasurable(&mixed).unwrap(),
+            "has 1 of 5 timed runs that are not measurable (one took 0 s, below the clock's resolution (1 ns))"
+        );
+        assert!(unmeasurable(&fine).is_none() && unmeasurable(&[]).is_none());
+        // The extremes of what is measurable still give finite bounds.
+        let (r, i) = ratio_interval(&[LONGEST_S; 3], &[RESOLUTION_S; 3], 1).unwrap();
+        assert!(r.is_finite() && i.unwrap().hi.is_finite());
     }
 
     #[test]

@@ -59,7 +59,8 @@ impl Timer<'_> {
 /// The timing loop every workload shares: `warmup` untimed runs, then
 /// `repeats` timed ones; `work` runs inside the timer, `check` (the oracle)
 /// after it. The first wrong answer or crash fails the case. `None` if the
-/// run was asked to stop before a repeat.
+/// run was asked to stop before a repeat, or during one that then failed
+/// (worker processes abandon a repeat when asked to stop).
 pub fn time_runs<T>(
     case: &Case,
     plan: &Plan,
@@ -73,6 +74,11 @@ pub fn time_runs<T>(
     };
     for _ in 0..plan.warmup {
         if let Err(message) = work().and_then(&check) {
+            // A stop abandons the run in progress (worker processes do);
+            // that is an interruption, not a failure of the case.
+            if timer.stopped() {
+                return None;
+            }
             fail(0, format!("during warm-up: {message}"));
             return Some(result);
         }
@@ -95,6 +101,7 @@ pub fn time_runs<T>(
                 });
                 result.answer = Some(answer);
             }
+            Err(_) if timer.stopped() => return None,
             Err(message) => {
                 fail(repeat, message);
                 return Some(result);

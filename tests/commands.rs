@@ -148,6 +148,9 @@ warmup = 0
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("unchecked"), "{said}");
     assert!(!said.contains("all correct"), "{said}");
+    // Issue 20 item 17: the case's line says so in its answer's place.
+    assert!(said.contains("(1 repeats, answer unchecked)"), "{said}");
+    assert!(!said.contains(", )"), "{said}");
     let summary = Csv::read(&report.join("summary.csv"));
     assert_eq!(summary.column("answer"), [""]);
     let note = summary.column("note")[0];
@@ -212,6 +215,17 @@ fn a_program_that_exits_3_fails_with_its_stderr_tail() {
     let (error, _) = failure_of("echo 'it went wrong: disk on fire' >&2; exit 3", "");
     assert!(error.contains("exited with status 3"), "{error}");
     assert!(error.contains("disk on fire"), "{error}");
+}
+
+/// Issue 20 item 17: a binary stderr tail is capped by the characters
+/// shown (each NUL is shown as `\u{0}`), and says it was cut.
+#[test]
+fn a_binary_stderr_tail_is_capped_as_shown() {
+    let (error, _) = failure_of("head -c 3000 /dev/zero >&2; exit 3", "");
+    assert!(error.contains("exited with status 3"), "{error}");
+    assert!(error.contains("cut to its last 2000 characters"), "{error}");
+    assert!(error.ends_with("\\u{0}"), "{error}");
+    assert!(error.chars().count() < 2_200, "{} characters", error.len());
 }
 
 #[test]
@@ -380,6 +394,12 @@ fn typos_in_runner_keys_and_unknown_placeholders_are_errors_at_their_place() {
             "only a command workload takes `command`",
             4,
         ),
+        // Issue 20 item 5: quoting a value holds only in plain words.
+        (
+            "[workload]\nkind = \"command\"\nshell = true\ncommand = [\"echo\", \"'{x}'\"]\nparams = { x = \"a\" }\n",
+            "the placeholder `{x}` is inside single quotes",
+            4,
+        ),
     ];
     for (i, (body, says, line)) in cases.into_iter().enumerate() {
         let file = common::experiment(
@@ -485,4 +505,370 @@ fn check_does_not_pretend_to_know_how_long_a_program_takes() {
         ),
         "{text}"
     );
+}
+
+/// Issue 20 item 5: with `shell = true` every substituted value is quoted,
+/// so it is one word and never syntax, while the file's own shell syntax
+/// (a redirection, a pipe) works as written.
+#[test]
+fn shell_values_are_quoted_and_the_file_s_own_syntax_kept() {
+    let toy = Toy::new(
+        r#"
+printf '%s|' "$#" "$@" >> words.txt
+echo >> words.txt
+echo "runner-answer: 25"
+"#,
+    );
+    let dir = toy.path().display().to_string();
+    let (code, said, report) = toy.run(
+        "quoted",
+        &r#"
+name = "quoted"
+[workload]
+kind = "command"
+command = ["PROGRAM", "{x}", "--tag={x}", "2>&1", "|", "cat"]
+shell = true
+cwd = "DIR"
+answer = "primes"
+range = [0, 100]
+params = { x = "plain" }
+[run]
+repeats = 1
+warmup = 0
+[[variant]]
+label = "plain"
+[[variant]]
+label = "semicolon"
+params = { x = "z; touch INJECTED" }
+[[variant]]
+label = "space"
+params = { x = "a b" }
+[[variant]]
+label = "substitution"
+params = { x = "$(touch INJECTED)`touch INJECTED`" }
+[[variant]]
+label = "quotes"
+params = { x = "it's \"q\" > INJECTED" }
+"#
+        .replace("DIR", &dir),
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let summary = Csv::read(&report.join("summary.csv"));
+    assert_eq!(summary.column("status"), ["ok"; 5]);
+    assert!(
+        !toy.path().join("INJECTED").exists(),
+        "a value ran as shell"
+    );
+    let words = fs::read_to_string(toy.path().join("words.txt")).unwrap();
+    let mut lines: Vec<&str> = words.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "2|$(touch INJECTED)`touch INJECTED`|--tag=$(touch INJECTED)`touch INJECTED`|",
+            "2|a b|--tag=a b|",
+            "2|it's \"q\" > INJECTED|--tag=it's \"q\" > INJECTED|",
+            "2|plain|--tag=plain|",
+            "2|z; touch INJECTED|--tag=z; touch INJECTED|",
+        ]
+    );
+}
+
+/// The audit's experiment (finding 4): a base variant and variants whose
+/// program prints `runner-time: {t}`.
+const PROGRAM_TIMES: &str = r#"
+name = "lie"
+[workload]
+kind = "command"
+command = ["sh", "-c", "echo 'runner-time: {t}'; echo 'runner-answer: {a}'"]
+range = [0, 100]
+answer = "primes"
+clock = "program"
+params = { t = "0.1", a = "25" }
+[run]
+repeats = 3
+warmup = 0
+[[variant]]
+label = "base"
+[[variant]]
+label = "zero"
+params = { t = "0" }
+[[variant]]
+label = "tiny"
+params = { t = "1e-300" }
+[[variant]]
+label = "rounded away"
+params = { t = "0.0000000004" }
+[[variant]]
+label = "minus zero"
+params = { t = "-0" }
+[[variant]]
+label = "huge"
+params = { t = "1e300" }
+[[variant]]
+label = "nan"
+params = { t = "NaN" }
+[[variant]]
+label = "half"
+params = { t = "0.05" }
+"#;
+
+/// Issue 20 item 7 (and audit finding 16): a program time that cannot be
+/// compared fails its case with a message naming the line; the run's
+/// report is drawn, and `report` and `compare` read the folder back.
+#[test]
+fn a_program_time_beyond_measure_fails_its_case_and_the_report_survives() {
+    let toy = Toy::new("");
+    let (code, said, report) = toy.run("lie", PROGRAM_TIMES);
+    assert_eq!(code, Some(1), "a failed case fails the run: {said}");
+    let summary = Csv::read(&report.join("summary.csv"));
+    assert_eq!(
+        summary.column("status"),
+        [
+            "ok", "failed", "failed", "failed", "failed", "failed", "failed", "ok"
+        ]
+    );
+    let errors = summary.column("error");
+    let wants = [
+        (
+            1,
+            "`runner-time: 0`",
+            "at or below the clock's resolution (1 ns)",
+        ),
+        (
+            2,
+            "`runner-time: 1e-300`",
+            "at or below the clock's resolution",
+        ),
+        (
+            3,
+            "`runner-time: 0.0000000004`",
+            "at or below the clock's resolution",
+        ),
+        (4, "`runner-time: -0`", "cannot be negative"),
+        (5, "`runner-time: 1e300`", "more than 1000000 s"),
+        (6, "\"NaN\"", "not a number of seconds"),
+    ];
+    for (i, printed, says) in wants {
+        assert!(errors[i].contains(printed), "{}", errors[i]);
+        assert!(errors[i].contains(says), "{}", errors[i]);
+    }
+    assert!(
+        errors[1].contains("clock = \"wall\""),
+        "what to do: {}",
+        errors[1]
+    );
+    assert_eq!(summary.column("best_s")[0], "0.100000000");
+    assert_eq!(summary.column("best_s")[7], "0.050000000");
+    for file in ["summary.csv", "results.csv", "clocks.csv"] {
+        let text = fs::read_to_string(report.join(file)).unwrap();
+        assert!(!text.to_lowercase().contains("inf,"), "{file}: {text}");
+        assert!(!text.contains("NaN,"), "{file}: {text}");
+    }
+    assert!(
+        report.join("index.html").exists(),
+        "the page is drawn: {said}"
+    );
+    let redrawn = runner().arg("report").arg(&report).output().unwrap();
+    assert_eq!(
+        redrawn.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&redrawn.stderr)
+    );
+    let compared = runner()
+        .arg("compare")
+        .arg(&report)
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        compared.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&compared.stderr)
+    );
+}
+
+/// Issue 20 item 8: lines are scanned as they stream, so an answer after
+/// more than 1 MiB of output counts, and so does a time line after it;
+/// the last of each counts.
+#[test]
+fn an_answer_after_more_than_a_mebibyte_of_output_is_read() {
+    let toy = Toy::new(
+        r#"
+echo "runner-answer: 24"
+head -c 1100000 /dev/zero | tr '\0' x
+echo
+echo "runner-time: 9"
+head -c 1100000 /dev/zero | tr '\0' '\n'
+echo "runner-answer: 25"
+echo "runner-time: 0.5"
+"#,
+    );
+    let (code, said, report) = toy.run(
+        "chatty",
+        r#"
+name = "chatty"
+[workload]
+kind = "command"
+command = ["PROGRAM"]
+range = [0, 100]
+answer = "primes"
+clock = "program"
+[run]
+repeats = 1
+warmup = 0
+"#,
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let summary = Csv::read(&report.join("summary.csv"));
+    assert_eq!(summary.column("status"), ["ok"]);
+    assert_eq!(summary.column("answer"), ["25"]);
+    assert_eq!(summary.column("best_s"), ["0.500000000"]);
+}
+
+/// Runs `runner FILE --out OUT` and returns its exit code and its peak
+/// resident memory in KiB (its own and its reaped children's), killing it
+/// after two minutes.
+fn peak_memory_of_run(file: &Path, out: &Path) -> (Option<i32>, i64) {
+    // Reaped by wait4 below, which also gives its peak memory.
+    #[allow(clippy::zombie_processes)]
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    let started = Instant::now();
+    loop {
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is valid; wait4 fills it.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: pid is our child; the pointers live for the call.
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped == pid {
+            let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+            return (code, usage.ru_maxrss);
+        }
+        assert!(reaped == 0, "wait4 failed");
+        if started.elapsed() > Duration::from_secs(120) {
+            // SIGINT stops runner, which kills its program's group.
+            // SAFETY: kill(2) on our own child.
+            unsafe { libc::kill(pid, libc::SIGINT) };
+            std::thread::sleep(Duration::from_secs(5));
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("runner took more than two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Issue 20 item 8: memory stays bounded whatever a program prints: a
+/// 100 MB line without a line break on stdout, and 100 MB on stderr.
+#[test]
+fn a_hundred_megabyte_line_is_never_kept_whole() {
+    let toy = Toy::new(
+        r#"
+head -c 100000000 /dev/zero >&2
+head -c 100000000 /dev/zero | tr '\0' x
+echo
+echo "runner-answer: 25"
+"#,
+    );
+    let text = r#"
+name = "flood"
+[workload]
+kind = "command"
+command = ["PROGRAM"]
+range = [0, 100]
+answer = "primes"
+[run]
+repeats = 1
+warmup = 0
+"#
+    .replace("PROGRAM", &toy.program());
+    let file = common::experiment(toy.path(), "flood", &text);
+    let out = toy.path().join("reports");
+    let (code, peak_kib) = peak_memory_of_run(&file, &out);
+    assert_eq!(code, Some(0));
+    let summary = Csv::read(&out.join("flood/summary.csv"));
+    assert_eq!(summary.column("answer"), ["25"]);
+    // runner itself needs a few MiB; a line kept whole would take 100.
+    assert!(peak_kib < 60 * 1024, "runner's peak memory: {peak_kib} KiB");
+}
+
+/// Pids a test started that may outlive runner, killed on drop.
+struct PidFiles(PathBuf);
+
+impl Drop for PidFiles {
+    fn drop(&mut self) {
+        let pids = fs::read_to_string(&self.0).unwrap_or_default();
+        for pid in pids.lines().filter_map(|p| p.trim().parse::<i32>().ok()) {
+            kill(pid);
+        }
+    }
+}
+
+/// Issue 20 item 9 (audit finding 6): a detached descendant that holds
+/// stdout open does not make runner throw away what was read; the note
+/// says so, and no thread is left reading (runner's thread count, seen by
+/// a second case's program between the repeats, does not grow).
+#[test]
+fn a_descendant_holding_stdout_open_loses_nothing_and_leaks_nothing() {
+    let toy = Toy::new(
+        r#"
+if [ "$1" = detach ]; then
+    echo "runner-answer: 25"
+    setsid sh -c 'echo $$ >> pids.txt; exec sleep 30' &
+    sleep 0.3
+    exit 0
+fi
+ls /proc/$PPID/task | wc -l >> threads.txt
+echo "runner-answer: 25"
+"#,
+    );
+    let _pids = PidFiles(toy.path().join("pids.txt"));
+    let dir = toy.path().display().to_string();
+    let (code, said, report) = toy.run(
+        "detached",
+        &r#"
+name = "detached"
+[workload]
+kind = "command"
+command = ["PROGRAM", "{mode}"]
+cwd = "DIR"
+range = [0, 100]
+answer = "primes"
+params = { mode = "count" }
+[run]
+repeats = 3
+warmup = 0
+[[variant]]
+label = "detach"
+params = { mode = "detach" }
+[[variant]]
+label = "count"
+"#
+        .replace("DIR", &dir),
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let summary = Csv::read(&report.join("summary.csv"));
+    assert_eq!(summary.column("status"), ["ok", "ok"]);
+    assert_eq!(summary.column("answer"), ["25", "25"]);
+    let note = summary.column("note")[0];
+    assert!(note.contains("kept its stdout and stderr open"), "{note}");
+    assert!(!summary.column("note")[1].contains("kept its"));
+    let threads = fs::read_to_string(toy.path().join("threads.txt")).unwrap();
+    let counts: Vec<u32> = threads.lines().map(|c| c.trim().parse().unwrap()).collect();
+    assert_eq!(counts.len(), 3, "{threads}");
+    // The thread that waits for the counting program may not have started
+    // yet when it looks: one more or less is that thread. Two readers were
+    // left behind per detached repeat before.
+    let (least, most) = (counts.iter().min(), counts.iter().max());
+    assert!(most.unwrap() - least.unwrap() <= 1, "{threads}");
 }

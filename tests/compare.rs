@@ -320,3 +320,155 @@ fn out_writes_the_table_a_chart_and_a_page_and_keeps_others_files() {
         .stderr(contains("notes.txt"));
     assert_eq!(fs::read(out.join("notes.txt")).unwrap(), b"mine");
 }
+
+/// Issue 20 item 6: a side whose median is 0 (a hand-edited file, or a
+/// program's coarse clock) is "not measurable": its case is left
+/// uncompared with a note, the chart never sees an infinite ratio, and
+/// `--out` ends (it used to spin forever at 100% CPU).
+#[test]
+fn a_zero_median_is_not_measurable_and_out_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run_tiny(dir.path());
+    let zero = dir.path().join("zero");
+    copy_report(&report, &zero);
+    rewrite_csv(&zero.join("results.csv"), |header, cells| {
+        let (case, seconds) = (column(header, "case"), column(header, "seconds"));
+        if cells[case] == "1" && !cells[seconds].is_empty() {
+            cells[seconds] = "0".into();
+        }
+        true
+    });
+    for (before, after, side) in [(&zero, &report, "BEFORE"), (&report, &zero, "AFTER")] {
+        let out = dir.path().join(format!("cmp-{side}"));
+        let output = runner()
+            .args(["compare", "--fail-above", "5", "--out"])
+            .arg(&out)
+            .arg(before)
+            .arg(after)
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let stdout = stdout_of(&output);
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+        let rows = table_rows(&stdout);
+        assert_eq!(rows.len(), 3, "{stdout}");
+        assert_eq!(rows[0][3], "–", "no change for the zero case: {stdout}");
+        assert_eq!(
+            rows[0][4],
+            format!(
+                "not compared: not measurable: {side} has a median time of 0 s, below the clock's resolution (1 ns)"
+            )
+        );
+        assert!(!stdout.contains("inf"), "{stdout}");
+        assert!(
+            stdout.contains("1 not compared (failed, skipped or not measurable)"),
+            "{stdout}"
+        );
+        assert!(
+            fs::read(out.join("compare.png"))
+                .unwrap()
+                .starts_with(b"\x89PNG")
+        );
+    }
+    // The folder with the zero time is still a report runner redraws.
+    runner().arg("report").arg(&zero).assert().success();
+}
+
+/// A command whose program prints the time its `t` says, in two variants
+/// and (with `sizes`) two cases per variant.
+const PROGRAM_TIMES: &str = r#"
+name = "NAME"
+[workload]
+kind = "command"
+command = ["sh", "-c", "echo 'runner-time: {t}'; echo 'runner-answer: 25'"]
+range = [0, 100]
+answer = "primes"
+clock = "program"
+params = { t = "0.1" }
+[run]
+repeats = 3
+warmup = 0
+SWEEP
+[[variant]]
+label = "fast"
+params = { t = "0.01" }
+[[variant]]
+label = "slow"
+params = { t = "0.02" }
+"#;
+
+/// Issue 20 item 17: `--on` rows name what differs beyond the columns
+/// matched on (here a command's own parameter), and a column named twice
+/// is refused.
+#[test]
+fn compare_on_rows_can_be_told_apart_and_a_column_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let mut folders = Vec::new();
+    for (name, sweep) in [
+        ("one_each", ""),
+        ("two_each", "[sweep.params]\nsize = [\"a\", \"b\"]"),
+    ] {
+        let text = PROGRAM_TIMES.replace("NAME", name).replace("SWEEP", sweep);
+        let file = experiment(dir.path(), name, &text);
+        runner()
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        folders.push(out.join(name));
+    }
+    let output = runner()
+        .args(["compare", "--on", "variant"])
+        .arg(&folders[0])
+        .arg(&folders[1])
+        .output()
+        .unwrap();
+    let stdout = stdout_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let labels: Vec<String> = table_rows(&stdout)
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "variant=fast: size=a t=0.01 / t=0.01",
+            "variant=fast: size=b t=0.01 / t=0.01",
+            "variant=slow: size=a t=0.02 / t=0.02",
+            "variant=slow: size=b t=0.02 / t=0.02",
+        ],
+        "{stdout}"
+    );
+    // Two runs of the same experiment match on the user's parameters too.
+    let same = runner()
+        .arg("compare")
+        .arg(&folders[1])
+        .arg(&folders[1])
+        .output()
+        .unwrap();
+    let stdout = stdout_of(&same);
+    let labels: Vec<String> = table_rows(&stdout)
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "fast size=a t=0.01",
+            "fast size=b t=0.01",
+            "slow size=a t=0.02",
+            "slow size=b t=0.02"
+        ],
+        "{stdout}"
+    );
+    runner()
+        .args(["compare", "--on", "variant,variant"])
+        .arg(&folders[0])
+        .arg(&folders[1])
+        .assert()
+        .code(2)
+        .stderr(contains("`variant` is named twice in --on variant,variant"))
+        .stderr(contains("--on variant\n").or(contains("e.g. --on variant")));
+}

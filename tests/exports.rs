@@ -7,9 +7,19 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use common::{experiment, runner};
 use predicates::str::contains;
+use runner::engine;
+use runner::experiment::{Case, PlanOptions};
+use runner::machine::Cores;
+use runner::manifest::{Manifest, Status};
+use runner::output::ReportWriter;
+use runner::output::folder::ReportFolder;
+use runner::report;
+use runner::timing::{Clock, Timer};
+use runner::workload::Context;
 use serde_json::Value;
 
 const SVG_CHART: &str = r#"
@@ -76,7 +86,7 @@ fn summary_json_follows_its_schema() {
     let report = run(dir.path(), SVG_CHART);
     let json: Value =
         serde_json::from_slice(&fs::read(report.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(json["schema"], "runner-summary/1");
+    assert_eq!(json["schema"], "runner-summary/2");
     assert_eq!(json["experiment"], "exports");
     assert_eq!(json["title"], "Exports of a small sweep");
     assert!(json["runner_version"].is_string());
@@ -102,6 +112,10 @@ fn summary_json_follows_its_schema() {
         assert!(case["efficiency"].is_null(), "no serial baseline: {case}");
         assert_eq!(case["answer"], 2094);
         assert!(case["error"].is_null());
+        assert!(
+            case["note"].is_null(),
+            "summary.csv's note, none here: {case}"
+        );
         let p = &case["parameters"];
         assert_eq!(p["strategy"], "pool");
         assert!(p["workers"].is_u64() && p["chunksize"].is_u64(), "{p}");
@@ -109,6 +123,7 @@ fn summary_json_follows_its_schema() {
     }
     let findings = json["findings"].as_array().unwrap();
     assert!(!findings.is_empty() && findings.iter().all(Value::is_string));
+    assert_eq!(json["lessons"], Value::Array(Vec::new()), "no [[expect]]");
     // The chart's ranking: a fastest case, or none beyond the noise (which
     // of the two depends on the timings, so either is right).
     assert!(
@@ -251,4 +266,207 @@ fn an_svg_only_chart_is_shown_as_its_svg() {
 /// noise does not separate them.
 fn ranks(finding: &str) -> bool {
     finding.starts_with("Fastest") || finding.contains("indistinguishable")
+}
+
+/// A clock that gives every timed run of a case the seconds its variant
+/// names, whatever the work took: how a program that prints
+/// `runner-time: 0`, or `1e-300`, is seen by the files (issue 20 item 7),
+/// without a program (command workloads refuse such times on their own).
+struct VariantClock;
+
+impl Clock for VariantClock {
+    fn now(&self) -> f64 {
+        0.0
+    }
+    fn elapsed(&self, case: &Case, _started: f64) -> f64 {
+        match case.variant.as_str() {
+            "zero" => 0.0,
+            "tiny" => 1e-300,
+            "huge" => 1e300,
+            "undefined" => f64::NAN,
+            // A repeat's place in its case, for a spread the bootstrap sees.
+            _ => 0.010,
+        }
+    }
+}
+
+/// Variants of identical work whose times the [`VariantClock`] makes up.
+const MADE_UP_TIMES: &str = r#"
+name = "made_up"
+title = "Times no clock gives"
+[workload]
+kind = "primes"
+range = [1_000, 3_000]
+[run]
+strategy = "serial"
+repeats = 3
+warmup = 0
+[[variant]]
+label = "base"
+[[variant]]
+label = "zero"
+[[variant]]
+label = "tiny"
+[[variant]]
+label = "huge"
+[[variant]]
+label = "undefined"
+[[expect]]
+lesson = "A made-up lesson on a time of zero."
+case = { variant = "zero" }
+is = "faster"
+than = { variant = "base" }
+[[chart]]
+kind = "bars"
+x = "variant"
+y = "median_s"
+"#;
+
+/// Runs MADE_UP_TIMES through the engine and the report writer with the
+/// [`VariantClock`], into `dir`/reports/made_up.
+fn run_made_up(dir: &Path) -> PathBuf {
+    let file = experiment(dir, "made_up", MADE_UP_TIMES);
+    let experiment = runner::experiment::load(&file).unwrap();
+    let cores = Cores {
+        physical: 2,
+        logical: 2,
+    };
+    let plan = experiment.plan(cores, &PlanOptions::default());
+    let out = dir.join("reports");
+    let folder = ReportFolder::claim(&out, &experiment.name).unwrap();
+    let manifest = Manifest::start(&experiment, &plan, Vec::new());
+    let mut writer = ReportWriter::create(folder, &experiment, manifest).unwrap();
+    let stop = AtomicBool::new(false);
+    let timer = Timer {
+        clock: &VariantClock,
+        stop: &stop,
+    };
+    let mut context = Context::new(None);
+    engine::run(&plan, &mut context, &mut [&mut writer], &timer).unwrap();
+    writer.finish(Status::Complete).unwrap();
+    let report = out.join(&experiment.name);
+    report::render(&report, None).unwrap();
+    report
+}
+
+/// Every text file of `report`: none holds an infinity, a NaN, or a number
+/// of 20 digits or more.
+fn assert_no_unreadable_numbers(report: &Path) {
+    let long = regex_lite(20);
+    for (name, bytes) in files(report) {
+        if name.ends_with(".png") {
+            continue;
+        }
+        let text = String::from_utf8(bytes).unwrap();
+        for word in text.split(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-')) {
+            let lower = word.to_ascii_lowercase();
+            assert!(
+                !["inf", "-inf", "nan", "infinity"].contains(&lower.as_str()),
+                "{name} holds {word:?}"
+            );
+            assert!(!long(word), "{name} holds a number of {} chars", word.len());
+        }
+    }
+}
+
+/// Whether a word is a number with at least `digits` digits in a row.
+fn regex_lite(digits: usize) -> impl Fn(&str) -> bool {
+    move |word: &str| {
+        word.split(|c: char| !c.is_ascii_digit())
+            .any(|run| run.len() >= digits)
+    }
+}
+
+#[test]
+fn times_of_zero_or_beyond_reason_leave_files_runner_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run_made_up(dir.path());
+    assert_no_unreadable_numbers(&report);
+    let summary = common::Csv::read(&report.join("summary.csv"));
+    let variants = summary.column("variant");
+    let cell = |column: &str, variant: &str| {
+        let at = variants.iter().position(|v| *v == variant).unwrap();
+        summary.column(column)[at].to_string()
+    };
+    for variant in ["zero", "tiny"] {
+        assert_eq!(cell("status", variant), "ok", "{variant}");
+        assert_eq!(cell("median_s", variant), "0.000000000", "{variant}");
+        for column in ["speedup", "speedup_lo", "speedup_hi", "efficiency"] {
+            assert_eq!(cell(column, variant), "", "{column} of {variant}");
+        }
+        let note = cell("note", variant);
+        assert!(
+            note.contains("no speedup or efficiency")
+                && note.contains("below the clock's resolution (1 ns)"),
+            "{variant}: {note}"
+        );
+    }
+    assert!(cell("note", "tiny").contains("1e-300 s"));
+    // 1e300 s is no run either: exponent form, and no ratio drawn from it.
+    assert_eq!(cell("median_s", "huge"), "1e300");
+    assert_eq!(cell("speedup", "huge"), "");
+    assert!(cell("note", "huge").contains("beyond any plausible run"));
+    // A time that is not a duration fails its case at that repeat.
+    assert_eq!(cell("status", "undefined"), "failed");
+    assert!(cell("error", "undefined").contains("not a duration"));
+    assert_eq!(cell("speedup", "base"), "1.0000");
+
+    let json: Value =
+        serde_json::from_slice(&fs::read(report.join("summary.json")).unwrap()).unwrap();
+    let zero = &json["cases"][1];
+    assert_eq!(zero["variant"], "zero");
+    assert!(zero["speedup"].is_null() && zero["efficiency"].is_null());
+    assert!(zero["note"].as_str().unwrap().contains("no speedup"));
+    let lesson = &json["lessons"][0];
+    assert_eq!(lesson["verdict"], "inconclusive", "{lesson}");
+    assert!(lesson["ratio"].is_null() && lesson["ratio_interval"].is_null());
+    assert!(
+        lesson["said"]
+            .as_str()
+            .unwrap()
+            .contains("case 2 has a median time of 0 s"),
+        "{lesson}"
+    );
+    let md = fs::read_to_string(report.join("summary.md")).unwrap();
+    assert!(md.contains("| not measurable |"), "{md}");
+
+    // What runner wrote, runner reads back: a redraw, byte for byte, and a
+    // comparison that leaves the unmeasurable cases uncompared.
+    let before = files(&report);
+    runner().arg("report").arg(&report).assert().success();
+    assert_eq!(files(&report), before);
+    // Named alone, from the folder of reports: its index is that folder's.
+    runner()
+        .current_dir(report.parent().unwrap())
+        .args(["report", "made_up"])
+        .assert()
+        .success();
+    assert_eq!(files(&report), before);
+    let out = dir.path().join("cmp");
+    let compared = runner()
+        .args(["compare", "--out"])
+        .arg(&out)
+        .arg(&report)
+        .arg(&report)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&compared.stdout);
+    assert_eq!(compared.status.code(), Some(0), "{stdout}");
+    for variant in ["zero", "tiny", "huge"] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("| {variant} |")))
+            .unwrap_or_else(|| panic!("{variant} in {stdout}"));
+        assert!(
+            row.contains("not compared: not measurable: BEFORE has a median time of"),
+            "{row}"
+        );
+    }
+    assert!(
+        fs::read(out.join("compare.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
+    assert_no_unreadable_numbers(&out);
 }

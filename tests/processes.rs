@@ -1,12 +1,15 @@
 //! Worker processes end to end: a worker killed mid-case fails that case
-//! with its pid and signal and the run goes on; a stopped run leaves no
-//! process behind; a worker of another protocol is refused.
+//! with its pid and signal and the run goes on; a worker stopped mid-case
+//! (SIGSTOP) fails it within a bounded time with its pid and state; a
+//! stopped run leaves no process behind; a worker of another protocol is
+//! refused.
 
 mod common;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{Csv, experiment};
@@ -193,6 +196,209 @@ fn a_killed_coordinator_takes_its_workers_with_it() {
     );
 }
 
+/// A run that is killed (and its workers with it, by the parent-death
+/// signal) if the test fails before the run ends.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    /// Every line of the run's stderr until it exits; `None` if it is still
+    /// running after `bound` (then the guard kills it).
+    fn finish_within(&mut self, bound: Duration) -> Option<(Option<i32>, Vec<String>)> {
+        let stderr = self.0.stderr.take().expect("stderr is piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + bound;
+        let mut lines = Vec::new();
+        loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(line) => lines.push(line),
+                // stderr closed: the run has ended (or is about to).
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() > deadline => return None,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+        }
+        while Instant::now() < deadline {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return Some((status.code(), lines));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+/// The worker processes among `pids` (not the queue's manager).
+fn pipe_workers(pids: &[u32]) -> Vec<u32> {
+    pids.iter()
+        .copied()
+        .filter(|pid| {
+            fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.contains("pipe-worker"))
+        })
+        .collect()
+}
+
+/// A queue case of a few seconds on `HOST`, then a small one.
+const STOPPED_WORKER: &str = r#"
+name = "stopped"
+[workload]
+kind = "primes"
+range = RANGE
+[run]
+strategy = "queue"
+executor = "processes"
+kernel = "plain"
+repeats = 1
+warmup = 0
+schedule = "blocked"
+[sweep]
+workers = [2]
+queue_host = ["HOST"]
+[[variant]]
+label = "stopped"
+[[variant]]
+label = "next"
+range = [1_000, 3_000]
+"#;
+
+/// Issue 20 item 10: SIGSTOPs one worker of a queue case on `host` and
+/// checks that the case fails within a bounded time, naming the worker's
+/// pid and state, that the next case runs, and that no process is left.
+fn a_stopped_worker_fails_its_case(host: &str, range: &str, processes: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let text = STOPPED_WORKER.replace("HOST", host).replace("RANGE", range);
+    let file = experiment(dir.path(), "stopped", &text);
+    let out = dir.path().join("reports");
+    let mut run = Running(
+        Command::new(env!("CARGO_BIN_EXE_runner"))
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .env("TMPDIR", &tmp)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let children = wait_for_children(run.0.id(), processes);
+    assert_eq!(children.len(), processes, "{children:?}");
+    let workers = pipe_workers(&children);
+    assert_eq!(workers.len(), 2, "{children:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    let stopped = workers[1];
+    let kill = Command::new("kill")
+        .args(["-STOP", &stopped.to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    // The watchdog's bound is 10 s after the last reply; the other worker
+    // may first finish the queue (a few seconds). Far below "forever".
+    let (code, stderr) = run
+        .finish_within(Duration::from_secs(120))
+        .expect("the run ended: a stopped worker must not wedge it");
+    assert_eq!(code, Some(1), "{stderr:?}");
+    let failed = stderr
+        .iter()
+        .find(|l| l.contains("FAILED"))
+        .unwrap_or_else(|| panic!("a failed case: {stderr:?}"));
+    assert!(
+        failed.contains(&format!("(pid {stopped}) is T (stopped)")),
+        "{failed}"
+    );
+    let summary = Csv::read(&out.join("stopped/summary.csv"));
+    assert_eq!(summary.column("variant"), ["stopped", "next"]);
+    assert_eq!(
+        summary.column("status"),
+        ["failed", "ok"],
+        "the run went on: {stderr:?}"
+    );
+    assert!(
+        children.iter().all(|&pid| !alive(pid)),
+        "no worker (nor manager) is left"
+    );
+    let left: Vec<_> = fs::read_dir(&tmp).unwrap().flatten().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn a_stopped_worker_fails_a_direct_queue_case_in_bounded_time() {
+    // About three seconds of queue in a debug build.
+    a_stopped_worker_fails_its_case("direct", "[100_000_000, 101_000_000]", 2);
+}
+
+#[test]
+fn a_stopped_worker_fails_a_manager_queue_case_in_bounded_time() {
+    // About four seconds of queue in a debug build; the manager and two workers.
+    a_stopped_worker_fails_its_case("manager", "[100_000_000, 100_100_000]", 3);
+}
+
+/// Issue 20 item 10: a worker stopped before it says hello fails the start
+/// within a bounded time, naming its pid and state, and is reaped.
+#[test]
+fn a_worker_stopped_before_its_hello_fails_the_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let script = dir.path().join("stops-itself");
+    fs::write(&script, "#!/bin/sh\nkill -STOP $$\nexit 1\n").unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    // Only this test of this binary starts workers through the library.
+    runner::backend::processes::set_worker_program(script);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let start = || {
+            runner::backend::Processes::start(
+                1,
+                KernelSpec::new(Kernel::Plain, 1000),
+                &runner::flag::FlagSpec::None,
+                runner::backend::QueueSetup::default(),
+            )
+            .map(drop)
+        };
+        // A script just written may be "busy" for an instant while another
+        // test's process forks.
+        let mut started = start();
+        for _ in 0..5 {
+            match &started {
+                Err(e) if e.to_string().contains("busy") => {
+                    std::thread::sleep(Duration::from_millis(100));
+                    started = start();
+                }
+                _ => break,
+            }
+        }
+        let _ = tx.send(started);
+    });
+    let started = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the start ended: a stopped worker must not hang it");
+    let err = started.unwrap_err().to_string();
+    assert!(err.contains("did not say hello"), "{err}");
+    assert!(err.contains("is T (stopped)"), "{err}");
+    let pid: u32 = err
+        .split("(pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("a pid: {err}"));
+    assert!(!alive(pid), "the stopped worker is reaped");
+}
+
 /// One queue case of a manager process's queue, over `RANGE`.
 const MANAGER_QUEUE: &str = r#"
 name = "managed"
@@ -293,7 +499,7 @@ fn a_killed_worker_fails_a_manager_queue_case_at_once() {
 
 #[test]
 fn a_stopped_or_killed_run_leaves_no_manager_and_no_socket() {
-    // A stopped run ends after its repeat: 100,000 numbers, a second or two.
+    // A stopped run abandons its repeat (100,000 numbers, a second or two).
     end_a_manager_queue_run("\"B\"", |run, _| {
         Command::new("kill")
             .args(["-TERM", &run.id().to_string()])
@@ -378,6 +584,87 @@ loop = ["counter", "lookahead", "blocked"]
     if let Some(server) = server {
         assert_eq!(server.keys(), 0, "every key is deleted");
     }
+}
+
+/// The /dev/shm files named for `pid` (`runner-<pid>-...`).
+fn shm_files_of(pid: u32) -> Vec<std::path::PathBuf> {
+    let prefix = format!("runner-{pid}-");
+    fs::read_dir("/dev/shm")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect()
+}
+
+/// Removes the given /dev/shm files however the test ends.
+struct ShmCleanup(Vec<std::path::PathBuf>);
+
+impl Drop for ShmCleanup {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// Issue 20 item 11: a run killed with SIGKILL leaves its flag file in
+/// /dev/shm; the next run (of any experiment) removes it, and keeps the
+/// file of a live process.
+#[test]
+fn the_next_run_sweeps_the_flag_files_of_a_killed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file named as a live process's (this test's): it must be kept.
+    let live = std::path::PathBuf::from(format!(
+        "/dev/shm/runner-{}-987654-mmap",
+        std::process::id()
+    ));
+    fs::write(&live, [0u8]).unwrap();
+    let mut cleanup = ShmCleanup(vec![live.clone()]);
+    let cooperative = r#"
+name = "killed"
+[workload]
+kind = "verify"
+numbers = [{ name = "prime", value = 1_000_000_000_039 }]
+[run]
+strategy = "cooperative"
+executor = "processes"
+repeats = 1000
+[sweep]
+workers = [2]
+flag = ["mmap"]
+"#;
+    let file = experiment(dir.path(), "killed", cooperative);
+    let mut run = Running(spawn_run(&file, &dir.path().join("reports")));
+    let dead = run.0.id();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let flag_files = loop {
+        let found = shm_files_of(dead);
+        if !found.is_empty() && children_of(dead).len() >= 2 {
+            break found;
+        }
+        assert!(Instant::now() < deadline, "no flag file and workers");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    cleanup.0.extend(flag_files.iter().cloned());
+    run.0.kill().unwrap();
+    run.0.wait().unwrap();
+    assert!(
+        flag_files.iter().all(|p| p.exists()),
+        "SIGKILL leaves the flag file: {flag_files:?}"
+    );
+    let quick = "name = \"quick\"\n[workload]\nkind = \"primes\"\nrange = [2, 1000]\n";
+    let next = experiment(dir.path(), "quick", quick);
+    let status = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .arg(&next)
+        .arg("--out")
+        .arg(dir.path().join("reports"))
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(0), "{status:?}");
+    let left = shm_files_of(dead);
+    assert!(left.is_empty(), "the killed run's files are left: {left:?}");
+    assert!(live.exists(), "a live process's file was removed");
 }
 
 #[test]

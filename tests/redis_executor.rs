@@ -509,13 +509,57 @@ workers = [1]
     let out = dir.path().join("out");
     let (status, stderr) = Run::start(&file, &out, &url, &[]).finish(Duration::from_secs(120));
     assert!(status.success(), "{stderr}");
-    // A wrong password: the case is skipped (no usable server: exit status
-    // 3), and the message shows the URL, never the password.
+    // Issue 20 item 13: a wrong password is a configuration error (exit
+    // status 2, nothing written), with advice about the password, never
+    // about starting a server; the message shows the URL, never the password.
     let wrong = format!("redis://runner:wrong-secret@127.0.0.1:{}", server.port);
     let (status, stderr) =
         Run::start(&file, &dir.path().join("out2"), &wrong, &[]).finish(Duration::from_secs(120));
-    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("runner:***@127.0.0.1"), "{stderr}");
+    assert!(
+        stderr.contains("refused runner's credentials")
+            && stderr.contains("check the user and password in REDIS_URL")
+            && stderr.contains("nothing was run"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("redis-server --port"), "{stderr}");
+    assert!(
+        !dir.path().join("out2").exists(),
+        "a refused run wrote files"
+    );
+    // An ACL that forbids runner's commands: the same, with ACL advice.
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("weak")
+        .arg("on")
+        .arg(">weak-secret")
+        .arg("~*")
+        .arg("-@all")
+        .query(&mut redis)
+        .unwrap();
+    let weak = format!("redis://weak:weak-secret@127.0.0.1:{}", server.port);
+    let (status, stderr) =
+        Run::start(&file, &dir.path().join("out3"), &weak, &[]).finish(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("refused a command runner needs") && stderr.contains("ACL SETUSER"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("weak-secret"), "{stderr}");
+    // `runner worker` says the same and exits 2.
+    for url in [&wrong, &weak] {
+        let output = Command::new(env!("CARGO_BIN_EXE_runner"))
+            .args(["worker", "--name", "refused"])
+            .env("REDIS_URL", url)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("ACL"), "{stderr}");
+        assert!(!stderr.contains("secret"), "{stderr}");
+    }
     for path in walk(dir.path()) {
         let text = std::fs::read(&path).unwrap();
         let text = String::from_utf8_lossy(&text);
@@ -528,6 +572,7 @@ workers = [1]
     let _: () = redis::cmd("ACL")
         .arg("DELUSER")
         .arg("runner")
+        .arg("weak")
         .query(&mut redis)
         .unwrap();
     assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
@@ -993,5 +1038,530 @@ workers = [1]
     let csv = summary(&out, "paused");
     assert!(csv.column("ok").iter().all(|&ok| ok == "true"), "{stderr}");
     workers.stop();
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
+
+/// A one-case pool experiment behind Redis, of `workers` slots.
+fn remote_pool(dir: &Path, name: &str, workers: usize, extra: &str) -> PathBuf {
+    experiment(
+        dir,
+        name,
+        &format!(
+            r#"
+name = "{name}"
+[workload]
+kind = "primes"
+range = [1000, 5000]
+[run]
+strategy = "pool"
+executor = "redis"
+repeats = 1
+warmup = 0
+{extra}
+[sweep]
+workers = [{workers}]
+"#
+        ),
+    )
+}
+
+/// Issue 20 item 3: a password in a Unix socket's URL (`?pass=`,
+/// `?password=`) or in a URL that does not parse (an unencoded '#' or '/')
+/// reaches no console line and no file; an experiment file holding one in
+/// any form is refused at `check`, with its line and column. No server is
+/// needed: none answers at these URLs.
+#[test]
+fn passwords_in_unix_socket_and_unparsable_urls_never_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = remote_pool(dir.path(), "leak", 1, "spawn_local = 1");
+    let socket = dir.path().join("nosock");
+    let urls = [
+        format!("redis+unix://{}?pass=LEAK-A", socket.display()),
+        format!("unix://{}?db=0&password=LEAK-B", socket.display()),
+        "redis://:pw#LEAK-C@127.0.0.1:1".to_string(),
+        "redis://:p/wLEAK-D@127.0.0.1:1".to_string(),
+    ];
+    for (i, url) in urls.iter().enumerate() {
+        let out = dir.path().join(format!("out{i}"));
+        let output = Command::new(env!("CARGO_BIN_EXE_runner"))
+            .arg(&file)
+            .args(["--out", out.to_str().unwrap()])
+            .env("REDIS_URL", url)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        assert!(
+            !stdout.contains("LEAK") && !stderr.contains("LEAK"),
+            "{url}: {stderr}"
+        );
+        match url.starts_with("redis://") {
+            // Unparsable: a configuration error, nothing written.
+            true => {
+                assert_eq!(output.status.code(), Some(2), "{url}: {stderr}");
+                assert!(stderr.contains("redis://***@127.0.0.1:1"), "{stderr}");
+                assert!(stderr.contains("%23"), "{stderr}");
+                assert!(!out.exists());
+            }
+            // No server at the socket: skipped, every report file written.
+            false => {
+                assert_eq!(output.status.code(), Some(3), "{url}: {stderr}");
+                assert!(stderr.contains("?pass=***") || stderr.contains("password=***"));
+                let files: Vec<_> = walk(&out);
+                for name in ["results.csv", "summary.csv", "summary.json", "summary.md"] {
+                    assert!(
+                        files.iter().any(|f| f.ends_with(name)),
+                        "no {name}: {files:?}"
+                    );
+                }
+                for path in files {
+                    let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).to_string();
+                    assert!(
+                        !text.contains("LEAK"),
+                        "{} shows a password",
+                        path.display()
+                    );
+                }
+            }
+        }
+        // `runner worker` neither.
+        let output = Command::new(env!("CARGO_BIN_EXE_runner"))
+            .args(["worker", "--name", "leak"])
+            .env("REDIS_URL", url)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(
+            !stderr.contains("LEAK") && stderr.contains("***"),
+            "{url}: {stderr}"
+        );
+    }
+    // In an experiment file, a password is refused however it is written,
+    // and the line holding it is not quoted.
+    for (i, url) in [
+        "redis+unix:///x.sock?pass=FILESECRET",
+        "unix:///x.sock?password=FILESECRET",
+        "redis+unix:///x.sock?db=1&P%41SS=FILESECRET",
+        "redis://:FILESECRET@127.0.0.1:6379",
+        "redis://user:FILESECRET@127.0.0.1:6379",
+        "redis://:FILE#SECRET@127.0.0.1:6379",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = experiment(
+            dir.path(),
+            &format!("in_file{i}"),
+            &format!(
+                "name = \"in_file\"\n[workload]\nkind = \"verify\"\nnumbers = [{{ name = \"p\", value = 1_000_003 }}]\nredis_url = \"{url}\"\n[run]\nstrategy = \"cooperative\"\n[sweep]\nflag = [\"redis\"]\n"
+            ),
+        );
+        let output = Command::new(env!("CARGO_BIN_EXE_runner"))
+            .arg("check")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{url}: {stderr}");
+        assert!(
+            stderr.contains(&format!("in_file{i}.toml:5:13"))
+                && stderr.contains("holds a password")
+                && stderr.contains("REDIS_URL="),
+            "{url}: {stderr}"
+        );
+        assert!(!stderr.contains("SECRET"), "{url}: {stderr}");
+    }
+}
+
+/// Issue 20 item 14: when every case is skipped, stdout never says "0
+/// cases, all correct", and the reason is said once, not once per case;
+/// each row of results.csv still carries it.
+#[test]
+fn a_run_whose_every_case_is_skipped_says_so_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(
+        dir.path(),
+        "skipped",
+        r#"
+name = "skipped"
+[workload]
+kind = "primes"
+range = [1000, 5000]
+[run]
+strategy = "pool"
+executor = "redis"
+repeats = 1
+warmup = 0
+[sweep]
+workers = [1]
+chunksize = [16, 32, 64]
+"#,
+    );
+    let out = dir.path().join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .arg(&file)
+        .args(["--out", out.to_str().unwrap()])
+        .env(
+            "REDIS_URL",
+            format!("redis://127.0.0.1:{}", common::free_port()),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(!stdout.contains("all correct"), "{stdout}");
+    assert!(
+        stdout.contains("no case ran: 3 case(s) skipped"),
+        "{stdout}"
+    );
+    assert_eq!(stderr.matches("cannot reach Redis").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("needs Redis (as above)").count(),
+        2,
+        "{stderr}"
+    );
+    let rows = Csv::read(&out.join("skipped/results.csv"));
+    assert_eq!(rows.rows.len(), 3);
+    assert!(
+        rows.column("error")
+            .iter()
+            .all(|e| e.contains("needs Redis: cannot reach Redis")),
+        "{:?}",
+        rows.column("error")
+    );
+}
+
+/// Issue 20 item 4: two coordinators on one server keep their own local
+/// workers: one with `spawn_local` never lends them to one without (which
+/// fails for want of workers), and two with `spawn_local` each record only
+/// their own.
+#[test]
+fn concurrent_coordinators_keep_their_own_local_workers() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(
+        dir.path(),
+        "mine",
+        r#"
+name = "mine"
+[workload]
+kind = "primes"
+range = [1000, 20000]
+[run]
+strategy = "pool"
+executor = "redis"
+repeats = 3
+warmup = 0
+[sweep]
+workers = [2]
+chunksize = [16, 32, 64, 128]
+"#,
+    );
+    let with = |out: &str| {
+        Run::start(
+            &file,
+            &dir.path().join(out),
+            &server.url(),
+            &["--spawn-local", "2"],
+        )
+    };
+    let own_workers_only = |out: &str, pid: u32| {
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(out).join("mine/manifest.json")).unwrap(),
+        )
+        .unwrap();
+        let ids: Vec<&str> = manifest["remote_workers"]
+            .as_array()
+            .expect("remote_workers")
+            .iter()
+            .map(|w| w["id"].as_str().unwrap())
+            .collect();
+        assert!(!ids.is_empty());
+        let own = format!("-{pid}-");
+        assert!(ids.iter().all(|id| id.contains(&own)), "{out}: {ids:?}");
+    };
+    // One lends nothing to the other.
+    let lender = with("lender");
+    let lender_pid = lender.child.id();
+    let (status, stderr) = Run::start(
+        &file,
+        &dir.path().join("borrower"),
+        &server.url(),
+        &["--worker-wait", "3"],
+    )
+    .finish(Duration::from_secs(300));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("only 0 of 2 worker slots"), "{stderr}");
+    let (status, stderr) = lender.finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    own_workers_only("lender", lender_pid);
+    // Two at once, each with its own.
+    let (a, b) = (with("a"), with("b"));
+    let (a_pid, b_pid) = (a.child.id(), b.child.id());
+    let (status, stderr) = a.finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    let (status, stderr) = b.finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    own_workers_only("a", a_pid);
+    own_workers_only("b", b_pid);
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
+
+/// The manifest's status of a report.
+fn manifest_status(report: &Path) -> String {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("manifest.json")).unwrap())
+            .unwrap();
+    manifest["status"].as_str().unwrap().to_string()
+}
+
+/// Issue 20 item 12: SIGTERM while the last case waits for its worker
+/// slots interrupts the run; the case is not failed, no "lost Redis" is
+/// said, and stdout and the manifest agree.
+#[test]
+fn a_signal_while_a_case_waits_for_workers_interrupts_it() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = remote_pool(dir.path(), "waiting", 2, "");
+    let out = dir.path().join("out");
+    let (stdout, stderr) = (dir.path().join("stdout"), dir.path().join("stderr"));
+    // Killed on drop, should the test fail.
+    let mut run = Workers(vec![
+        Command::new(env!("CARGO_BIN_EXE_runner"))
+            .arg(&file)
+            .args(["--out", out.to_str().unwrap(), "--worker-wait", "120"])
+            .env("REDIS_URL", server.url())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap(),
+    ]);
+    wait_until("the case to wait for workers", || {
+        !keys(&server, "runner:run:*:jobs").is_empty()
+    });
+    // Let it block on the lobby, as in the audit.
+    std::thread::sleep(Duration::from_millis(500));
+    unsafe { libc::kill(run.0[0].id() as i32, libc::SIGTERM) };
+    // Far less than the 120 s wait: it does not wait on.
+    let status = wait_at_most(&mut run.0[0], Duration::from_secs(30));
+    let stderr = std::fs::read_to_string(&stderr).unwrap();
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(!stderr.contains("lost Redis"), "{stderr}");
+    assert!(!stderr.contains("FAILED"), "{stderr}");
+    let said = std::fs::read_to_string(&stdout).unwrap();
+    assert!(
+        !said.contains("FAILED") && !said.contains("all correct"),
+        "{said}"
+    );
+    assert_eq!(manifest_status(&out.join("waiting")), "interrupted");
+    let results = Csv::read(&out.join("waiting/results.csv"));
+    assert!(
+        results.column("status").iter().all(|s| *s != "failed"),
+        "{:?}",
+        results.column("error")
+    );
+    assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
+}
+
+/// Issue 20 item 12: a coordinator stopped (SIGSTOP) longer than its keys
+/// live finds them expired, and says so, not "lost Redis ... Interrupted
+/// system call". This test stops one for 33 s.
+#[test]
+fn a_coordinator_stopped_past_its_keys_ttl_says_they_expired() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut workers = Workers::start(&server.url(), &[("steady", 1)]);
+    let file = experiment(
+        dir.path(),
+        "stopped",
+        r#"
+name = "stopped"
+[workload]
+kind = "primes"
+range = [1_000_000_000_000, 1_000_003_000_000]
+[run]
+strategy = "pool"
+executor = "redis"
+kernel = "plain"
+repeats = 1
+warmup = 0
+[sweep]
+workers = [1]
+chunksize = [200]
+"#,
+    );
+    let out = dir.path().join("out");
+    let run = Run::start(&file, &out, &server.url(), &[]);
+    let mut redis = connection(&server);
+    wait_until("the case to send jobs", || {
+        keys(&server, "runner:run:*:jobs")
+            .pop()
+            .is_some_and(|jobs| {
+                redis::cmd("XLEN")
+                    .arg(jobs)
+                    .query::<u64>(&mut redis)
+                    .is_ok_and(|n| n > 0)
+            })
+    });
+    let pid = run.child.id() as i32;
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    std::thread::sleep(Duration::from_secs(33));
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    let (status, stderr) = run.finish(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    let csv = summary(&out, "stopped");
+    let error = csv.column("error")[0];
+    assert!(
+        error.contains("the run's keys expired while the coordinator was stopped"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("lost Redis") && !error.contains("os error 4"),
+        "{error}"
+    );
+    workers.stop();
+    assert_eq!(keys(&server, "runner:run:*"), Vec::<String>::new());
+}
+
+/// Issue 20 item 12: the Redis flag's looks, cut short by a stop and
+/// continue of the process (EINTR on a socket read with a timeout), are
+/// tried again, not a failed case ("Redis at ... failed: Interrupted system
+/// call").
+#[test]
+fn a_redis_flag_survives_the_process_being_stopped_and_continued() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(
+        dir.path(),
+        "looks",
+        &format!(
+            r#"
+name = "looks"
+[workload]
+kind = "verify"
+redis_url = "{}"
+numbers = [{{ name = "prime", value = 1000000000039 }}]
+[run]
+strategy = "cooperative"
+repeats = 2
+warmup = 0
+[sweep]
+workers = [2]
+flag = ["redis"]
+loop = ["counter"]
+check_every = [5]
+"#,
+            server.url()
+        ),
+    );
+    let out = dir.path().join("out");
+    let run = Run::start(&file, &out, &server.url(), &[]);
+    let mut redis = connection(&server);
+    wait_until("the search to look at its flag", || {
+        !keys(&server, "runner:flag:*").is_empty()
+    });
+    let pid = run.child.id() as i32;
+    for _ in 0..8 {
+        std::thread::sleep(Duration::from_millis(150));
+        unsafe { libc::kill(pid, libc::SIGSTOP) };
+        std::thread::sleep(Duration::from_millis(100));
+        unsafe { libc::kill(pid, libc::SIGCONT) };
+    }
+    let (status, stderr) = run.finish(Duration::from_secs(300));
+    assert!(status.success(), "{stderr}");
+    assert_eq!(summary(&out, "looks").column("ok"), ["true"], "{stderr}");
+    let left: Vec<String> = redis::cmd("KEYS")
+        .arg("runner:flag:*")
+        .query(&mut redis)
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// Issue 20 item 12: Ctrl-C at a terminal signals the whole process group.
+/// A run's own local workers must not die of it mid-repeat (the case would
+/// fail while the run says it was interrupted): the repeat finishes, the run
+/// stops, and stderr, the manifest and results.csv agree.
+#[test]
+fn ctrl_c_to_the_process_group_interrupts_a_spawn_local_run_cleanly() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = experiment(
+        dir.path(),
+        "group",
+        r#"
+name = "group"
+[workload]
+kind = "primes"
+range = [1_000_000_000_000, 1_000_000_200_000]
+[run]
+strategy = "pool"
+executor = "redis"
+spawn_local = 1
+repeats = 20
+warmup = 0
+[sweep]
+workers = [1]
+chunksize = [500]
+"#,
+    );
+    let out = dir.path().join("out");
+    let stderr = dir.path().join("stderr");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_runner"));
+    command
+        .arg(&file)
+        .args(["--out", out.to_str().unwrap()])
+        .env("REDIS_URL", server.url())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr).unwrap());
+    // Its own group, as a shell job is: the signal goes to it alone.
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut run = Workers(vec![command.spawn().unwrap()]);
+    let mut redis = connection(&server);
+    wait_until("the case to send jobs", || {
+        keys(&server, "runner:run:*:jobs")
+            .pop()
+            .is_some_and(|jobs| {
+                redis::cmd("XLEN")
+                    .arg(jobs)
+                    .query::<u64>(&mut redis)
+                    .is_ok_and(|n| n > 0)
+            })
+    });
+    let group = run.0[0].id() as i32;
+    unsafe { libc::kill(-group, libc::SIGINT) };
+    let status = wait_at_most(&mut run.0[0], Duration::from_secs(120));
+    let stderr = std::fs::read_to_string(&stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(!stderr.contains("FAILED"), "{stderr}");
+    assert_eq!(manifest_status(&out.join("group")), "interrupted");
+    // The repeat under way when the signal came was finished, and is kept.
+    let results = Csv::read(&out.join("group/results.csv"));
+    assert!(!results.rows.is_empty(), "{stderr}");
+    assert!(
+        results.column("ok").iter().all(|ok| *ok == "true"),
+        "{:?}",
+        results.column("error")
+    );
     assert_eq!(server.keys(), 0, "{:?}", keys(&server, "*"));
 }

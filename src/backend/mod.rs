@@ -12,6 +12,7 @@ pub mod processes;
 pub mod redis_streams;
 pub mod redis_worker;
 pub mod threads;
+pub mod watchdog;
 pub mod wire;
 pub mod worker_process;
 
@@ -33,6 +34,13 @@ pub enum BackendError {
     /// A worker went away (it crashed, was killed, or its connection broke).
     #[error("the workers stopped answering: {0}")]
     Gone(String),
+    /// The workers made no progress for too long (see [`watchdog`]).
+    #[error("the workers fell silent: {0}")]
+    Silent(String),
+    /// The run was asked to stop (a signal) while the workers were busy:
+    /// the repeat is abandoned.
+    #[error("the run was asked to stop; the repeat in progress was abandoned")]
+    Interrupted,
     /// A task carries more numbers than a message to a process can hold.
     #[error(
         "a task of {0} numbers is too large to send to a worker process (at most {max}); use a smaller chunksize",

@@ -21,6 +21,13 @@
 //!   if the thread that started it dies (the parent-death signal, set before
 //!   exec), so no worker outlives the runner however the runner ends. The
 //!   engine starts every backend from its main thread.
+//! - A coordinator never waits blindly: every wait (for a reply, or for room
+//!   on a full queue) wakes every [`TICK`] to see whether the run was asked
+//!   to stop (then the repeat is abandoned at once: the workers are killed,
+//!   not waited for) and to let the [`watchdog`](super::watchdog) look at the
+//!   workers, which fails a case whose workers can no longer make progress
+//!   (a stopped worker, or all asleep) after
+//!   [`SILENCE`](super::watchdog::SILENCE).
 
 use std::fs::File;
 use std::io;
@@ -29,13 +36,14 @@ use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, bounded, unbounded};
 
+use super::watchdog::{Watch, Watched};
 use super::wire::{self, Hello, QueueAccess, Setup, Welcome};
 use super::{Backend, BackendError, QueueSetup};
 use crate::experiment::{Capacity, QueueHost};
@@ -79,6 +87,10 @@ enum Event {
     Gone(usize),
 }
 
+/// How often a waiting coordinator checks for a stop and lets the
+/// watchdog look at its workers.
+const TICK: Duration = Duration::from_millis(100);
+
 /// Worker processes; they are stopped when this is dropped.
 pub struct Processes {
     children: Mutex<Vec<Child>>,
@@ -87,6 +99,15 @@ pub struct Processes {
     events: Receiver<Event>,
     readers: Vec<JoinHandle<()>>,
     traffic: Arc<Traffic>,
+    /// The workers and the queue's manager, for the watchdog.
+    watched: Vec<Watched>,
+    /// Why the workers can no longer serve (the watchdog gave up, or the
+    /// run was asked to stop): every later wait fails at once with it, and
+    /// the workers are killed without the grace of a clean end.
+    broken: Mutex<Option<BackendError>>,
+    /// Whether `broken` holds an error: read on every submit and reply,
+    /// where a lock would cost more than an atomic load.
+    is_broken: AtomicBool,
 }
 
 impl Processes {
@@ -117,9 +138,23 @@ impl Processes {
         let mut children = Spawned(Vec::new());
         let mut own = Vec::new();
         let mut readers = Vec::new();
+        let mut watched = Vec::new();
+        if let QueuePlace::Manager(manager) = &place {
+            watched.push(Watched {
+                name: "the queue's manager process".into(),
+                pid: manager.pid(),
+            });
+        }
         for index in 0..workers {
             let mut child = spawn(&program, &place.inherited())
                 .map_err(|e| start_error("cannot start a worker process", &e))?;
+            watched.insert(
+                index,
+                Watched {
+                    name: format!("worker process {index}"),
+                    pid: child.id(),
+                },
+            );
             let mut stdin = child.stdin.take().expect("piped");
             let mut stdout = child.stdout.take().expect("piped");
             children.0.push(child);
@@ -130,8 +165,12 @@ impl Processes {
                 rounds: queue.rounds,
                 queue: place.access(),
             };
-            let greeting = wire::send(&mut stdin, &Hello::new(setup))
-                .and_then(|_| wire::receive::<Welcome>(&mut stdout));
+            let sent = wire::send(&mut stdin, &Hello::new(setup));
+            if sent.is_ok() {
+                // A worker stopped before it answers must not hang the start.
+                await_hello(&stdout, &watched[index..=index])?;
+            }
+            let greeting = sent.and_then(|_| wire::receive::<Welcome>(&mut stdout));
             match greeting {
                 Ok((
                     Welcome::Ready {
@@ -169,6 +208,34 @@ impl Processes {
             events,
             readers,
             traffic,
+            watched,
+            broken: Mutex::new(None),
+            is_broken: AtomicBool::new(false),
+        })
+    }
+
+    /// Fails if the workers can no longer serve, or the run was asked to
+    /// stop (then the repeat in progress is abandoned).
+    fn going(&self) -> Result<(), BackendError> {
+        if !self.is_broken.load(Ordering::Relaxed)
+            && !crate::signals::stop_flag().load(Ordering::Relaxed)
+        {
+            return Ok(());
+        }
+        // Broken already, or asked to stop (which breaks it from now on).
+        let mut broken = self.broken.lock().unwrap_or_else(PoisonError::into_inner);
+        self.is_broken.store(true, Ordering::Relaxed);
+        Err(broken.get_or_insert(BackendError::Interrupted).clone())
+    }
+
+    /// Lets `watch` look at the workers during a wait; fails the wait (and
+    /// every later one) if they can no longer make progress.
+    fn look(&self, watch: &mut Watch) -> Result<(), BackendError> {
+        watch.look(&self.watched).map_err(|why| {
+            let e = BackendError::Silent(why);
+            let mut broken = self.broken.lock().unwrap_or_else(PoisonError::into_inner);
+            self.is_broken.store(true, Ordering::Relaxed);
+            broken.get_or_insert(e).clone()
         })
     }
 
@@ -187,6 +254,7 @@ impl Processes {
         request.extend_from_slice(&frame);
         io::Write::write_all(client, &request).map_err(|e| lost(&e))?;
         let mut done = [0u8];
+        let mut watch = Watch::new();
         loop {
             match io::Read::read_exact(client, &mut done) {
                 Ok(()) => break,
@@ -196,9 +264,11 @@ impl Processes {
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
+                    self.going()?;
                     if let Some(gone) = self.all_gone() {
                         return Err(gone);
                     }
+                    self.look(&mut watch)?;
                 }
                 Err(e) => return Err(lost(&e)),
             }
@@ -238,6 +308,36 @@ impl Processes {
         BackendError::Gone(format!(
             "worker process {index} (pid {pid}) stopped answering{status}"
         ))
+    }
+}
+
+/// Waits until a worker's stdout can be read (its hello, or its end),
+/// while the watchdog looks at it: a worker stopped before it says hello
+/// fails the start instead of hanging it. Its kernel may take a while to
+/// build, which uses CPU time, so only a stopped or sleeping worker fails.
+fn await_hello(stdout: &std::process::ChildStdout, worker: &[Watched]) -> Result<(), BackendError> {
+    let mut watch = Watch::new();
+    let mut fd = libc::pollfd {
+        fd: stdout.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let tick = TICK.as_millis() as libc::c_int;
+    loop {
+        // SAFETY: one valid pollfd for the call.
+        let n = unsafe { libc::poll(&mut fd, 1, tick) };
+        if n > 0 {
+            return Ok(());
+        }
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(start_error("cannot wait for a worker's hello", &e));
+            }
+        }
+        watch
+            .look(worker)
+            .map_err(|why| BackendError::Start(format!("a worker did not say hello: {why}")))?;
     }
 }
 
@@ -334,7 +434,7 @@ impl QueuePlace {
                     .and_then(|()| io::Read::read_exact(&mut client, &mut done))
                     .map_err(|e| start_error("the queue's manager did not answer", &e))?;
                 client
-                    .set_read_timeout(Some(PUT_PATIENCE))
+                    .set_read_timeout(Some(TICK))
                     .map_err(|e| start_error("the queue's manager connection", &e))?;
                 Ok(SharedQueue::Manager {
                     client: Mutex::new(client),
@@ -344,10 +444,6 @@ impl QueuePlace {
         }
     }
 }
-
-/// How long a put waits for the manager before it checks that some worker
-/// is still alive to make room.
-const PUT_PATIENCE: Duration = Duration::from_secs(1);
 
 /// The program worker processes run, when it is not this one.
 static WORKER_PROGRAM: OnceLock<PathBuf> = OnceLock::new();
@@ -566,6 +662,7 @@ impl Backend for Processes {
         if job.numbers() > wire::MAX_TASK_NUMBERS {
             return Err(BackendError::TooLarge(job.numbers()));
         }
+        self.going()?;
         // A lost worker fails the case now, not after the last job is sent.
         match self.traffic.lost.load(Ordering::Relaxed) {
             NONE_LOST => {}
@@ -574,9 +671,25 @@ impl Backend for Processes {
         match &self.queue {
             SharedQueue::Pipe { jobs, .. } => {
                 let jobs = jobs.as_ref().expect("open until dropped");
-                jobs.send(job).map_err(|_| {
-                    BackendError::Gone("the worker processes stopped reading their queue".into())
-                })
+                // A bounded queue may stay full: the wait is watched.
+                let mut watch = Watch::new();
+                let mut job = job;
+                loop {
+                    match jobs.send_timeout(job, TICK) {
+                        Ok(()) => return Ok(()),
+                        Err(SendTimeoutError::Timeout(back)) => job = back,
+                        Err(SendTimeoutError::Disconnected(_)) => {
+                            return Err(BackendError::Gone(
+                                "the worker processes stopped reading their queue".into(),
+                            ));
+                        }
+                    }
+                    self.going()?;
+                    if let Some(gone) = self.all_gone() {
+                        return Err(gone);
+                    }
+                    self.look(&mut watch)?;
+                }
             }
             SharedQueue::Manager { client, .. } => {
                 let mut client = client.lock().unwrap_or_else(PoisonError::into_inner);
@@ -613,12 +726,21 @@ impl Backend for Processes {
     }
 
     fn receive(&self) -> Result<Reply, BackendError> {
-        match self.events.recv() {
-            Ok(Event::Reply(reply)) => Ok(reply),
-            Ok(Event::Gone(index)) => Err(self.gone(index)),
-            Err(_) => Err(BackendError::Gone(
-                "every worker process has stopped".into(),
-            )),
+        let mut watch = Watch::new();
+        loop {
+            // Checked before every reply too: replies may flow without a
+            // pause for minutes (a manager queue) and a stop must not wait.
+            self.going()?;
+            match self.events.recv_timeout(TICK) {
+                Ok(Event::Reply(reply)) => return Ok(reply),
+                Ok(Event::Gone(index)) => return Err(self.gone(index)),
+                Err(RecvTimeoutError::Timeout) => self.look(&mut watch)?,
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(BackendError::Gone(
+                        "every worker process has stopped".into(),
+                    ));
+                }
+            }
         }
     }
 }
@@ -630,8 +752,16 @@ impl Drop for Processes {
         if let SharedQueue::Pipe { jobs, .. } = &mut self.queue {
             drop(jobs.take());
         }
+        // Workers that can still serve end at their next job; broken ones
+        // (stopped, stuck, or busy with an abandoned repeat) are killed now.
+        let broken = self.is_broken.load(Ordering::Relaxed);
+        let grace = if broken {
+            Duration::ZERO
+        } else {
+            Duration::from_secs(2)
+        };
         let mut children = self.children.lock().unwrap_or_else(PoisonError::into_inner);
-        let deadline = Instant::now() + Duration::from_secs(2);
+        let deadline = Instant::now() + grace;
         for child in children.iter_mut() {
             while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
                 thread::sleep(Duration::from_millis(2));

@@ -33,11 +33,17 @@
 //!   answered, so a round ends exactly when its work is done even if the
 //!   worker that took a pill died. Start tokens are therefore not sent.
 //! - The coordinator refreshes a TTL of [`RUN_TTL`] on every key of the run
-//!   once a second and deletes them all when the case ends, so a run whose
-//!   coordinator dies leaves nothing behind for long. Every Redis command
+//!   twice a second and deletes them all when the case ends, so a run whose
+//!   coordinator dies leaves nothing behind for long; one stopped (SIGSTOP)
+//!   for longer finds its keys expired and says so. Every Redis command
 //!   gives up after [`REDIS_TIMEOUT`]: a server that stops or restarts
 //!   mid-case fails the case within that bound, with a message, and the
-//!   next case is tried.
+//!   next case is tried. A command cut short by a signal (EINTR) is tried
+//!   again on a new connection ([`interrupted`]); a signal that stops the
+//!   run while a case waits for its workers interrupts it ([`INTERRUPTED`]).
+//! - Workers the coordinator starts itself (`spawn_local`) wait in the run's
+//!   own lobby ([`RunKeys::lobby`]) and serve that run alone, so
+//!   coordinators sharing a server never take each other's.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::process::{Child, Command, Stdio};
@@ -52,7 +58,7 @@ use serde::{Deserialize, Serialize};
 use super::wire::{self, PROTOCOL};
 use super::{Backend, BackendError, Sent};
 use crate::flag::FlagSpec;
-use crate::flag::redis::{connect, redact};
+use crate::flag::redis::{connect, interrupted, redact, refusal};
 use crate::work::{Job, KernelSpec, Reply};
 
 /// The consumer group every worker slot reads the jobs in.
@@ -109,6 +115,11 @@ impl RunKeys {
     pub fn flag(&self, round: u64) -> String {
         format!("{}:flag:{round}", self.prefix)
     }
+    /// The lobby of the workers runner starts for this run alone
+    /// (`spawn_local`): no other coordinator looks there.
+    pub fn lobby(&self) -> String {
+        format!("{}:lobby", self.prefix)
+    }
     pub fn all(&self) -> [String; 3] {
         [self.jobs(), self.replies(), self.alive()]
     }
@@ -146,8 +157,6 @@ pub enum Control {
     Assign(Assignment),
     /// This worker cannot serve (another protocol); it exits.
     Refused(String),
-    /// Leave the lobby and exit.
-    Stop,
 }
 
 /// A run a worker is to serve.
@@ -291,11 +300,19 @@ struct Shared {
     duplicates: AtomicU64,
     /// Why the feeder thread stopped writing jobs, if it did.
     feed_error: Mutex<Option<BackendError>>,
+    /// Why the heartbeat found the run's keys gone, if it did.
+    keys_gone: Mutex<Option<String>>,
 }
 
 impl Shared {
     fn feed_error(&self) -> Option<BackendError> {
         self.feed_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+    fn keys_gone(&self) -> Option<String> {
+        self.keys_gone
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -306,6 +323,8 @@ impl Shared {
 /// workers stopped) when this is dropped.
 pub struct RedisStreams {
     keys: RunKeys,
+    /// The server (may hold a password: never shown), to connect again.
+    url: String,
     /// The server, password redacted, for messages.
     shown: String,
     workers: usize,
@@ -324,10 +343,45 @@ pub struct RedisStreams {
 
 /// What could not be done with Redis, as a backend error.
 fn lost(shown: &str, what: &str, e: &redis::RedisError) -> BackendError {
+    if let Some(refusal) = refusal(e) {
+        return BackendError::Gone(crate::console::one_line(&format!(
+            "Redis at {shown} refused a command while {what}: {e}; {}",
+            refusal.help("REDIS_URL")
+        )));
+    }
     BackendError::Gone(crate::console::one_line(&format!(
         "lost Redis at {shown} while {what}: {e}; the case fails (a command waits at most {} s)",
         REDIS_TIMEOUT.as_secs()
     )))
+}
+
+/// Runs `command` on `connection`; one cut short by a signal (see
+/// [`interrupted`]) is run again on a new connection. Every command retried
+/// so is safe to run twice: reads from a position, acknowledgements,
+/// deletions, and job entries, whose duplicates the sequence numbers drop.
+fn retrying<T>(
+    connection: &mut redis::Connection,
+    url: &str,
+    mut command: impl FnMut(&mut redis::Connection) -> redis::RedisResult<T>,
+) -> redis::RedisResult<T> {
+    let mut tries = 0;
+    loop {
+        match command(connection) {
+            Err(e) if interrupted(&e) && tries < 10 => {}
+            other => return other,
+        }
+        tries += 1;
+        match connect(url, REDIS_TIMEOUT) {
+            Ok(fresh) => *connection = fresh,
+            Err(e) if interrupted(&e) && tries < 10 => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Whether a signal asked the run to stop (the coordinator's own flag).
+fn stopping() -> bool {
+    crate::signals::stop_flag().load(Ordering::SeqCst)
 }
 
 impl RedisStreams {
@@ -403,7 +457,7 @@ impl RedisStreams {
             .ignore()
             .query::<()>(&mut connection)
             .map_err(|e| lost(&shown, "creating the run's streams", &e))?;
-        cleanup.local = LocalWorkers::spawn(remote.spawn_local, &remote.url)?;
+        cleanup.local = LocalWorkers::spawn(remote.spawn_local, &remote.url, &keys)?;
         let assignment = Assignment {
             protocol: PROTOCOL,
             runner: env!("CARGO_PKG_VERSION").to_string(),
@@ -440,6 +494,7 @@ impl RedisStreams {
         let heartbeat = {
             let beat = Heartbeat {
                 connection: open("keep the run alive")?,
+                url: remote.url.clone(),
                 keys: keys.clone(),
                 presences: assigned.iter().map(|h| presence_key(&h.id)).collect(),
                 shared: Arc::clone(&shared),
@@ -451,17 +506,23 @@ impl RedisStreams {
         };
         let (feed, jobs) = crossbeam_channel::unbounded();
         let feeder = {
-            let (connection, key) = (open("send jobs")?, keys.jobs());
-            let (shared, shown) = (Arc::clone(&shared), shown.clone());
+            let feeding = Feeding {
+                connection: open("send jobs")?,
+                url: remote.url.clone(),
+                key: keys.jobs(),
+                shown: shown.clone(),
+            };
+            let shared = Arc::clone(&shared);
             thread::Builder::new()
                 .name("redis-feeder".into())
-                .spawn(move || feed_jobs(connection, &key, &jobs, &shared, &shown))
+                .spawn(move || feed_jobs(feeding, &jobs, &shared))
                 .map_err(|e| BackendError::Start(format!("cannot start a thread: {e}")))?
         };
         let local = std::mem::take(&mut cleanup.local);
         cleanup.keys = None;
         Ok(RedisStreams {
             keys,
+            url: remote.url.clone(),
             shown,
             workers,
             feed: Some(feed),
@@ -484,15 +545,19 @@ impl RedisStreams {
     /// Reads what replies have come, acknowledging their job entries;
     /// waits at most [`BLOCK`].
     fn read_replies(&self, receiving: &mut Receiving) -> Result<bool, BackendError> {
-        let read: Option<StreamReadReply> = redis::cmd("XREAD")
-            .arg("COUNT")
-            .arg(512)
-            .arg("BLOCK")
-            .arg(BLOCK.as_millis() as u64)
-            .arg("STREAMS")
-            .arg(self.keys.replies())
-            .arg(&receiving.last)
-            .query(&mut receiving.connection)
+        let last = receiving.last.clone();
+        let read: Option<StreamReadReply> =
+            retrying(&mut receiving.connection, &self.url, |connection| {
+                redis::cmd("XREAD")
+                    .arg("COUNT")
+                    .arg(512)
+                    .arg("BLOCK")
+                    .arg(BLOCK.as_millis() as u64)
+                    .arg("STREAMS")
+                    .arg(self.keys.replies())
+                    .arg(&last)
+                    .query(connection)
+            })
             .map_err(|e| lost(&self.shown, "reading the replies", &e))?;
         let entries: Vec<_> = read
             .into_iter()
@@ -557,8 +622,10 @@ impl RedisStreams {
             .arg(self.keys.replies())
             .arg(&read_ids)
             .ignore();
-        pipe.query::<()>(&mut receiving.connection)
-            .map_err(|e| lost(&self.shown, "acknowledging replies", &e))?;
+        retrying(&mut receiving.connection, &self.url, |connection| {
+            pipe.query::<()>(connection)
+        })
+        .map_err(|e| lost(&self.shown, "acknowledging replies", &e))?;
         Ok(true)
     }
 
@@ -569,8 +636,10 @@ impl RedisStreams {
     }
 }
 
-/// Pops hellos from the lobby until `workers` slots are assigned and ready,
-/// or the wait runs out.
+/// Pops hellos from the run's own lobby (its local workers) and the shared
+/// one until `workers` slots are assigned and ready, or the wait runs out,
+/// or a signal asks the run to stop (the case is then interrupted, not
+/// failed: see [`INTERRUPTED`]).
 fn gather(
     connection: &mut redis::Connection,
     receiving: &mut Receiving,
@@ -580,6 +649,7 @@ fn gather(
     local: &mut LocalWorkers,
 ) -> Result<Vec<WorkerHello>, BackendError> {
     let shown = redact(&remote.url);
+    let url = remote.url.as_str();
     let deadline = Instant::now() + remote.wait;
     // Assigned workers not yet ready, and those ready.
     let mut pending: Vec<(WorkerHello, usize, Instant)> = Vec::new();
@@ -589,7 +659,14 @@ fn gather(
     let mut ready: Vec<WorkerHello> = Vec::new();
     let mut ready_slots = 0;
     let mut refused: Vec<String> = Vec::new();
+    let waiting = |e: &redis::RedisError| match stopping() {
+        true => BackendError::Start(INTERRUPTED.into()),
+        false => lost(&shown, "waiting for workers", e),
+    };
     while ready_slots < workers {
+        if stopping() {
+            return Err(BackendError::Start(INTERRUPTED.into()));
+        }
         if let Some(why) = local.failed() {
             return Err(BackendError::Start(why));
         }
@@ -609,13 +686,18 @@ fn gather(
         }
         let assigned_slots = ready_slots + pending.iter().map(|p| p.1).sum::<usize>();
         if assigned_slots < workers {
-            let popped: Option<(String, String)> = redis::cmd("BLPOP")
-                .arg(LOBBY)
-                .arg(0.2)
-                .query(connection)
-                .map_err(|e| lost(&shown, "waiting for workers", &e))?;
+            // A hello popped just as a signal cut the reply short is lost:
+            // that worker waits unassigned until it is stopped.
+            let popped: Option<(String, String)> = retrying(connection, url, |connection| {
+                redis::cmd("BLPOP")
+                    .arg(assignment.keys.lobby())
+                    .arg(LOBBY)
+                    .arg(0.2)
+                    .query(connection)
+            })
+            .map_err(|e| waiting(&e))?;
             if let Some((_, text)) = popped {
-                match consider(connection, &text, &shown)? {
+                match consider(connection, url, &text, &shown)? {
                     Considered::Refused(why) => {
                         crate::console::error(&format!("warning: {why}"));
                         refused.push(why);
@@ -627,8 +709,10 @@ fn gather(
                             slots,
                             ..assignment.clone()
                         });
-                        send_control(connection, &hello.id, &control)
-                            .map_err(|e| lost(&shown, "assigning a worker", &e))?;
+                        retrying(connection, url, |connection| {
+                            send_control(connection, &hello.id, &control)
+                        })
+                        .map_err(|e| lost(&shown, "assigning a worker", &e))?;
                         pending.push((hello, slots, Instant::now()));
                     }
                 }
@@ -636,16 +720,20 @@ fn gather(
             }
         }
         // Hear from the assigned workers.
-        let read: Option<StreamReadReply> = redis::cmd("XREAD")
-            .arg("COUNT")
-            .arg(64)
-            .arg("BLOCK")
-            .arg(100)
-            .arg("STREAMS")
-            .arg(assignment.keys.replies())
-            .arg(&receiving.last)
-            .query(&mut receiving.connection)
-            .map_err(|e| lost(&shown, "waiting for workers", &e))?;
+        let last = receiving.last.clone();
+        let read: Option<StreamReadReply> =
+            retrying(&mut receiving.connection, url, |connection| {
+                redis::cmd("XREAD")
+                    .arg("COUNT")
+                    .arg(64)
+                    .arg("BLOCK")
+                    .arg(100)
+                    .arg("STREAMS")
+                    .arg(assignment.keys.replies())
+                    .arg(&last)
+                    .query(connection)
+            })
+            .map_err(|e| waiting(&e))?;
         for entry in read.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids) {
             receiving.last = entry.id.clone();
             let Some(redis::Value::BulkString(bytes)) = entry.map.get("r") else {
@@ -676,10 +764,11 @@ fn gather(
         let mut i = 0;
         while i < pending.len() {
             let silent = pending[i].2.elapsed() > READY_WAIT;
-            let present: bool = redis::cmd("EXISTS")
-                .arg(presence_key(&pending[i].0.id))
-                .query(connection)
-                .map_err(|e| lost(&shown, "waiting for workers", &e))?;
+            let presence = presence_key(&pending[i].0.id);
+            let present: bool = retrying(connection, url, |connection| {
+                redis::cmd("EXISTS").arg(&presence).query(connection)
+            })
+            .map_err(|e| waiting(&e))?;
             if !present || silent {
                 given_up.push(pending.remove(i));
             } else {
@@ -689,6 +778,12 @@ fn gather(
     }
     Ok(ready)
 }
+
+/// Why a case did not start when a signal stopped the run while it waited
+/// for its workers; the engine takes a case that failed so, before any
+/// timed run, for interrupted.
+pub const INTERRUPTED: &str =
+    "interrupted by a signal while waiting for worker slots (the case did not start)";
 
 /// What a hello from the lobby turned out to be.
 enum Considered {
@@ -702,6 +797,7 @@ enum Considered {
 /// and skips one whose worker is gone.
 fn consider(
     connection: &mut redis::Connection,
+    url: &str,
     text: &str,
     shown: &str,
 ) -> Result<Considered, BackendError> {
@@ -717,23 +813,27 @@ fn consider(
     let Ok(peer) = serde_json::from_str::<Peer>(text) else {
         let why = format!(
             "a malformed hello in {LOBBY} was dropped: {}",
-            text.chars().take(80).collect::<String>()
+            crate::console::one_line(&text.chars().take(80).collect::<String>())
         );
         return Ok(Considered::Refused(why));
     };
     if let Err(why) = wire::check_peer(peer.protocol, &peer.runner) {
         let control = Control::Refused(why.clone());
-        send_control(connection, &peer.id, &control)
-            .map_err(|e| lost(shown, "refusing a worker", &e))?;
-        return Ok(Considered::Refused(format!(
+        retrying(connection, url, |connection| {
+            send_control(connection, &peer.id, &control)
+        })
+        .map_err(|e| lost(shown, "refusing a worker", &e))?;
+        return Ok(Considered::Refused(crate::console::one_line(&format!(
             "worker {} on {} was refused: {why}",
             peer.id, peer.host
-        )));
+        ))));
     }
-    let present: bool = redis::cmd("EXISTS")
-        .arg(presence_key(&peer.id))
-        .query(connection)
-        .map_err(|e| lost(shown, "waiting for workers", &e))?;
+    let present: bool = retrying(connection, url, |connection| {
+        redis::cmd("EXISTS")
+            .arg(presence_key(&peer.id))
+            .query(connection)
+    })
+    .map_err(|e| lost(shown, "waiting for workers", &e))?;
     match (present, serde_json::from_str::<WorkerHello>(text)) {
         (true, Ok(hello)) => Ok(Considered::Welcome(hello)),
         _ => Ok(Considered::Gone),
@@ -761,10 +861,12 @@ pub fn send_control(
         .query(connection)
 }
 
-/// The coordinator's heartbeat: keeps the run's keys alive and counts the
-/// assigned workers still present.
+/// The coordinator's heartbeat: keeps the run's keys alive, counts the
+/// assigned workers still present, and finds out when the keys are gone
+/// (they expired while the coordinator was stopped, or someone deleted them).
 struct Heartbeat {
     connection: redis::Connection,
+    url: String,
     keys: RunKeys,
     presences: Vec<String>,
     shared: Arc<Shared>,
@@ -773,29 +875,48 @@ struct Heartbeat {
 impl Heartbeat {
     fn run(mut self) {
         let ttl = RUN_TTL.as_millis() as u64;
+        let mut last_beat = Instant::now();
         while !self.shared.stop.load(Ordering::Relaxed) {
             let mut pipe = redis::pipe();
-            pipe.cmd("SET")
-                .arg(self.keys.alive())
-                .arg(1)
-                .arg("PX")
-                .arg(ttl)
-                .ignore();
-            for key in [self.keys.jobs(), self.keys.replies()] {
-                pipe.cmd("PEXPIRE").arg(key).arg(ttl).ignore();
+            // PEXPIRE, not SET: a key that expired must stay gone, and says so.
+            for key in self.keys.all() {
+                pipe.cmd("PEXPIRE").arg(key).arg(ttl);
             }
             for presence in &self.presences {
                 pipe.cmd("EXISTS").arg(presence);
             }
-            match pipe.query::<Vec<bool>>(&mut self.connection) {
-                Ok(present) => {
-                    let live = present.iter().filter(|&&p| p).count();
-                    self.shared.live.store(live, Ordering::Relaxed);
-                }
-                Err(_) => return, // `receive` reports the lost server
+            let answers = retrying(&mut self.connection, &self.url, |connection| {
+                pipe.query::<Vec<bool>>(connection)
+            });
+            let Ok(answers) = answers else {
+                return; // `receive` reports the lost server
+            };
+            let (kept, present) = answers.split_at(self.keys.all().len().min(answers.len()));
+            if kept.iter().any(|&kept| !kept) {
+                let gap = last_beat.elapsed();
+                let why = match gap > RUN_TTL {
+                    true => format!(
+                        "the run's keys expired while the coordinator was stopped for {} s (they \
+                         live {} s without its heartbeat), and its workers left; do not stop a \
+                         coordinator (SIGSTOP, Ctrl-Z, a suspended machine) for that long",
+                        gap.as_secs(),
+                        RUN_TTL.as_secs()
+                    ),
+                    false => "the run's keys vanished from Redis (deleted by someone else, or \
+                              the server restarted without them), and its workers left"
+                        .to_string(),
+                };
+                *self
+                    .shared
+                    .keys_gone
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(why);
+                return;
             }
-            let beat = Instant::now();
-            while beat.elapsed() < HEARTBEAT && !self.shared.stop.load(Ordering::Relaxed) {
+            let live = present.iter().filter(|&&p| p).count();
+            self.shared.live.store(live, Ordering::Relaxed);
+            last_beat = Instant::now();
+            while last_beat.elapsed() < HEARTBEAT && !self.shared.stop.load(Ordering::Relaxed) {
                 thread::sleep(Duration::from_millis(20));
             }
         }
@@ -868,6 +989,9 @@ impl Backend for RedisStreams {
             if let Some(e) = self.shared.feed_error() {
                 return Err(e);
             }
+            if let Some(why) = self.shared.keys_gone() {
+                return Err(BackendError::Gone(why));
+            }
             if self.shared.live.load(Ordering::Relaxed) == 0 {
                 let names: Vec<_> = self
                     .assigned
@@ -922,24 +1046,30 @@ impl Drop for RedisStreams {
 /// The most job entries the feeder writes in one round trip.
 const FEED_BATCH: usize = 1024;
 
+/// Where the feeder thread writes.
+struct Feeding {
+    connection: redis::Connection,
+    url: String,
+    /// The run's jobs stream.
+    key: String,
+    /// The server, password redacted, for messages.
+    shown: String,
+}
+
 /// The feeder thread: writes the job entries waiting in `jobs` to the
 /// stream, those already waiting in one pipeline (one round trip to the
 /// server for many jobs, as the processes backend's feeder gathers frames
-/// into one write), so `submit` never waits for the network.
-fn feed_jobs(
-    mut connection: redis::Connection,
-    key: &str,
-    jobs: &crossbeam_channel::Receiver<Vec<u8>>,
-    shared: &Shared,
-    shown: &str,
-) {
+/// into one write), so `submit` never waits for the network. A stream that
+/// is gone (the run's keys expired) is not made again (`NOMKSTREAM`).
+fn feed_jobs(mut feeding: Feeding, jobs: &crossbeam_channel::Receiver<Vec<u8>>, shared: &Shared) {
     while let Ok(first) = jobs.recv() {
         let mut pipe = redis::pipe();
         let mut next = Some(first);
         let mut n = 0;
         while let Some(entry) = next.take() {
             pipe.cmd("XADD")
-                .arg(key)
+                .arg(&feeding.key)
+                .arg("NOMKSTREAM")
                 .arg("*")
                 .arg("j")
                 .arg(entry)
@@ -949,11 +1079,15 @@ fn feed_jobs(
                 next = jobs.try_recv().ok();
             }
         }
-        if let Err(e) = pipe.query::<()>(&mut connection) {
+        let sent = retrying(&mut feeding.connection, &feeding.url, |connection| {
+            pipe.query::<()>(connection)
+        });
+        if let Err(e) = sent {
             *shared
                 .feed_error
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(lost(shown, "sending jobs", &e));
+                .unwrap_or_else(PoisonError::into_inner) =
+                Some(lost(&feeding.shown, "sending jobs", &e));
             return;
         }
     }
@@ -978,11 +1112,13 @@ fn delete_flags(connection: &mut redis::Connection, keys: &RunKeys, rounds: u64)
     }
 }
 
-/// Deletes a run's keys; the workers see their streams vanish and go back
-/// to the lobby. Best effort: a lost server's keys expire by themselves.
+/// Deletes a run's keys (and its own lobby); the workers see their streams
+/// vanish and go back to the lobby. Best effort: a lost server's keys
+/// expire by themselves.
 fn delete_run(connection: &mut redis::Connection, keys: &RunKeys) {
     let _ = redis::cmd("DEL")
         .arg(&keys.all()[..])
+        .arg(keys.lobby())
         .query::<()>(connection);
 }
 
@@ -1008,13 +1144,21 @@ impl Drop for Cleanup {
 #[derive(Default)]
 struct LocalWorkers {
     children: Vec<(String, Child)>,
+    /// The run's own lobby, where they wait.
+    lobby: String,
 }
 
 impl LocalWorkers {
-    /// Starts `n` workers of one slot each, with the parent-death signal,
-    /// the URL passed in the environment (never on a command line).
-    fn spawn(n: usize, url: &str) -> Result<LocalWorkers, BackendError> {
-        let mut local = LocalWorkers::default();
+    /// Starts `n` workers of one slot each for the run of `keys` alone
+    /// (they wait in its own lobby, serve no other run, and exit when it is
+    /// over: a coordinator running beside this one cannot take them), with
+    /// the parent-death signal, the URL passed in the environment (never on
+    /// a command line).
+    fn spawn(n: usize, url: &str, keys: &RunKeys) -> Result<LocalWorkers, BackendError> {
+        let mut local = LocalWorkers {
+            children: Vec::new(),
+            lobby: keys.lobby(),
+        };
         if n == 0 {
             return Ok(local);
         }
@@ -1028,8 +1172,13 @@ impl LocalWorkers {
                 nonce() & 0xffff_ffff
             );
             let mut command = Command::new(&program);
+            // A process group of its own: a Ctrl-C at the terminal stops the
+            // coordinator after the current repeat, which then stops its
+            // workers, instead of killing them mid-repeat.
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
             command
                 .args(["worker", "--slots", "1", "--id", &name])
+                .args(["--run", &keys.prefix])
                 .env("REDIS_URL", url)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
@@ -1092,29 +1241,31 @@ impl LocalWorkers {
         if !killed.is_empty()
             && let Ok(mut connection) = connect(url, REDIS_TIMEOUT)
         {
-            forget_workers(&mut connection, &killed);
+            forget_workers(&mut connection, &killed, &[LOBBY, &self.lobby]);
         }
     }
 }
 
-/// Removes the lobby entries, presence and control keys of workers that
-/// were killed (best effort).
-pub fn forget_workers(connection: &mut redis::Connection, ids: &[String]) {
-    let entries: Vec<String> = redis::cmd("LRANGE")
-        .arg(LOBBY)
-        .arg(0)
-        .arg(-1)
-        .query(connection)
-        .unwrap_or_default();
-    for entry in entries {
-        let of_them =
-            serde_json::from_str::<WorkerHello>(&entry).is_ok_and(|hello| ids.contains(&hello.id));
-        if of_them {
-            let _ = redis::cmd("LREM")
-                .arg(LOBBY)
-                .arg(0)
-                .arg(&entry)
-                .query::<()>(connection);
+/// Removes the entries in `lobbies`, presence and control keys of workers
+/// that were killed (best effort).
+pub fn forget_workers(connection: &mut redis::Connection, ids: &[String], lobbies: &[&str]) {
+    for lobby in lobbies {
+        let entries: Vec<String> = redis::cmd("LRANGE")
+            .arg(lobby)
+            .arg(0)
+            .arg(-1)
+            .query(connection)
+            .unwrap_or_default();
+        for entry in entries {
+            let of_them = serde_json::from_str::<WorkerHello>(&entry)
+                .is_ok_and(|hello| ids.contains(&hello.id));
+            if of_them {
+                let _ = redis::cmd("LREM")
+                    .arg(lobby)
+                    .arg(0)
+                    .arg(&entry)
+                    .query::<()>(connection);
+            }
         }
     }
     for id in ids {

@@ -5,12 +5,25 @@
 //! and each slot serves the run's job stream with `XREADGROUP` in the
 //! group `workers`, claiming with `XAUTOCLAIM` what a silent worker left
 //! pending. When the run's keys vanish (its case ended) it goes back to the
-//! lobby. It stops on SIGTERM, SIGINT or SIGHUP, or a `stop` control,
+//! lobby (a worker runner started for one run, `--run`, waits in that run's
+//! own lobby and exits instead). It stops on SIGTERM, SIGINT or SIGHUP,
 //! removing its hello and presence; it exits with a message if its
-//! connection to Redis is lost.
+//! connection to Redis is lost, or the server refuses its credentials.
 //!
 //! A job is data: one of runner's built-in [`Job`]s served by
 //! [`Worker::serve`]. Nothing taken from the stream is ever run as code.
+//!
+//! Trust: whatever the worker reads from Redis is a stranger's. An
+//! assignment is checked before anything is built ([`accept`]): only the
+//! `none` and `redis` flags (a worker opens no path and no socket a message
+//! names; the Redis flag uses the worker's own URL), at most the worker's
+//! own `--slots`, a short printable key prefix, a bounded claim time; anything
+//! else is a [`Rejection`], said on stderr and answered with `Failed`, and
+//! the worker goes back to waiting. A control message over 64 KiB or a job
+//! entry over 64 MiB is refused before it is decoded, and a job of more
+//! numbers than a coordinator may send is refused unserved. A command
+//! error from the server (a run's keys of the wrong type) ends that run for
+//! the worker, never the worker: only a lost connection does.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,13 +35,23 @@ use redis::streams::{StreamAutoClaimReply, StreamReadReply};
 
 use super::redis_streams::{
     Assignment, BLOCK, Control, Done, Envelope, GROUP, HEARTBEAT, LOBBY, PRESENCE_TTL,
-    REDIS_TIMEOUT, Upward, WorkerHello, control_key, nonce, presence_key,
+    REDIS_TIMEOUT, RunKeys, Upward, WorkerHello, control_key, nonce, presence_key,
 };
 use super::wire;
-use crate::flag::redis::{connect, redact};
+use crate::experiment::FlagKind;
+use crate::flag::redis::{connect, connection_failed, interrupted, redact, refusal};
 use crate::flag::{Flag, FlagSpec, WithFlag};
 use crate::primes::PrimeTest;
-use crate::work::{Job, Reply, WithKernel, Worker, WorkerError};
+use crate::work::{Chunk, Job, Reply, WithKernel, Worker, WorkerError};
+
+/// The largest control message a worker reads: an assignment is a few
+/// hundred bytes.
+pub const MAX_CONTROL: usize = 64 << 10;
+/// The claim times a worker accepts, in ms (runner's is 3 s): shorter
+/// would take a live worker's jobs, longer leaves a dead one's too long.
+pub const CLAIM_IDLE_MS: std::ops::RangeInclusive<u64> = 100..=600_000;
+/// The longest run-key prefix a worker accepts.
+pub const MAX_PREFIX: usize = 128;
 
 /// How a worker is started (from `runner worker`'s options).
 #[derive(Debug, Clone)]
@@ -39,6 +62,100 @@ pub struct WorkerOptions {
     pub name: Option<String>,
     /// The worker's whole id, for workers runner starts itself.
     pub id: Option<String>,
+    /// The one run this worker serves (the prefix of its keys), for workers
+    /// runner starts itself: it waits in that run's own lobby, refuses any
+    /// other run, and exits once the run is over.
+    pub run: Option<String>,
+}
+
+/// Why a worker refuses a run it was assigned. The worker says so on
+/// stderr and, where the run's replies stream exists, in a `Failed` reply,
+/// and goes back to waiting; nothing of the run was built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// A coordinator of another protocol version.
+    #[error("{0}")]
+    Protocol(String),
+    /// A flag that lives in a file or behind a socket on another host.
+    #[error(
+        "the `{0}` flag names a path or a socket on the coordinator's host; a worker behind \
+         Redis opens none: it shares only the `redis` flag (or none)"
+    )]
+    Flag(FlagKind),
+    /// More slots than the worker has.
+    #[error("{asked} slot(s) asked, but this worker has {own} (its --slots)")]
+    Slots { asked: usize, own: usize },
+    /// A run-key prefix no run has (empty, too long or unprintable).
+    #[error("a run-key prefix no run has (1 to {MAX_PREFIX} printable characters): {0}")]
+    Keys(String),
+    /// A claim time out of bounds.
+    #[error(
+        "a claim time of {0} ms (a worker accepts {least} to {most} ms)",
+        least = CLAIM_IDLE_MS.start(),
+        most = CLAIM_IDLE_MS.end()
+    )]
+    ClaimIdle(u64),
+    /// A worker runner started for one run, assigned another.
+    #[error("this worker was started for run {0} and serves no other")]
+    NotItsRun(String),
+}
+
+/// Whether this worker takes `assignment`, with `own` slots: the flag
+/// spec its slots will connect to (a Redis flag with the worker's own URL),
+/// or why not.
+pub fn accept(
+    assignment: &Assignment,
+    options: &WorkerOptions,
+    own: usize,
+) -> Result<FlagSpec, Rejection> {
+    if let Err(why) = wire::check_peer(assignment.protocol, &assignment.runner) {
+        return Err(Rejection::Protocol(shown(&why)));
+    }
+    let flag = match &assignment.flag {
+        FlagSpec::None => FlagSpec::None,
+        // The key is never used as given: each round's search rekeys the
+        // flag to the run's own `<prefix>:flag:<round>`.
+        FlagSpec::Redis { key, .. } => FlagSpec::Redis {
+            url: options.url.clone(),
+            key: key.clone(),
+        },
+        other => return Err(Rejection::Flag(other.kind())),
+    };
+    let prefix = &assignment.keys.prefix;
+    if let Some(run) = &options.run
+        && prefix != run
+    {
+        return Err(Rejection::NotItsRun(run.clone()));
+    }
+    if !usable_prefix(prefix) {
+        return Err(Rejection::Keys(shown(prefix)));
+    }
+    if assignment.slots == 0 || assignment.slots > own {
+        return Err(Rejection::Slots {
+            asked: assignment.slots,
+            own,
+        });
+    }
+    if !CLAIM_IDLE_MS.contains(&assignment.claim_idle_ms) {
+        return Err(Rejection::ClaimIdle(assignment.claim_idle_ms));
+    }
+    Ok(flag)
+}
+
+/// Whether `prefix` can name a run's keys: short and printable.
+fn usable_prefix(prefix: &str) -> bool {
+    !prefix.is_empty() && prefix.len() <= MAX_PREFIX && prefix.chars().all(|c| c.is_ascii_graphic())
+}
+
+/// A stranger's text as a message shows it: on one line, escaped, cut.
+fn shown(text: &str) -> String {
+    const MOST: usize = 120;
+    let cut: String = text.chars().take(MOST).collect();
+    let more = match text.chars().count() > MOST {
+        true => "...",
+        false => "",
+    };
+    format!("{}{more}", crate::console::one_line(&cut))
 }
 
 /// Why a worker stops serving.
@@ -47,6 +164,19 @@ enum End {
     Lost(String),
     /// A coordinator refused it.
     Refused(String),
+    /// The server refused its credentials or an ACL forbids its commands.
+    Misconfigured(String),
+}
+
+impl End {
+    /// A failed command as an end: a configuration the server refuses, or
+    /// a lost connection.
+    fn of(e: &redis::RedisError) -> End {
+        match refusal(e) {
+            Some(_) => End::Misconfigured(e.to_string()),
+            None => End::Lost(e.to_string()),
+        }
+    }
 }
 
 /// The jobs each slot is serving now, which the heartbeat keeps fresh.
@@ -84,10 +214,23 @@ impl Common {
 
 /// Runs a worker until it is stopped or loses Redis.
 pub fn main(options: WorkerOptions) -> ExitCode {
-    let shown = redact(&options.url);
+    let shown_url = redact(&options.url);
     let stop = Arc::new(AtomicBool::new(false));
+    // Raised by signals only (`stop` is also raised by the worker itself as
+    // it ends, when a signal must still mean "stop cleanly").
+    let signalled = Arc::new(AtomicBool::new(false));
     for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
-        if let Err(e) = signal_hook::flag::register(signal, Arc::clone(&stop)) {
+        // The first signal stops the worker cleanly (the jobs in hand are
+        // left to others: see `serve_run`); a second one at once, even
+        // while it cleans up on a server that no longer answers.
+        let handled = signal_hook::flag::register_conditional_shutdown(
+            signal,
+            128 + signal,
+            Arc::clone(&signalled),
+        )
+        .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&signalled)))
+        .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)));
+        if let Err(e) = handled {
             crate::console::error(&format!("runner worker: cannot handle signals: {e}"));
             return ExitCode::from(1);
         }
@@ -112,16 +255,30 @@ pub fn main(options: WorkerOptions) -> ExitCode {
         slots: options.slots.max(1),
         pid: std::process::id(),
     };
+    let lobby = match &options.run {
+        Some(prefix) => RunKeys {
+            prefix: prefix.clone(),
+        }
+        .lobby(),
+        None => LOBBY.to_string(),
+    };
     let text = serde_json::to_string(&hello).expect("plain data");
+    let unusable = |e: &redis::RedisError| {
+        let (status, advice) = match refusal(e) {
+            Some(refusal) => (2, refusal.help("--redis or REDIS_URL")),
+            None => (
+                1,
+                "check the URL (--redis or REDIS_URL) and that the server is running".to_string(),
+            ),
+        };
+        crate::console::error(&crate::console::one_line(&format!(
+            "runner worker: cannot use Redis at {shown_url}: {e}; {advice}"
+        )));
+        ExitCode::from(status)
+    };
     let mut connection = match connect(&options.url, REDIS_TIMEOUT) {
         Ok(c) => c,
-        Err(e) => {
-            crate::console::error(&crate::console::one_line(&format!(
-                "runner worker: cannot reach Redis at {shown}: {e}; check the URL (--redis or \
-                 REDIS_URL) and that the server is running"
-            )));
-            return ExitCode::from(1);
-        }
+        Err(e) => return unusable(&e),
     };
     let common = Arc::new(Common {
         stop,
@@ -131,12 +288,18 @@ pub fn main(options: WorkerOptions) -> ExitCode {
     let beat = match connect(&options.url, REDIS_TIMEOUT) {
         Ok(beat) => {
             let (common, key, text) = (Arc::clone(&common), presence_key(&id), text.clone());
-            let url = options.url.clone();
-            thread::spawn(move || heartbeat(&url, beat, &key, &text, &common))
+            let (url, lobby) = (options.url.clone(), lobby.clone());
+            thread::Builder::new()
+                .name("heartbeat".into())
+                .spawn(move || heartbeat(&url, beat, &key, &text, &lobby, &common))
         }
+        Err(e) => return unusable(&e),
+    };
+    let beat = match beat {
+        Ok(beat) => beat,
         Err(e) => {
             crate::console::error(&format!(
-                "runner worker: cannot reach Redis at {shown}: {e}"
+                "runner worker: cannot start its heartbeat thread: {e}"
             ));
             return ExitCode::from(1);
         }
@@ -144,17 +307,23 @@ pub fn main(options: WorkerOptions) -> ExitCode {
     // A worker runner started itself (given its id) is quiet.
     if options.id.is_none() {
         crate::console::error(&format!(
-            "runner worker {id}: {} slot(s), waiting for runs at {shown}",
+            "runner worker {id}: {} slot(s), waiting for runs at {shown_url}",
             hello.slots
         ));
     }
-    let end = serve_runs(&mut connection, &options, &hello, &text, &common);
+    let lobbied = Lobbied {
+        options: &options,
+        hello: &hello,
+        text: &text,
+        lobby: &lobby,
+    };
+    let end = serve_runs(&mut connection, &lobbied, &common);
     common.stop.store(true, Ordering::Relaxed);
     let _ = beat.join();
     // Leave no trace: the hello, the presence and any control left.
     let _ = redis::pipe()
         .cmd("LREM")
-        .arg(LOBBY)
+        .arg(&lobby)
         .arg(0)
         .arg(&text)
         .ignore()
@@ -166,36 +335,62 @@ pub fn main(options: WorkerOptions) -> ExitCode {
     match end {
         None => ExitCode::SUCCESS,
         Some(End::Refused(why)) => {
-            crate::console::error(&format!("runner worker {id}: refused: {why}"));
+            crate::console::error(&format!("runner worker {id}: refused: {}", shown(&why)));
+            ExitCode::from(2)
+        }
+        Some(End::Misconfigured(why)) => {
+            crate::console::error(&crate::console::one_line(&format!(
+                "runner worker {id}: Redis at {shown_url} refused a command: {why}; {}",
+                crate::flag::redis::Refusal::Acl.help("--redis or REDIS_URL")
+            )));
             ExitCode::from(2)
         }
         Some(End::Lost(why)) => {
             crate::console::error(&crate::console::one_line(&format!(
-                "runner worker {id}: lost Redis at {shown}: {why}"
+                "runner worker {id}: lost Redis at {shown_url}: {why}"
             )));
             ExitCode::from(3)
         }
     }
 }
 
-/// Waits in the lobby and serves each run it is given, until stopped.
+/// A worker as it waits: its options, its hello (as data and as the text
+/// on the lobby) and the lobby it waits in.
+struct Lobbied<'a> {
+    options: &'a WorkerOptions,
+    hello: &'a WorkerHello,
+    text: &'a str,
+    lobby: &'a str,
+}
+
+impl Lobbied<'_> {
+    /// Says `what` on stderr, as this worker.
+    fn say(&self, what: &str) {
+        crate::console::error(&crate::console::one_line(&format!(
+            "runner worker {}: {what}",
+            self.hello.id
+        )));
+    }
+}
+
+/// Waits in the lobby and serves each run it is given, until stopped (or,
+/// for a worker started for one run, until that run is over).
 fn serve_runs(
     connection: &mut redis::Connection,
-    options: &WorkerOptions,
-    hello: &WorkerHello,
-    text: &str,
+    lobbied: &Lobbied,
     common: &Arc<Common>,
 ) -> Option<End> {
+    let (options, hello) = (lobbied.options, lobbied.hello);
     let control = control_key(&hello.id);
     // The presence must exist before a coordinator reads the hello.
     if let Err(e) = redis::cmd("SET")
         .arg(presence_key(&hello.id))
-        .arg(text)
+        .arg(lobbied.text)
         .arg("PX")
         .arg(PRESENCE_TTL.as_millis() as u64)
         .query::<()>(connection)
     {
-        return Some(End::Lost(e.to_string()));
+        return Some(End::of(&e));
     }
     loop {
         if let Some(why) = common.lost() {
@@ -204,18 +399,26 @@ fn serve_runs(
         if common.stop.load(Ordering::Relaxed) {
             return None;
         }
-        if let Err(e) = redis::cmd("RPUSH")
-            .arg(LOBBY)
-            .arg(text)
+        // Once in the lobby, however often a stranger's message sends it back.
+        if let Err(e) = redis::pipe()
+            .cmd("LREM")
+            .arg(lobbied.lobby)
+            .arg(0)
+            .arg(lobbied.text)
+            .ignore()
+            .cmd("RPUSH")
+            .arg(lobbied.lobby)
+            .arg(lobbied.text)
+            .ignore()
             .query::<()>(connection)
         {
-            return Some(End::Lost(e.to_string()));
+            return Some(End::of(&e));
         }
         let message = loop {
             if common.stop.load(Ordering::Relaxed) {
                 return common.lost().map(End::Lost);
             }
-            let popped: redis::RedisResult<Option<(String, String)>> = redis::cmd("BLPOP")
+            let popped: redis::RedisResult<Option<(String, Vec<u8>)>> = redis::cmd("BLPOP")
                 .arg(&control)
                 .arg(BLOCK.as_secs_f64())
                 .query(connection);
@@ -227,47 +430,70 @@ fn serve_runs(
                 }
                 Err(e) if interrupted(&e) => match connect(&options.url, REDIS_TIMEOUT) {
                     Ok(c) => *connection = c,
-                    Err(e) => return Some(End::Lost(e.to_string())),
+                    Err(e) => return Some(End::of(&e)),
                 },
-                Err(e) => return Some(End::Lost(e.to_string())),
+                Err(e) if connection_failed(&e) => return Some(End::of(&e)),
+                // Not a list: a stranger's key in the worker's own name.
+                Err(e) => {
+                    lobbied.say(&format!("removed its control key, which was no list: {e}"));
+                    if let Err(e) = redis::cmd("DEL").arg(&control).query::<()>(connection) {
+                        return Some(End::of(&e));
+                    }
+                }
             }
         };
-        match serde_json::from_str::<Control>(&message) {
-            Ok(Control::Stop) => return None,
+        if message.len() > MAX_CONTROL {
+            lobbied.say(&format!(
+                "ignored a control message of {} bytes (at most {MAX_CONTROL})",
+                message.len()
+            ));
+            continue;
+        }
+        let assignment = match serde_json::from_slice::<Control>(&message) {
             Ok(Control::Refused(why)) => return Some(End::Refused(why)),
-            Ok(Control::Assign(assignment)) => {
-                if let Err(why) = wire::check_peer(assignment.protocol, &assignment.runner) {
-                    crate::console::error(&format!(
-                        "runner worker {}: a run was refused: {why}",
-                        hello.id
-                    ));
-                    continue;
-                }
-                serve_run(options, hello, assignment, common);
+            Ok(Control::Assign(assignment)) => assignment,
+            Err(e) => {
+                lobbied.say(&format!(
+                    "ignored a malformed control message: {}",
+                    shown(&e.to_string())
+                ));
+                continue;
             }
-            Err(e) => crate::console::error(&format!(
-                "runner worker {}: ignored a malformed control message: {e}",
-                hello.id
-            )),
+        };
+        match accept(&assignment, options, hello.slots) {
+            Ok(flag) => serve_run(options, hello, assignment, flag, common),
+            Err(rejection) => {
+                lobbied.say(&format!("a run was refused: {rejection}"));
+                // Tell its coordinator, if the run exists (never create keys).
+                if usable_prefix(&assignment.keys.prefix) {
+                    let failed = Upward::Failed {
+                        worker: hello.id.clone(),
+                        why: rejection.to_string(),
+                    };
+                    match add_reply(connection, &assignment.keys.replies(), &failed) {
+                        Err(e) if connection_failed(&e) => return Some(End::of(&e)),
+                        _ => {}
+                    }
+                }
+                continue;
+            }
+        }
+        if options.run.is_some() {
+            return None; // its one run is over
         }
     }
 }
 
-/// Serves one run with its slots until its keys vanish or the worker stops.
+/// Serves one run with its slots until its keys vanish or the worker
+/// stops; `flag` is what [`accept`] gave.
 fn serve_run(
     options: &WorkerOptions,
     hello: &WorkerHello,
     assignment: Assignment,
+    flag: FlagSpec,
     common: &Arc<Common>,
 ) {
-    let slots = assignment.slots.max(1);
-    let flag = match &assignment.flag {
-        FlagSpec::Redis { key, .. } => FlagSpec::Redis {
-            url: options.url.clone(),
-            key: key.clone(),
-        },
-        other => other.clone(),
-    };
+    let slots = assignment.slots;
     *common
         .serving
         .lock()
@@ -280,6 +506,7 @@ fn serve_run(
     let run_over = Arc::new(AtomicBool::new(false));
     let (ready_tx, ready_rx) = crossbeam_channel::unbounded::<Result<(), String>>();
     let mut handles = Vec::new();
+    let mut failure = None;
     for slot in 0..slots {
         let slot_ctx = Slot {
             url: options.url.clone(),
@@ -291,17 +518,28 @@ fn serve_run(
             ready: ready_tx.clone(),
         };
         let flag = flag.clone();
-        handles.push(thread::spawn(move || {
-            let ready = slot_ctx.ready.clone();
-            match flag.dispatch(WithFlagStage(slot_ctx)) {
-                Ok(()) => {}
-                Err(e) => _ = ready.send(Err(format!("cannot connect to the shared flag: {e}"))),
+        let spawned = thread::Builder::new()
+            .name(format!("slot-{slot}"))
+            .spawn(move || {
+                let ready = slot_ctx.ready.clone();
+                match flag.dispatch(WithFlagStage(slot_ctx)) {
+                    Ok(()) => {}
+                    Err(e) => {
+                        _ = ready.send(Err(format!("cannot connect to the shared flag: {e}")))
+                    }
+                }
+            });
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            // Out of threads: the run is refused, the worker lives on.
+            Err(e) => {
+                failure = Some(format!("cannot start slot {} of {slots}: {e}", slot + 1));
+                break;
             }
-        }));
+        }
     }
     drop(ready_tx);
-    let mut failure = None;
-    for _ in 0..slots {
+    for _ in 0..handles.len() {
         match ready_rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(why)) => _ = failure.get_or_insert(why),
@@ -327,8 +565,19 @@ fn serve_run(
         }
         Err(e) => Err(e),
     };
-    if let Err(e) = said {
-        common.lose("saying ready", &e);
+    match said {
+        Err(e) if connection_failed(&e) => common.lose("saying ready", &e),
+        // The run's replies are not a stream: it is no run.
+        Err(_) => run_over.store(true, Ordering::Relaxed),
+        Ok(()) => {}
+    }
+    // A slot in a long job is not waited for once the worker stops: the
+    // process ends, and its job is claimed by another worker.
+    while !handles.iter().all(thread::JoinHandle::is_finished) {
+        if common.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        thread::sleep(Duration::from_millis(20));
     }
     for handle in handles {
         let _ = handle.join();
@@ -407,22 +656,23 @@ impl<F: Flag> WithKernel for WithKernelStage<F> {
                     Ok(c) => connection = c,
                     Err(e) => break slot.common.lose("serving jobs", &e),
                 },
-                Err(e) => break slot.common.lose("serving jobs", &e),
+                Err(e) if connection_failed(&e) => break slot.common.lose("serving jobs", &e),
+                // A command the server refused (the run's keys are of
+                // another type, or gone): the run is over for this worker.
+                Err(e) => {
+                    if !run_gone(&e) && !slot.run_over.swap(true, Ordering::Relaxed) {
+                        crate::console::error(&crate::console::one_line(&format!(
+                            "runner worker {}: left run {}, whose keys are not a run's: {e}",
+                            slot.consumer,
+                            shown(&slot.assignment.keys.prefix)
+                        )));
+                    }
+                    slot.run_over.store(true, Ordering::Relaxed);
+                    break;
+                }
             }
         }
     }
-}
-
-/// Whether a command was cut short by a signal, not by the server: on Linux
-/// a read with a timeout fails with EINTR after the worker is stopped and
-/// continued (SIGSTOP, SIGCONT). The connection is opened again and the
-/// worker goes on; an entry whose reply was lost is claimed again.
-fn interrupted(e: &redis::RedisError) -> bool {
-    e.is_io_error()
-        && (std::error::Error::source(e)
-            .and_then(|s| s.downcast_ref::<std::io::Error>())
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::Interrupted)
-            || e.to_string().contains("(os error 4)"))
 }
 
 /// Whether a Redis error says the run's stream or group is gone.
@@ -430,7 +680,7 @@ fn run_gone(e: &redis::RedisError) -> bool {
     matches!(e.code(), Some("NOGROUP" | "UNBLOCKED"))
 }
 
-/// Serves the run's jobs until it ends; an error is a lost connection.
+/// Serves the run's jobs until it ends; an error is a failed command.
 fn serve_slot<K: PrimeTest, F: Flag>(
     slot: &Slot,
     connection: &mut redis::Connection,
@@ -448,7 +698,7 @@ fn serve_slot<K: PrimeTest, F: Flag>(
         let mut delivered = None;
         if last_claim.elapsed() >= claim_every {
             last_claim = Instant::now();
-            let claimed: redis::RedisResult<StreamAutoClaimReply> = redis::cmd("XAUTOCLAIM")
+            let claimed: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
                 .arg(&jobs)
                 .arg(GROUP)
                 .arg(&slot.consumer)
@@ -456,15 +706,11 @@ fn serve_slot<K: PrimeTest, F: Flag>(
                 .arg("0-0")
                 .arg("COUNT")
                 .arg(1)
-                .query(connection);
-            match claimed {
-                Ok(reply) => delivered = reply.claimed.into_iter().next().map(|e| (e, true)),
-                Err(e) if run_gone(&e) => return Ok(()),
-                Err(e) => return Err(e),
-            }
+                .query(connection)?;
+            delivered = claimed.claimed.into_iter().next().map(|e| (e, true));
         }
         if delivered.is_none() {
-            let read: redis::RedisResult<Option<StreamReadReply>> = redis::cmd("XREADGROUP")
+            let read: Option<StreamReadReply> = redis::cmd("XREADGROUP")
                 .arg("GROUP")
                 .arg(GROUP)
                 .arg(&slot.consumer)
@@ -475,19 +721,13 @@ fn serve_slot<K: PrimeTest, F: Flag>(
                 .arg("STREAMS")
                 .arg(&jobs)
                 .arg(">")
-                .query(connection);
-            match read {
-                Ok(read) => {
-                    delivered = read
-                        .into_iter()
-                        .flat_map(|r| r.keys)
-                        .flat_map(|k| k.ids)
-                        .next()
-                        .map(|e| (e, false));
-                }
-                Err(e) if run_gone(&e) => return Ok(()),
-                Err(e) => return Err(e),
-            }
+                .query(connection)?;
+            delivered = read
+                .into_iter()
+                .flat_map(|r| r.keys)
+                .flat_map(|k| k.ids)
+                .next()
+                .map(|e| (e, false));
         }
         let Some((entry, claimed)) = delivered else {
             // Idle: is the run still on? (Its coordinator may have died.)
@@ -503,8 +743,24 @@ fn serve_slot<K: PrimeTest, F: Flag>(
         };
         set_serving(&slot.common, slot.index, Some(entry.id.clone()));
         let (seq, reply) = match entry.map.get("j") {
+            Some(redis::Value::BulkString(bytes)) if bytes.len() > wire::MAX_FRAME => (
+                0,
+                Some(malformed(&format!(
+                    "{} bytes, more than the {} MiB a job may take",
+                    bytes.len(),
+                    wire::MAX_FRAME >> 20
+                ))),
+            ),
             Some(redis::Value::BulkString(bytes)) => {
                 match postcard::from_bytes::<Envelope>(bytes) {
+                    Ok(Envelope { seq, job, .. }) if numbers(&job) > MAX_JOB_NUMBERS => (
+                        seq,
+                        Some(malformed(&format!(
+                            "a job of {} numbers, more than the {MAX_JOB_NUMBERS} a coordinator \
+                             may send",
+                            numbers(&job)
+                        ))),
+                    ),
                     Ok(Envelope { seq, round, job }) => {
                         // Each round's search raises a flag of its own, so
                         // a late duplicate of an earlier round is harmless.
@@ -524,11 +780,25 @@ fn serve_slot<K: PrimeTest, F: Flag>(
         });
         let added = add_reply(connection, &replies, &done);
         set_serving(&slot.common, slot.index, None);
-        match added {
-            Ok(true) => {}
-            Ok(false) => return Ok(()), // the run ended meanwhile
-            Err(e) => return Err(e),
+        if !added? {
+            return Ok(()); // the run ended meanwhile
         }
+    }
+}
+
+/// The most numbers a worker serves in one job: what a coordinator may send.
+const MAX_JOB_NUMBERS: u64 = wire::MAX_TASK_NUMBERS as u64;
+
+/// How many numbers `job` carries, without overflow for a stranger's
+/// reversed range (which holds none).
+fn numbers(job: &Job) -> u64 {
+    match job {
+        Job::Primes { numbers, .. } | Job::Factors { numbers, .. } => match numbers {
+            Chunk::Range { start, end } => end.saturating_sub(*start),
+            Chunk::List(list) => list.len() as u64,
+            Chunk::Span { span, .. } => span.len() as u64,
+        },
+        _ => 1,
     }
 }
 
@@ -558,7 +828,14 @@ fn set_serving(common: &Common, slot: usize, entry: Option<String>) {
 /// The worker's heartbeat: its presence, and the entries its slots serve
 /// kept fresh (claimed to themselves with `JUSTID`, which resets their idle
 /// time without counting a delivery), so no other worker takes them over.
-fn heartbeat(url: &str, mut connection: redis::Connection, key: &str, text: &str, common: &Common) {
+fn heartbeat(
+    url: &str,
+    mut connection: redis::Connection,
+    key: &str,
+    text: &str,
+    lobby: &str,
+    common: &Common,
+) {
     let ttl = PRESENCE_TTL.as_millis() as u64;
     let fresh = (super::redis_streams::CLAIM_IDLE / 3).as_millis() as u64;
     while !common.stop.load(Ordering::Relaxed) {
@@ -569,7 +846,7 @@ fn heartbeat(url: &str, mut connection: redis::Connection, key: &str, text: &str
             .arg("PX")
             .arg(ttl)
             .ignore();
-        pipe.cmd("PEXPIRE").arg(LOBBY).arg(ttl * 12).ignore();
+        pipe.cmd("PEXPIRE").arg(lobby).arg(ttl * 12).ignore();
         if let Some(serving) = common
             .serving
             .lock()
@@ -591,16 +868,15 @@ fn heartbeat(url: &str, mut connection: redis::Connection, key: &str, text: &str
         }
         match pipe.query::<()>(&mut connection) {
             Ok(()) => {}
-            // A stream deleted as its run ends is not a lost connection.
-            Err(e) if run_gone(&e) => {}
             Err(e) if interrupted(&e) => match connect(url, REDIS_TIMEOUT) {
                 Ok(c) => connection = c,
                 Err(e) => return common.lose("heartbeat", &e),
             },
-            Err(e) => {
-                common.lose("heartbeat", &e);
-                return;
-            }
+            Err(e) if connection_failed(&e) => return common.lose("heartbeat", &e),
+            // A stream deleted as its run ends, or a run's keys of another
+            // type: the slots find out; the presence was refreshed anyway
+            // (a pipeline's commands run whatever one of them answers).
+            Err(_) => {}
         }
         let beat = Instant::now();
         while beat.elapsed() < HEARTBEAT && !common.stop.load(Ordering::Relaxed) {

@@ -68,10 +68,12 @@ fn unpaired_lesson(experiment: &Experiment, plan: &crate::experiment::Plan) -> O
         .iter()
         .map(|case| {
             let cells = crate::record::case_cells(&experiment.name, case);
+            // A command's own parameters too: a lesson may pick cases by them.
             crate::record::CASE_COLUMNS
                 .iter()
                 .map(|c| c.to_string())
                 .zip(cells)
+                .chain(case.params.iter().cloned())
                 .collect()
         })
         .collect();

@@ -24,9 +24,12 @@ pub mod exit {
     /// A case gave a wrong answer or crashed (it is recorded with its message).
     pub const CASE_FAILED: u8 = 1;
     /// Bad usage, a bad experiment file, or a run refused before it started
-    /// (a folder another run holds, files runner did not write, too much memory).
+    /// (a folder another run holds, files runner did not write, too much
+    /// memory, a Redis server that refuses runner's password or ACL, or a
+    /// Redis URL that does not parse).
     pub const BAD_INPUT: u8 = 2;
-    /// Nothing ran: every case was skipped because a service it needs is missing.
+    /// Nothing ran: every case was skipped because a service it needs is
+    /// missing (no Redis server answers, a program is not installed).
     pub const NOTHING_RAN: u8 = 3;
     /// A file could not be read or written (a full disk, a read-only folder).
     pub const IO: u8 = 4;
@@ -42,8 +45,11 @@ Exit status:
   1    a case gave a wrong answer or crashed (recorded with its message, never as a time)
   2    bad usage or a bad experiment file, or a run refused before it started (a
        report folder another run holds or holding files runner did not write, a
-       case needing more memory than allowed); nothing is written
-  3    nothing ran: every case was skipped for lack of a service it needs
+       case needing more memory than allowed, a Redis server refusing the
+       password or ACL of REDIS_URL, a Redis URL that does not parse); nothing
+       is written
+  3    nothing ran: every case was skipped for lack of a service it needs (no
+       Redis server answers, a required program is missing)
   4    a file could not be read or written (full disk, read-only folder); the
        file and the reason are named, and the manifest says \"error\" if it can
   5    with --strict: a lesson of the experiment ([[expect]]) failed; each is

@@ -54,7 +54,13 @@ pub fn report(args: &ReportArgs) -> ExitCode {
             status = status.max(code);
             continue;
         }
-        let parent = dir.parent().unwrap_or(Path::new(".")).to_path_buf();
+        // A folder named alone ("chunksize") has the empty path as parent:
+        // its index is the current folder's.
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
         if !parents.contains(&parent) {
             parents.push(parent);
         }

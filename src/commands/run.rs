@@ -10,7 +10,10 @@ use std::process::ExitCode;
 use crate::cli::{RemoteArgs, RunArgs};
 use crate::console;
 use crate::engine::{self, Observer, RunOutcome};
-use crate::experiment::{Experiment, Plan, PlanOptions, WorkloadKind};
+use crate::experiment::{
+    Executor, Experiment, FlagKind, Plan, PlanOptions, Requirement, WorkloadKind,
+};
+use crate::flag::redis::{ProbeError, redis_target};
 use crate::machine::Cores;
 use crate::machine_state::{self, MachineState};
 use crate::manifest::{Manifest, Status};
@@ -62,6 +65,10 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
         .iter()
         .map(|e| e.plan(cores, &options))
         .collect();
+    let probes = match probe_redis(&experiments, &plans) {
+        Ok(probes) => probes,
+        Err(code) => return code,
+    };
     let mut folders = Vec::new();
     for (experiment, plan) in experiments.iter().zip(&plans) {
         match ReportFolder::claim(&args.out, &report_dir_name(experiment, plan)) {
@@ -77,10 +84,14 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
             }
         }
     }
+    // Flag files of runs killed outright (SIGKILL) are nobody's to remove
+    // but a later run's.
+    crate::flag::shm::sweep_stale();
     let mut failed = 0;
     let mut ran = 0;
     let mut lessons_failed = 0;
-    for ((experiment, plan), folder) in experiments.iter().zip(&plans).zip(folders) {
+    let runs = experiments.iter().zip(&plans).zip(folders).zip(probes);
+    for (((experiment, plan), folder), probe) in runs {
         // A signal that arrived while the previous experiment was drawn must
         // not start this one: starting clears its folder, which would
         // replace its earlier report with an empty, interrupted one.
@@ -92,9 +103,12 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
             return ExitCode::from(status);
         }
         match run_one(
-            experiment,
-            plan,
-            folder,
+            Planned {
+                experiment,
+                plan,
+                folder,
+                redis_probe: probe,
+            },
             &args.out,
             &args.remote,
             arguments.clone(),
@@ -143,14 +157,69 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
     })
 }
 
-fn run_one(
-    experiment: &Experiment,
-    plan: &Plan,
+/// Whether some case of `plan` needs a Redis server: workers behind
+/// Redis, a Redis flag, or a variant that requires one.
+fn needs_redis(plan: &Plan) -> bool {
+    plan.cases.iter().any(|case| {
+        case.requires.contains(&Requirement::Redis)
+            || case.executor == Some(Executor::Redis)
+            || case.cooperation.is_some_and(|c| c.flag == FlagKind::Redis)
+    })
+}
+
+/// Probes the Redis server of every experiment that needs one, once per
+/// server, before anything is written: a server that refuses runner's
+/// credentials (or a URL that does not parse) is a configuration error,
+/// exit status 2, nothing run; a server that is not there is left to the
+/// cases, which are skipped (and the answer kept, so it is not asked twice).
+fn probe_redis(
+    experiments: &[Experiment],
+    plans: &[Plan],
+) -> Result<Vec<Option<Result<(), ProbeError>>>, ExitCode> {
+    let mut asked: Vec<(String, Result<(), ProbeError>)> = Vec::new();
+    let mut probes = Vec::new();
+    for (experiment, plan) in experiments.iter().zip(plans) {
+        if !needs_redis(plan) {
+            probes.push(None);
+            continue;
+        }
+        let target = redis_target(experiment.redis_url.as_deref());
+        let probe = match asked.iter().find(|(url, _)| *url == target.url) {
+            Some((_, probe)) => probe.clone(),
+            None => {
+                let probe = target.probe();
+                asked.push((target.url.clone(), probe.clone()));
+                probe
+            }
+        };
+        if let Err(ProbeError::Misconfigured { message, help }) = &probe {
+            console::error(&format!(
+                "error: {}: {message}; nothing was run\n  = help: {help}",
+                experiment.name
+            ));
+            return Err(ExitCode::from(exit::BAD_INPUT));
+        }
+        probes.push(Some(probe));
+    }
+    Ok(probes)
+}
+
+/// An experiment ready to run: its plan, its claimed folder, and the
+/// answer of its Redis server's probe if it needs one.
+struct Planned<'a> {
+    experiment: &'a Experiment,
+    plan: &'a Plan,
     folder: ReportFolder,
-    out: &Path,
-    remote: &RemoteArgs,
-    arguments: Vec<String>,
-) -> Ended {
+    redis_probe: Option<Result<(), ProbeError>>,
+}
+
+fn run_one(planned: Planned, out: &Path, remote: &RemoteArgs, arguments: Vec<String>) -> Ended {
+    let Planned {
+        experiment,
+        plan,
+        folder,
+        redis_probe,
+    } = planned;
     let dir = folder.dir().to_path_buf();
     // What bends the timings, read before the first case (and before the
     // first line, so nothing waits between that line and the run); advice
@@ -192,8 +261,9 @@ fn run_one(
         Err(e) => return Ended::Io(e.to_string()),
     };
     let mut progress = Progress::new(plan);
-    let mut context =
-        Context::new(experiment.redis_url.as_deref()).with_command(experiment.command.clone());
+    let mut context = Context::new(experiment.redis_url.as_deref())
+        .with_command(experiment.command.clone())
+        .with_redis_probe(redis_probe);
     crate::backend::redis_streams::configure(crate::backend::redis_streams::Remote {
         url: context.redis.url.clone(),
         spawn_local: remote
@@ -243,7 +313,11 @@ fn run_one(
             .count()
     };
     let (failures, skipped) = (count(EndStatus::Failed), count(EndStatus::Skipped));
-    let status = match (outcome.interrupted, failures) {
+    // A case that failed after a signal arrived may be the signal's doing (a
+    // worker of the same process group stopped by Ctrl-C): the run is
+    // interrupted, as stderr will say, and the manifest says the same.
+    let interrupted = outcome.interrupted || (timer.stopped() && failures > 0);
+    let status = match (interrupted, failures) {
         (true, _) => Status::Interrupted,
         (false, 0) => Status::Complete,
         (false, _) => Status::Failed,
@@ -259,7 +333,7 @@ fn run_one(
             return Ended::Io(e);
         }
     };
-    if outcome.interrupted {
+    if interrupted {
         return Ended::Interrupted;
     }
     let ran = outcome.results.len() - skipped;
@@ -268,13 +342,30 @@ fn run_one(
         .iter()
         .filter(|r| r.ok() && r.answer.is_none())
         .count();
-    print_done(writer.dir(), ran, failures, unchecked);
+    // Each reason was said in full with the first case it skipped.
+    let reasons: std::collections::BTreeSet<&str> = outcome
+        .results
+        .iter()
+        .filter_map(|r| r.skipped.as_deref())
+        .collect();
+    let above = match reasons.len() {
+        1 => "the reason given above",
+        _ => "the reasons given above",
+    };
+    print_done(
+        writer.dir(),
+        Counts {
+            ran,
+            failures,
+            unchecked,
+            skipped,
+        },
+        above,
+    );
     let lessons_failed = drawn.tell_lessons();
-    if let Some(first) = outcome.results.iter().find(|r| r.skipped.is_some()) {
-        let why = first.skipped.as_deref().unwrap_or_default();
+    if skipped > 0 && ran > 0 {
         console::error(&format!(
-            "  {skipped} cases were not run and are marked skipped ({})",
-            console::one_line(why)
+            "  {skipped} case(s) were not run and are marked skipped, for {above}"
         ));
     }
     Ended::Done {
@@ -300,10 +391,30 @@ fn draw(dir: &Path, out: &Path) -> Result<report::Rendered, String> {
     Ok(drawn)
 }
 
+/// How many cases ran, failed, ran unchecked and were skipped.
+struct Counts {
+    ran: usize,
+    failures: usize,
+    unchecked: usize,
+    skipped: usize,
+}
+
 /// The closing lines, on stdout so `runner x.toml > log` keeps them.
-fn print_done(dir: &Path, cases: usize, failures: usize, unchecked: usize) {
+fn print_done(dir: &Path, counts: Counts, skip_reasons: &str) {
     let page: PathBuf = dir.join("index.html");
+    let Counts {
+        ran: cases,
+        failures,
+        unchecked,
+        skipped,
+    } = counts;
     match failures {
+        // Never "0 cases, all correct": nothing was checked.
+        0 if cases == 0 => console::out(&format!(
+            "no case ran: {skipped} case(s) skipped, for {skip_reasons} (each case's row says \
+             why): {}",
+            dir.join("results.csv").display()
+        )),
         0 if unchecked > 0 => console::out(&format!(
             "{cases} cases ran, {unchecked} of them unchecked (no answer declared): {}",
             page.display()

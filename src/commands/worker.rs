@@ -15,5 +15,6 @@ pub fn worker(args: &WorkerArgs) -> ExitCode {
         slots: args.slots as usize,
         name: args.name.clone(),
         id: args.id.clone(),
+        run: args.run.clone(),
     })
 }

@@ -6,7 +6,7 @@
 use plotters::prelude::*;
 
 use super::{Outcome, Report};
-use crate::report::draw::{FONT, encode, err, register_font};
+use crate::report::draw::{FONT, axis, encode, err, register_font};
 use crate::stats::Verdict;
 
 /// The chart's width in pixels.
@@ -21,6 +21,8 @@ pub fn height(cases: usize) -> u32 {
 const LABEL_CHARS: usize = 38;
 
 /// The compared cases' ratios as PNG bytes; `None` when nothing was compared.
+/// A compared ratio is finite (a time that is not measurable is never
+/// compared), and the axis passes through [`axis`] all the same.
 pub fn png(report: &Report) -> anyhow::Result<Option<Vec<u8>>> {
     let cases: Vec<(String, f64, (f64, f64), Verdict)> = report
         .matched
@@ -48,13 +50,14 @@ pub fn png(report: &Report) -> anyhow::Result<Option<Vec<u8>>> {
                 (lo.min(*l).min(*r), hi.max(*h).max(*r))
             });
         let pad = ((hi - lo) * 0.08).max(0.02);
+        let (lo, hi) = axis(lo - pad, hi + pad);
         let n = cases.len();
         let mut chart = ChartBuilder::on(&root)
             .caption("Median time, AFTER over BEFORE (95% interval)", (FONT, 20))
             .margin(14)
             .x_label_area_size(50)
             .y_label_area_size(300)
-            .build_cartesian_2d((lo - pad)..(hi + pad), -0.6..(n as f64 - 0.4))
+            .build_cartesian_2d(lo..hi, -0.6..(n as f64 - 0.4))
             .map_err(err)?;
         let names: Vec<String> = cases.iter().map(|c| c.0.clone()).collect();
         // The first case at the top, as in the table.

@@ -49,7 +49,8 @@ impl SideCase {
 pub enum Outcome {
     /// Compared: AFTER's median over BEFORE's, with interval and verdict.
     Compared(Comparison),
-    /// Not compared, and why (a side failed, was skipped or has no time).
+    /// Not compared, and why (a side failed, was skipped, has no time, or
+    /// has a time that is not measurable: see [`stats::unmeasurable`]).
     NotCompared(String),
 }
 
@@ -117,18 +118,19 @@ impl Report {
             });
         }
         let rows: Vec<&Row> = before.summary.iter().chain(&after.summary).collect();
-        let labeller = Labeller::new(&rows);
+        let params = user_parameters([before, after]);
+        let labeller = Labeller::new(&rows, &params);
         let mut waiting: BTreeMap<Key, Vec<SideCase>> = BTreeMap::new();
         let mut order: Vec<(Key, String)> = Vec::new();
         for row in &before.summary {
-            let key = key_of(row);
+            let key = key_of(row, &params);
             order.push((key.clone(), labeller.label(row)));
             waiting.entry(key).or_default().push(side_case(before, row));
         }
         let mut matched = Vec::new();
         let mut only_after = Vec::new();
         for row in &after.summary {
-            let key = key_of(row);
+            let key = key_of(row, &params);
             let after_case = side_case(after, row);
             let label = labeller.label(row);
             let before_case = waiting.get_mut(&key).filter(|w| !w.is_empty());
@@ -163,6 +165,7 @@ impl Report {
                 });
             }
         }
+        distinguish(&mut matched);
         Ok(Report {
             experiment: after.manifest.experiment.clone(),
             before_machine: machine_line(before),
@@ -179,6 +182,15 @@ impl Report {
     /// PyPy against runner's threads and processes: four pairs a point).
     /// A label names the point, then AFTER's case, then BEFORE's.
     pub fn across(before: &RunData, after: &RunData, on: &[String]) -> Result<Report, String> {
+        for (i, column) in on.iter().enumerate() {
+            if on[..i].contains(column) {
+                return Err(format!(
+                    "`{column}` is named twice in --on {}\n  = help: name each column once, e.g. --on {}",
+                    on.join(","),
+                    dedup(on).join(",")
+                ));
+            }
+        }
         for column in on {
             let known = |run: &RunData| run.summary.iter().any(|r| r.contains_key(column));
             if !known(before) || !known(after) {
@@ -191,8 +203,8 @@ impl Report {
         let before_rows: Vec<&Row> = before.summary.iter().collect();
         let after_rows: Vec<&Row> = after.summary.iter().collect();
         let (before_labels, after_labels) = (
-            Labeller::except(&before_rows, on),
-            Labeller::except(&after_rows, on),
+            Labeller::except(&before_rows, &user_parameters([before, before]), on),
+            Labeller::except(&after_rows, &user_parameters([after, after]), on),
         );
         let point = |row: &Row| {
             on.iter()
@@ -238,6 +250,7 @@ impl Report {
                 });
             }
         }
+        distinguish(&mut matched);
         let only_before = before_rows
             .iter()
             .zip(partnered)
@@ -304,6 +317,17 @@ impl Report {
     }
 }
 
+/// `columns` without repeats, in their order.
+fn dedup(columns: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in columns {
+        if !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    out
+}
+
 /// The word a verdict is printed as.
 pub fn verdict_word(verdict: Verdict) -> &'static str {
     match verdict {
@@ -313,12 +337,50 @@ pub fn verdict_word(verdict: Verdict) -> &'static str {
     }
 }
 
-fn key_of(row: &Row) -> Key {
+fn key_of(row: &Row, params: &[String]) -> Key {
+    let params = params
+        .iter()
+        .map(|column| format!("{column}={}", row.get(column).map_or("", String::as_str)));
     CASE_COLUMNS
         .iter()
         .filter(|c| !NOT_IDENTIFYING.contains(c))
         .map(|c| row.get(*c).cloned().unwrap_or_default())
+        .chain(params)
         .collect()
+}
+
+/// The user parameters of a command workload in either run, by name:
+/// their columns follow runner's own in summary.csv, and identify a case's
+/// work as much as runner's do.
+fn user_parameters(runs: [&RunData; 2]) -> Vec<String> {
+    let mut names: Vec<String> = runs
+        .iter()
+        .flat_map(|run| run.experiment.params.names())
+        .filter(|name| !CASE_COLUMNS.contains(&name.as_str()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Appends the case numbers to labels that would otherwise repeat, so that
+/// every row of the table names one pair (cases that differ only in a
+/// column no label shows).
+fn distinguish(matched: &mut [Matched]) {
+    let repeated =
+        |label: &str, all: &[Matched]| all.iter().filter(|m| m.label == label).count() > 1;
+    let twins: Vec<bool> = matched
+        .iter()
+        .map(|m| repeated(&m.label, matched))
+        .collect();
+    for (m, twin) in matched.iter_mut().zip(twins) {
+        if twin {
+            m.label = format!(
+                "{} (case {} / case {})",
+                m.label, m.after.number, m.before.number
+            );
+        }
+    }
 }
 
 fn side_case(run: &RunData, row: &Row) -> SideCase {
@@ -347,6 +409,11 @@ fn outcome(before: &SideCase, after: &SideCase, seed: u64) -> Outcome {
         }
         if case.seconds.is_empty() {
             return Outcome::NotCompared(format!("no correct timed run in {side}"));
+        }
+        // A time below the clock's resolution gives an infinite ratio (or
+        // one hundreds of digits long): no ratio, no chart, no verdict.
+        if let Some(why) = stats::unmeasurable(&case.seconds) {
+            return Outcome::NotCompared(format!("not measurable: {side} {why}"));
         }
     }
     match Comparison::of(&after.seconds, &before.seconds, seed) {
@@ -386,7 +453,9 @@ fn machine_line(run: &RunData) -> String {
 /// Names a case compactly: the parameters that differ between the cases
 /// being compared (the rest are the same for all and would only repeat).
 struct Labeller {
-    varying: Vec<&'static str>,
+    /// The columns a label shows: [`LABEL_COLUMNS`], then the user's
+    /// parameters, where they differ among the cases.
+    varying: Vec<String>,
 }
 
 /// Parameters shown by name, in this order; a range is shown as one.
@@ -416,8 +485,8 @@ const LABEL_COLUMNS: [&str; 20] = [
 impl Labeller {
     /// A labeller of what varies among `rows` besides the columns `on`
     /// (which a side-by-side label shows first).
-    fn except(rows: &[&Row], on: &[String]) -> Labeller {
-        let mut labeller = Labeller::new(rows);
+    fn except(rows: &[&Row], params: &[String], on: &[String]) -> Labeller {
+        let mut labeller = Labeller::new(rows, params);
         // A label's "range" and "number" stand for the columns behind them.
         let shown = |c: &str| {
             match c {
@@ -430,28 +499,31 @@ impl Labeller {
         };
         labeller.varying.retain(|c| !shown(c));
         if labeller.varying.is_empty() {
-            labeller
-                .varying
-                .push(match rows.iter().any(|r| !value(r, "variant").is_empty()) {
-                    true => "variant",
-                    false => "strategy",
-                });
+            let name = match rows.iter().any(|r| !value(r, "variant").is_empty()) {
+                true => "variant",
+                false => "strategy",
+            };
+            labeller.varying.push(name.into());
         }
         labeller
     }
 
-    fn new(rows: &[&Row]) -> Labeller {
-        let varying: Vec<&'static str> = LABEL_COLUMNS
+    /// A labeller of what varies among `rows`, of runner's parameters and
+    /// the user's `params`.
+    fn new(rows: &[&Row], params: &[String]) -> Labeller {
+        let varying: Vec<String> = LABEL_COLUMNS
             .into_iter()
+            .chain(params.iter().map(String::as_str))
             .filter(|c| {
                 let first = rows.first().map(|r| label_cell(r, c));
                 rows.iter().any(|r| Some(label_cell(r, c)) != first)
             })
+            .map(String::from)
             .collect();
         // One case, or cases that differ only in derived cells: name the
         // strategy, so a label is never empty.
         let varying = match varying.is_empty() {
-            true => vec!["strategy"],
+            true => vec!["strategy".into()],
             false => varying,
         };
         Labeller { varying }
@@ -461,9 +533,9 @@ impl Labeller {
         let parts: Vec<String> = self
             .varying
             .iter()
-            .filter_map(|&c| {
+            .filter_map(|c| {
                 let cell = label_cell(row, c);
-                match (c, cell.as_str()) {
+                match (c.as_str(), cell.as_str()) {
                     (_, "") | ("range", "[, )") => None,
                     ("variant" | "strategy" | "range" | "number", _) => Some(cell),
                     _ => Some(format!("{c}={cell}")),
@@ -532,19 +604,46 @@ mod tests {
         assert_eq!(report.regressions(0.0).len(), 1, "one run: no interval");
     }
 
+    /// Issue 20 item 17: rows that would read alike name their cases.
+    #[test]
+    fn twin_labels_are_told_apart_by_their_cases() {
+        let side = |n: &str| SideCase {
+            number: n.into(),
+            status: "ok".into(),
+            seconds: vec![1.0],
+        };
+        let pair = |label: &str, after: &str, before: &str| Matched {
+            label: label.into(),
+            before: side(before),
+            after: side(after),
+            outcome: Outcome::NotCompared("x".into()),
+        };
+        let mut matched = vec![
+            pair("fast", "1", "1"),
+            pair("fast", "2", "1"),
+            pair("slow", "3", "2"),
+        ];
+        distinguish(&mut matched);
+        let labels: Vec<&str> = matched.iter().map(|m| m.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["fast (case 1 / case 1)", "fast (case 2 / case 1)", "slow"]
+        );
+    }
+
     #[test]
     fn labels_name_what_varies_once() {
         let a = row(&[("case", "1"), ("strategy", "serial"), ("workers", "1")]);
         let b = row(&[("case", "2"), ("strategy", "pool"), ("workers", "2")]);
-        let labeller = Labeller::new(&[&a, &b]);
+        let labeller = Labeller::new(&[&a, &b], &[]);
         assert_eq!(labeller.label(&b), "pool workers=2");
-        let alone = Labeller::new(&[&a]);
+        let alone = Labeller::new(&[&a], &[]);
         assert_eq!(alone.label(&a), "serial");
-        assert_ne!(key_of(&a), key_of(&b));
+        assert_ne!(key_of(&a, &[]), key_of(&b, &[]));
         let renumbered = row(&[("case", "7"), ("strategy", "serial"), ("workers", "1")]);
         assert_eq!(
-            key_of(&a),
-            key_of(&renumbered),
+            key_of(&a, &[]),
+            key_of(&renumbered, &[]),
             "the number is not the case"
         );
     }

@@ -87,7 +87,10 @@ pub fn summary_line(t: &Tally) -> String {
         t.faster, t.slower, t.indistinguishable
     );
     if t.not_compared > 0 {
-        line += &format!(", {} not compared (failed or skipped)", t.not_compared);
+        line += &format!(
+            ", {} not compared (failed, skipped or not measurable)",
+            t.not_compared
+        );
     }
     line += &format!(", {} unmatched", t.unmatched);
     line

@@ -9,6 +9,13 @@
 //! user parameter; `{name|text}` gives `text` where the case has no value
 //! for `name` (a serial case has no chunksize, a case without a flag no
 //! loop); `{{` and `}}` stand for `{` and `}`.
+//!
+//! With `shell = true` every value is quoted for the shell (by `shlex`) and
+//! the literal text is left as written, so the user's own shell syntax
+//! works and a value is always one word, never syntax. Quoting holds only
+//! where the shell reads plain words, so a placeholder inside the file's own
+//! quotes, a backtick substitution, a comment or a here-document is refused
+//! when the file is checked.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -20,17 +27,22 @@ use toml::Spanned;
 use super::error::{ExperimentError, suggest};
 use super::schema::{ParamListsSpec, ParamsSpec, WorkloadSpec};
 use super::values::{AnswerKind, ClockKind, WorkloadKind};
+use crate::flag::redis::password_in;
 use crate::record::CASE_COLUMNS;
 
 /// The timeout of a repeat when the file names none: one hour.
 pub const DEFAULT_TIMEOUT_S: f64 = 3600.0;
+/// The longest a repeat may plausibly take, in seconds (about 11.6 days):
+/// the largest `timeout_s`, and the largest time a program may report.
+pub const MAX_SECONDS: f64 = 1e6;
 
 /// How to run a command case's program.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommandSpec {
     /// The words, with placeholders; the first names the program.
     pub argv: Vec<String>,
-    /// Run the words joined by spaces with `sh -c` instead.
+    /// Run the words joined by spaces with `sh -c` instead, each
+    /// placeholder's value quoted for the shell.
     pub shell: bool,
     /// The working directory (default: runner's).
     pub cwd: Option<PathBuf>,
@@ -96,20 +108,140 @@ pub fn pieces(word: &str) -> Result<Vec<Piece>, String> {
     Ok(out)
 }
 
-/// Fills the placeholders of `word` with `value` of each name; `Err` names
-/// the first placeholder without a value.
-pub fn substitute(word: &str, value: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+/// Why a word's placeholders could not be filled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FillError {
+    /// The case has no value for this name, and the placeholder no default.
+    NoValue(String),
+    /// This name's value holds a NUL character, which no shell word carries.
+    Nul(String),
+    /// The word's braces are unbalanced (checked with the file, so rare).
+    Syntax(String),
+}
+
+/// How a value is written into its word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quoting {
+    /// As it is: the word is one argument of the program.
+    None,
+    /// Quoted for `sh -c` (a default text too), so it stays one word.
+    Shell,
+}
+
+/// Fills the placeholders of `word` with `value` of each name (or the
+/// placeholder's default), quoted as `quoting` says; the literal text is
+/// kept as written.
+pub fn substitute(
+    word: &str,
+    value: impl Fn(&str) -> Option<String>,
+    quoting: Quoting,
+) -> Result<String, FillError> {
     let mut out = String::new();
-    for piece in pieces(word)? {
+    for piece in pieces(word).map_err(FillError::Syntax)? {
         match piece {
             Piece::Text(t) => out.push_str(&t),
-            Piece::Name(n, default) => match value(&n).or(default) {
-                Some(v) => out.push_str(&v),
-                None => return Err(n),
-            },
+            Piece::Name(n, default) => {
+                let Some(v) = value(&n).or(default) else {
+                    return Err(FillError::NoValue(n));
+                };
+                match quoting {
+                    Quoting::None => out.push_str(&v),
+                    Quoting::Shell => match shlex::try_quote(&v) {
+                        Ok(quoted) => out.push_str(&quoted),
+                        Err(_) => return Err(FillError::Nul(n)),
+                    },
+                }
+            }
         }
     }
     Ok(out)
+}
+
+/// Where the shell reads a stretch of the joined command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ShellContext {
+    Plain,
+    Single,
+    /// Bash's `$'...'`, where a backslash escapes a quote.
+    AnsiC,
+    Double,
+    Backtick,
+    Comment,
+    /// After `<<`: a here-document's body may follow, where quotes are text.
+    HereDoc,
+}
+
+/// For `shell = true`: the first placeholder that the shell would not read
+/// as plain words (inside the file's own quotes, a backtick substitution, a
+/// comment or a here-document, or right after a backslash), where a quoted
+/// value would not stay one word: its word's index, name and whereabouts.
+/// Conservative: `"$(cmd {x})"` is refused too, though `$(...)` starts afresh.
+pub fn placeholder_outside_plain_words(words: &[&str]) -> Option<(usize, String, &'static str)> {
+    let mut context = ShellContext::Plain;
+    let mut escaped = false;
+    // The previous character read in plain context: `#` starts a comment
+    // only at the start of a word, `<<` a here-document.
+    let mut prev: Option<char> = None;
+    for (i, word) in words.iter().enumerate() {
+        let separator = (i > 0).then_some(Piece::Text(" ".into()));
+        let parts = separator.into_iter().chain(pieces(word).ok()?);
+        for part in parts {
+            let text = match part {
+                Piece::Name(name, _) => {
+                    let whereabouts = match (context, escaped) {
+                        (ShellContext::Plain, false) => {
+                            prev = Some('x');
+                            continue;
+                        }
+                        (ShellContext::Plain, true) => "right after a backslash",
+                        (ShellContext::Single, _) => "inside single quotes",
+                        (ShellContext::AnsiC, _) => "inside $'...' quotes",
+                        (ShellContext::Double, _) => "inside double quotes",
+                        (ShellContext::Backtick, _) => "inside a `...` command substitution",
+                        (ShellContext::Comment, _) => "in a comment",
+                        (ShellContext::HereDoc, _) => "after a here-document's `<<`",
+                    };
+                    return Some((i, name, whereabouts));
+                }
+                Piece::Text(text) => text,
+            };
+            for c in text.chars() {
+                if escaped {
+                    escaped = false;
+                    prev = Some('x');
+                    continue;
+                }
+                context = match (context, c) {
+                    (ShellContext::Plain, '\\') => {
+                        escaped = true;
+                        ShellContext::Plain
+                    }
+                    (ShellContext::Plain, '\'') if prev == Some('$') => ShellContext::AnsiC,
+                    (ShellContext::Plain, '\'') => ShellContext::Single,
+                    (ShellContext::Plain, '"') => ShellContext::Double,
+                    (ShellContext::Plain, '`') => ShellContext::Backtick,
+                    (ShellContext::Plain, '#')
+                        if prev.is_none_or(|p| p.is_whitespace() || ";&|()<>".contains(p)) =>
+                    {
+                        ShellContext::Comment
+                    }
+                    (ShellContext::Plain, '<') if prev == Some('<') => ShellContext::HereDoc,
+                    (ShellContext::Single, '\'') => ShellContext::Plain,
+                    (ShellContext::AnsiC | ShellContext::Double | ShellContext::Backtick, '\\') => {
+                        escaped = true;
+                        context
+                    }
+                    (ShellContext::AnsiC, '\'')
+                    | (ShellContext::Double, '"')
+                    | (ShellContext::Backtick, '`') => ShellContext::Plain,
+                    (ShellContext::Comment, '\n') => ShellContext::Plain,
+                    (context, _) => context,
+                };
+                prev = Some(c);
+            }
+        }
+    }
+    None
 }
 
 type ErrAt<'a> = dyn Fn(Option<Range<usize>>, String) -> ExperimentError + 'a;
@@ -287,8 +419,28 @@ pub fn command_spec(
         }
     }
     let shell = workload.shell.take().is_some_and(Spanned::into_inner);
+    if shell {
+        let words: Vec<&str> = command
+            .get_ref()
+            .iter()
+            .map(|w| w.get_ref().as_str())
+            .collect();
+        if let Some((i, name, whereabouts)) = placeholder_outside_plain_words(&words) {
+            return Err(err(
+                Some(command.get_ref()[i].span()),
+                format!(
+                    "the placeholder `{{{name}}}` is {whereabouts} in the shell command, where runner's quoting of its value would not hold"
+                ),
+            )
+            .with_help(format!(
+                "with `shell = true` runner quotes each value for the shell itself: write the placeholder as a plain word or part of one (`--label {{{name}}}`, not `--label '{{{name}}}'`)"
+            )));
+        }
+    }
     let timeout = match workload.timeout_s.take() {
-        Some(t) if !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 1e6) => {
+        Some(t)
+            if !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= MAX_SECONDS) =>
+        {
             return Err(err(
                 Some(t.span()),
                 format!("a timeout of {} s is not possible", t.get_ref()),
@@ -298,16 +450,32 @@ pub fn command_spec(
         Some(t) => t.into_inner(),
         None => DEFAULT_TIMEOUT_S,
     };
-    let env = workload
+    let env: Vec<(String, Spanned<String>)> = workload
         .env
         .take()
-        .map(|e| {
-            e.into_inner()
-                .into_iter()
-                .map(|(k, v)| (k, v.into_inner()))
-                .collect()
-        })
+        .map(|e| e.into_inner().into_iter().collect())
         .unwrap_or_default();
+    // The file is copied into the report: a URL holding a password (for
+    // the program's own Redis, say) belongs in runner's environment, which
+    // the program inherits, not here.
+    for (name, value) in &env {
+        if let Some(form) = value
+            .get_ref()
+            .contains("://")
+            .then(|| password_in(value.get_ref()))
+            .flatten()
+        {
+            return Err(err(
+                Some(value.span()),
+                format!("`env.{name}` holds a URL with a password ({form}), which would be copied into the report"),
+            )
+            .with_help(format!(
+                "remove it here and set {name} in the environment you start runner from: the program inherits it"
+            ))
+            .without_quoting());
+        }
+    }
+    let env = env.into_iter().map(|(k, v)| (k, v.into_inner())).collect();
     Ok(Some(CommandSpec {
         argv: command
             .into_inner()
@@ -343,11 +511,75 @@ mod tests {
         );
         assert!(pieces("{oops").is_err());
         assert!(pieces("oops}").is_err());
-        let filled = substitute("{a}-{b}", |n| (n == "a").then(|| "1".into()));
-        assert_eq!(filled, Err("b".into()));
-        assert_eq!(substitute("{a}", |_| Some("7".into())), Ok("7".into()));
-        assert_eq!(substitute("", |_| None), Ok(String::new()));
-        assert_eq!(substitute("{loop|counter}", |_| None), Ok("counter".into()));
-        assert_eq!(substitute("{a|}", |_| None), Ok(String::new()));
+        let plain = |word, value: Option<&str>| {
+            substitute(word, |_| value.map(String::from), Quoting::None)
+        };
+        let filled = substitute("{a}-{b}", |n| (n == "a").then(|| "1".into()), Quoting::None);
+        assert_eq!(filled, Err(FillError::NoValue("b".into())));
+        assert_eq!(plain("{a}", Some("7")), Ok("7".into()));
+        assert_eq!(plain("", None), Ok(String::new()));
+        assert_eq!(plain("{loop|counter}", None), Ok("counter".into()));
+        assert_eq!(plain("{a|}", None), Ok(String::new()));
+        assert_eq!(
+            plain("x={a}", Some("z; touch X")),
+            Ok("x=z; touch X".into())
+        );
+    }
+
+    /// Issue 20 item 5: for the shell, a value is quoted (a default text
+    /// too) and the literal text is kept as written.
+    #[test]
+    fn shell_values_are_quoted_and_literal_text_kept() {
+        let shell = |word, value: Option<&str>| {
+            substitute(word, |_| value.map(String::from), Quoting::Shell)
+        };
+        assert_eq!(shell("{a}", Some("7")), Ok("7".into()));
+        assert_eq!(shell("{a}", Some("z; touch X")), Ok("'z; touch X'".into()));
+        assert_eq!(shell("--tag={a}", Some("a b")), Ok("--tag='a b'".into()));
+        assert_eq!(shell("{a}", Some("")), Ok("''".into()));
+        assert_eq!(shell("{a|x y}", None), Ok("'x y'".into()));
+        assert_eq!(shell("{a}", Some("it's")), Ok("\"it's\"".into()));
+        assert_eq!(
+            shell("| cat > {a}", Some("$HOME")),
+            Ok("| cat > '$HOME'".into())
+        );
+        assert_eq!(shell("{a}", Some("a\0b")), Err(FillError::Nul("a".into())));
+    }
+
+    /// Issue 20 item 5: a placeholder where quoting would not hold is found.
+    #[test]
+    fn placeholders_outside_plain_words_are_found() {
+        let find = |words: &[&str]| placeholder_outside_plain_words(words);
+        for plain in [
+            &["printf", "'%s\\n'", "{x}"][..],
+            &["prog {x} | cat"],
+            &["echo \"a\" {x} 'b' # a comment"],
+            &["echo it\\'s {x}"],
+            &["a=$(echo '{{') {x}"],
+            &["echo", "'a'#{x}"],
+        ] {
+            assert_eq!(find(plain), None, "{plain:?}");
+        }
+        let refused = [
+            (&["echo", "'a", "{x}'"][..], 2, "inside single quotes"),
+            (&["echo \"{x}\""], 0, "inside double quotes"),
+            (&["echo \"$(cat {x})\""], 0, "inside double quotes"),
+            (
+                &["echo `cat {x}`"],
+                0,
+                "inside a `...` command substitution",
+            ),
+            (&["echo $'a\\' {x}'"], 0, "inside $'...' quotes"),
+            (&["true # {x}"], 0, "in a comment"),
+            (&["#", "{x}"], 1, "in a comment"),
+            (&["cat <<EOF\n{x}\nEOF"], 0, "after a here-document's `<<`"),
+            (&["echo \\{x}"], 0, "right after a backslash"),
+        ];
+        for (words, i, at) in refused {
+            assert_eq!(find(words), Some((i, "x".into(), at)), "{words:?}");
+        }
+        // A comment ends at its line; a quote ends where it closes.
+        assert_eq!(find(&["true # it's\necho {x}"]), None);
+        assert_eq!(find(&["echo 'a' \"b\" {x}"]), None);
     }
 }

@@ -38,6 +38,13 @@ impl ExperimentError {
         self.help = Some(help.into());
         self
     }
+
+    /// Keeps the line and column but does not quote the line: it holds a
+    /// secret (a password in a URL), which must not reach the console.
+    pub fn without_quoting(mut self) -> Self {
+        self.snippet = None;
+        self
+    }
 }
 
 struct Located {
@@ -98,9 +105,10 @@ impl fmt::Display for ExperimentError {
 /// The most characters of a line shown under an error.
 const SHOWN: usize = 100;
 
-/// The offending line as shown: each control character becomes one visible
-/// character (so the caret stays aligned and the file cannot drive the
-/// terminal), and a long line (a 50 MB one-line file) is cut to a window
+/// The offending line as shown: each control, bidirectional or invisible
+/// character becomes one visible character (so the caret stays aligned, the
+/// file cannot drive the terminal nor reorder the line, and a zero-width
+/// character can be seen), and a long line (a 50 MB one-line file) is cut to a window
 /// around the column. Returns the text, the column in it and the caret's
 /// width.
 fn shown(text: &str, column: usize, width: usize) -> (String, usize, usize) {
@@ -108,7 +116,7 @@ fn shown(text: &str, column: usize, width: usize) -> (String, usize, usize) {
         .chars()
         .map(|c| match c {
             '\t' => ' ',
-            c if c.is_control() => '\u{fffd}',
+            c if c.is_control() || crate::console::invisible(c) => '\u{fffd}',
             c => c,
         })
         .collect();
@@ -296,6 +304,15 @@ mod tests {
         assert!(text.contains("bad \\u{1b}"), "{text}");
         assert!(
             text.contains("1 | name = \"x\u{fffd}[2J\"\n  |        ^^^^^^^"),
+            "{text}"
+        );
+        // A raw right-to-left override or zero-width space in the file is
+        // shown, not obeyed (issue 20 item 16).
+        let source = "title = \"a\u{202e}b\u{200b}\"\n";
+        let err = ExperimentError::new(Path::new("f.toml"), source, Some(8..19), "bad".into());
+        let text = err.to_string();
+        assert!(
+            text.contains("1 | title = \"a\u{fffd}b\u{fffd}\""),
             "{text}"
         );
         // A one-line file of a million characters, wrong at its end.

@@ -11,9 +11,14 @@
 //! # within_percent = 5       # within: the ratio within this many per cent of 1
 //! ```
 //!
+//! A filter may name any parameter that varies across the experiment's
+//! cases: runner's, the variant, the numbers, or a command's own.
+//!
 //! A case matching `case` is paired with each case matching `than` that
-//! does the same work and agrees on every parameter the two filters do not
-//! pick differently, nor the variants they pick differently set (and both
+//! does the same work and agrees on every parameter (runner's and a
+//! command's own) the two filters do not pick differently, nor the variants
+//! they pick differently set (filters that pick differently a parameter
+//! variants set pick variants differently too) (and both
 //! cases have: a serial case has no chunks, and one worker whatever was
 //! swept; a default chunk size follows the worker count, so only given
 //! sizes must agree). Each pair is judged by the ratio of its median times and the
@@ -58,6 +63,9 @@ pub struct Expectation {
     pub factor: f64,
     /// Within this many per cent (for `within`).
     pub percent: f64,
+    /// A command workload's own parameters: compared between the two cases
+    /// of a pair as runner's are (see [`PAIRED_ON`]).
+    pub params: Vec<String>,
 }
 
 /// What the data say of an expectation, or of one pair of cases.
@@ -176,14 +184,29 @@ impl Expectation {
         // A parameter the two filters pick differently is what the lesson
         // compares; one they pick alike (or do not name) must match.
         let differs = |key: &str| self.case.get(key) != self.than.get(key);
+        // Filters that pick differently a parameter the variants set compare
+        // variants, as if they named them (`times` of a command, set by its
+        // variants "fast" and "slow", issue 20 item 17).
+        let set_by_some_variant = |key: &str| {
+            variant_sets
+                .values()
+                .any(|set| set.iter().any(|p| p == key))
+        };
+        let variants_differ = differs("variant")
+            || self
+                .case
+                .keys()
+                .chain(self.than.keys())
+                .any(|key| differs(key) && set_by_some_variant(key));
         let freed = |column: &str| match column {
             "range_start" | "range_end" => differs("range"),
             "number" => differs("number"),
+            "variant" => variants_differ,
             c if CHUNKS.contains(&c) => CHUNKS.iter().any(|c| differs(c)),
             c => differs(c),
         };
         let set_by_variant = |row: &Row, column: &str| {
-            differs("variant")
+            variants_differ
                 && variant_sets
                     .get(cell(row, "variant"))
                     .is_some_and(|set| set.iter().any(|p| p == column))
@@ -194,7 +217,9 @@ impl Expectation {
                 if std::ptr::eq(*a, *b) {
                     continue;
                 }
-                let same = PAIRED_ON.iter().chain(&CHUNKS).all(|&column| {
+                let columns = PAIRED_ON.iter().chain(&CHUNKS).copied();
+                let own = self.params.iter().map(String::as_str);
+                let same = columns.chain(own).all(|column| {
                     let (x, y) = (cell(a, column), cell(b, column));
                     // Chunk sizes compare only where both were given as a
                     // size: a default size follows the worker count.
@@ -268,6 +293,7 @@ mod tests {
             than: BTreeMap::new(),
             factor,
             percent,
+            params: Vec::new(),
         }
     }
 

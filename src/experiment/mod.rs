@@ -257,14 +257,15 @@ impl Experiment {
 }
 
 impl Experiment {
-    /// Per variant label, the parameters the variant sets: what a lesson
-    /// comparing two variants lets differ.
+    /// Per variant label, the parameters the variant sets (runner's and a
+    /// command's own): what a lesson comparing two variants lets differ.
     pub fn variant_sets(&self) -> std::collections::BTreeMap<String, Vec<String>> {
         self.variants
             .iter()
             .map(|v| {
                 let set = v.values.iter().map(|p| p.name().as_str().to_string());
-                (v.label.clone(), set.collect())
+                let own = v.params.iter().map(|(name, _)| name.clone());
+                (v.label.clone(), set.chain(own).collect())
             })
             .collect()
     }

@@ -232,10 +232,11 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
             data.map(|()| chart)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let expect_dims = expectation_dimensions(&dimensions, &values, &user, &variants, &numbers);
     let expectations = spec
         .expects
         .into_iter()
-        .map(|e| expectation(e, &dimensions, &values, &err))
+        .map(|e| expectation(e, &expect_dims, &user.names(), &err))
         .collect::<Result<Vec<_>, _>>()?;
 
     Ok(Experiment {
@@ -272,12 +273,65 @@ pub fn validate(path: &Path, source: &str, spec: FileSpec) -> Result<Experiment,
     })
 }
 
+/// What an `[[expect]]` may pick cases by, with the values each takes:
+/// every parameter that takes more than one value across the experiment's
+/// cases (issue 20 item 17). Runner's own (swept, or set by variants), the
+/// variant, the numbers, and a command's own parameters (swept in
+/// `[sweep.params]` or set by variants); not the columns of a workload's
+/// own table (`n`, `prime`, `factor`), which no case row holds.
+fn expectation_dimensions(
+    chart_dims: &BTreeSet<&'static str>,
+    values: &BTreeMap<&'static str, DimValues>,
+    user: &UserParams,
+    variants: &[Spanned<Variant>],
+    numbers: &[NamedNumber],
+) -> BTreeMap<String, DimValues> {
+    let named = |words: BTreeSet<String>| DimValues {
+        distinct: words.len(),
+        words,
+        any_number: false,
+        categorical: true,
+    };
+    let mut dims = BTreeMap::new();
+    for &name in chart_dims {
+        // A serial case's one worker is among the words, not the count.
+        let varies = |d: &&DimValues| d.distinct > 1 || d.words.len() > 1;
+        if let Some(dim) = values.get(name).filter(varies) {
+            dims.insert(name.to_string(), dim.clone());
+        }
+    }
+    dims.remove("number");
+    if numbers.len() > 1 {
+        let names = numbers.iter().map(|n| n.name.clone()).collect();
+        dims.insert("number".into(), named(names));
+    }
+    for name in user.names() {
+        let set: Vec<&String> = variants
+            .iter()
+            .filter_map(|v| v.get_ref().params.iter().find(|(n, _)| *n == name))
+            .map(|(_, value)| value)
+            .collect();
+        let mut words: BTreeSet<String> = set.iter().map(|v| v.to_string()).collect();
+        // A value the variants all override never reaches a case.
+        if variants.is_empty() || set.len() < variants.len() {
+            match user.axes.iter().find(|(n, _)| *n == name) {
+                Some((_, swept)) => words.extend(swept.iter().cloned()),
+                None => words.extend(user.defaults.get(&name).cloned()),
+            }
+        }
+        if words.len() > 1 {
+            dims.insert(name, named(words));
+        }
+    }
+    dims
+}
+
 /// Checks one `[[expect]]`: a lesson, two filters on what the experiment
 /// varies with values its cases take, a relation and its threshold.
 fn expectation(
     spec: Spanned<ExpectSpec>,
-    dims: &BTreeSet<&'static str>,
-    values: &BTreeMap<&'static str, DimValues>,
+    dims: &BTreeMap<String, DimValues>,
+    params: &[String],
     err: &ErrAt,
 ) -> Result<Expectation, ExperimentError> {
     let span = spec.span();
@@ -305,12 +359,15 @@ fn expectation(
         }
         let mut out = BTreeMap::new();
         for (name, value) in f.into_inner() {
-            if !dims.contains(name.get_ref().as_str()) {
-                let candidates: Vec<&str> = dims.iter().copied().collect();
-                let mut help = format!(
-                    "an expectation picks cases by what the experiment varies: {}",
-                    candidates.join(", ")
-                );
+            let Some(dim) = dims.get(name.get_ref().as_str()) else {
+                let candidates: Vec<&str> = dims.keys().map(String::as_str).collect();
+                let mut help = match candidates.is_empty() {
+                    true => "this experiment varies nothing an expectation could pick cases by; add a [sweep] or [[variant]]s first".into(),
+                    false => format!(
+                        "an expectation picks cases by what the experiment varies: {}",
+                        candidates.join(", ")
+                    ),
+                };
                 if let Some(close) = suggest(name.get_ref(), &candidates) {
                     help = format!("did you mean `{close}`? {help}");
                 }
@@ -322,26 +379,14 @@ fn expectation(
                     ),
                 )
                 .with_help(help));
-            }
+            };
             let key = name.get_ref().as_str();
             // "default" names the default chunks, whatever size they resolve to.
             let default_chunks = key == "chunksize"
                 && matches!(value.get_ref(), toml::Value::String(s) if s == "default");
-            let words = match (values.get(key), default_chunks) {
-                (_, true) => vec!["default".to_string()],
-                (Some(dim), false) => filter_words(key, &value, dim, err)?,
-                // A parameter whose values are not listed (the numbers of a
-                // command workload): each value as the CSV writes it.
-                (None, false) => {
-                    let word = |v: toml::Value| match v {
-                        toml::Value::String(s) => s,
-                        other => other.to_string(),
-                    };
-                    match value.into_inner() {
-                        toml::Value::Array(list) => list.into_iter().map(word).collect(),
-                        other => vec![word(other)],
-                    }
-                }
+            let words = match default_chunks {
+                true => vec!["default".to_string()],
+                false => filter_words(key, &value, dim, err)?,
             };
             out.insert(key.to_string(), words);
         }
@@ -392,6 +437,7 @@ fn expectation(
         than,
         factor,
         percent,
+        params: params.to_vec(),
     })
 }
 
@@ -596,20 +642,25 @@ fn numbers(
         .collect()
 }
 
-/// A `redis_url` must be one the Redis client can use, before anything runs.
+/// A `redis_url` must be one the Redis client can use, before anything runs,
+/// and hold no password in any form (the file is copied into its report).
+/// A URL is echoed only once it is known to hold no password.
 fn check_redis_url(url: &Spanned<String>, err: &ErrAt) -> Result<(), ExperimentError> {
-    if crate::flag::redis::redact(url.get_ref()) != *url.get_ref() {
+    if let Some(form) = crate::flag::redis::password_in(url.get_ref()) {
         return Err(err(
             Some(url.span()),
-            "a password in the experiment file would be copied into its report".into(),
+            format!("`redis_url` holds a password ({form}), which would be copied into the report"),
         )
         .with_help(
-            "remove `redis_url` here and set REDIS_URL=redis://user:password@host:port in the environment instead",
-        ));
+            "remove `redis_url` here and give the URL in the environment instead: \
+             REDIS_URL=redis://user:password@host:port (a Unix socket: \
+             REDIS_URL=redis+unix:///path/to/socket?pass=...)",
+        )
+        .without_quoting());
     }
-    match redis::Client::open(url.get_ref().as_str()) {
-        Ok(_) => Ok(()),
-        Err(_) => Err(err(
+    match crate::flag::redis::parses(url.get_ref()) {
+        true => Ok(()),
+        false => Err(err(
             Some(url.span()),
             format!("\"{}\" is not a Redis URL", url.get_ref()),
         )
@@ -949,13 +1000,34 @@ enum Lines {
     Many,
 }
 
-/// Rejects control characters in a text shown on a terminal or a page.
+/// Rejects control characters in a text shown on a terminal or a page, and
+/// bidirectional embeddings, overrides and isolates (issue 20 item 16): a
+/// U+202E reverses the rest of the line wherever the text is shown.
 fn check_plain_text(
     what: &str,
     text: &Spanned<String>,
     lines: Lines,
     err: &ErrAt,
 ) -> Result<(), ExperimentError> {
+    let reordering = text
+        .get_ref()
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| crate::console::reorders(c));
+    if let Some((i, c)) = reordering {
+        return Err(err(
+            Some(text.span()),
+            format!(
+                "{what} holds a bidirectional control character ({}) at character {}",
+                crate::console::char_name(c),
+                i + 1
+            ),
+        )
+        .with_help(
+            "remove it: it reorders the text after it on terminals and pages, so a reader \
+             would not see what the file says",
+        ));
+    }
     let allowed = |c: char| lines == Lines::Many && matches!(c, '\n' | '\t' | '\r');
     let bad = text
         .get_ref()
@@ -981,14 +1053,21 @@ fn check_plain_text(
     }
 }
 
-/// A label as a reader sees it: blanks collapsed, so "a  b" and "a b" are one.
+/// A label as a reader sees it: blanks collapsed, so "a  b" and "a b" are
+/// one (the braille blank, U+2800, draws as a space too).
 fn seen_as(label: &str) -> String {
-    label.split_whitespace().collect::<Vec<_>>().join(" ")
+    label
+        .split(|c: char| c.is_whitespace() || c == '\u{2800}')
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Checks a set of labels that name bars, series or rows: none blank, none
-/// with control characters, none equal to another once blanks are collapsed.
-/// Exact duplicates are left to the caller's own message when `exact` is false.
+/// with control, bidirectional or invisible characters (issue 20 item 16: a
+/// zero-width space made "a\u{200b}" and "a" two labels that look alike),
+/// none equal to another once blanks are collapsed. Exact duplicates are
+/// left to the caller's own message when `exact` is false.
 fn check_labels<'a>(
     what: &str,
     labels: impl Iterator<Item = &'a Spanned<String>>,
@@ -999,6 +1078,23 @@ fn check_labels<'a>(
     for label in labels {
         check_plain_text(&format!("the {what}"), label, Lines::One, err)?;
         let text = label.get_ref();
+        let hidden = text
+            .chars()
+            .enumerate()
+            .find(|&(_, c)| crate::console::invisible(c));
+        if let Some((i, c)) = hidden {
+            return Err(err(
+                Some(label.span()),
+                format!(
+                    "the {what} holds an invisible character ({}) at character {}",
+                    crate::console::char_name(c),
+                    i + 1
+                ),
+            )
+            .with_help(format!(
+                "remove it: a reader cannot see it, so a {what} with it looks like one without"
+            )));
+        }
         let key = seen_as(text);
         if key.is_empty() {
             return Err(
@@ -1077,7 +1173,7 @@ fn check_texts(spec: &FileSpec, err: &ErrAt) -> Result<(), ExperimentError> {
 }
 
 /// What a chart dimension can hold, as the CSV writes it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct DimValues {
     /// The values the file names (range labels, counts, words).
     words: BTreeSet<String>,

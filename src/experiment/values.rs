@@ -308,19 +308,29 @@ impl<'de> Deserialize<'de> for Capacity {
                 f.write_str("a queue capacity (1 or more) or \"unbounded\"")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Capacity, E> {
-                match usize::try_from(v) {
-                    Ok(n) if n >= 1 => Ok(Capacity::Bounded(n)),
-                    _ => Err(E::custom(format!(
+                match u64::try_from(v) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::custom(format!(
                         "a capacity of {v} is not possible; use 1 or more, or \"unbounded\""
+                    ))),
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Capacity, E> {
+                match usize::try_from(v) {
+                    Ok(0) => Err(E::custom(
+                        "a capacity of 0 is not possible; use 1 or more, or \"unbounded\"",
+                    )),
+                    Ok(n) if v <= MAX_COUNT => Ok(Capacity::Bounded(n)),
+                    _ => Err(E::custom(format!(
+                        "a capacity of {v} is too large; use at most {MAX_COUNT}, or \"unbounded\""
                     ))),
                 }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Capacity, E> {
                 match v {
                     "unbounded" => Ok(Capacity::Unbounded),
-                    digits if parse_u64(digits).is_ok() => {
-                        let n = parse_u64(digits).map_err(E::custom)?;
-                        self.visit_i64(i64::try_from(n).unwrap_or(i64::MAX))
+                    digits if digits.starts_with(|c: char| c.is_ascii_digit()) => {
+                        self.visit_u64(parse_u64(digits).map_err(E::custom)?)
                     }
                     _ => Err(E::unknown_variant(v, &["unbounded"])),
                 }
@@ -384,8 +394,14 @@ pub mod limits {
     pub const MAX_REPEATS: u64 = 100_000;
     /// The most untimed warm-up runs per case.
     pub const MAX_WARMUP: u64 = 1_000;
+    /// The largest count a parameter takes (`chunksize`, `capacity`,
+    /// `nbr_chunks`, `check_every`, `step`): TOML's largest integer, so a
+    /// count written as a string of digits is never larger than one written
+    /// as a number, and the arithmetic on it (two candidates per step of
+    /// `check_every`) and the charts' axes stay exact.
+    pub const MAX_COUNT: u64 = i64::MAX as u64;
 }
-pub use limits::MAX_WORKERS;
+pub use limits::{MAX_COUNT, MAX_WORKERS};
 
 /// The words a key takes, for messages: `one of "given", "shuffled", ...`.
 pub fn allowed_words(key: &str) -> Option<String> {
@@ -518,7 +534,7 @@ impl<'de> Deserialize<'de> for BigU64 {
 
 impl<'de> Deserialize<'de> for Positive {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let Bounded(v) = Bounded::<1, { u64::MAX }>::deserialize(d)?;
+        let Bounded(v) = Bounded::<1, MAX_COUNT>::deserialize(d)?;
         Ok(Positive(v))
     }
 }
@@ -539,13 +555,20 @@ impl<'de> Deserialize<'de> for WorkersSpec {
                     ))),
                 }
             }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<WorkersSpec, E> {
+                match usize::try_from(v) {
+                    Ok(n @ 1..=MAX_WORKERS) => Ok(WorkersSpec::Count(n)),
+                    _ => Err(E::custom(format!(
+                        "{v} workers is not possible; use 1 to {MAX_WORKERS}, \"physical\" or \"logical\""
+                    ))),
+                }
+            }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<WorkersSpec, E> {
                 match v {
                     "physical" => Ok(WorkersSpec::Physical),
                     "logical" => Ok(WorkersSpec::Logical),
-                    digits if parse_u64(digits).is_ok() => {
-                        let n = parse_u64(digits).map_err(E::custom)?;
-                        self.visit_i64(i64::try_from(n).unwrap_or(i64::MAX))
+                    digits if digits.starts_with(|c: char| c.is_ascii_digit()) => {
+                        self.visit_u64(parse_u64(digits).map_err(E::custom)?)
                     }
                     _ => Err(E::unknown_variant(v, &["physical", "logical"])),
                 }
@@ -564,19 +587,25 @@ impl<'de> Deserialize<'de> for ChunksizeSpec {
                 f.write_str("a chunksize (1 or more) or \"default\"")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<ChunksizeSpec, E> {
-                match non_negative(v)? {
+                self.visit_u64(non_negative(v)?)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ChunksizeSpec, E> {
+                match v {
                     0 => Err(E::custom(
                         "a chunksize of 0 is not possible; use 1 or more, or \"default\"",
                     )),
-                    n => Ok(ChunksizeSpec::Size(n)),
+                    n if n <= MAX_COUNT => Ok(ChunksizeSpec::Size(n)),
+                    n => Err(E::custom(format!(
+                        "a chunksize of {n} is too large; use at most {MAX_COUNT} (any chunksize \
+                         of the range's length or more makes one task), or \"default\""
+                    ))),
                 }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<ChunksizeSpec, E> {
                 match v {
                     "default" => Ok(ChunksizeSpec::Default),
-                    digits if parse_u64(digits).is_ok() => {
-                        let n = parse_u64(digits).map_err(E::custom)?;
-                        self.visit_i64(i64::try_from(n).unwrap_or(i64::MAX))
+                    digits if digits.starts_with(|c: char| c.is_ascii_digit()) => {
+                        self.visit_u64(parse_u64(digits).map_err(E::custom)?)
                     }
                     _ => Err(E::unknown_variant(v, &["default"])),
                 }
@@ -642,5 +671,67 @@ impl fmt::Display for ChunksizeSpec {
             ChunksizeSpec::Size(n) => write!(f, "{n}"),
             ChunksizeSpec::Default => f.write_str("default"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct One<T> {
+        v: T,
+    }
+
+    fn read<T: for<'de> Deserialize<'de>>(value: &str) -> Result<T, String> {
+        toml::from_str::<One<T>>(&format!("v = {value}"))
+            .map(|one| one.v)
+            .map_err(|e| e.message().to_string())
+    }
+
+    /// Issue 20 item 16: a count beyond TOML's largest integer, written as
+    /// digits, was clamped to 9223372036854775807; it is refused, and the
+    /// largest integer itself is still a count.
+    #[test]
+    fn counts_written_as_digits_are_never_clamped() {
+        let huge = "\"18446744073709551615\"";
+        let err = read::<ChunksizeSpec>(huge).unwrap_err();
+        assert!(
+            err.contains("a chunksize of 18446744073709551615 is too large"),
+            "{err}"
+        );
+        assert_eq!(
+            read::<ChunksizeSpec>("\"9223372036854775807\""),
+            Ok(ChunksizeSpec::Size(MAX_COUNT))
+        );
+        assert_eq!(read::<ChunksizeSpec>("\"64\""), Ok(ChunksizeSpec::Size(64)));
+        let err = read::<Capacity>(huge).unwrap_err();
+        assert!(
+            err.contains("a capacity of 18446744073709551615 is too large"),
+            "{err}"
+        );
+        assert_eq!(read::<Capacity>("\"8\""), Ok(Capacity::Bounded(8)));
+        assert!(
+            read::<Capacity>("\"0\"")
+                .unwrap_err()
+                .contains("0 is not possible")
+        );
+        let err = read::<WorkersSpec>(huge).unwrap_err();
+        assert!(
+            err.contains("18446744073709551615 workers is not possible"),
+            "{err}"
+        );
+        // Two steps of a check_every this large overflowed the search.
+        let err = read::<Positive>("\"9223372036854775808\"").unwrap_err();
+        assert!(err.contains("from 1 to 9223372036854775807"), "{err}");
+        assert_eq!(
+            read::<Positive>("9223372036854775807"),
+            Ok(Positive(MAX_COUNT))
+        );
+        // Digits too large for 64 bits say so, not "unknown variant".
+        let err = read::<ChunksizeSpec>("\"99999999999999999999\"").unwrap_err();
+        assert!(err.contains("does not fit in 64 bits"), "{err}");
+        // Numbers, as opposed to counts, still take all 64 bits.
+        assert_eq!(read::<BigU64>(huge), Ok(BigU64(u64::MAX)));
     }
 }

@@ -1,7 +1,8 @@
 //! Flags in a file under /dev/shm that every process maps shared: the
 //! book's `RawValue` (`ShmAtomicFlag`) and its `mmap` flag (`ShmMmapFlag`),
 //! plus the file's life (created by one owner, removed by it on drop or on an
-//! immediate exit).
+//! immediate exit, and by the next run if its owner was killed outright:
+//! see [`sweep_stale`]).
 //!
 //! An anonymous map is private across `exec`, so a worker process cannot
 //! reach one; a named file in the memory-backed /dev/shm can be opened and
@@ -31,6 +32,68 @@ pub const SHM_DIR: &str = "/dev/shm";
 
 /// Files made by this process, numbered so no two share a name.
 static FILES: AtomicU64 = AtomicU64::new(0);
+
+/// The kinds of file runner makes under /dev/shm (the last part of the name).
+const KINDS: [&str; 3] = ["atomic", "mmap", "mutex"];
+
+/// Removes the flag files of runs that died without removing them (SIGKILL,
+/// the out-of-memory killer, `timeout -s KILL`): the files named as
+/// [`ShmFile::create`] names them, `runner-<pid>-<n>-<kind>` with a kind
+/// runner makes, that are regular files of this user and whose pid is no
+/// longer a live process. Nothing else is touched: another user's files, a
+/// live run's, or any other name. Returns the paths removed.
+///
+/// Naming the file and passing a descriptor instead (create, unlink, pass)
+/// would leave nothing to sweep, but a worker reaches its flag by the path
+/// in its spec, and a path is what the threads' and processes' flags share;
+/// the sweep keeps that one way of reaching a flag. A pid reused by an
+/// unrelated process keeps its stale file until that process ends: a byte
+/// or a page, never a wrong removal.
+pub fn sweep_stale() -> Vec<PathBuf> {
+    sweep_stale_in(Path::new(SHM_DIR))
+}
+
+fn sweep_stale_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(owner_pid) else {
+            continue;
+        };
+        let path = entry.path();
+        let ours = std::fs::symlink_metadata(&path).is_ok_and(|m| {
+            m.file_type().is_file() && std::os::unix::fs::MetadataExt::uid(&m) == me
+        });
+        if ours && !alive(pid) && std::fs::remove_file(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
+}
+
+/// The pid in a name `runner-<pid>-<n>-<kind>` that [`ShmFile::create`]
+/// makes, or `None` for any other name.
+fn owner_pid(name: &str) -> Option<libc::pid_t> {
+    let mut parts = name.strip_prefix("runner-")?.splitn(3, '-');
+    let (pid, n, kind) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(pid) || !digits(n) || !KINDS.contains(&kind) {
+        return None;
+    }
+    pid.parse().ok().filter(|&pid: &libc::pid_t| pid > 0)
+}
+
+/// Whether a process `pid` exists (of any user: EPERM means it does).
+fn alive(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    let sent = unsafe { libc::kill(pid, 0) };
+    sent == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
 
 /// A file under /dev/shm that this process created and will remove.
 ///
@@ -235,4 +298,60 @@ mod tests {
 
     // The immediate-exit hook is tested in tests/flags_ipc.rs, in a child
     // process: running every hook here would remove other tests' files.
+
+    #[test]
+    fn only_runners_own_names_are_read_as_an_owner() {
+        assert_eq!(owner_pid("runner-4242-0-mmap"), Some(4242));
+        assert_eq!(owner_pid("runner-4242-17-atomic"), Some(4242));
+        assert_eq!(owner_pid("runner-4242-3-mutex"), Some(4242));
+        for other in [
+            "runner-4242-0-test",
+            "runner-4242-mmap",
+            "runner-4242-x-mmap",
+            "runner--0-mmap",
+            "runner-0-0-mmap",
+            "runner-+42-0-mmap",
+            "runner-4242-0-mmap-x",
+            "runner-99999999999999999999-0-mmap",
+            "xrunner-4242-0-mmap",
+            ".runner-queue-lock-4242-0",
+            "runner-4242-0",
+            "pulse-shm-1",
+        ] {
+            assert_eq!(owner_pid(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_sweep_removes_dead_runs_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        // A pid that cannot be alive: above the kernel's largest (2^22).
+        let dead = "runner-2147483646-0-mmap";
+        let live = format!("runner-{}-0-mmap", std::process::id());
+        let names = [
+            dead,
+            &live,
+            "runner-2147483646-0-notes",
+            "other-2147483646-0-mmap",
+        ];
+        for name in names {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("runner-2147483645-0-mutex")).unwrap();
+        let removed = sweep_stale_in(dir.path());
+        assert_eq!(removed, [dir.path().join(dead)]);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut kept = vec![
+            "other-2147483646-0-mmap".to_string(),
+            "runner-2147483645-0-mutex".to_string(),
+            "runner-2147483646-0-notes".to_string(),
+            live,
+        ];
+        kept.sort();
+        assert_eq!(left, kept);
+    }
 }

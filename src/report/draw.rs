@@ -180,12 +180,41 @@ fn group_digits(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// The largest magnitude an axis reaches: a range between its two ends is
+/// still a finite number.
+const AXIS_LIMIT: f64 = f64::MAX / 4.0;
+
+/// An axis range plotters can always lay ticks on: both ends finite, the
+/// width finite and positive. plotters' tick search loops forever on an
+/// infinite range (`compute_f64_key_points` divides its scale by ten until
+/// a count it can never reach, issue 20 item 6) and panics on NaN, so every
+/// chart's ranges pass through here on their way to `build_cartesian_2d`.
+pub(crate) fn axis(lo: f64, hi: f64) -> (f64, f64) {
+    let clamp = |v: f64| v.clamp(-AXIS_LIMIT, AXIS_LIMIT);
+    let (lo, hi) = match (lo.is_nan(), hi.is_nan()) {
+        (true, true) => (0.0, 1.0),
+        (true, false) => (clamp(hi) - 1.0, clamp(hi)),
+        (false, true) => (clamp(lo), clamp(lo) + 1.0),
+        (false, false) => (clamp(lo.min(hi)), clamp(lo.max(hi))),
+    };
+    // An empty range (or one too narrow to tell its ends apart) widens
+    // around its value.
+    let room = (hi.abs() * 1e-9).max(1e-9);
+    match hi - lo < room {
+        true => (lo - room, hi + room),
+        false => (lo, hi),
+    }
+}
+
 /// The range covering `values`, padded; linear ranges of positive values
-/// for bars start at zero.
+/// for bars start at zero. A value that is not finite cannot be placed, so
+/// it does not stretch the range.
 fn span(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64) {
-    let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
+    let (mut lo, mut hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
@@ -237,9 +266,9 @@ fn draw_plot<DB: DrawingBackend>(
         .x_label_area_size(if horizontal { 46 } else { 58 })
         .y_label_area_size(if horizontal { 80 } else { 86 });
     let (x_range, y_range) = if horizontal {
-        ((v_lo, v_hi), (c_lo, c_hi))
+        (axis(v_lo, v_hi), axis(c_lo, c_hi))
     } else {
-        ((c_lo, c_hi), (v_lo, v_hi))
+        (axis(c_lo, c_hi), axis(v_lo, v_hi))
     };
     let mut ctx = builder
         .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
@@ -513,6 +542,74 @@ mod tests {
     use super::*;
 
     /// Hardening item 17: an integer axis has no fractional ticks.
+    #[test]
+    fn every_axis_range_is_finite_and_wide() {
+        let ok = |(lo, hi): (f64, f64)| lo.is_finite() && hi.is_finite() && (hi - lo) > 0.0;
+        let ends = [
+            0.0,
+            1.0,
+            -1.0,
+            1e-300,
+            1e300,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for lo in ends {
+            for hi in ends {
+                let range = axis(lo, hi);
+                assert!(ok(range), "{lo}..{hi} gave {range:?}");
+                assert!((range.1 - range.0).is_finite());
+            }
+        }
+        assert_eq!(axis(0.5, 2.0), (0.5, 2.0), "a good range is kept");
+        let (lo, hi) = span([1.0, f64::INFINITY, 3.0].into_iter(), false);
+        assert!(
+            lo.is_finite() && hi < 4.0,
+            "an infinite value does not stretch it"
+        );
+    }
+
+    /// Issue 20 item 6: a chart of any values is drawn, in bounded time
+    /// (before the guard, an infinite end made plotters spin forever; the
+    /// drawing runs on its own thread so that a regression fails, not hangs).
+    #[test]
+    fn a_chart_of_infinite_and_huge_values_is_drawn() {
+        use plotters::prelude::*;
+        register_font().unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for (lo, hi) in [
+                (1.0, f64::INFINITY),
+                (f64::NEG_INFINITY, 0.0),
+                (f64::NAN, 1.0),
+                (-1e308, 1e308),
+                (1e-300, 1e300),
+                (3.0, 3.0),
+            ] {
+                let (lo, hi) = axis(lo, hi);
+                let (w, h) = (200u32, 100u32);
+                let mut rgb = vec![255u8; (w * h * 3) as usize];
+                let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+                let mut chart = ChartBuilder::on(&root)
+                    .x_label_area_size(20)
+                    .build_cartesian_2d(lo..hi, 0.0..1.0)
+                    .map_err(err)?;
+                chart
+                    .configure_mesh()
+                    .label_style((FONT, 10))
+                    .draw()
+                    .map_err(err)?;
+            }
+            done.send(()).map_err(err)
+        });
+        finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("every chart drawn within a minute");
+    }
+
     #[test]
     fn integer_positions() {
         assert!(at_integer(2.0, false) && !at_integer(2.2, false));

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::data::{Row, RunData, case_number, value};
-use crate::experiment::expect::{Expectation, Verdict, overall};
+use crate::experiment::expect::{Expectation, Relation, Verdict, overall};
 use crate::stats::{self, Interval};
 
 /// An expectation with what the run says of it.
@@ -26,6 +26,41 @@ pub struct Checked {
     pub cases: Vec<String>,
     /// The chart the lesson is shown beside (1-based), if one shows its cases.
     pub chart: Option<usize>,
+    /// The pair whose verdict is the lesson's, as measured (none when no
+    /// pair ran): what summary.json and summary.md report beside the words.
+    #[serde(skip)]
+    pub deciding: Option<Deciding>,
+    /// How many pairs got each verdict: holds, inconclusive, fails.
+    #[serde(skip)]
+    pub pairs: [usize; 3],
+    /// The relation the lesson states, with its threshold.
+    #[serde(skip)]
+    pub expected: Threshold,
+}
+
+/// The pair of cases that decides a lesson's verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deciding {
+    /// The case number of its `case` side, and of its `than` side.
+    pub case: String,
+    pub than: String,
+    /// The `case` side's median time over the `than` side's (whatever the
+    /// relation: below 1 is faster), and that ratio's 95% interval; none
+    /// when a side failed or was not measurable, or had one repeat.
+    pub ratio: Option<f64>,
+    pub interval: Option<Interval>,
+    /// Why there is no ratio, where there is none.
+    pub unmeasured: Option<String>,
+}
+
+/// A lesson's relation and threshold, as the experiment file states them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Threshold {
+    pub relation: Relation,
+    /// For slower and faster: by at least this factor (1: beyond the noise).
+    pub by_at_least: Option<f64>,
+    /// For within: within this many per cent of 1.
+    pub within_percent: Option<f64>,
 }
 
 impl Checked {
@@ -53,6 +88,9 @@ struct Measured<'r> {
     ratio: Option<f64>,
     interval: Option<Interval>,
     verdict: Verdict,
+    /// Why the pair has no ratio though both sides ran: a time that is not
+    /// measurable (see [`stats::unmeasurable`]).
+    unmeasured: Option<String>,
 }
 
 fn check_one(
@@ -74,11 +112,21 @@ fn check_one(
                 .then(|| stats::ratio_interval(&a, &b, seed))
                 .flatten();
             let interval = ratio.and_then(|r| r.1);
+            let unmeasured = (ok(case) && ok(than))
+                .then(|| {
+                    let why = |row: &Row, samples: &[f64]| {
+                        let why = stats::unmeasurable(samples)?;
+                        Some(format!("case {} {why}", value(row, "case")))
+                    };
+                    why(case, &a).or_else(|| why(than, &b))
+                })
+                .flatten();
             Measured {
                 case,
                 than,
                 ratio: ratio.map(|r| r.0),
                 interval,
+                unmeasured,
                 verdict: match ratio {
                     Some(_) => e.judge(interval),
                     None => Verdict::Inconclusive,
@@ -117,6 +165,17 @@ fn check_one(
     };
     let mut cases: Vec<String> = measured.iter().map(|m| value(m.case, "case")).collect();
     cases.dedup();
+    let deciding = measured
+        .iter()
+        .find(|m| Some(m.verdict) == verdict)
+        .map(|m| Deciding {
+            case: value(m.case, "case"),
+            than: value(m.than, "case"),
+            ratio: m.ratio,
+            interval: m.interval,
+            unmeasured: m.unmeasured.clone(),
+        });
+    let count = |v: Verdict| measured.iter().filter(|m| m.verdict == v).count();
     Checked {
         lesson: e.lesson.clone(),
         verdict,
@@ -124,12 +183,27 @@ fn check_one(
         said,
         cases,
         chart: None,
+        deciding,
+        pairs: [
+            count(Verdict::Holds),
+            count(Verdict::Inconclusive),
+            count(Verdict::Fails),
+        ],
+        expected: Threshold {
+            relation: e.relation,
+            by_at_least: (e.relation != Relation::Within).then_some(e.factor),
+            within_percent: (e.relation == Relation::Within).then_some(e.percent),
+        },
     }
 }
 
 /// "2.35x the time (95% interval 2.20x to 2.51x)", or why there is none.
 fn ratio_words(m: &Measured) -> String {
     match (m.ratio, m.interval) {
+        (None, _) if m.unmeasured.is_some() => format!(
+            "no comparable time ({}: not measurable)",
+            m.unmeasured.as_deref().unwrap_or_default()
+        ),
         (None, _) => "no comparable time (a case failed or was skipped)".into(),
         (Some(r), None) => format!("{r:.2}x the time (one repeat: no interval, so no verdict)"),
         (Some(r), Some(i)) => format!(

@@ -127,8 +127,20 @@ impl<'a> Ranked<'a> {
         match (noise, tied.count()) {
             (_, 0) => String::new(),
             (Some(n), _) => format!(" (within ±{})", percent(n)),
+            // Issue 20 item 6: a time below the clock's resolution gives no ratio.
+            (None, _) if self.unmeasured() => {
+                " (a time that is not measurable, such as 0 s: no ratio to rank them by)".into()
+            }
             (None, _) => " (one repeat each: no noise to rank them by)".into(),
         }
+    }
+
+    /// Whether a point's timed runs give no ratio (see [`stats::unmeasurable`]).
+    fn unmeasured(&self) -> bool {
+        let points = self.others.iter().map(|(_, p, _)| *p);
+        std::iter::once(self.fastest.1)
+            .chain(points)
+            .any(|p| stats::unmeasurable(&p.samples).is_some())
     }
 
     /// The slowest point and its comparison.
@@ -224,7 +236,10 @@ fn points(figure: &Figure) -> impl Iterator<Item = (&str, &Point)> {
 /// with the interval of the ratio; or that the two are indistinguishable.
 fn slower_than(c: Option<Comparison>, slow: &Point) -> String {
     let Some(c) = c else {
-        return format!("at {}, not compared (no timed runs)", human_seconds(slow.y));
+        return format!(
+            "at {}, not compared (no measurable timed runs)",
+            human_seconds(slow.y)
+        );
     };
     match (c.verdict, c.interval) {
         (Verdict::Indistinguishable, Some(_)) => format!(

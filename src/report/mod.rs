@@ -131,9 +131,12 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
     let exports = [
         (
             "summary.json",
-            summary_json::summary_json(&run, &all_findings),
+            summary_json::summary_json(&run, &all_findings, &expectations),
         ),
-        ("summary.md", summary_md::summary_md(&run, &all_findings)),
+        (
+            "summary.md",
+            summary_md::summary_md(&run, &all_findings, &expectations),
+        ),
     ];
     for (file, bytes) in &images {
         write_atomic(&dir.join(file), bytes, false)?;

@@ -4,17 +4,23 @@
 //! The schema tag names the version. A change that breaks a reader (a field
 //! removed, renamed or given another type or meaning) bumps it; adding a
 //! field does not. The README documents every field.
+//!
+//! Version 2 (issue 20 items 7 and 18) added `lessons` and each case's
+//! `note`, and gave a null `speedup` or `efficiency` a second meaning: a
+//! time too short to divide by (its `note` says so), besides "no baseline".
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::Value;
 
 use super::data::{Row, RunData, number};
+use super::expectations::Checked;
+use crate::experiment::expect::Relation;
 use crate::manifest::Manifest;
 use crate::record::CASE_COLUMNS;
 
 /// The schema tag every `summary.json` starts with.
-pub const SCHEMA: &str = "runner-summary/1";
+pub const SCHEMA: &str = "runner-summary/2";
 
 /// The case columns that are not parameters: they name the case instead.
 const NOT_PARAMETERS: [&str; 3] = ["experiment", "case", "variant"];
@@ -35,6 +41,35 @@ struct Summary<'a> {
     seed: u64,
     cases: Vec<Case>,
     findings: &'a [String],
+    lessons: Vec<Lesson>,
+}
+
+/// One `[[expect]]` lesson and what the run says of it.
+#[derive(Serialize)]
+struct Lesson {
+    lesson: String,
+    /// holds, inconclusive, fails, or not_measured (no pair of cases ran).
+    verdict: &'static str,
+    relation: Relation,
+    by_at_least: Option<f64>,
+    within_percent: Option<f64>,
+    /// The deciding pair: the case numbers of its `case` and `than` sides.
+    case: Option<Value>,
+    than: Option<Value>,
+    /// The `case` side's median over the `than` side's, and its interval.
+    ratio: Option<f64>,
+    ratio_interval: Option<[f64; 2]>,
+    /// How many pairs got each verdict.
+    pairs: Pairs,
+    /// The report's sentence about it.
+    said: String,
+}
+
+#[derive(Serialize)]
+struct Pairs {
+    holds: usize,
+    inconclusive: usize,
+    fails: usize,
 }
 
 #[derive(Serialize)]
@@ -52,6 +87,7 @@ struct Case {
     efficiency: Option<Estimate>,
     answer: Value,
     error: Option<String>,
+    note: Option<String>,
 }
 
 /// A ratio with its 95% interval; the bounds are null where the run had
@@ -76,8 +112,9 @@ impl Serialize for Parameters {
     }
 }
 
-/// The saved run as `summary.json`, with the report's `findings`.
-pub fn summary_json(run: &RunData, findings: &[String]) -> String {
+/// The saved run as `summary.json`, with the report's `findings` and its
+/// checked `lessons`.
+pub fn summary_json(run: &RunData, findings: &[String], lessons: &[Checked]) -> String {
     let m: &Manifest = &run.manifest;
     let summary = Summary {
         schema: SCHEMA,
@@ -91,6 +128,7 @@ pub fn summary_json(run: &RunData, findings: &[String]) -> String {
         seed: m.seed,
         cases: run.summary.iter().map(case).collect(),
         findings,
+        lessons: lessons.iter().map(lesson).collect(),
     };
     let mut text = serde_json::to_string_pretty(&summary).expect("plain data");
     text.push('\n');
@@ -135,6 +173,36 @@ fn case(row: &Row) -> Case {
         efficiency: estimate("efficiency"),
         answer: text("answer").map_or(Value::Null, whole_or_text),
         error: text("error"),
+        note: text("note"),
+    }
+}
+
+fn lesson(checked: &Checked) -> Lesson {
+    let deciding = checked.deciding.as_ref();
+    let number = |case: &str| whole_or_text(case.to_string());
+    let [holds, inconclusive, fails] = checked.pairs;
+    Lesson {
+        lesson: checked.lesson.clone(),
+        verdict: match checked.verdict {
+            None => "not_measured",
+            Some(v) => v.as_str(),
+        },
+        relation: checked.expected.relation,
+        by_at_least: checked.expected.by_at_least,
+        within_percent: checked.expected.within_percent,
+        case: deciding.map(|d| number(&d.case)),
+        than: deciding.map(|d| number(&d.than)),
+        ratio: deciding.and_then(|d| d.ratio).filter(|r| r.is_finite()),
+        ratio_interval: deciding
+            .and_then(|d| d.interval)
+            .filter(|i| i.lo.is_finite() && i.hi.is_finite())
+            .map(|i| [i.lo, i.hi]),
+        pairs: Pairs {
+            holds,
+            inconclusive,
+            fails,
+        },
+        said: checked.said.clone(),
     }
 }
 

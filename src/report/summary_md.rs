@@ -1,17 +1,21 @@
 //! `summary.md`: the results as a Markdown table ready to paste into
 //! documentation: one row per case with only the parameters that vary (the
 //! constant ones said once above it), medians and speedups with their 95%
-//! intervals, then the findings and the machine the numbers came from.
+//! intervals, then the findings, the book's lessons with their verdicts,
+//! and the machine the numbers came from.
 
 use super::data::{Row, RunData, number, range_label};
+use super::expectations::Checked;
 use crate::record::CASE_COLUMNS;
+use crate::stats;
 
 /// The case columns that are not parameters, or are shown another way (the
 /// range's two ends as one range).
 const NOT_PARAMETERS: [&str; 4] = ["experiment", "case", "range_start", "range_end"];
 
-/// The saved run as Markdown, with the report's `findings`.
-pub fn summary_md(run: &RunData, findings: &[String]) -> String {
+/// The saved run as Markdown, with the report's `findings` and its
+/// checked `lessons`.
+pub fn summary_md(run: &RunData, findings: &[String], lessons: &[Checked]) -> String {
     let m = &run.manifest;
     let rows = &run.summary;
     let parameters = parameters(rows);
@@ -28,7 +32,9 @@ pub fn summary_md(run: &RunData, findings: &[String]) -> String {
             cell_escape(&said.join(", "))
         ));
     }
-    let speedups = rows.iter().any(|r| number(r, "speedup").is_some());
+    let speedups = rows
+        .iter()
+        .any(|r| number(r, "speedup").is_some() || !speedup(r, rows).is_empty());
     let mut header: Vec<String> = vec!["case".into()];
     header.extend(varied.iter().cloned());
     header.push("median (95% interval)".into());
@@ -56,7 +62,7 @@ pub fn summary_md(run: &RunData, findings: &[String]) -> String {
         cells.extend(varied.iter().map(|p| param(row, p)));
         cells.push(median(row));
         if speedups {
-            cells.push(speedup(row));
+            cells.push(speedup(row, rows));
         }
         cells.push(status(row));
         let cells: Vec<String> = cells.iter().map(|c| cell_escape(c)).collect();
@@ -65,7 +71,18 @@ pub fn summary_md(run: &RunData, findings: &[String]) -> String {
     if !findings.is_empty() {
         out.push('\n');
         for f in findings {
-            out.push_str(&format!("- {}\n", f.replace('\n', " ")));
+            out.push_str(&format!("- {}\n", one_line(f)));
+        }
+    }
+    if !lessons.is_empty() {
+        out.push_str("\nThe book's lessons, checked:\n\n");
+        for c in lessons {
+            out.push_str(&format!(
+                "- **{}**: {} ({})\n",
+                c.word,
+                one_line(&c.lesson),
+                one_line(&c.said)
+            ));
         }
     }
     let machine = &m.machine;
@@ -150,14 +167,29 @@ fn median(row: &Row) -> String {
     }
 }
 
-/// "1.87x (1.80–1.95)", or empty where the case has no speedup.
-fn speedup(row: &Row) -> String {
+/// "1.87x (1.80–1.95)"; "not measurable" where the case's time is too
+/// short to divide by (summary.csv's note says why); else empty where the
+/// case has no speedup.
+fn speedup(row: &Row, rows: &[Row]) -> String {
     let Some(value) = number(row, "speedup") else {
-        return String::new();
+        let unmeasured = |row: &Row| number(row, "median_s").is_some_and(|m| !stats::measurable(m));
+        let baseline = row
+            .get("baseline_case")
+            .filter(|b| !b.is_empty())
+            .and_then(|b| rows.iter().find(|r| r.get("case") == Some(b)));
+        let unmeasured = unmeasured(row) || baseline.is_some_and(unmeasured);
+        return match unmeasured {
+            true => "not measurable".into(),
+            false => String::new(),
+        };
+    };
+    let x = |v: f64| match v.abs() >= 1e15 {
+        true => format!("{v:.2e}"),
+        false => format!("{v:.2}"),
     };
     match (number(row, "speedup_lo"), number(row, "speedup_hi")) {
-        (Some(lo), Some(hi)) => format!("{value:.2}x ({lo:.2}–{hi:.2})"),
-        _ => format!("{value:.2}x"),
+        (Some(lo), Some(hi)) => format!("{}x ({}–{})", x(value), x(lo), x(hi)),
+        _ => format!("{}x", x(value)),
     }
 }
 
@@ -170,8 +202,17 @@ fn status(row: &Row) -> String {
     }
 }
 
-/// Three significant digits: 12.3, 1.23, 123.
+/// A list item's text on one line.
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
+/// Three significant digits: 12.3, 1.23, 123; beyond 1e15 (a hand-edited
+/// file), in exponent form rather than as hundreds of digits.
 fn significant(v: f64) -> String {
+    if v.abs() >= 1e15 {
+        return format!("{v:.2e}");
+    }
     let decimals = match v.abs() {
         a if a >= 100.0 => 0,
         a if a >= 10.0 => 1,

@@ -90,7 +90,9 @@ impl Chunk {
     pub fn len(&self) -> usize {
         match self {
             Chunk::Span { span, .. } => span.len(),
-            Chunk::Range { start, end } => usize::try_from(end - start).unwrap_or(usize::MAX),
+            Chunk::Range { start, end } => {
+                usize::try_from(end.saturating_sub(*start)).unwrap_or(usize::MAX)
+            }
             Chunk::List(list) => list.len(),
         }
     }

@@ -15,21 +15,30 @@
 //!   oracle when the file declares what it answers (`answer = "primes"`,
 //!   `"verdict"` or `"factors"`); without a declaration the case is
 //!   unchecked, and the report says so.
-//! - A non-zero exit, a signal, a timeout, a missing or unreadable line
-//!   fails the case with the tail of the program's stderr. On a timeout, at
-//!   exit, and when runner itself is stopped, the whole process group is
-//!   killed, so no grandchild outlives its repeat.
+//! - stdout is scanned line by line as it streams and stderr keeps only its
+//!   tail, both read on the calling thread without blocking (poll(2)), so
+//!   memory is bounded whatever the program prints and no reader thread can
+//!   be left behind.
+//! - A non-zero exit, a signal, a timeout, a missing or unreadable line, or
+//!   a time that cannot be compared (at or below 1 ns, negative, beyond
+//!   1e6 s) fails the case with the tail of the program's stderr. On a
+//!   timeout, at exit, and when runner itself is stopped, the whole process
+//!   group is killed, so no grandchild outlives its repeat; a process that
+//!   left the group and holds the pipes open is read for 2 s more, then its
+//!   pipes are closed at our end, and the note says so.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{ErrorKind, Read};
+use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::Context;
 use crate::answer::{Answer, check_verdict};
+use crate::experiment::command::{FillError, MAX_SECONDS, Quoting, substitute};
 use crate::experiment::{AnswerKind, Case, ClockKind, CommandSpec, Input, Plan, Requirement};
 use crate::outcome::{CaseResult, Failure, Run, Table};
 use crate::primes::oracle::is_prime_u64;
@@ -43,20 +52,36 @@ pub const TIME_LINE: &str = "runner-time:";
 pub const ANSWER_LINE: &str = "runner-answer:";
 /// The name of the per-run table of both clocks.
 pub const CLOCKS_TABLE: &str = "clocks";
-/// The most stdout kept per repeat; the rest is read and dropped.
-const STDOUT_KEPT: usize = 1 << 20;
-/// The tail of stderr a failure shows.
+/// The most of one stdout line kept while it streams: a `runner-*` line is
+/// short, and a longer one is refused, so no line is ever held whole.
+const LINE_KEPT: usize = 4096;
+/// The characters of stderr's tail a failure shows (after escaping).
 const STDERR_TAIL: usize = 2_000;
+/// The bytes of stderr kept while it streams: enough for the tail shown.
+const STDERR_KEPT: usize = 4 * STDERR_TAIL;
+/// The bytes read from a pipe at a time.
+const READ_CHUNK: usize = 64 * 1024;
+/// The shortest program time runner can tell from nothing: `results.csv`
+/// writes seconds with 9 decimals, so anything at or below 1 ns is lost.
+const CLOCK_RESOLUTION_S: f64 = 1e-9;
 /// How often a waiting repeat looks at runner's stop flag.
 const STOP_POLL: Duration = Duration::from_millis(20);
+/// How long the pipes are read after the program exited (and its group was
+/// killed): only a process that left the group can hold them open longer.
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 /// How one run of the program ended, when it ran to a zero exit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exit {
     /// Seconds from spawn to exit.
     pub wall_s: f64,
-    pub stdout: String,
-    pub stderr: String,
+    /// The last `runner-*` lines of stdout.
+    pub said: Said,
+    /// The tail of stderr.
+    pub stderr: Tail,
+    /// Set when a pipe was still open after the program exited: what a
+    /// note or a failure says about it.
+    pub held_open: Option<String>,
 }
 
 /// Why a run of the program gave no result.
@@ -69,7 +94,8 @@ pub enum RunError {
 }
 
 /// The program's words for `case`: every placeholder filled with the
-/// case's column or the user's parameter of that name.
+/// case's column or the user's parameter of that name (quoted for the
+/// shell with `shell = true`).
 pub fn argv_for(case: &Case, spec: &CommandSpec) -> Result<Vec<String>, String> {
     let cells = case_cells("", case);
     let value = |name: &str| -> Option<String> {
@@ -79,14 +105,23 @@ pub fn argv_for(case: &Case, spec: &CommandSpec) -> Result<Vec<String>, String> 
         let i = CASE_COLUMNS.iter().position(|c| *c == name)?;
         Some(cells[i].clone()).filter(|v| !v.is_empty())
     };
+    let quoting = match spec.shell {
+        true => Quoting::Shell,
+        false => Quoting::None,
+    };
     spec.argv
         .iter()
         .map(|word| {
-            crate::experiment::command::substitute(word, value).map_err(|name| {
-                format!(
+            substitute(word, value, quoting).map_err(|e| match e {
+                FillError::NoValue(name) => format!(
                     "the placeholder {{{name}}} has no value in this case ({}); write {{{name}|TEXT}} for a default",
                     case.describe()
-                )
+                ),
+                FillError::Nul(name) => format!(
+                    "the value of {{{name}}} holds a NUL character, which no program's words can carry ({})",
+                    case.describe()
+                ),
+                FillError::Syntax(e) => format!("the word {word:?} cannot be filled in: {e}"),
             })
         })
         .collect()
@@ -129,27 +164,65 @@ pub fn run_once(
     // A second stopping signal exits at once: the group goes first.
     let pgid = group.0;
     let _hook = crate::signals::on_immediate_exit(move || kill_group(pgid));
-    let stdout = reader(child.stdout.take(), |buf, bytes| {
-        let room = STDOUT_KEPT.saturating_sub(buf.len());
-        buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    let mut pipes = Pipes::new(child.stdout.take(), child.stderr.take());
+    // The exit is noted on a thread the moment it happens; the pipes are
+    // read here meanwhile, so the wall time does not wait for them.
+    let (tx, exited) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let status = child.wait();
+        let _ = tx.send(status.map(|s| (s, started.elapsed())));
     });
-    let stderr = reader(child.stderr.take(), |buf, bytes| {
-        buf.extend_from_slice(bytes);
-        if buf.len() > 4 * STDERR_TAIL {
-            buf.drain(..buf.len() - STDERR_TAIL);
+    let ended = loop {
+        let left = spec.timeout.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            break Waited::TimedOut;
         }
-    });
-    let ended = wait(child, started, spec.timeout, timer, &group);
-    // Whatever ended the leader, its descendants go with it.
+        let step = left.min(STOP_POLL);
+        let news = match pipes.open() {
+            true => {
+                pipes.read_for(step);
+                exited.try_recv().map_err(|e| match e {
+                    mpsc::TryRecvError::Empty => None,
+                    mpsc::TryRecvError::Disconnected => Some(()),
+                })
+            }
+            false => exited.recv_timeout(step).map_err(|e| match e {
+                mpsc::RecvTimeoutError::Timeout => None,
+                mpsc::RecvTimeoutError::Disconnected => Some(()),
+            }),
+        };
+        match news {
+            Ok(Ok((status, wall))) => break Waited::Exited(status, wall),
+            Ok(Err(e)) => break Waited::Lost(e),
+            Err(Some(())) => {
+                break Waited::Lost(std::io::Error::other("the waiting thread died"));
+            }
+            Err(None) if timer.stopped() => break Waited::Stopped,
+            Err(None) => continue,
+        }
+    };
+    // Whatever ended the leader, its descendants go with it; the leader is
+    // then reaped by its thread.
     drop(group);
-    let stdout = collect(stdout);
-    let stderr = collect(stderr);
-    let tail = || stderr_tail(&stderr);
+    let _ = waiter.join();
+    if let Waited::Stopped = ended {
+        return Err(RunError::Stopped);
+    }
+    let held_open = pipes.drain(DRAIN_GRACE);
+    let (said, stderr) = pipes.finish();
+    let tail = || {
+        let held = held_open
+            .as_ref()
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default();
+        format!("{held}{}", stderr.describe())
+    };
     match ended {
         Waited::Exited(status, wall) if status.success() => Ok(Exit {
             wall_s: wall.as_secs_f64(),
-            stdout,
+            said,
             stderr,
+            held_open,
         }),
         Waited::Exited(status, _) => Err(RunError::Failed(format!(
             "the program {}{}",
@@ -192,79 +265,248 @@ enum Waited {
     Lost(std::io::Error),
 }
 
-/// Waits for `child` (on a thread, which notes the moment it exits),
-/// killing its group at the timeout or when runner is asked to stop.
-fn wait(child: Child, started: Instant, timeout: Duration, timer: &Timer, group: &Group) -> Waited {
-    let (tx, rx) = mpsc::channel();
-    let mut child = child;
-    let waiter = thread::spawn(move || {
-        let status = child.wait();
-        let _ = tx.send(status.map(|s| (s, started.elapsed())));
-    });
-    let ended = loop {
-        let left = timeout.saturating_sub(started.elapsed());
-        if left.is_zero() {
-            break Waited::TimedOut;
+/// The program's stdout and stderr, read without blocking as they stream:
+/// stdout is scanned line by line, stderr keeps its tail. Nothing here
+/// grows with what the program prints, and nothing outlives the repeat:
+/// the pipes are read on the caller's thread with a deadline, and closed
+/// when dropped.
+struct Pipes {
+    stdout: Option<ChildStdout>,
+    stderr: Option<ChildStderr>,
+    lines: LineScanner,
+    tail: Tail,
+    chunk: Vec<u8>,
+}
+
+impl Pipes {
+    fn new(stdout: Option<ChildStdout>, stderr: Option<ChildStderr>) -> Pipes {
+        let stdout = stdout.filter(|p| nonblocking(p.as_raw_fd()));
+        let stderr = stderr.filter(|p| nonblocking(p.as_raw_fd()));
+        Pipes {
+            stdout,
+            stderr,
+            lines: LineScanner::default(),
+            tail: Tail::default(),
+            chunk: vec![0; READ_CHUNK],
         }
-        match rx.recv_timeout(left.min(STOP_POLL)) {
-            Ok(Ok((status, wall))) => break Waited::Exited(status, wall),
-            Ok(Err(e)) => break Waited::Lost(e),
-            Err(mpsc::RecvTimeoutError::Timeout) if timer.stopped() => break Waited::Stopped,
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                break Waited::Lost(std::io::Error::other("the waiting thread died"));
+    }
+
+    /// Whether a pipe is still open at our end (its writers may write).
+    fn open(&self) -> bool {
+        self.stdout.is_some() || self.stderr.is_some()
+    }
+
+    /// Waits up to `wait` for either pipe to have something, and reads
+    /// what is there; a pipe at its end is closed.
+    fn read_for(&mut self, wait: Duration) {
+        let fd = |p: Option<i32>| libc::pollfd {
+            fd: p.unwrap_or(-1),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let mut fds = [
+            fd(self.stdout.as_ref().map(AsRawFd::as_raw_fd)),
+            fd(self.stderr.as_ref().map(AsRawFd::as_raw_fd)),
+        ];
+        let ms = wait.as_millis().clamp(1, i32::MAX as u128) as libc::c_int;
+        // SAFETY: `fds` is a valid array of two pollfd for the call's
+        // duration; a negative fd is ignored by poll(2).
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        if ready <= 0 {
+            // Nothing yet, or EINTR: the caller looks again.
+            return;
+        }
+        if fds[0].revents != 0 {
+            let (pipe, chunk, lines) = (&mut self.stdout, &mut self.chunk, &mut self.lines);
+            read_some(pipe, chunk, |bytes| lines.feed(bytes));
+        }
+        if fds[1].revents != 0 {
+            let (pipe, chunk, tail) = (&mut self.stderr, &mut self.chunk, &mut self.tail);
+            read_some(pipe, chunk, |bytes| tail.feed(bytes));
+        }
+    }
+
+    /// Reads both pipes to their end, or for `grace` at most. Returns what
+    /// to say when a pipe was still open then: the program has exited and
+    /// its group is gone, so a process that left the group holds it.
+    fn drain(&mut self, grace: Duration) -> Option<String> {
+        let deadline = Instant::now() + grace;
+        while self.open() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            self.read_for(left);
+        }
+        let held: Vec<&str> = [
+            self.stdout.as_ref().map(|_| "stdout"),
+            self.stderr.as_ref().map(|_| "stderr"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // Our ends close here: a late writer gets EPIPE, and no thread of
+        // ours is left waiting on it.
+        self.stdout = None;
+        self.stderr = None;
+        (!held.is_empty()).then(|| {
+            format!(
+                "a process the program started kept its {} open after the program exited (it left the program's process group, so runner could not stop it); what was printed until then was read, and reading stopped {} s later",
+                held.join(" and "),
+                grace.as_secs_f64()
+            )
+        })
+    }
+
+    /// What stdout said and stderr's tail.
+    fn finish(self) -> (Said, Tail) {
+        (self.lines.finish(), self.tail)
+    }
+}
+
+/// Makes `fd` non-blocking; false (the pipe is then not read) on failure.
+fn nonblocking(fd: i32) -> bool {
+    // SAFETY: fcntl(2) on a descriptor we own; no memory is touched.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) >= 0
+    }
+}
+
+/// Reads what `pipe` has now into `fold`; at its end (or on an error) the
+/// pipe is closed.
+fn read_some(pipe: &mut Option<impl Read>, chunk: &mut [u8], mut fold: impl FnMut(&[u8])) {
+    let Some(reader) = pipe else { return };
+    match reader.read(chunk) {
+        Ok(0) => *pipe = None,
+        Ok(n) => fold(&chunk[..n]),
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
+        Err(_) => *pipe = None,
+    }
+}
+
+/// The value of a `runner-*` line: the text after its prefix, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub text: String,
+    /// The line was longer than runner keeps ([`LINE_KEPT`] bytes).
+    pub cut: bool,
+}
+
+/// What a run's stdout said: the last line of each kind counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Said {
+    pub time: Option<Line>,
+    pub answer: Option<Line>,
+}
+
+/// Scans stdout line by line as it streams, keeping only the start of the
+/// current line and the last `runner-*` line of each kind.
+#[derive(Debug, Default)]
+struct LineScanner {
+    current: Vec<u8>,
+    cut: bool,
+    said: Said,
+}
+
+impl LineScanner {
+    fn feed(&mut self, bytes: &[u8]) {
+        for piece in bytes.split_inclusive(|b| *b == b'\n') {
+            let (body, ends) = match piece.strip_suffix(b"\n") {
+                Some(body) => (body, true),
+                None => (piece, false),
+            };
+            let room = LINE_KEPT - self.current.len();
+            self.cut |= body.len() > room;
+            self.current
+                .extend_from_slice(&body[..body.len().min(room)]);
+            if ends {
+                self.end_line();
             }
         }
-    };
-    if !matches!(ended, Waited::Exited(..)) {
-        kill_group(group.0);
     }
-    // The leader is reaped by its thread once killed.
-    let _ = waiter.join();
-    ended
-}
 
-/// Reads a pipe to its end on a thread, folding each read into a buffer.
-fn reader(
-    pipe: Option<impl Read + Send + 'static>,
-    fold: impl Fn(&mut Vec<u8>, &[u8]) + Send + 'static,
-) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let mut chunk = [0u8; 8192];
-            while let Ok(n) = pipe.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                fold(&mut buf, &chunk[..n]);
+    fn end_line(&mut self) {
+        let text = String::from_utf8_lossy(&self.current);
+        let line = text.trim_start();
+        for (prefix, slot) in [
+            (TIME_LINE, &mut self.said.time),
+            (ANSWER_LINE, &mut self.said.answer),
+        ] {
+            if let Some(value) = line.strip_prefix(prefix) {
+                *slot = Some(Line {
+                    text: value.trim().to_string(),
+                    cut: self.cut,
+                });
             }
         }
-        let _ = tx.send(buf);
-    });
-    rx
-}
-
-/// A reader's text, waiting a little for it: a descendant that left the
-/// process group may hold the pipe open, and must not hang runner.
-fn collect(rx: mpsc::Receiver<Vec<u8>>) -> String {
-    let bytes = rx.recv_timeout(Duration::from_secs(2)).unwrap_or_default();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-/// ": its stderr ended with: ..." or nothing.
-fn stderr_tail(stderr: &str) -> String {
-    let trimmed = stderr.trim_end();
-    if trimmed.is_empty() {
-        return "; its stderr was empty".into();
+        self.current.clear();
+        self.cut = false;
     }
-    let start = trimmed.len().saturating_sub(STDERR_TAIL);
-    let start = (start..=trimmed.len())
-        .find(|&i| trimmed.is_char_boundary(i))
-        .unwrap_or(trimmed.len());
-    let cut = if start > 0 { "..." } else { "" };
-    format!("; its stderr ended with:\n{cut}{}", &trimmed[start..])
+
+    /// The last lines, counting a final line without a line break.
+    fn finish(mut self) -> Said {
+        if !self.current.is_empty() {
+            self.end_line();
+        }
+        self.said
+    }
+}
+
+/// The last bytes of a stream, and whether earlier ones were dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tail {
+    bytes: Vec<u8>,
+    dropped: bool,
+}
+
+impl Tail {
+    fn feed(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+        if self.bytes.len() > 2 * STDERR_KEPT {
+            self.bytes.drain(..self.bytes.len() - STDERR_KEPT);
+            self.dropped = true;
+        }
+    }
+
+    /// ": its stderr ended with: ..." or "; its stderr was empty": at most
+    /// [`STDERR_TAIL`] characters, measured after control characters are
+    /// escaped (so a binary tail stays short), saying when it was cut.
+    fn describe(&self) -> String {
+        let text = String::from_utf8_lossy(&self.bytes);
+        let trimmed = text.trim_end();
+        if trimmed.is_empty() {
+            return match self.dropped {
+                false => "; its stderr was empty".into(),
+                true => "; its stderr ended with blank space".into(),
+            };
+        }
+        let mut shown: Vec<String> = Vec::new();
+        let mut count = 0;
+        let mut cut = self.dropped;
+        for c in trimmed.chars().rev() {
+            let piece = match c {
+                '\n' | '\t' => c.to_string(),
+                c if c.is_control() => c.escape_default().to_string(),
+                c => c.to_string(),
+            };
+            let n = piece.chars().count();
+            if count + n > STDERR_TAIL {
+                cut = true;
+                break;
+            }
+            count += n;
+            shown.push(piece);
+        }
+        shown.reverse();
+        let shown = shown.concat();
+        match cut {
+            true => format!(
+                "; its stderr ended with (cut to its last {count} characters, control characters escaped):\n...{shown}"
+            ),
+            false => format!("; its stderr ended with:\n{shown}"),
+        }
+    }
 }
 
 fn describe_status(status: ExitStatus) -> String {
@@ -292,27 +534,45 @@ fn signal_name(signal: i32) -> &'static str {
     }
 }
 
-/// The value of the last line starting with `prefix`, if any.
-fn last_line<'a>(stdout: &'a str, prefix: &str) -> Option<&'a str> {
-    stdout
-        .lines()
-        .rev()
-        .find_map(|l| l.trim_start().strip_prefix(prefix))
-        .map(str::trim)
-}
-
-/// The program's own seconds, from its `runner-time:` line.
-pub fn program_time(stdout: &str) -> Result<Option<f64>, String> {
-    let Some(text) = last_line(stdout, TIME_LINE) else {
+/// The program's own seconds, from its last `runner-time:` line: a time
+/// at or below the clock's resolution, negative (`-0` too), not a number
+/// or beyond [`MAX_SECONDS`] is refused, since it cannot be compared.
+pub fn program_time(line: Option<&Line>) -> Result<Option<f64>, String> {
+    let Some(line) = line else {
         return Ok(None);
     };
-    match text.parse::<f64>() {
-        Ok(s) if s.is_finite() && s >= 0.0 => Ok(Some(s)),
-        _ => Err(format!(
-            "the program's `{TIME_LINE}` line says {:?}, not a number of seconds",
-            shorten(text)
-        )),
+    if line.cut {
+        return Err(format!(
+            "the program's `{TIME_LINE}` line is longer than {LINE_KEPT} bytes, not a number of seconds"
+        ));
     }
+    let printed = format!("the program printed `{TIME_LINE} {}`", shorten(&line.text));
+    let seconds = match line.text.parse::<f64>() {
+        Ok(s) if !s.is_nan() => s,
+        _ => {
+            return Err(format!(
+                "the program's `{TIME_LINE}` line says {:?}, not a number of seconds",
+                shorten(&line.text)
+            ));
+        }
+    };
+    if seconds.is_sign_negative() {
+        return Err(format!(
+            "{printed}: a time cannot be negative (nor -0); print the seconds its measured section took"
+        ));
+    }
+    if seconds <= CLOCK_RESOLUTION_S {
+        return Err(format!(
+            "{printed}: that is at or below the clock's resolution (1 ns), so nothing was measured and no ratio can be drawn; print more digits (e.g. `%.9f`), time a longer section, or let runner time it with `clock = \"wall\"`"
+        ));
+    }
+    if seconds > MAX_SECONDS {
+        return Err(format!(
+            "{printed}: more than {MAX_SECONDS:.0} s ({:.1} days), longer than any run may take; print seconds (not milliseconds or nanoseconds)",
+            MAX_SECONDS / 86_400.0
+        ));
+    }
+    Ok(Some(seconds))
 }
 
 fn shorten(text: &str) -> String {
@@ -348,13 +608,19 @@ impl Expected {
     }
 
     /// Checks the program's `runner-answer:` line; `Ok(None)` if unchecked.
-    pub fn check(&self, stdout: &str) -> Result<Option<Answer>, String> {
+    pub fn check(&self, line: Option<&Line>) -> Result<Option<Answer>, String> {
         if let Expected::Unchecked = self {
             return Ok(None);
         }
-        let line = last_line(stdout, ANSWER_LINE).ok_or_else(|| {
+        let line = line.ok_or_else(|| {
             format!("the program printed no `{ANSWER_LINE}` line, so its answer cannot be checked")
         })?;
+        if line.cut {
+            return Err(format!(
+                "the program's `{ANSWER_LINE}` line is longer than {LINE_KEPT} bytes, not an answer"
+            ));
+        }
+        let line = line.text.as_str();
         let garbage = |what: &str| {
             format!(
                 "the program's `{ANSWER_LINE}` line says {:?}, not {what}",
@@ -551,6 +817,7 @@ pub fn run_case(
     let extra_env = [("REDIS_URL".to_string(), context.redis.url.clone())];
     let mut rows = Vec::new();
     let mut program_seen = false;
+    let mut held_open = None;
     let fail = |result: &mut CaseResult, repeat: u32, message: String| {
         result.failure = Some(Failure { repeat, message });
     };
@@ -572,26 +839,33 @@ pub fn run_case(
                 break;
             }
         };
-        let checked = program_time(&exit.stdout).and_then(|program| {
-            let answer = expected.check(&exit.stdout)?;
+        // After a line's trouble: whether a pipe was held open, and stderr.
+        let tail = exit
+            .held_open
+            .as_ref()
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default()
+            + &exit.stderr.describe();
+        let checked = program_time(exit.said.time.as_ref()).and_then(|program| {
+            let answer = expected.check(exit.said.answer.as_ref())?;
             Ok((program, answer))
         });
         let (program_s, answer) = match checked {
             Ok(found) => found,
             Err(message) => {
-                let message = format!("{message}{}", stderr_tail(&exit.stderr));
+                let message = format!("{message}{tail}");
                 fail(&mut result, repeat.unwrap_or(0), message);
                 break;
             }
         };
         program_seen |= program_s.is_some();
+        held_open = held_open.or(exit.held_open);
         let seconds = match (spec.clock, program_s) {
             (ClockKind::Wall, _) => exit.wall_s,
             (ClockKind::Program, Some(s)) => s,
             (ClockKind::Program, None) => {
                 let message = format!(
-                    "the program printed no `{TIME_LINE} SECONDS` line, and the file times it by its own clock (`clock = \"program\"`){}",
-                    stderr_tail(&exit.stderr)
+                    "the program printed no `{TIME_LINE} SECONDS` line, and the file times it by its own clock (`clock = \"program\"`){tail}"
                 );
                 fail(&mut result, repeat.unwrap_or(0), message);
                 break;
@@ -619,7 +893,11 @@ pub fn run_case(
             rows,
         });
     }
-    result.note = Some(note(spec, &expected, spawn, program_seen));
+    let mut said = note(spec, &expected, spawn, program_seen);
+    if let Some(held) = held_open {
+        said = format!("{said}; {held}");
+    }
+    result.note = Some(said);
     Some(result)
 }
 
@@ -645,4 +923,103 @@ fn note(spec: &CommandSpec, expected: &Expected, spawn: Option<f64>, program_see
         _ => "answer checked by the oracle",
     };
     format!("{clock}; {answer}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str) -> Line {
+        Line {
+            text: text.into(),
+            cut: false,
+        }
+    }
+
+    /// Issue 20 item 8: lines are scanned as they stream, split anywhere;
+    /// the last of each kind counts, and a huge line is never kept whole.
+    #[test]
+    fn stdout_is_scanned_line_by_line_in_bounded_memory() {
+        let mut scanner = LineScanner::default();
+        let text = "runner-answer: 3\nchatter\n  runner-time: 0.5\r\nrunner-answer: 25 \n";
+        for byte in text.as_bytes() {
+            scanner.feed(std::slice::from_ref(byte));
+        }
+        // A line of 10 MB, in 64 KiB reads: only its start is kept.
+        let big = vec![b'x'; READ_CHUNK];
+        for _ in 0..160 {
+            scanner.feed(&big);
+            assert!(scanner.current.len() <= LINE_KEPT);
+        }
+        scanner.feed(b"\nrunner-time: 0.25");
+        let said = scanner.finish();
+        assert_eq!(said.answer, Some(line("25")));
+        assert_eq!(said.time, Some(line("0.25")));
+        // A runner line too long to keep is marked, not trusted.
+        let mut scanner = LineScanner::default();
+        scanner.feed(b"runner-answer: 25");
+        scanner.feed(&vec![b' '; 2 * LINE_KEPT]);
+        scanner.feed(b"garbage\n");
+        let said = scanner.finish();
+        let answer = said.answer.expect("the line is seen");
+        assert!(answer.cut);
+        let expected = Expected::Primes(Answer::Primes {
+            count: 25,
+            checksum: 0,
+        });
+        let refused = expected.check(Some(&answer)).unwrap_err();
+        assert!(refused.contains("longer than 4096 bytes"), "{refused}");
+    }
+
+    /// Issue 20 item 7 and audit finding 16: a time that cannot be
+    /// compared is refused, naming the line printed and what to do.
+    #[test]
+    fn program_times_beyond_measure_are_refused() {
+        assert_eq!(program_time(None), Ok(None));
+        assert_eq!(program_time(Some(&line("0.125"))), Ok(Some(0.125)));
+        assert_eq!(program_time(Some(&line("2e-9"))), Ok(Some(2e-9)));
+        assert_eq!(program_time(Some(&line("1e6"))), Ok(Some(1e6)));
+        for (text, says) in [
+            ("0", "at or below the clock's resolution"),
+            ("0.0000000004", "at or below the clock's resolution"),
+            ("1e-9", "at or below the clock's resolution"),
+            ("1e-300", "at or below the clock's resolution"),
+            ("-0", "cannot be negative"),
+            ("-1.5", "cannot be negative"),
+            ("1e300", "more than 1000000 s"),
+            ("inf", "more than 1000000 s"),
+            ("NaN", "not a number of seconds"),
+            ("soon", "not a number of seconds"),
+        ] {
+            let error = program_time(Some(&line(text))).unwrap_err();
+            assert!(error.contains(says), "{text}: {error}");
+            if !says.starts_with("not a number") {
+                let printed = format!("printed `runner-time: {text}`");
+                assert!(error.contains(&printed), "{text}: {error}");
+            }
+        }
+    }
+
+    /// Issue 20 item 17: a binary stderr tail is capped by the characters
+    /// shown after escaping, and says it was cut.
+    #[test]
+    fn a_binary_stderr_tail_is_capped_as_shown() {
+        let mut tail = Tail::default();
+        tail.feed(&[0u8; 3000]);
+        let said = tail.describe();
+        assert!(said.contains("cut to its last 2000 characters"), "{said}");
+        assert!(said.chars().count() < STDERR_TAIL + 150, "{}", said.len());
+        assert!(said.ends_with("\\u{0}"), "{said}");
+        let mut tail = Tail::default();
+        tail.feed(b"disk on fire\n");
+        assert_eq!(tail.describe(), "; its stderr ended with:\ndisk on fire");
+        // Far more than is kept: still bounded, still says so.
+        let mut tail = Tail::default();
+        for _ in 0..1000 {
+            tail.feed(&[b'y'; 1000]);
+        }
+        assert!(tail.bytes.len() <= 2 * STDERR_KEPT);
+        assert!(tail.describe().contains("cut to its last 2000 characters"));
+        assert_eq!(Tail::default().describe(), "; its stderr was empty");
+    }
 }

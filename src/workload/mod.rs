@@ -19,7 +19,7 @@ use crate::primes::PrimeTest;
 use std::time::Instant;
 
 use crate::answer::{Answer, oracle_primes};
-use crate::flag::redis::{RedisTarget, redis_target};
+use crate::flag::redis::{ProbeError, RedisTarget, redis_target};
 use crate::primes::NumRange;
 
 /// What lasts from one case to the next: oracle answers and service probes.
@@ -28,7 +28,7 @@ pub struct Context {
     oracles: HashMap<NumRange, Answer>,
     /// The Redis server the `redis` flag uses.
     pub redis: RedisTarget,
-    redis_probe: Option<Result<(), String>>,
+    redis_probe: Option<Result<(), ProbeError>>,
     /// For a command workload: how its program runs.
     pub command_spec: Option<crate::experiment::CommandSpec>,
     /// For a command workload: requirements and the spawn cost, asked once.
@@ -62,6 +62,14 @@ impl Context {
             .or_insert_with(|| oracle_primes(range))
     }
 
+    /// The context with the answer of a probe of its Redis server already
+    /// made (the run command probes before it claims any folder, to refuse
+    /// a wrong password before anything is written).
+    pub fn with_redis_probe(mut self, probe: Option<Result<(), ProbeError>>) -> Self {
+        self.redis_probe = probe;
+        self
+    }
+
     /// Whether the Redis server answers PING (asked once per run, so a
     /// dead or silent server costs one short timeout, not one per case).
     pub fn redis_available(&mut self) -> Result<(), String> {
@@ -69,6 +77,7 @@ impl Context {
         self.redis_probe
             .get_or_insert_with(|| target.probe())
             .clone()
+            .map_err(|e| e.to_string())
     }
 }
 
