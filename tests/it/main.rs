@@ -1,0 +1,37 @@
+//! runner's integration tests, as one test binary.
+//!
+//! Each file under tests/ used to be a test binary of its own, and each
+//! linked the whole library and its dependencies: on a 2-core machine the
+//! links, not the tests, were most of an edit-and-test cycle. Here every
+//! topic is a module of one binary (ripgrep's tests are built so). Two
+//! files stay apart because they need a process of their own:
+//! tests/flags_ipc.rs runs its own binary again as the other process, and
+//! tests/temporaries.rs ends the process's writes for good.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod broken_files;
+mod cli;
+mod commands;
+mod compare;
+mod cooperative;
+mod exports;
+mod failures;
+mod findings;
+mod hardening;
+mod hostile;
+mod interrupt;
+mod lessons;
+mod limits;
+mod machine_state;
+mod oracle;
+mod processes;
+mod python;
+mod redis_executor;
+mod redis_worker_trust;
+mod report;
+mod simd;
+mod strategies;
+mod verify_cli;
+mod workloads;

@@ -1,0 +1,343 @@
+//! Issue 15: the simd kernel gives exactly the book's answers (the smallest
+//! divisor, found among the same candidates) on every path this CPU has,
+//! each forced in turn (AVX-512, AVX2, the scalar fallback), with and
+//! without a table, under every strategy and in worker processes.
+
+use crate::common;
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use runner::backend::{QueueSetup, Threads};
+use runner::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, LoopStyle, Order, Strategy};
+use runner::flag::AtomicFlag;
+use runner::primes::simd::{SimdPath, SimdPlan, SimdTester};
+use runner::primes::{NumRange, PlainTester, PrimeTest, check_prime_in_range, oracle};
+use runner::strategy::cooperative::{Cooperation, Verdict, verify};
+use runner::strategy::{PrimeFinder, jobs_in_order};
+use runner::workload::verify::serial;
+
+/// Every path this CPU can run.
+fn paths() -> Vec<SimdPath> {
+    SimdPath::ALL
+        .into_iter()
+        .filter(|p| p.available())
+        .collect()
+}
+
+/// Testers on every path: with a table for every n <= `max_n`, and with
+/// none (every inverse on the fly).
+fn testers(max_n: u64) -> Vec<SimdTester> {
+    paths()
+        .into_iter()
+        .flat_map(|p| [SimdTester::with_path(max_n, p), SimdTester::with_path(0, p)])
+        .collect()
+}
+
+/// The book's answer: the smallest odd divisor in [3, isqrt(n)].
+fn book_factor(n: u64) -> Option<u64> {
+    PlainTester.factor_in(n, 3, n.isqrt() + 1)
+}
+
+/// Asserts that `tester` agrees with the oracle and with plain on `n`.
+fn agrees(tester: &SimdTester, n: u64) {
+    let what = || format!("{} path, n = {n}", tester.path());
+    assert_eq!(tester.is_prime(n), oracle::is_prime_u64(n), "{}", what());
+    if n >= 9 && n % 2 == 1 {
+        assert_eq!(
+            tester.factor_in(n, 3, n.isqrt() + 1),
+            book_factor(n),
+            "{}",
+            what()
+        );
+    }
+}
+
+#[test]
+fn every_path_is_tested_here() {
+    // This machine class has AVX-512; a CPU without it still tests the rest.
+    assert!(paths().contains(&SimdPath::Scalar));
+    if std::arch::is_x86_feature_detected!("avx2") {
+        assert!(paths().contains(&SimdPath::Avx2));
+    }
+}
+
+#[test]
+fn zero_to_a_hundred() {
+    for tester in testers(100) {
+        for n in 0..=100 {
+            agrees(&tester, n);
+        }
+    }
+}
+
+#[test]
+fn squares_of_primes_around_2_16_2_26_2_32_and_2_52() {
+    // The factor is the last candidate, so isqrt must be exact and the last
+    // block must reach it; their neighbours too.
+    let primes = [
+        251u64, 257, 8_191, 8_209, 65_521, 65_537, 67_108_859, 67_108_879,
+    ];
+    for tester in testers(1 << 34) {
+        for p in primes {
+            for n in [p * p - 2, p * p - 1, p * p, p * p + 1, p * p + 2] {
+                agrees(&tester, n);
+            }
+        }
+    }
+}
+
+#[test]
+fn numbers_just_below_2_64() {
+    // Every n of the last 300 below 2^64, searched through the first 2e6
+    // candidates (their primes would take 2^31 each): the same first divisor
+    // as plain, or none for both.
+    for tester in testers(1 << 40) {
+        for n in (0..300).map(|k| u64::MAX - k) {
+            assert_eq!(
+                tester.factor_in(n, 3, 4_000_001),
+                check_prime_in_range(n, 3, 4_000_001),
+                "{} path, n = {n}",
+                tester.path()
+            );
+        }
+    }
+}
+
+#[test]
+fn stages_the_calibration_turns_off_hand_over_to_the_scalar_kernel() {
+    for path in paths() {
+        for (small, table, fly) in [
+            (false, true, true),
+            (true, false, true),
+            (true, true, false),
+        ] {
+            let plan = SimdPlan {
+                path,
+                small,
+                table,
+                fly,
+            };
+            let tester = SimdTester::with_plan(1 << 30, plan, runner::primes::fast::Beyond::Divide);
+            for n in [
+                4_294_967_291u64,
+                65_521 * 65_519,
+                100_109_100_129_162_907 % (1 << 40),
+            ] {
+                agrees(&tester, n);
+            }
+            let n = 100_109_100_129_100_369u64; // composite, factor near 1.5e6
+            assert_eq!(
+                tester.factor_in(n, 3, 3_000_001),
+                check_prime_in_range(n, 3, 3_000_001)
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn random_numbers_below_2_40_agree_with_the_oracle_and_plain(n in 0u64..1 << 40) {
+        for tester in testers(n) {
+            agrees(&tester, n);
+        }
+    }
+
+    #[test]
+    fn random_windows_of_any_n_give_plains_first_divisor(
+        n in any::<u64>(),
+        lo in 1u64..(1 << 31),
+        len in 1u64..5_000,
+        smooth in 0u64..4,
+    ) {
+        // Any n (some made to have a divisor in the window), any window of
+        // odd candidates below 2^32, starting and ending anywhere in a block.
+        let lo = 2 * lo + 1;
+        let hi = lo + 2 * len;
+        let n = match smooth {
+            0 => n | 1,
+            k => ((lo + 2 * (n % len)) * (n >> 40 | 1)) | (k & 1),
+        };
+        for tester in testers(1 << 36) {
+            prop_assert_eq!(
+                tester.factor_in(n, lo, hi),
+                check_prime_in_range(n, lo, hi),
+                "{} path, n = {}, [{}, {})", tester.path(), n, lo, hi
+            );
+        }
+    }
+
+    #[test]
+    fn random_numbers_below_2_52_with_small_factors(n in 0u64..1 << 52) {
+        // Near 2^52 a prime costs 3e7 candidates; keep those whose smallest
+        // factor comes within 1e5, and compare the first divisor found.
+        let hi = (n.isqrt() + 1).min(200_001);
+        for tester in testers(1 << 34) {
+            prop_assert_eq!(
+                tester.factor_in(n | 1, 3, hi.max(3)),
+                check_prime_in_range(n | 1, 3, hi.max(3)),
+                "{} path, n = {}", tester.path(), n | 1
+            );
+        }
+    }
+}
+
+fn case(strategy: Strategy, workers: usize, chunksize: u64, range: NumRange) -> Case {
+    Case {
+        number: 1,
+        variant: String::new(),
+        strategy,
+        executor: None,
+        kernel: Kernel::Simd,
+        input: Input::Range(range),
+        workers,
+        chunks: Some(ChunkPlan {
+            size: chunksize,
+            rule: Chunking::Size(chunksize),
+        }),
+        order: Some(Order::Shuffled),
+        seed: Some(7),
+        cooperation: None,
+        queue: None,
+        requires: Vec::new(),
+        params: Vec::new(),
+    }
+}
+
+fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
+    prop_oneof![
+        Just(Strategy::Serial),
+        Just(Strategy::Pool),
+        Just(Strategy::Stealing),
+        Just(Strategy::Queue),
+        Just(Strategy::Feeder)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn every_strategy_finds_the_oracles_primes_on_every_path(
+        strategy in strategies(),
+        workers in 1usize..=6,
+        chunksize in 1u64..400,
+        start in prop_oneof![0u64..5_000, 0u64..10_000_000_000_000],
+        len in 1u64..2_000,
+        path in 0usize..3,
+    ) {
+        let range = NumRange { start, end: start + len };
+        let paths = paths();
+        let path = paths[path % paths.len()];
+        let case = case(strategy, workers, chunksize, range);
+        let jobs = jobs_in_order(range, Order::Shuffled, 7);
+        let finder = PrimeFinder::start(&case, Arc::new(SimdTester::with_path(range.last(), path)))
+            .expect("the strategy starts");
+        let found = finder.run(&jobs).expect("no worker fails").into_sorted().unwrap();
+        prop_assert_eq!(found, oracle::primes_in(range.start, range.end));
+    }
+
+    #[test]
+    fn the_cooperative_search_finds_the_books_divisor_on_every_path(
+        workers in 1usize..=4,
+        style in prop_oneof![Just(LoopStyle::Counter), Just(LoopStyle::Lookahead), Just(LoopStyle::Blocked)],
+        check_every in prop_oneof![Just(1u64), 1u64..50, Just(1_000)],
+        p in prop_oneof![Just(65_521u64), Just(1_048_573), Just(16_777_213)],
+        q in 0u64..1_000_000,
+        path in 0usize..3,
+    ) {
+        // n = p x an odd cofactor: the book's answer is p or a factor of
+        // the cofactor below p, found by plain.
+        let n = p * (p + 2 * q + 2);
+        let paths = paths();
+        let kernel = Arc::new(SimdTester::with_path(0, paths[path % paths.len()]));
+        let how = Cooperation { precheck: 21, style, check_every };
+        let mut flag = AtomicFlag::default();
+        let pool = Threads::start(workers, &kernel, &flag, QueueSetup::default()).unwrap();
+        let verified = verify(&pool, &kernel, &mut flag, n, how).unwrap();
+        prop_assert_eq!(verified.verdict == Verdict::Prime, oracle::is_prime_u64(n));
+        let alone = serial(n, &kernel);
+        match alone.verdict {
+            Verdict::Prime => prop_assert!(oracle::is_prime_u64(n)),
+            Verdict::NotPrime { factor } => prop_assert_eq!(factor, book_factor(n)),
+        }
+    }
+}
+
+#[test]
+fn worker_processes_build_the_simd_kernel_from_the_case() {
+    runner::backend::processes::set_worker_program(env!("CARGO_BIN_EXE_runner").into());
+    for strategy in [Strategy::Pool, Strategy::Queue, Strategy::Feeder] {
+        let range = NumRange {
+            start: 1_000_000_000,
+            end: 1_000_003_000,
+        };
+        let mut case = case(strategy, 2, 97, range);
+        case.executor = Some(runner::experiment::Executor::Processes);
+        let jobs = jobs_in_order(range, Order::Shuffled, 7);
+        // The kernel given here is not used: processes build their own.
+        let finder = PrimeFinder::start(&case, Arc::new(PlainTester)).unwrap();
+        let found = finder.run(&jobs).unwrap().into_sorted().unwrap();
+        assert_eq!(
+            found,
+            oracle::primes_in(range.start, range.end),
+            "{strategy}"
+        );
+    }
+}
+
+/// A serial run with every kernel over a small range from 1e8.
+const KERNELS: &str = r#"
+name = "kernels"
+title = "Every kernel"
+[workload]
+kind = "primes"
+range = [100_000_000, 100_003_000]
+[run]
+strategy = "serial"
+repeats = 1
+warmup = 0
+[sweep]
+kernel = ["plain", "fast", "simd"]
+"#;
+
+#[test]
+fn runner_simd_caps_the_path_and_the_manifest_and_csv_record_it() {
+    for path in paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = common::experiment(dir.path(), "kernels", KERNELS);
+        let out = dir.path().join("reports");
+        common::runner()
+            .env("RUNNER_SIMD", path.name())
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("kernels/manifest.json")).unwrap(),
+        )
+        .unwrap();
+        let recorded = manifest["kernels"]["paths"]["simd"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            recorded.starts_with(path.name()),
+            "{recorded} for RUNNER_SIMD={path}"
+        );
+        assert_eq!(manifest["kernels"]["runner_simd"], path.name());
+        let summary = common::Csv::read(&out.join("kernels/summary.csv"));
+        let kernels = summary.column("kernel");
+        let paths = summary.column("kernel_path");
+        let simd = kernels.iter().position(|k| *k == "simd").unwrap();
+        assert_eq!(paths[simd], recorded);
+        assert_eq!(
+            paths[kernels.iter().position(|k| *k == "plain").unwrap()],
+            "divide"
+        );
+        assert!(summary.column("ok").iter().all(|ok| *ok == "true"));
+    }
+}
