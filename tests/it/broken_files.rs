@@ -1,12 +1,15 @@
-//! Every deliberately broken experiment in tests/broken/ is refused with exit
-//! status 2, a message that points at the line and column, and no output.
-
-use crate::common;
+//! Bad experiment files are refused before anything runs: every
+//! deliberately broken file in tests/broken/ with exit status 2, a message
+//! that points at the line and column (snapshotted), and no output; a huge
+//! or endless file after a bounded read; and no message echoes a control
+//! character or a huge line from the file.
 
 use std::fs;
 use std::path::PathBuf;
 
-use crate::common::runner;
+use predicates::str::contains;
+
+use crate::common::{experiment, runner};
 
 fn broken_files() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/broken");
@@ -65,12 +68,12 @@ fn run_refuses_broken_files_and_writes_nothing() {
 #[test]
 fn one_bad_file_stops_a_whole_folder_before_anything_runs() {
     let dir = tempfile::tempdir().unwrap();
-    common::experiment(
+    experiment(
         dir.path(),
         "a_good",
         "name = \"good\"\n[workload]\nkind = \"primes\"\nrange = [2, 100]\n",
     );
-    common::experiment(
+    experiment(
         dir.path(),
         "b_bad",
         "name = \"bad\"\n[workload]\nkind = \"primes\"\nrange = [100, 2]\n",
@@ -93,4 +96,50 @@ fn missing_files_and_empty_folders_are_bad_input() {
         .code(2);
     let empty = tempfile::tempdir().unwrap();
     runner().arg("check").arg(empty.path()).assert().code(2);
+}
+
+/// A file that never ends (`runner check /dev/zero` took 24 GB and was
+/// killed by the kernel) or a huge one is refused after reading a bounded
+/// amount. A sparse file stands in for `/dev/zero`, so a regression costs
+/// 17 MiB, not the machine's memory.
+#[test]
+fn a_huge_or_endless_experiment_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.toml");
+    fs::File::create(&huge).unwrap().set_len(17 << 20).unwrap();
+    runner()
+        .arg("check")
+        .arg(&huge)
+        .assert()
+        .code(2)
+        .stderr(contains("huge.toml: the file is larger than 16 MiB"));
+}
+
+/// An experiment file could write terminal escapes through runner's error
+/// messages: `order = ["\u001b[2J"]` was quoted raw in "unknown value", and
+/// a raw control character was echoed in the quoted line; a one-line 1 MB
+/// file was echoed whole. Both are now shown escaped, and the line cut.
+#[test]
+fn error_messages_neither_echo_control_characters_nor_huge_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"x\"\n[workload]\nkind = \"primes\"\nrange = [5, 50]\n[sweep]\norder = [\"\\u001b[2J\"]\n";
+    let file = experiment(dir.path(), "escape", text);
+    let output = runner().arg("check").arg(&file).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown value"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    let raw = experiment(dir.path(), "raw", "name = \"x\u{1b}[2J\"\n");
+    let output = runner().arg("check").arg(&raw).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        !output.stderr.contains(&0x1b),
+        "{:?}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let long = format!("name = \"x\"\nz = \"{}\" + 1\n", "a".repeat(1 << 20));
+    let long = experiment(dir.path(), "long", &long);
+    let output = runner().arg("check").arg(&long).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stderr.len() < 1000, "{} bytes", output.stderr.len());
 }

@@ -1,44 +1,38 @@
-//! The binary end to end: CSV columns, row counts, `ok` values, the manifest,
-//! overrides, quick runs and the shipped experiments.
+//! The command line end to end: what a run writes (CSV columns, row
+//! counts, `ok` values, the manifest), overrides and their limits, quick
+//! runs, `check`, closed pipes, exit statuses, help, and the shipped
+//! experiments.
 
 use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
 
-use crate::common::{Csv, experiment, runner};
 use predicates::str::contains;
 use sha2::{Digest, Sha256};
 
-/// 501 primes lie in [1000, 5000).
-const SWEEP: &str = r#"
-name = "sweep"
-title = "A small sweep"
-description = "Every strategy on a small range."
+use crate::common::{self, Csv, Exp, Raw, manifest, runner};
 
-[workload]
-kind = "primes"
-range = [1_000, 5_000]
-
-[run]
-strategy = "pool"
-repeats = 2
-warmup = 1
-seed = 9
-
-[sweep]
-strategy = ["serial", "pool", "stealing"]
-workers = [1, 3]
-chunksize = [1, 100, "default"]
-order = ["given", "shuffled"]
-
-[[chart]]
-x = "chunksize"
-series = "order"
-log_x = true
-"#;
+/// Every strategy on a small range, and a chart; 501 primes lie in
+/// [1000, 5000).
+fn sweep() -> Exp {
+    Exp::primes("sweep")
+        .top("title", "A small sweep")
+        .top("description", "Every strategy on a small range.")
+        .range(1_000, 5_000)
+        .strategy("pool")
+        .repeats(2, 1)
+        .run("seed", 9)
+        .sweep("strategy", ["serial", "pool", "stealing"])
+        .sweep("workers", [1, 3])
+        .sweep("chunksize", Raw(r#"[1, 100, "default"]"#))
+        .sweep("order", ["given", "shuffled"])
+        .then("[[chart]]\nx = \"chunksize\"\nseries = \"order\"\nlog_x = true")
+}
 
 #[test]
 fn a_run_writes_one_row_per_repeat_and_one_per_case() {
     let dir = tempfile::tempdir().unwrap();
-    let file = experiment(dir.path(), "sweep", SWEEP);
+    let file = sweep().write(dir.path());
     let out = dir.path().join("reports");
     runner()
         .arg(&file)
@@ -108,7 +102,7 @@ fn a_run_writes_one_row_per_repeat_and_one_per_case() {
 #[test]
 fn the_manifest_records_source_machine_and_status() {
     let dir = tempfile::tempdir().unwrap();
-    let file = experiment(dir.path(), "sweep", SWEEP);
+    let file = sweep().write(dir.path());
     let out = dir.path().join("reports");
     runner()
         .arg("run")
@@ -119,8 +113,7 @@ fn the_manifest_records_source_machine_and_status() {
         .assert()
         .success();
 
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("sweep/manifest.json")).unwrap()).unwrap();
+    let manifest = manifest(&out.join("sweep"));
     assert_eq!(manifest["status"], "complete");
     assert_eq!(manifest["experiment"], "sweep");
     assert_eq!(manifest["repeats"], 1);
@@ -128,7 +121,7 @@ fn the_manifest_records_source_machine_and_status() {
     assert_eq!(manifest["seed"], 9);
     assert_eq!(manifest["cases_done"], manifest["cases_planned"]);
     assert_eq!(manifest["cases_failed"], 0);
-    let sha = format!("{:x}", Sha256::digest(SWEEP.as_bytes()));
+    let sha = format!("{:x}", Sha256::digest(sweep().toml().as_bytes()));
     assert_eq!(manifest["source"]["sha256"], sha.as_str());
     assert!(manifest["machine"]["logical_cpus"].as_u64().unwrap() >= 1);
     assert!(manifest["machine"]["physical_cores"].as_u64().unwrap() >= 1);
@@ -161,7 +154,7 @@ fn the_manifest_records_source_machine_and_status() {
     );
     assert_eq!(
         fs::read_to_string(out.join("sweep/experiment.toml")).unwrap(),
-        SWEEP
+        sweep().toml()
     );
     let leftovers: Vec<_> = fs::read_dir(out.join("sweep"))
         .unwrap()
@@ -174,11 +167,7 @@ fn the_manifest_records_source_machine_and_status() {
 #[test]
 fn quick_runs_are_small_and_kept_apart() {
     let dir = tempfile::tempdir().unwrap();
-    let file = experiment(
-        dir.path(),
-        "sweep",
-        &SWEEP.replace("[1_000, 5_000]", "\"C\""),
-    );
+    let file = sweep().workload("range", "C").write(dir.path());
     let out = dir.path().join("reports");
     runner()
         .arg(&file)
@@ -210,28 +199,15 @@ fn quick_runs_are_small_and_kept_apart() {
 #[test]
 fn variants_cross_the_sweep_and_identical_cases_run_once() {
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"
-name = "variants"
-[workload]
-kind = "primes"
-range = [2, 2_000]
-[run]
-strategy = "pool"
-repeats = 1
-warmup = 0
-[sweep]
-workers = [1, 2, "physical"]
-[[variant]]
-label = "serial"
-strategy = "serial"
-[[variant]]
-label = "chunks of 4"
-chunksize = 4
-[[variant]]
-label = "eight chunks"
-nbr_chunks = 8
-"#;
-    let file = experiment(dir.path(), "variants", text);
+    let file = Exp::primes("variants")
+        .range(2, 2_000)
+        .strategy("pool")
+        .repeats(1, 0)
+        .sweep("workers", Raw(r#"[1, 2, "physical"]"#))
+        .variant("serial", |v| v.set("strategy", "serial"))
+        .variant("chunks of 4", |v| v.set("chunksize", 4))
+        .variant("eight chunks", |v| v.set("nbr_chunks", 8))
+        .write(dir.path());
     let out = dir.path().join("r");
     runner()
         .arg(&file)
@@ -273,7 +249,7 @@ nbr_chunks = 8
 #[test]
 fn check_prints_the_plan_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let file = experiment(dir.path(), "sweep", SWEEP);
+    let file = sweep().write(dir.path());
     runner()
         .current_dir(dir.path())
         .arg("check")
@@ -309,4 +285,153 @@ fn help_teaches_and_no_arguments_is_a_usage_error() {
 #[test]
 fn every_shipped_experiment_is_valid() {
     runner().args(["check", "experiments"]).assert().success();
+}
+
+fn runner_process(args: &[&std::ffi::OsStr]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_runner"));
+    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// A closed stderr (`runner FILE 2>&1 | head -1`) never stops a run.
+#[test]
+fn a_closed_pipe_does_not_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Exp::small("small").write(dir.path());
+    let out = dir.path().join("reports");
+    let mut child = runner_process(&[file.as_os_str(), "--out".as_ref(), out.as_os_str()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line of stderr, then close both streams, as `head -1` does.
+    let mut first = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "after {first}");
+    assert_eq!(manifest(&out.join("small"))["status"], "complete");
+    assert_eq!(Csv::read(&out.join("small/summary.csv")).rows.len(), 4);
+}
+
+/// `runner check DIR | head -1` exits quietly, without a panic.
+#[test]
+fn check_into_a_closed_pipe_exits_quietly() {
+    let mut child = runner_process(&["check".as_ref(), "experiments".as_ref()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(first.contains("experiments/"), "{first}");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// No file to run, and nothing that ran (every case skipped), are errors
+/// with their own statuses, and `--help` documents the statuses.
+#[test]
+fn nothing_to_run_and_nothing_ran_have_their_statuses() {
+    runner()
+        .arg("run")
+        .assert()
+        .code(2)
+        .stderr(contains("no experiment to run"));
+    let dir = tempfile::tempdir().unwrap();
+    // A Redis server nobody listens at.
+    let file = Exp::verify("skipped")
+        .numbers(&[("p", 1_000_003)])
+        .workload(
+            "redis_url",
+            format!("redis://127.0.0.1:{}", common::free_port()),
+        )
+        .strategy("cooperative")
+        .variant("Redis", |v| v.set("flag", "redis").set("requires", "redis"))
+        .write(dir.path());
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("reports"))
+        .assert()
+        .code(3)
+        .stderr(contains("every case was skipped"));
+    runner()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("Exit status"))
+        .stdout(contains("128+N"))
+        .stdout(contains("a file could not be read or written"));
+}
+
+/// Counts written as digit strings and the limits of counts are the same
+/// in the file and on the command line, and explicit repeats win over
+/// `--quick`.
+#[test]
+fn limits_and_overrides_are_consistent() {
+    runner()
+        .args([
+            "check",
+            "experiments/chunksize.toml",
+            "--repeats",
+            "1000000",
+        ])
+        .assert()
+        .code(2);
+    let dir = tempfile::tempdir().unwrap();
+    let file = Exp::small("small")
+        .run("repeats", "2")
+        .run("warmup", "0")
+        .run("seed", "7")
+        .sweep("workers", ["2"])
+        .write(dir.path());
+    let out = dir.path().join("reports");
+    runner()
+        .arg(&file)
+        .args(["--quick", "--repeats", "3", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(contains("quick run: 3 repeat(s)"));
+    let results = Csv::read(&out.join("small.quick/results.csv"));
+    assert_eq!(results.rows.len(), 2 * 3, "2 cases x 3 repeats");
+}
+
+/// The closing lines (the verdict, the report's path) go to stdout; a
+/// mistyped subcommand is named.
+#[test]
+fn the_report_path_is_on_stdout_and_subcommands_are_suggested() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Exp::small("small").write(dir.path());
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("reports"))
+        .assert()
+        .success()
+        .stdout(contains("all correct"))
+        .stdout(contains("small/index.html"));
+    runner()
+        .arg("chek")
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean the subcommand `runner check`"));
+    runner()
+        .arg("completions")
+        .assert()
+        .code(2)
+        .stderr(contains("neither an experiment file nor a subcommand"));
 }

@@ -1,15 +1,13 @@
-//! Issue 14: external programs as workloads. Toy programs (sh scripts)
+//! External programs as workloads (`kind = "command"`). Toy programs (sh scripts)
 //! stand for real ones: their cases, substitutions, both clocks, answers
 //! checked by the oracle, and every way a program can fail. Nothing here
 //! asserts a time; every process a test starts is gone when it ends.
-
-use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::common::{Csv, runner};
+use crate::common::{self, Csv, alive, runner};
 
 /// A folder with a toy program and a place for reports, removed on drop.
 struct Toy {
@@ -148,7 +146,7 @@ warmup = 0
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("unchecked"), "{said}");
     assert!(!said.contains("all correct"), "{said}");
-    // Issue 20 item 17: the case's line says so in its answer's place.
+    // The case's line says so in its answer's place.
     assert!(said.contains("(1 repeats, answer unchecked)"), "{said}");
     assert!(!said.contains(", )"), "{said}");
     let summary = Csv::read(&report.join("summary.csv"));
@@ -217,8 +215,8 @@ fn a_program_that_exits_3_fails_with_its_stderr_tail() {
     assert!(error.contains("disk on fire"), "{error}");
 }
 
-/// Issue 20 item 17: a binary stderr tail is capped by the characters
-/// shown (each NUL is shown as `\u{0}`), and says it was cut.
+/// A binary stderr tail is capped by the characters shown (each NUL is
+/// shown as `\u{0}`, six characters), not by bytes, and says it was cut.
 #[test]
 fn a_binary_stderr_tail_is_capped_as_shown() {
     let (error, _) = failure_of("head -c 3000 /dev/zero >&2; exit 3", "");
@@ -232,13 +230,6 @@ fn a_binary_stderr_tail_is_capped_as_shown() {
 fn a_program_killed_by_a_signal_fails_saying_which() {
     let (error, _) = failure_of("kill -SEGV $$", "");
     assert!(error.contains("signal 11 (SIGSEGV)"), "{error}");
-}
-
-/// Whether process `pid` is still alive (and not a zombie).
-fn alive(pid: i32) -> bool {
-    fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.contains(") Z "))
-        .unwrap_or(false)
 }
 
 #[test]
@@ -271,7 +262,7 @@ warmup = 0
     let error = summary.column("error")[0];
     assert!(error.contains("timeout of 1 s"), "{error}");
     assert!(error.contains("waiting forever"), "{error}");
-    let pid: i32 = fs::read_to_string(toy.path().join("grandchild.pid"))
+    let pid: u32 = fs::read_to_string(toy.path().join("grandchild.pid"))
         .unwrap()
         .trim()
         .parse()
@@ -287,7 +278,8 @@ warmup = 0
     assert!(gone, "the grandchild {pid} outlived its repeat");
 }
 
-fn kill(pid: i32) {
+/// Kills `pid` if it still runs (a clean-up: no check).
+fn kill(pid: u32) {
     let _ = std::process::Command::new("kill")
         .args(["-9", &pid.to_string()])
         .status();
@@ -394,7 +386,7 @@ fn typos_in_runner_keys_and_unknown_placeholders_are_errors_at_their_place() {
             "only a command workload takes `command`",
             4,
         ),
-        // Issue 20 item 5: quoting a value holds only in plain words.
+        // Quoting a value holds only in plain words: not inside quotes.
         (
             "[workload]\nkind = \"command\"\nshell = true\ncommand = [\"echo\", \"'{x}'\"]\nparams = { x = \"a\" }\n",
             "the placeholder `{x}` is inside single quotes",
@@ -507,8 +499,8 @@ fn check_does_not_pretend_to_know_how_long_a_program_takes() {
     );
 }
 
-/// Issue 20 item 5: with `shell = true` every substituted value is quoted,
-/// so it is one word and never syntax, while the file's own shell syntax
+/// With `shell = true` every substituted value is quoted, so it is one
+/// word and never syntax (a value could run commands before issue 20), while the file's own shell syntax
 /// (a redirection, a pipe) works as written.
 #[test]
 fn shell_values_are_quoted_and_the_file_s_own_syntax_kept() {
@@ -574,8 +566,8 @@ params = { x = "it's \"q\" > INJECTED" }
     );
 }
 
-/// The audit's experiment (finding 4): a base variant and variants whose
-/// program prints `runner-time: {t}`.
+/// A base variant and variants whose program prints `runner-time: {t}`
+/// for times no clock gives: zero, below a nanosecond, negative, huge, NaN.
 const PROGRAM_TIMES: &str = r#"
 name = "lie"
 [workload]
@@ -613,8 +605,9 @@ label = "half"
 params = { t = "0.05" }
 "#;
 
-/// Issue 20 item 7 (and audit finding 16): a program time that cannot be
-/// compared fails its case with a message naming the line; the run's
+/// A program time that cannot be compared fails its case with a message
+/// naming the line (`runner-time: 0` once wrote inf into summary.csv and
+/// broke the report); the run's
 /// report is drawn, and `report` and `compare` read the folder back.
 #[test]
 fn a_program_time_beyond_measure_fails_its_case_and_the_report_survives() {
@@ -690,8 +683,8 @@ fn a_program_time_beyond_measure_fails_its_case_and_the_report_survives() {
     );
 }
 
-/// Issue 20 item 8: lines are scanned as they stream, so an answer after
-/// more than 1 MiB of output counts, and so does a time line after it;
+/// Lines are scanned as they stream, so an answer after more than 1 MiB
+/// of output counts (it was dropped before issue 20), and so does a time line after it;
 /// the last of each counts.
 #[test]
 fn an_answer_after_more_than_a_mebibyte_of_output_is_read() {
@@ -768,8 +761,8 @@ fn peak_memory_of_run(file: &Path, out: &Path) -> (Option<i32>, i64) {
     }
 }
 
-/// Issue 20 item 8: memory stays bounded whatever a program prints: a
-/// 100 MB line without a line break on stdout, and 100 MB on stderr.
+/// Memory stays bounded whatever a program prints: a 100 MB line without
+/// a line break on stdout, and 100 MB on stderr.
 #[test]
 fn a_hundred_megabyte_line_is_never_kept_whole() {
     let toy = Toy::new(
@@ -808,14 +801,14 @@ struct PidFiles(PathBuf);
 impl Drop for PidFiles {
     fn drop(&mut self) {
         let pids = fs::read_to_string(&self.0).unwrap_or_default();
-        for pid in pids.lines().filter_map(|p| p.trim().parse::<i32>().ok()) {
+        for pid in pids.lines().filter_map(|p| p.trim().parse::<u32>().ok()) {
             kill(pid);
         }
     }
 }
 
-/// Issue 20 item 9 (audit finding 6): a detached descendant that holds
-/// stdout open does not make runner throw away what was read; the note
+/// A detached descendant that holds stdout open does not make runner
+/// throw away what was read (a regression test of issue 20); the note
 /// says so, and no thread is left reading (runner's thread count, seen by
 /// a second case's program between the repeats, does not grow).
 #[test]

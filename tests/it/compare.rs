@@ -1,4 +1,4 @@
-//! `runner compare BEFORE AFTER` (issue 11, item 6): a run against itself is
+//! `runner compare BEFORE AFTER`: a run against itself is
 //! indistinguishable everywhere; a copy whose times are all 1.5 times longer
 //! is slower by 50% in every case (exact by construction, as the ratio of
 //! medians scales) and fails `--fail-above 10`; a case on one side only is
@@ -7,27 +7,23 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{experiment, runner};
 use predicates::prelude::*;
 use predicates::str::contains;
 
+use crate::common::{Exp, experiment, runner};
+
 /// Three serial cases that differ by their range, with enough repeats for
 /// intervals narrower than the 1.5x the tests put between two sides.
-const TINY: &str = r#"
-name = "tiny"
-[workload]
-kind = "primes"
-[run]
-strategy = "serial"
-repeats = 15
-warmup = 1
-[sweep]
-range = [[1_000, 20_000], [1_000, 40_000], [1_000, 60_000]]
-"#;
+fn tiny() -> Exp {
+    Exp::primes("tiny")
+        .strategy("serial")
+        .repeats(15, 1)
+        .sweep("range", [[1_000, 20_000], [1_000, 40_000], [1_000, 60_000]])
+}
 
-/// Runs TINY into `dir`/reports and returns its report folder.
+/// Runs [`tiny`] into `dir`/reports and returns its report folder.
 fn run_tiny(dir: &Path) -> PathBuf {
-    let file = experiment(dir, "tiny", TINY);
+    let file = tiny().write(dir);
     let out = dir.join("reports");
     runner()
         .arg(&file)
@@ -319,7 +315,7 @@ fn out_writes_the_table_a_chart_and_a_page_and_keeps_others_files() {
     assert_eq!(fs::read(out.join("notes.txt")).unwrap(), b"mine");
 }
 
-/// Issue 20 item 6: a side whose median is 0 (a hand-edited file, or a
+/// A side whose median is 0 (a hand-edited file, or a
 /// program's coarse clock) is "not measurable": its case is left
 /// uncompared with a note, the chart never sees an infinite ratio, and
 /// `--out` ends (it used to spin forever at 100% CPU).
@@ -395,7 +391,7 @@ label = "slow"
 params = { t = "0.02" }
 "#;
 
-/// Issue 20 item 17: `--on` rows name what differs beyond the columns
+/// `--on` rows name what differs beyond the columns
 /// matched on (here a command's own parameter), and a column named twice
 /// is refused.
 #[test]

@@ -1,14 +1,15 @@
-//! The cooperative search classifies every number correctly for any workers,
-//! precheck, flag, loop style and check_every; flags are shared across
-//! handles; a raised flag stops a worker within one block.
-
-use crate::common;
+//! The cooperative search and its flags. In process: every number is
+//! classified correctly for any workers, precheck, flag, loop style and
+//! check_every; flags are shared across handles, and a raised flag stops a
+//! worker within one block. Through the binary (the verify workload):
+//! verdicts, work counts and the flag's cost per look are recorded, and a
+//! Redis flag's cases run with a server and fail or are skipped without.
 
 use std::sync::Arc;
 
+use predicates::str::contains;
 use proptest::prelude::*;
 use runner::backend::{QueueSetup, Threads};
-
 use runner::experiment::LoopStyle;
 use runner::flag::{AtomicFlag, Flag, ManagerFlag, MmapFlag, MutexFlag, NoFlag, RedisFlag};
 use runner::primes::oracle::is_prime_u64;
@@ -16,6 +17,8 @@ use runner::primes::{FastTester, PlainTester, PrimeTest};
 use runner::strategy::cooperative::{Cooperation, Verdict, verify};
 use runner::work::search::search;
 use runner::workload::verify::serial;
+
+use crate::common::{Csv, Exp, RedisServer, free_port, runner};
 
 const STYLES: [LoopStyle; 3] = [LoopStyle::Counter, LoopStyle::Lookahead, LoopStyle::Blocked];
 
@@ -193,7 +196,7 @@ fn every_in_process_flag_is_shared_and_stops_workers_early() {
 
 #[test]
 fn the_redis_flag_works_against_a_real_server() {
-    let Some(server) = common::RedisServer::start() else {
+    let Some(server) = RedisServer::start() else {
         return;
     };
     stops_within_one_block(RedisFlag::connect_to(&server.url()).unwrap());
@@ -216,7 +219,7 @@ fn the_redis_flag_works_against_a_real_server() {
 
 #[test]
 fn an_unreachable_redis_server_gives_a_clear_error() {
-    let port = common::free_port();
+    let port = free_port();
     let url = format!("redis://127.0.0.1:{port}");
     let err = RedisFlag::connect_to(&url)
         .err()
@@ -228,4 +231,135 @@ fn an_unreachable_redis_server_gives_a_clear_error() {
         "{}",
         err.0
     );
+}
+
+/// A composite and a prime, under every in-process flag and the Redis
+/// flag at `redis_url`, which the Redis cases `requires` (skipped without a
+/// server) or not (failed without one).
+fn flags_experiment(redis_url: &str, requires: bool) -> Exp {
+    Exp::verify("flags")
+        .workload("redis_url", redis_url)
+        .numbers(&[
+            ("composite", 1_000_009_642_147),
+            ("prime", 1_000_000_000_039),
+        ])
+        .strategy("cooperative")
+        .repeats(2, 0)
+        .sweep("workers", [2])
+        .sweep("flag", ["none", "atomic", "mmap"])
+        .sweep("loop", ["blocked"])
+        .sweep("check_every", [100])
+        .variant("in process", |v| v)
+        .variant("redis", |v| match requires {
+            true => v.set("flag", "redis").set("requires", "redis"),
+            false => v.set("flag", "redis"),
+        })
+}
+
+#[test]
+fn verdicts_work_and_the_cost_per_look_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = flags_experiment("redis://127.0.0.1:1", true).write(dir.path());
+    let out = dir.path().join("r");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(contains("marked skipped"));
+    let summary = Csv::read(&out.join("flags/summary.csv"));
+    let rows: Vec<_> = summary
+        .rows
+        .iter()
+        .filter(|r| r[2] == "in process")
+        .collect();
+    assert_eq!(rows.len(), 6, "3 flags x 2 numbers");
+    let col = |name: &str| summary.header.iter().position(|h| h == name).unwrap();
+    for row in &rows {
+        let prime = row[col("number_name")] == "prime";
+        assert_eq!(
+            row[col("answer")],
+            if prime { "prime" } else { "not prime" }
+        );
+        assert_eq!(row[col("factor")], if prime { "" } else { "301403" });
+        assert!(row[col("candidates")].parse::<u64>().unwrap() > 0);
+        let shared = row[col("flag")] != "none";
+        assert_eq!(
+            !row[col("looks")].is_empty() && row[col("looks")] != "0",
+            shared
+        );
+        // The price of a look is measured on the prime, where nothing stops
+        // early, and only where the flag made the search slower beyond the
+        // noise (which a test cannot promise): never anywhere else.
+        let look = &row[col("look_ns")];
+        assert!(look.is_empty() || (shared && prime), "{row:?}");
+        assert!(
+            look.is_empty() || look.parse::<f64>().is_ok_and(|ns| ns > 0.0),
+            "{row:?}"
+        );
+    }
+    let skipped: Vec<_> = summary
+        .rows
+        .iter()
+        .filter(|r| r[col("status")] == "skipped")
+        .collect();
+    assert_eq!(skipped.len(), 2);
+    assert!(skipped[0][col("error")].contains("cannot reach Redis at redis://127.0.0.1:1"));
+}
+
+#[test]
+fn an_unreachable_redis_server_fails_the_cases_that_need_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let file = flags_experiment(&url, false).write(dir.path());
+    let out = dir.path().join("r");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(contains("FAILED"));
+    let results = Csv::read(&out.join("flags/results.csv"));
+    let failed: Vec<_> = results
+        .rows
+        .iter()
+        .filter(|r| r.contains(&"failed".to_string()))
+        .collect();
+    assert_eq!(failed.len(), 2, "one per number of the redis variant");
+    let error = results.header.iter().position(|c| c == "error").unwrap();
+    assert!(
+        failed
+            .iter()
+            .all(|r| { r[error].contains(&format!("redis-server --port {port} --save ''")) })
+    );
+}
+
+#[test]
+fn with_a_server_every_redis_case_runs_and_leaves_no_key() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = flags_experiment(&server.url(), true).write(dir.path());
+    let out = dir.path().join("r");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let summary = Csv::read(&out.join("flags/summary.csv"));
+    assert!(summary.column("status").iter().all(|&s| s == "ok"));
+    assert_eq!(
+        summary
+            .column("flag")
+            .iter()
+            .filter(|&&f| f == "redis")
+            .count(),
+        2
+    );
+    assert_eq!(server.keys(), 0);
 }

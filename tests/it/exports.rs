@@ -3,13 +3,10 @@
 //! rewritten, byte for byte, by `runner report`, and all listed in the
 //! manifest so a new run or a redraw replaces them and leaves nothing stale.
 
-use crate::common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use crate::common::{experiment, runner};
 use predicates::str::contains;
 use runner::engine;
 use runner::experiment::{Case, PlanOptions};
@@ -22,26 +19,20 @@ use runner::timing::{Clock, Timer};
 use runner::workload::Context;
 use serde_json::Value;
 
-const SVG_CHART: &str = r#"
-name = "exports"
-title = "Exports of a small sweep"
-[workload]
-kind = "primes"
-range = [1_000, 20_000]
-[run]
-strategy = "pool"
-repeats = 3
-warmup = 0
-[sweep]
-workers = [1, 2]
-chunksize = [1, 10, 100]
-[[chart]]
-x = "chunksize"
-series = "workers"
-log_x = true
-formats = ["png", "svg"]
-"#;
+use crate::common::{self, Exp, experiment, runner};
 
+/// A small pool sweep whose one chart is drawn as PNG and SVG.
+fn svg_chart() -> String {
+    Exp::small("exports")
+        .top("title", "Exports of a small sweep")
+        .repeats(3, 0)
+        .sweep("chunksize", [1, 10, 100])
+        .then(
+            "[[chart]]\nx = \"chunksize\"\nseries = \"workers\"\nlog_x = true\n\
+             formats = [\"png\", \"svg\"]",
+        )
+        .toml()
+}
 /// Runs `text` into `dir/reports` and returns the report folder.
 fn run(dir: &Path, text: &str) -> PathBuf {
     let file = experiment(dir, "exports", text);
@@ -83,7 +74,7 @@ fn listed(report: &Path) -> Vec<String> {
 #[test]
 fn summary_json_follows_its_schema() {
     let dir = tempfile::tempdir().unwrap();
-    let report = run(dir.path(), SVG_CHART);
+    let report = run(dir.path(), &svg_chart());
     let json: Value =
         serde_json::from_slice(&fs::read(report.join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["schema"], "runner-summary/2");
@@ -135,7 +126,7 @@ fn summary_json_follows_its_schema() {
 #[test]
 fn summary_md_is_a_table_of_the_cases() {
     let dir = tempfile::tempdir().unwrap();
-    let report = run(dir.path(), SVG_CHART);
+    let report = run(dir.path(), &svg_chart());
     let md = fs::read_to_string(report.join("summary.md")).unwrap();
     let lines: Vec<&str> = md.lines().collect();
     assert_eq!(lines[0], "## Exports of a small sweep");
@@ -175,7 +166,7 @@ fn summary_md_is_a_table_of_the_cases() {
 #[test]
 fn an_svg_chart_is_drawn_listed_and_redrawn_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
-    let report = run(dir.path(), SVG_CHART);
+    let report = run(dir.path(), &svg_chart());
     let svg = fs::read_to_string(report.join("chart1.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     assert!(svg.contains("width=\"960\""), "the PNG's size");
@@ -193,13 +184,13 @@ fn an_svg_chart_is_drawn_listed_and_redrawn_byte_for_byte() {
     runner().arg("report").arg(&report).assert().success();
     assert_eq!(files(&report), before, "the same files, byte for byte");
     // A new run takes the folder back: every file is runner's.
-    run(dir.path(), SVG_CHART);
+    run(dir.path(), &svg_chart());
 }
 
 #[test]
 fn an_unknown_format_is_refused_where_it_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let text = SVG_CHART.replace(r#"["png", "svg"]"#, r#"["png", "gif"]"#);
+    let text = svg_chart().replace(r#"["png", "svg"]"#, r#"["png", "gif"]"#);
     let file = experiment(dir.path(), "exports", &text);
     let line = text.lines().position(|l| l.starts_with("formats")).unwrap() + 1;
     runner()
@@ -210,7 +201,7 @@ fn an_unknown_format_is_refused_where_it_is_written() {
         .stderr(contains(format!("exports.toml:{line}:19")))
         .stderr(contains("gif"))
         .stderr(contains("`png`, `svg`"));
-    let empty = SVG_CHART.replace(r#"["png", "svg"]"#, "[]");
+    let empty = svg_chart().replace(r#"["png", "svg"]"#, "[]");
     let file = experiment(dir.path(), "exports", &empty);
     runner()
         .arg("check")
@@ -224,10 +215,10 @@ fn an_unknown_format_is_refused_where_it_is_written() {
 #[test]
 fn a_dropped_svg_leaves_nothing_stale() {
     let dir = tempfile::tempdir().unwrap();
-    let report = run(dir.path(), SVG_CHART);
+    let report = run(dir.path(), &svg_chart());
     assert!(report.join("chart1.svg").exists());
     // Redrawn from a newer file without the SVG: the old one goes.
-    let png_only = SVG_CHART.replace("formats = [\"png\", \"svg\"]\n", "");
+    let png_only = svg_chart().replace("formats = [\"png\", \"svg\"]\n", "");
     let newer = experiment(dir.path(), "newer", &png_only);
     runner()
         .arg("report")
@@ -245,7 +236,7 @@ fn a_dropped_svg_leaves_nothing_stale() {
     let page = fs::read_to_string(report.join("index.html")).unwrap();
     assert!(!page.contains("chart1.svg"));
     // Run again with the SVG, then without: a new run removes it too.
-    run(dir.path(), SVG_CHART);
+    run(dir.path(), &svg_chart());
     assert!(report.join("chart1.svg").exists());
     run(dir.path(), &png_only);
     assert!(!report.join("chart1.svg").exists());
@@ -255,7 +246,7 @@ fn a_dropped_svg_leaves_nothing_stale() {
 #[test]
 fn an_svg_only_chart_is_shown_as_its_svg() {
     let dir = tempfile::tempdir().unwrap();
-    let text = SVG_CHART.replace(r#"["png", "svg"]"#, r#"["svg"]"#);
+    let text = svg_chart().replace(r#"["png", "svg"]"#, r#"["svg"]"#);
     let report = run(dir.path(), &text);
     assert!(report.join("chart1.svg").exists() && !report.join("chart1.png").exists());
     let page = fs::read_to_string(report.join("index.html")).unwrap();
@@ -270,7 +261,7 @@ fn ranks(finding: &str) -> bool {
 
 /// A clock that gives every timed run of a case the seconds its variant
 /// names, whatever the work took: how a program that prints
-/// `runner-time: 0`, or `1e-300`, is seen by the files (issue 20 item 7),
+/// `runner-time: 0`, or `1e-300`, is seen by the files,
 /// without a program (command workloads refuse such times on their own).
 struct VariantClock;
 

@@ -4,10 +4,12 @@
 use std::sync::atomic::AtomicBool;
 
 use runner::answer::oracle_primes;
-use runner::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, Order, Plan, Strategy};
+use runner::experiment::{Case, Plan, Strategy};
 use runner::primes::{NumRange, PrimeTest, check_prime_in_range};
 use runner::timing::{SystemClock, Timer};
 use runner::workload::primes::run_with;
+
+use crate::common::case;
 
 /// Panics on one number, like a buggy kernel.
 struct PanicsOn(u64);
@@ -39,26 +41,10 @@ const RANGE: NumRange = NumRange {
     end: 3_000,
 };
 
-fn case(strategy: Strategy) -> Case {
-    Case {
-        number: 1,
-        variant: String::new(),
-        strategy,
-        executor: None,
-        kernel: Kernel::Plain,
-        input: Input::Range(RANGE),
-        workers: 3,
-        chunks: Some(ChunkPlan {
-            size: 7,
-            rule: Chunking::Size(7),
-        }),
-        order: Some(Order::Given),
-        seed: None,
-        cooperation: None,
-        queue: None,
-        requires: Vec::new(),
-        params: Vec::new(),
-    }
+/// A case of `strategy` over [`RANGE`]: 3 workers, chunks of 7, the plain
+/// kernel.
+fn case_of(strategy: Strategy) -> Case {
+    case(strategy, RANGE).workers(3).chunksize(7).build()
 }
 
 fn plan(cases: Vec<Case>, warmup: u32) -> Plan {
@@ -84,7 +70,7 @@ const STRATEGIES: [Strategy; 5] = [
 fn a_panicking_worker_fails_the_case_without_a_time() {
     let expected = oracle_primes(RANGE);
     for strategy in STRATEGIES {
-        let case = case(strategy);
+        let case = case_of(strategy);
         let result = run_with(
             PanicsOn(2_001),
             &case,
@@ -116,7 +102,7 @@ fn a_panicking_worker_fails_the_case_without_a_time() {
 fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
     let expected = oracle_primes(RANGE);
     for strategy in STRATEGIES {
-        let case = case(strategy);
+        let case = case_of(strategy);
         let result = run_with(
             LiesAbout(2_001),
             &case,
@@ -210,7 +196,7 @@ fn a_queue_survives_a_panic_and_serves_the_next_round() {
 #[test]
 fn a_stop_request_drops_the_unfinished_case() {
     let expected = oracle_primes(RANGE);
-    let case = case(Strategy::Pool);
+    let case = case_of(Strategy::Pool);
     let stopped = run_with(
         PanicsOn(0),
         &case,

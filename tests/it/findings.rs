@@ -16,6 +16,8 @@ use runner::report::{self, data::RunData, expectations, figure, findings};
 use runner::timing::{Clock, Timer};
 use runner::workload::Context;
 
+use crate::common::Exp;
+
 /// Gives each timed run the seconds `script(case, k, position)` says, for
 /// the case's k-th timed run (from 0) and the run's place in the whole run
 /// (from 0); `now` advances by what it handed out.
@@ -98,35 +100,20 @@ fn run_scripted_lessons(toml: &str, clock: &dyn Clock) -> (Vec<String>, String, 
     (said, summary, lessons)
 }
 
-/// Two variants doing identical work: the A/A experiment.
-const A_A: &str = r#"
-name = "aa"
-[workload]
-kind = "primes"
-range = [1000, 3000]
-[run]
-strategy = "serial"
-repeats = 10
-warmup = 0
-schedule = "SCHEDULE"
-[[variant]]
-label = "a"
-[[variant]]
-label = "b"
-[[chart]]
-kind = "bars"
-x = "variant"
-y = "median_s"
-"#;
-
 /// The noise of a shared machine: ±3% about 10 ms, in a fixed pattern.
 fn noisy(k: u32) -> f64 {
     const WOBBLE: [f64; 10] = [0.0, 0.02, -0.01, 0.03, -0.02, 0.01, -0.03, 0.02, 0.0, -0.01];
     0.010 * (1.0 + WOBBLE[(k as usize * 7 + 3) % 10])
 }
 
+/// The A/A experiment of 10 repeats on `schedule`, and a bar chart of its
+/// two variants' medians.
 fn aa(schedule: &str) -> String {
-    A_A.replace("SCHEDULE", schedule)
+    Exp::a_a("aa")
+        .run("repeats", 10)
+        .schedule(schedule)
+        .then("[[chart]]\nkind = \"bars\"\nx = \"variant\"\ny = \"median_s\"")
+        .toml()
 }
 
 fn seconds_column(summary: &str, column: &str) -> Vec<String> {

@@ -1,43 +1,38 @@
 //! `[[expect]]` end to end: a lesson that cannot hold fails a `--strict` run
 //! and a `--strict` redraw with status 5, naming the lesson, its two cases
 //! and the measured ratio with its interval; without `--strict` it is only
-//! reported. The verdicts are in summary.json and summary.md too (issue 20
-//! item 18), and a lesson may pick cases by a command's own parameters
-//! (item 17).
+//! reported. The verdicts are in summary.json and summary.md too, and a
+//! lesson may pick cases by a command's own parameters.
 
 use std::path::Path;
 
-use crate::common::{experiment, runner};
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
+use crate::common::{Exp, experiment, runner};
+
 /// Two variants doing identical work, and a lesson no noise can make hold.
-const FALSE_LESSON: &str = r#"
-name = "false_lesson"
-[workload]
-kind = "primes"
-range = [1000, 20000]
-[run]
-strategy = "serial"
-repeats = 5
-warmup = 0
-[[variant]]
-label = "a"
-[[variant]]
-label = "b"
+fn false_lesson() -> Exp {
+    Exp::a_a("false_lesson")
+        .range(1_000, 20_000)
+        .run("repeats", 5)
+        .then(
+            r#"
 [[expect]]
 lesson = "A false lesson: identical work, a thousand times slower."
 case = { variant = "b" }
 is = "slower"
 than = { variant = "a" }
 by_at_least = 1000
-"#;
+"#,
+        )
+}
 
 #[test]
 fn a_failed_lesson_fails_a_strict_run_and_a_strict_redraw() {
     let dir = tempfile::tempdir().unwrap();
-    let file = experiment(dir.path(), "false_lesson", FALSE_LESSON);
+    let file = false_lesson().write(dir.path());
     let out = dir.path().join("reports");
     let strict = runner()
         .arg(&file)
@@ -128,7 +123,7 @@ fn assert_lesson_exported(report: &Path) {
 }
 
 /// A command whose variants set the time its program prints, with two
-/// sizes: a lesson picks cases by that time (issue 20 item 17).
+/// sizes: a lesson picks cases by that time.
 const BY_USER_PARAMETER: &str = r#"
 name = "by_times"
 [workload]

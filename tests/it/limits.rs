@@ -1,18 +1,22 @@
-//! Regression tests for the hardening issue's items 1, 2 and 19: huge ranges
-//! are refused up front or run in bounded memory, ranges that end at
-//! 2^64 - 1 run, and the time estimate neither wraps nor hides days.
+//! Memory and time limits, estimated before anything runs: huge ranges are
+//! refused up front with the memory they would need, or run in bounded
+//! memory; ranges that end at 2^64 - 1 run; and the time estimate neither
+//! wraps nor hides days. (Regression tests of issue 9.)
 
-use crate::common::{Csv, experiment, runner};
 use predicates::prelude::*;
 
-const HUGE: &str = "name = \"huge\"\n[workload]\nkind = \"primes\"\nrange = [0, 10_000_000_000]\n";
+use crate::common::{Csv, Exp, runner};
+
+/// Ten billion numbers.
+fn huge() -> Exp {
+    Exp::primes("huge").range(0, 10_000_000_000)
+}
 
 #[test]
 fn a_shuffled_range_of_ten_billion_is_refused_with_the_memory_it_needs() {
-    // Item 1: this used to pass `check` and abort half-way through `run`.
+    // This used to pass `check` and abort half-way through `run`.
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("{HUGE}[sweep]\norder = [\"shuffled\"]\n");
-    let file = experiment(dir.path(), "huge", &text);
+    let file = huge().sweep("order", ["shuffled"]).write(dir.path());
     let out = dir.path().to_str().unwrap();
     for command in [vec!["check"], vec!["run", "--out", out]] {
         runner().args(command).arg(&file).assert().code(2).stderr(
@@ -28,8 +32,10 @@ fn a_shuffled_range_of_ten_billion_is_refused_with_the_memory_it_needs() {
 #[test]
 fn a_given_range_of_ten_billion_needs_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("{HUGE}[run]\nstrategy = \"pool\"\n[sweep]\norder = [\"given\"]\n");
-    let file = experiment(dir.path(), "huge", &text);
+    let file = huge()
+        .strategy("pool")
+        .sweep("order", ["given"])
+        .write(dir.path());
     let output = runner().arg("check").arg(&file).output().unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -44,8 +50,7 @@ fn a_given_range_of_ten_billion_needs_bounded_memory() {
 #[test]
 fn an_unbounded_queue_over_ten_billion_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("{HUGE}[run]\nstrategy = \"queue\"\n");
-    let file = experiment(dir.path(), "huge", &text);
+    let file = huge().strategy("queue").write(dir.path());
     runner().arg("check").arg(&file).assert().code(2).stderr(
         predicate::str::contains("queued numbers").and(predicate::str::contains("capacity = 1000")),
     );
@@ -53,15 +58,20 @@ fn an_unbounded_queue_over_ten_billion_is_refused() {
 
 #[test]
 fn a_range_ending_at_the_last_u64_runs_with_every_strategy() {
-    // Item 2: the oracle overflowed here (exit 101) after allocating
-    // gigabytes. These 37 numbers all have factors below 10^6, so the
+    // The oracle overflowed here (exit 101) after allocating gigabytes. These 37 numbers all have factors below 10^6, so the
     // kernels answer at once; the oracle's answer is no prime.
     let dir = tempfile::tempdir().unwrap();
-    let text = "name = \"top\"\n[workload]\nkind = \"primes\"\n\
-        range = [\"18446744073709551578\", \"18446744073709551615\"]\n[run]\nrepeats = 1\nwarmup = 0\n\
-        [sweep]\nstrategy = [\"serial\", \"pool\", \"stealing\", \"queue\", \"feeder\"]\n\
-        workers = [2]\norder = [\"given\", \"shuffled\"]\n";
-    let file = experiment(dir.path(), "top", text);
+    // Numbers beyond i64 are written as strings.
+    let file = Exp::primes("top")
+        .workload("range", ["18446744073709551578", "18446744073709551615"])
+        .repeats(1, 0)
+        .sweep(
+            "strategy",
+            ["serial", "pool", "stealing", "queue", "feeder"],
+        )
+        .sweep("workers", [2])
+        .sweep("order", ["given", "shuffled"])
+        .write(dir.path());
     runner()
         .arg(&file)
         .arg("--out")
@@ -76,22 +86,25 @@ fn a_range_ending_at_the_last_u64_runs_with_every_strategy() {
 
 #[test]
 fn a_huge_warm_up_is_estimated_in_days_with_a_warning() {
-    // Item 19: `warmup = 4294967295` wrapped to "about 0.000 µs". Warm-ups
-    // are now capped at 1000 (item 23), so the largest plan allowed stands
-    // in for it: it must still read in days or years, never wrap.
+    // `warmup = 4294967295` wrapped to "about 0.000 µs". Warm-ups are now
+    // capped at 1000, so the largest plan allowed stands in for it: it
+    // must still read in days or years, never wrap.
     let dir = tempfile::tempdir().unwrap();
-    let refused = "name = \"long\"\n[workload]\nkind = \"primes\"\nrange = \"A\"\n\
-        [run]\nwarmup = 4294967295\n";
-    let file = experiment(dir.path(), "long", refused);
+    let file = Exp::primes("long")
+        .workload("range", "A")
+        .run("warmup", 4_294_967_295_u64)
+        .write(dir.path());
     runner()
         .arg("check")
         .arg(&file)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("from 0 to 1000"));
-    let text = "name = \"long\"\n[workload]\nkind = \"primes\"\nrange = [0, 10_000_000_000]\n\
-        [run]\nwarmup = 1000\nrepeats = 100000\n";
-    let file = experiment(dir.path(), "long", text);
+    let file = huge()
+        .renamed("long")
+        .run("warmup", 1000)
+        .run("repeats", 100_000)
+        .write(dir.path());
     runner().arg("check").arg(&file).assert().success().stdout(
         predicate::str::is_match(r"about [0-9.e]+ (days|years) on this machine")
             .unwrap()

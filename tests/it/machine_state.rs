@@ -1,30 +1,12 @@
-//! Issue 11, item 4: a run records the machine's state at its start and
-//! end in the manifest, and the report shows a "Machine state" note whose
-//! warnings come from that record alone, so `runner report` on a saved
-//! folder shows the same; a manifest from before the record still loads.
+//! A run records the machine's state at its start and end in the
+//! manifest, and the report shows a "Machine state" note whose warnings
+//! come from that record alone, so `runner report` on a saved folder shows
+//! the same; a manifest from before the record still loads.
 
 use std::fs;
 use std::path::Path;
 
-use crate::common::{experiment, runner};
-
-const SMALL: &str = r#"
-name = "small"
-[workload]
-kind = "primes"
-range = [1_000, 5_000]
-[run]
-strategy = "pool"
-repeats = 1
-warmup = 0
-[sweep]
-workers = [1, 2]
-chunksize = [100]
-"#;
-
-fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap()
-}
+use crate::common::{Exp, manifest, runner};
 
 /// The text of the page's machine state note, if it has one.
 fn note(dir: &Path) -> Option<String> {
@@ -37,7 +19,7 @@ fn note(dir: &Path) -> Option<String> {
 #[test]
 fn the_state_is_recorded_at_start_and_end_and_shown_in_the_report() {
     let dir = tempfile::tempdir().unwrap();
-    let file = experiment(dir.path(), "small", SMALL);
+    let file = Exp::small("small").write(dir.path());
     let out = dir.path().join("reports");
     runner()
         .arg(&file)

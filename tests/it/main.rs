@@ -8,6 +8,7 @@
 //! tests/flags_ipc.rs runs its own binary again as the other process, and
 //! tests/temporaries.rs ends the process's writes for good.
 
+#[macro_use]
 #[path = "../common/mod.rs"]
 mod common;
 
@@ -19,19 +20,16 @@ mod cooperative;
 mod exports;
 mod failures;
 mod findings;
-mod hardening;
-mod hostile;
-mod interrupt;
 mod lessons;
 mod limits;
 mod machine_state;
 mod oracle;
 mod processes;
 mod python;
-mod redis_executor;
-mod redis_worker_trust;
+mod redis;
 mod report;
+mod run_folder;
+mod signals;
 mod simd;
 mod strategies;
-mod verify_cli;
 mod workloads;

@@ -1,6 +1,6 @@
 //! The oracle's two methods (segmented sieve, Miller–Rabin per number) agree
 //! with each other and with the kernels, including on ranges that touch
-//! 2^64 - 1 (hardening issue, item 2: the sieve overflowed there).
+//! 2^64 - 1 (the sieve overflowed there before issue 9).
 
 use proptest::prelude::*;
 use runner::primes::oracle::{
@@ -72,7 +72,7 @@ proptest! {
 
 #[test]
 fn the_last_hundred_numbers_of_u64_hold_three_primes() {
-    // Regression (hardening issue, item 2): this range panicked after
+    // A regression test of issue 9: this range panicked after
     // allocating gigabytes.
     let primes = oracle::primes_in(u64::MAX - 100, u64::MAX);
     assert_eq!(

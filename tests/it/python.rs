@@ -1,16 +1,15 @@
-//! Issue 14: the chapter's programs in Python (python/) give the oracle's
+//! The chapter's programs in Python (python/) give the oracle's
 //! answers under CPython, for small ranges and every option and flag. Each
 //! runs through runner as a command workload, so runner's oracle checks
 //! every answer. Skipped with a message when python3 is missing; the Redis
 //! flag runs against a server of the test's own (see common::RedisServer),
 //! and is skipped when redis-py is missing unless RUNNER_REQUIRE_ALL=1.
 
-use crate::common;
-
 use std::process::Command;
 
-use crate::common::{Csv, RedisServer, runner};
+use crate::common::{Csv, RedisServer, experiment, runner};
 
+/// Whether python3 runs (and imports `module`).
 fn has_python(module: Option<&str>) -> bool {
     let code = module.map_or("pass".to_string(), |m| format!("import {m}"));
     Command::new("python3")
@@ -22,7 +21,7 @@ fn has_python(module: Option<&str>) -> bool {
 /// Runs `toml` (an experiment with `name = "NAME"`) and returns its summary.
 fn run(name: &str, toml: &str) -> Csv {
     let dir = tempfile::tempdir().unwrap();
-    let file = common::experiment(dir.path(), name, toml);
+    let file = experiment(dir.path(), name, toml);
     let out = dir.path().join("reports");
     let output = runner().arg(&file).arg("--out").arg(&out).output().unwrap();
     let said = format!(
@@ -41,17 +40,9 @@ fn run(name: &str, toml: &str) -> Csv {
     summary
 }
 
-macro_rules! need_python {
-    () => {
-        if !common::require(has_python(None), "python3 is not installed") {
-            return;
-        }
-    };
-}
-
 #[test]
 fn the_pool_gives_the_oracles_primes_for_every_chunking_and_order() {
-    need_python!();
+    require!(has_python(None), "python3 is not installed");
     let summary = run(
         "py_pool",
         r#"
@@ -87,7 +78,7 @@ order = "shuffled"
 
 #[test]
 fn the_queue_gives_the_oracles_primes_with_both_queues_all_or_odd_and_the_feeder() {
-    need_python!();
+    require!(has_python(None), "python3 is not installed");
     let summary = run(
         "py_queue",
         r#"
@@ -156,7 +147,7 @@ FLAGS
 
 #[test]
 fn verify_gives_the_oracles_verdicts_naive_less_naive_and_with_every_local_flag() {
-    need_python!();
+    require!(has_python(None), "python3 is not installed");
     let toml = VERIFY.replace("REDIS", "").replace(
         "FLAGS",
         "precheck = [0, 21]\nflag = [\"none\", \"manager\", \"atomic\", \"mutex\", \"mmap\"]\nloop = [\"counter\", \"blocked\"]",
@@ -183,13 +174,11 @@ fn verify_gives_the_oracles_verdicts_naive_less_naive_and_with_every_local_flag(
 
 #[test]
 fn verify_with_the_redis_flag_gives_the_oracles_verdicts() {
-    need_python!();
-    if !common::require(
+    require!(has_python(None), "python3 is not installed");
+    require!(
         has_python(Some("redis")),
-        "redis-py is not installed (pip install redis)",
-    ) {
-        return;
-    }
+        "redis-py is not installed (pip install redis)"
+    );
     let Some(server) = RedisServer::start() else {
         return;
     };

@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{Csv, RedisServer, experiment, runner};
 use predicates::str::contains;
+
+use crate::common::{Csv, Exp, Raw, RedisServer, experiment, runner};
 
 /// Decodes a PNG and checks it is the size the page says and not blank.
 fn assert_legible_png(path: &Path, width: u32, height: u32) {
@@ -188,19 +189,19 @@ fn every_shipped_experiment_runs_and_reports() {
     assert!(before == after, "a redraw changed a file");
 }
 
-const SMALL: &str = r#"
-name = "small"
-title = "A small sweep"
-[workload]
-kind = "primes"
-range = [1_000, 20_000]
-[run]
-strategy = "pool"
-repeats = 3
-warmup = 0
-[sweep]
-workers = [1, 2]
-chunksize = [1, 10, 100, "default"]
+/// A small pool sweep over 1 and 2 workers with a title, 3 repeats and no
+/// warm-up; without chunksizes or a chart.
+fn titled() -> Exp {
+    Exp::primes("small")
+        .top("title", "A small sweep")
+        .range(1_000, 20_000)
+        .strategy("pool")
+        .repeats(3, 0)
+        .sweep("workers", [1, 2])
+}
+
+/// The chart of [`small`]: time by chunksize, a line per worker count.
+const CHART: &str = r#"
 [[chart]]
 x = "chunksize"
 series = "workers"
@@ -208,8 +209,14 @@ log_x = true
 title = "First title"
 "#;
 
+/// [`titled`] over four chunksizes, with [`CHART`].
+fn small() -> Exp {
+    titled()
+        .sweep("chunksize", Raw(r#"[1, 10, 100, "default"]"#))
+        .then(CHART)
+}
 fn small_report(dir: &Path) -> PathBuf {
-    let file = experiment(dir, "small", SMALL);
+    let file = small().write(dir);
     let out = dir.join("reports");
     runner()
         .arg(&file)
@@ -275,10 +282,10 @@ fn a_broken_csv_is_reported_and_the_report_left_alone() {
 fn a_newer_experiment_file_restyles_the_charts() {
     let dir = tempfile::tempdir().unwrap();
     let report = small_report(dir.path());
-    let restyled = SMALL.replace(
+    let restyled = small().toml().replace(
         "title = \"First title\"",
         "title = \"Second title\"\nlog_y = true",
-    ) + "\n[[chart]]\nkind = \"bars\"\nx = \"workers\"\ny = \"speedup\"\n";
+    ) + "[[chart]]\nkind = \"bars\"\nx = \"workers\"\ny = \"speedup\"\n";
     let file = experiment(dir.path(), "restyled", &restyled);
     runner()
         .arg("report")
@@ -308,14 +315,14 @@ fn chart_findings(page: &Path) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Hardening item 10: findings follow what a chart plots, not its kind; a
+/// Findings follow what a chart plots, not its kind; a
 /// speedup drawn as horizontal bars is not a histogram of factors.
 #[test]
 fn hbars_of_a_speedup_get_speedup_findings() {
     let dir = tempfile::tempdir().unwrap();
-    let text = SMALL.to_string()
-        + "\n[[chart]]\nkind = \"hbars\"\nx = \"chunksize\"\ny = \"speedup\"\nfilter = { workers = 2 }\n";
-    let file = experiment(dir.path(), "small", &text);
+    let file = small()
+        .then("[[chart]]\nkind = \"hbars\"\nx = \"chunksize\"\ny = \"speedup\"\nfilter = { workers = 2 }")
+        .write(dir.path());
     let out = dir.path().join("reports");
     runner()
         .arg(&file)
@@ -340,7 +347,7 @@ fn hbars_of_a_speedup_get_speedup_findings() {
     );
 }
 
-/// Hardening item 11: cases on the same range have the same histogram; the
+/// Cases on the same range have the same histogram; the
 /// chart shows it once per range and its caption counts each non-prime once.
 #[test]
 fn factor_histograms_are_drawn_per_range_never_summed() {
@@ -430,7 +437,7 @@ fn assert_refused(report: &Path, extra: &[&Path], message: &str) {
     );
 }
 
-/// Hardening item 14: `--experiment` may restyle the charts of a run, never
+/// `--experiment` may restyle the charts of a run, never
 /// retitle another experiment's data as its own.
 #[test]
 fn report_refuses_an_experiment_file_of_another_run() {
@@ -438,40 +445,30 @@ fn report_refuses_an_experiment_file_of_another_run() {
     let report = small_report(dir.path());
     let flag = Path::new("--experiment");
     let cases = [
+        (small().renamed("other"), "its name is \"other\""),
         (
-            SMALL.replace("name = \"small\"", "name = \"other\""),
-            "its name is \"other\"",
-        ),
-        (
-            SMALL.replace("workers = [1, 2]", "workers = [1, 4]"),
+            small().sweep("workers", [1, 4]),
             "it sweeps workers = [1, 4]",
         ),
         (
-            SMALL
-                .replace(
-                    "chunksize = [1, 10, 100, \"default\"]",
-                    "order = [\"given\", \"shuffled\"]",
-                )
-                .replace("x = \"chunksize\"", "x = \"order\"")
-                .replace("log_x = true", ""),
+            titled()
+                .sweep("order", ["given", "shuffled"])
+                .then("[[chart]]\nx = \"order\"\nseries = \"workers\"\ntitle = \"First title\""),
             "the run swept workers = [1, 2]; chunksize",
         ),
+        (small().range(1_000, 30_000), "range or [run] strategy"),
         (
-            SMALL.replace("range = [1_000, 20_000]", "range = [1_000, 30_000]"),
-            "range or [run] strategy",
-        ),
-        (
-            "name = \"small\"\n[workload]\nkind = \"check_cost\"\nrange = [10, 100]\n".to_string(),
+            Exp::of("check_cost", "small").range(10, 100),
             "its workload is check_cost",
         ),
     ];
-    for (i, (text, message)) in cases.iter().enumerate() {
-        let file = experiment(dir.path(), &format!("other{i}"), text);
+    for (i, (exp, message)) in cases.iter().enumerate() {
+        let file = experiment(dir.path(), &format!("other{i}"), &exp.toml());
         assert_refused(&report, &[flag, &file], message);
     }
     // Presentation alone may change.
-    let restyled = SMALL.replace("A small sweep", "Another title");
-    let file = experiment(dir.path(), "restyled", &restyled);
+    let restyled = small().top("title", "Another title");
+    let file = experiment(dir.path(), "restyled", &restyled.toml());
     runner()
         .arg("report")
         .arg(&report)
@@ -481,7 +478,7 @@ fn report_refuses_an_experiment_file_of_another_run() {
         .success();
 }
 
-/// Hardening item 15: a summary that lost its rows or holds words where
+/// A summary that lost its rows or holds words where
 /// numbers belong is refused, and the good page stays.
 #[test]
 fn report_refuses_a_summary_that_does_not_add_up() {
@@ -506,12 +503,12 @@ fn report_refuses_a_summary_that_does_not_add_up() {
     );
 }
 
-/// Hardening item 18: "How to reproduce" shows the command as typed, every
+/// "How to reproduce" shows the command as typed, every
 /// option kept and paths with spaces quoted, and the folder the run wrote.
 #[test]
 fn how_to_reproduce_shows_the_exact_command_and_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let file = experiment(dir.path(), "small", SMALL);
+    let file = small().write(dir.path());
     let out = dir.path().join("my reports");
     runner()
         .arg(&file)
@@ -538,16 +535,17 @@ fn how_to_reproduce_shows_the_exact_command_and_folder() {
     assert!(text("code").contains(&redraw), "{:?}", text("code"));
 }
 
-/// Hardening item 13: a count that depends on the machine passes `check`,
+/// A count that depends on the machine passes `check`,
 /// and when no case has it the caption says the filter kept nothing, not
 /// that the cases failed.
 #[test]
 fn a_filter_that_keeps_nothing_is_not_called_a_failure() {
     let dir = tempfile::tempdir().unwrap();
-    let text = SMALL
-        .replace("workers = [1, 2]", "workers = [\"physical\"]")
-        .replace("series = \"workers\"", "filter = { workers = 999 }");
-    let file = experiment(dir.path(), "small", &text);
+    let file = titled()
+        .sweep("workers", ["physical"])
+        .sweep("chunksize", Raw(r#"[1, 10, 100, "default"]"#))
+        .then(&CHART.replace("series = \"workers\"", "filter = { workers = 999 }"))
+        .write(dir.path());
     let out = dir.path().join("reports");
     runner()
         .arg(&file)

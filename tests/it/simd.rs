@@ -1,21 +1,21 @@
-//! Issue 15: the simd kernel gives exactly the book's answers (the smallest
+//! The simd kernel gives exactly the book's answers (the smallest
 //! divisor, found among the same candidates) on every path this CPU has,
 //! each forced in turn (AVX-512, AVX2, the scalar fallback), with and
 //! without a table, under every strategy and in worker processes.
-
-use crate::common;
 
 use std::sync::Arc;
 
 use proptest::prelude::*;
 use runner::backend::{QueueSetup, Threads};
-use runner::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, LoopStyle, Order, Strategy};
+use runner::experiment::{Executor, Kernel, LoopStyle, Order, Strategy};
 use runner::flag::AtomicFlag;
 use runner::primes::simd::{SimdPath, SimdPlan, SimdTester};
 use runner::primes::{NumRange, PlainTester, PrimeTest, check_prime_in_range, oracle};
 use runner::strategy::cooperative::{Cooperation, Verdict, verify};
 use runner::strategy::{PrimeFinder, jobs_in_order};
 use runner::workload::verify::serial;
+
+use crate::common::{CaseBuilder, Csv, Exp, case, manifest, runner};
 
 /// Every path this CPU can run.
 fn paths() -> Vec<SimdPath> {
@@ -184,26 +184,13 @@ proptest! {
     }
 }
 
-fn case(strategy: Strategy, workers: usize, chunksize: u64, range: NumRange) -> Case {
-    Case {
-        number: 1,
-        variant: String::new(),
-        strategy,
-        executor: None,
-        kernel: Kernel::Simd,
-        input: Input::Range(range),
-        workers,
-        chunks: Some(ChunkPlan {
-            size: chunksize,
-            rule: Chunking::Size(chunksize),
-        }),
-        order: Some(Order::Shuffled),
-        seed: Some(7),
-        cooperation: None,
-        queue: None,
-        requires: Vec::new(),
-        params: Vec::new(),
-    }
+/// A case of the simd kernel over `range`, its jobs shuffled.
+fn simd_case(strategy: Strategy, workers: usize, chunksize: u64, range: NumRange) -> CaseBuilder {
+    case(strategy, range)
+        .kernel(Kernel::Simd)
+        .workers(workers)
+        .chunksize(chunksize)
+        .order(Order::Shuffled, 7)
 }
 
 fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
@@ -231,7 +218,7 @@ proptest! {
         let range = NumRange { start, end: start + len };
         let paths = paths();
         let path = paths[path % paths.len()];
-        let case = case(strategy, workers, chunksize, range);
+        let case = simd_case(strategy, workers, chunksize, range).build();
         let jobs = jobs_in_order(range, Order::Shuffled, 7);
         let finder = PrimeFinder::start(&case, Arc::new(SimdTester::with_path(range.last(), path)))
             .expect("the strategy starts");
@@ -274,8 +261,9 @@ fn worker_processes_build_the_simd_kernel_from_the_case() {
             start: 1_000_000_000,
             end: 1_000_003_000,
         };
-        let mut case = case(strategy, 2, 97, range);
-        case.executor = Some(runner::experiment::Executor::Processes);
+        let case = simd_case(strategy, 2, 97, range)
+            .executor(Executor::Processes)
+            .build();
         let jobs = jobs_in_order(range, Order::Shuffled, 7);
         // The kernel given here is not used: processes build their own.
         let finder = PrimeFinder::start(&case, Arc::new(PlainTester)).unwrap();
@@ -289,37 +277,28 @@ fn worker_processes_build_the_simd_kernel_from_the_case() {
 }
 
 /// A serial run with every kernel over a small range from 1e8.
-const KERNELS: &str = r#"
-name = "kernels"
-title = "Every kernel"
-[workload]
-kind = "primes"
-range = [100_000_000, 100_003_000]
-[run]
-strategy = "serial"
-repeats = 1
-warmup = 0
-[sweep]
-kernel = ["plain", "fast", "simd"]
-"#;
-
+fn kernels() -> Exp {
+    Exp::primes("kernels")
+        .top("title", "Every kernel")
+        .range(100_000_000, 100_003_000)
+        .strategy("serial")
+        .repeats(1, 0)
+        .sweep("kernel", ["plain", "fast", "simd"])
+}
 #[test]
 fn runner_simd_caps_the_path_and_the_manifest_and_csv_record_it() {
     for path in paths() {
         let dir = tempfile::tempdir().unwrap();
-        let file = common::experiment(dir.path(), "kernels", KERNELS);
+        let file = kernels().write(dir.path());
         let out = dir.path().join("reports");
-        common::runner()
+        runner()
             .env("RUNNER_SIMD", path.name())
             .arg(&file)
             .arg("--out")
             .arg(&out)
             .assert()
             .success();
-        let manifest: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(out.join("kernels/manifest.json")).unwrap(),
-        )
-        .unwrap();
+        let manifest = manifest(&out.join("kernels"));
         let recorded = manifest["kernels"]["paths"]["simd"]
             .as_str()
             .unwrap()
@@ -329,7 +308,7 @@ fn runner_simd_caps_the_path_and_the_manifest_and_csv_record_it() {
             "{recorded} for RUNNER_SIMD={path}"
         );
         assert_eq!(manifest["kernels"]["runner_simd"], path.name());
-        let summary = common::Csv::read(&out.join("kernels/summary.csv"));
+        let summary = Csv::read(&out.join("kernels/summary.csv"));
         let kernels = summary.column("kernel");
         let paths = summary.column("kernel_path");
         let simd = kernels.iter().position(|k| *k == "simd").unwrap();

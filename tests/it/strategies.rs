@@ -6,32 +6,26 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 use runner::experiment::{
-    Capacity, Case, ChunkPlan, Chunking, Enqueue, Executor, Input, Kernel, Order, QueueHost,
-    QueuePlan, Strategy,
+    Capacity, Case, Enqueue, Executor, Kernel, Order, QueueHost, QueuePlan, Strategy,
 };
 use runner::primes::{FastTester, NumRange, PlainTester, PrimeTest, check_prime_in_range, oracle};
 use runner::strategy::{PrimeFinder, jobs_in_order};
 
-fn case(strategy: Strategy, workers: usize, chunksize: u64, order: Order, range: NumRange) -> Case {
-    Case {
-        number: 1,
-        variant: String::new(),
-        strategy,
-        executor: None,
-        kernel: Kernel::Fast,
-        input: Input::Range(range),
-        workers,
-        chunks: Some(ChunkPlan {
-            size: chunksize,
-            rule: Chunking::Size(chunksize),
-        }),
-        order: Some(order),
-        seed: Some(7),
-        cooperation: None,
-        queue: None,
-        requires: Vec::new(),
-        params: Vec::new(),
-    }
+use crate::common::{CaseBuilder, case};
+
+/// A case of the fast kernel over `range`, in `order` (a shuffle seeded 7).
+fn range_case(
+    strategy: Strategy,
+    workers: usize,
+    chunksize: u64,
+    order: Order,
+    range: NumRange,
+) -> CaseBuilder {
+    case(strategy, range)
+        .kernel(Kernel::Fast)
+        .workers(workers)
+        .chunksize(chunksize)
+        .order(order, 7)
 }
 
 fn range_of(case: &Case) -> NumRange {
@@ -106,8 +100,9 @@ proptest! {
     ) {
         // chunksize anywhere in 1 ..= len + 1
         let chunksize = 1 + (chunk_fraction * range.len() as f64) as u64;
-        let mut case = case(strategy, workers, chunksize, order, range);
-        case.queue = Some(queue);
+        let case = range_case(strategy, workers, chunksize, order, range)
+            .queue(queue)
+            .build();
         let expected = oracle::primes_in(range.start, range.end);
         let found = match plain {
             true => primes_found(&case, PlainTester),
@@ -151,10 +146,11 @@ proptest! {
     ) {
         runner::backend::processes::set_worker_program(env!("CARGO_BIN_EXE_runner").into());
         let chunksize = 1 + (chunk_fraction * range.len() as f64) as u64;
-        let mut case = case(strategy, workers, chunksize, order, range);
-        case.queue = Some(queue);
-        case.executor = Some(Executor::Processes);
-        case.kernel = if plain { Kernel::Plain } else { Kernel::Fast };
+        let case = range_case(strategy, workers, chunksize, order, range)
+            .queue(queue)
+            .executor(Executor::Processes)
+            .kernel(if plain { Kernel::Plain } else { Kernel::Fast })
+            .build();
         // Worker processes build their own kernel from the case.
         let found = primes_found(&case, PlainTester);
         prop_assert_eq!(found, oracle::primes_in(range.start, range.end));
@@ -165,7 +161,7 @@ proptest! {
 fn range_c_holds_54208_primes_with_the_books_first_and_last_ten() {
     let c = NumRange::named("C").unwrap();
     let found = primes_found(
-        &case(Strategy::Pool, 2, 6_250, Order::Shuffled, c),
+        &range_case(Strategy::Pool, 2, 6_250, Order::Shuffled, c).build(),
         FastTester::new(c.last()),
     );
     assert_eq!(found.len(), 54_208);
@@ -193,7 +189,7 @@ fn range_b_holds_5411_primes_for_every_strategy_and_kernel() {
         Strategy::Feeder,
     ];
     for strategy in all {
-        let c = case(strategy, 3, 1_000, Order::SlowestFirst, b);
+        let c = range_case(strategy, 3, 1_000, Order::SlowestFirst, b).build();
         assert_eq!(
             primes_found(&c, PlainTester).len(),
             5_411,

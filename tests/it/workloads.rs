@@ -1,10 +1,11 @@
 //! The queue, check_cost and factor_frequency workloads: exact answers and
 //! the data their charts are drawn from.
 
-use crate::common::{Csv, experiment, runner};
 use runner::primes::FastTester;
 use runner::primes::oracle::{is_prime_u64, smallest_factor_counts};
 use runner::work::serve::smallest_factors;
+
+use crate::common::{Csv, experiment, runner};
 
 /// The book's figures for the non-primes 3 <= n < 10,000,000.
 fn assert_books_histogram(counts: &std::collections::BTreeMap<u64, u64>) {
@@ -87,7 +88,7 @@ fn check_cost_writes_one_sample_per_n_with_the_right_prime_flag() {
         assert_eq!((n - 10_001) % 10, 0);
         assert_eq!(row[2] == "true", is_prime_u64(n), "{n}");
         // net time: positive, or empty when the check was below the clock's
-        // resolution (hardening issue, item 27: never a plain 0 s)
+        // resolution: never a plain 0 s, which no time can be
         let raw: f64 = row[4].parse().unwrap();
         match row[3].as_str() {
             "" => assert!(raw >= 0.0),

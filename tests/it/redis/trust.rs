@@ -1,17 +1,16 @@
-//! Issue 20 items 1 and 2: `runner worker` trusts nothing it reads from
-//! Redis. Each test starts its own redis-server and one live worker, then
+//! `runner worker` trusts nothing it reads from Redis (issue 20: a crafted
+//! assignment once made a worker overwrite a file). Each test starts its own redis-server and one live worker, then
 //! plays a hostile coordinator: crafted control messages and job entries,
 //! written as the wire writes them (JSON controls, postcard job entries).
 //! After each one the worker must still be alive and serve a good run; it
 //! must never open a path or a socket a message names, nor start more
 //! threads than its `--slots`. Skipped without redis-server unless
-//! RUNNER_REQUIRE_REDIS=1.
+//! RUNNER_REQUIRE_ALL=1.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::RedisServer;
 use runner::backend::redis_streams::{
     Assignment, Control, Done, Envelope, RunKeys, Upward, WorkerHello,
 };
@@ -19,6 +18,8 @@ use runner::backend::wire::PROTOCOL;
 use runner::flag::FlagSpec;
 use runner::work::{Chunk, Job, KernelSpec, Reply};
 use serde_json::{Value, json};
+
+use crate::common::RedisServer;
 
 /// One `runner worker` of the test; killed and reaped on drop.
 struct LiveWorker {
@@ -294,7 +295,7 @@ fn stop_and_check_keys(mut worker: LiveWorker, server: &RedisServer) {
     assert_eq!(server.keys(), 0, "keys left behind");
 }
 
-/// Item 1: an assignment naming a flag in a file or behind a socket is
+/// An assignment naming a flag in a file or behind a socket is
 /// refused with a typed failure; the worker opens neither (the audit's
 /// repro overwrote a file's first byte), and serves the next run.
 #[test]
@@ -423,7 +424,7 @@ fn a_worker_never_opens_a_path_or_socket_an_assignment_names() {
     stop_and_check_keys(worker, &server);
 }
 
-/// Item 2: a run asking more slots than the worker's own `--slots` is
+/// A run asking more slots than the worker's own `--slots` is
 /// refused (no thread is started for it), never a panic.
 #[test]
 fn a_worker_refuses_more_slots_than_its_own() {
@@ -458,7 +459,7 @@ fn a_worker_refuses_more_slots_than_its_own() {
     stop_and_check_keys(worker, &server);
 }
 
-/// Item 1: garbage, truncated, oversize and foreign control messages,
+/// Garbage, truncated, oversize and foreign control messages,
 /// and huge numbers, are refused or ignored; the worker waits on.
 #[test]
 fn crafted_control_messages_leave_the_worker_serving() {
@@ -593,7 +594,7 @@ fn crafted_control_messages_leave_the_worker_serving() {
     stop_and_check_keys(worker, &server);
 }
 
-/// Item 1: garbage, truncated and oversize job entries, huge numbers and
+/// Garbage, truncated and oversize job entries, huge numbers and
 /// ranges are answered as failed jobs, at once; a run whose keys are of
 /// the wrong type is left; the worker serves on.
 #[test]
