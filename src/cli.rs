@@ -63,7 +63,7 @@ fn after_help() -> String {
 #[derive(Debug, Parser)]
 #[command(
     name = "runner",
-    version,
+    version = env!("RUNNER_LONG_VERSION"),
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_help = after_help(),
