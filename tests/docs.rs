@@ -401,24 +401,32 @@ fn version_names_the_commit_of_a_checkout() {
     let version = stdout(&["--version"]);
     let expected = format!("runner {}", env!("CARGO_PKG_VERSION"));
     assert!(version.starts_with(&expected), "{version}");
-    let head = std::process::Command::new("git")
-        .args([
-            "-C",
-            env!("CARGO_MANIFEST_DIR"),
-            "rev-parse",
-            "--short",
-            "HEAD",
-        ])
-        .output();
-    match head {
-        Ok(out) if out.status.success() && root().join(".git").exists() => {
-            let hash = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            assert!(
-                version.starts_with(&format!("{expected} (commit {hash}")),
-                "{version} does not name {hash}"
-            );
-        }
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    if !(root().join(".git").exists() && git(&["rev-parse", "HEAD"])) {
         // Without git or a checkout the version stands alone.
-        _ => assert_eq!(version.trim(), expected),
+        assert_eq!(version.trim(), expected);
+        return;
     }
+    let hash = version
+        .split("(commit ")
+        .nth(1)
+        .and_then(|rest| rest.split([',', ')']).next())
+        .unwrap_or_else(|| panic!("{version} names no commit"));
+    assert!(
+        hash.len() >= 7 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+        "{version}"
+    );
+    // The commit the binary was built from: HEAD, or an ancestor of it when
+    // a commit was made since the build.
+    assert!(
+        git(&["merge-base", "--is-ancestor", hash, "HEAD"]),
+        "{version} names no commit of this checkout's history"
+    );
 }
