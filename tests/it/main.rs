@@ -17,6 +17,7 @@ mod cli;
 mod commands;
 mod compare;
 mod cooperative;
+mod docs;
 mod exports;
 mod failures;
 mod findings;
