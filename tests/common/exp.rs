@@ -92,6 +92,12 @@ impl Table {
         self.set("range", [start, end])
     }
 
+    /// Leaves `key` out.
+    pub fn unset(mut self, key: &str) -> Self {
+        self.0.retain(|(k, _)| k != key);
+        self
+    }
+
     fn write(&self, text: &mut String) {
         for (key, value) in &self.0 {
             text.push_str(&format!("{key} = {value}\n"));
@@ -182,6 +188,26 @@ impl Exp {
             .variant("three", |v| v)
     }
 
+    /// A command whose program prints the time its parameter `param` says
+    /// (`runner-time: {param}`, the program's clock) and the right answer
+    /// for the primes of [0, 100), 3 repeats, no warm-up: a variant per
+    /// `(label, time)`, the workload's own value of `param` the first time.
+    pub fn program_times(name: &str, param: &str, times: &[(&str, &str)]) -> Exp {
+        let script = format!("echo 'runner-time: {{{param}}}'; echo 'runner-answer: 25'");
+        let params = |time: &str| format!("{{ {param} = {} }}", time.lit());
+        let mut exp = Exp::of("command", name)
+            .workload("command", ["sh", "-c", &script])
+            .range(0, 100)
+            .workload("answer", "primes")
+            .workload("clock", "program")
+            .workload("params", Raw(&params(times[0].1)))
+            .repeats(3, 0);
+        for (label, time) in times {
+            exp = exp.variant(label, |v| v.set("params", Raw(&params(time))));
+        }
+        exp
+    }
+
     /// The experiment's name (also the report folder's).
     pub fn name(&self) -> &str {
         &self.name
@@ -254,6 +280,12 @@ impl Exp {
     /// A swept parameter of `[sweep]`: `values` is a list.
     pub fn sweep(mut self, key: &str, values: impl Lit) -> Exp {
         self.sweep = self.sweep.set(key, values);
+        self
+    }
+
+    /// Sweeps `key` no more.
+    pub fn unsweep(mut self, key: &str) -> Exp {
+        self.sweep = self.sweep.unset(key);
         self
     }
 

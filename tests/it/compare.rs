@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::common::{Exp, experiment, runner};
+use crate::common::{Exp, Raw, runner};
 
 /// Three serial cases that differ by their range, with enough repeats for
 /// intervals narrower than the 1.5x the tests put between two sides.
@@ -369,27 +369,10 @@ fn a_zero_median_is_not_measurable_and_out_ends() {
 }
 
 /// A command whose program prints the time its `t` says, in two variants
-/// and (with `sizes`) two cases per variant.
-const PROGRAM_TIMES: &str = r#"
-name = "NAME"
-[workload]
-kind = "command"
-command = ["sh", "-c", "echo 'runner-time: {t}'; echo 'runner-answer: 25'"]
-range = [0, 100]
-answer = "primes"
-clock = "program"
-params = { t = "0.1" }
-[run]
-repeats = 3
-warmup = 0
-SWEEP
-[[variant]]
-label = "fast"
-params = { t = "0.01" }
-[[variant]]
-label = "slow"
-params = { t = "0.02" }
-"#;
+/// (fast, 0.01 s, and slow, 0.02 s).
+fn program_times(name: &str) -> Exp {
+    Exp::program_times(name, "t", &[("fast", "0.01"), ("slow", "0.02")])
+}
 
 /// `--on` rows name what differs beyond the columns
 /// matched on (here a command's own parameter), and a column named twice
@@ -399,12 +382,13 @@ fn compare_on_rows_can_be_told_apart_and_a_column_is_named_once() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("reports");
     let mut folders = Vec::new();
-    for (name, sweep) in [
-        ("one_each", ""),
-        ("two_each", "[sweep.params]\nsize = [\"a\", \"b\"]"),
+    for exp in [
+        program_times("one_each"),
+        // Two cases per variant.
+        program_times("two_each").sweep("params", Raw(r#"{ size = ["a", "b"] }"#)),
     ] {
-        let text = PROGRAM_TIMES.replace("NAME", name).replace("SWEEP", sweep);
-        let file = experiment(dir.path(), name, &text);
+        let name = exp.name().to_string();
+        let file = exp.write(dir.path());
         runner()
             .arg(&file)
             .arg("--out")

@@ -10,7 +10,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::common::{Exp, experiment, runner};
+use crate::common::{Exp, Raw, runner};
 
 /// Two variants doing identical work, and a lesson no noise can make hold.
 fn false_lesson() -> Exp {
@@ -122,40 +122,28 @@ fn assert_lesson_exported(report: &Path) {
     assert!(md.contains("The book's lessons, checked:"), "{md}");
 }
 
-/// A command whose variants set the time its program prints, with two
-/// sizes: a lesson picks cases by that time.
-const BY_USER_PARAMETER: &str = r#"
-name = "by_times"
-[workload]
-kind = "command"
-command = ["sh", "-c", "echo 'runner-time: {times}'; echo 'runner-answer: 25'"]
-range = [0, 100]
-answer = "primes"
-clock = "program"
-params = { times = "0.01" }
-[run]
-repeats = 3
-warmup = 0
-[sweep.params]
-size = ["a", "b"]
-[[variant]]
-label = "fast"
-params = { times = "0.01" }
-[[variant]]
-label = "slow"
-params = { times = "0.03" }
+/// A command whose variants set the time its program prints (fast, 0.01 s,
+/// and slow, 0.03 s), with two sizes, and a lesson that picks its cases by
+/// that time: `case` is its `case = { ... }` table.
+fn by_times(case: &str) -> Exp {
+    Exp::program_times("by_times", "times", &[("fast", "0.01"), ("slow", "0.03")])
+        .sweep("params", Raw(r#"{ size = ["a", "b"] }"#))
+        .then(&format!(
+            r#"
 [[expect]]
 lesson = "Three times the time is at least twice as slow."
-case = { times = "0.03" }
+case = {case}
 is = "slower"
-than = { times = "0.01" }
+than = {{ times = "0.01" }}
 by_at_least = 2
-"#;
+"#
+        ))
+}
 
 #[test]
 fn a_lesson_picks_cases_by_a_parameter_the_variants_set() {
     let dir = tempfile::tempdir().unwrap();
-    let file = experiment(dir.path(), "by_times", BY_USER_PARAMETER);
+    let file = by_times(r#"{ times = "0.03" }"#).write(dir.path());
     let out = dir.path().join("reports");
     runner()
         .arg(&file)
@@ -176,8 +164,7 @@ fn a_lesson_picks_cases_by_a_parameter_the_variants_set() {
 
     // A typo is named, and the help lists only what varies: not `number`
     // (a range workload has none), but the user's `size` and `times`.
-    let typo = BY_USER_PARAMETER.replace("case = { times", "case = { timez");
-    let file = experiment(dir.path(), "by_times", &typo);
+    let file = by_times(r#"{ timez = "0.03" }"#).write(dir.path());
     runner()
         .arg("check")
         .arg(&file)
@@ -189,9 +176,7 @@ fn a_lesson_picks_cases_by_a_parameter_the_variants_set() {
         ))
         .stderr(contains("number").not());
     // A value no case has is named with the values there are.
-    let absent =
-        BY_USER_PARAMETER.replace("case = { times = \"0.03\"", "case = { times = \"0.05\"");
-    let file = experiment(dir.path(), "by_times", &absent);
+    let file = by_times(r#"{ times = "0.05" }"#).write(dir.path());
     runner()
         .arg("check")
         .arg(&file)

@@ -189,15 +189,13 @@ fn every_shipped_experiment_runs_and_reports() {
     assert!(before == after, "a redraw changed a file");
 }
 
-/// A small pool sweep over 1 and 2 workers with a title, 3 repeats and no
-/// warm-up; without chunksizes or a chart.
-fn titled() -> Exp {
-    Exp::primes("small")
+/// [`Exp::small`] with a title, 3 repeats, no warm-up and four chunksizes;
+/// without a chart.
+fn uncharted() -> Exp {
+    Exp::small("small")
         .top("title", "A small sweep")
-        .range(1_000, 20_000)
-        .strategy("pool")
         .repeats(3, 0)
-        .sweep("workers", [1, 2])
+        .sweep("chunksize", Raw(r#"[1, 10, 100, "default"]"#))
 }
 
 /// The chart of [`small`]: time by chunksize, a line per worker count.
@@ -209,12 +207,11 @@ log_x = true
 title = "First title"
 "#;
 
-/// [`titled`] over four chunksizes, with [`CHART`].
+/// [`uncharted`] with [`CHART`].
 fn small() -> Exp {
-    titled()
-        .sweep("chunksize", Raw(r#"[1, 10, 100, "default"]"#))
-        .then(CHART)
+    uncharted().then(CHART)
 }
+
 fn small_report(dir: &Path) -> PathBuf {
     let file = small().write(dir);
     let out = dir.join("reports");
@@ -451,7 +448,8 @@ fn report_refuses_an_experiment_file_of_another_run() {
             "it sweeps workers = [1, 4]",
         ),
         (
-            titled()
+            uncharted()
+                .unsweep("chunksize")
                 .sweep("order", ["given", "shuffled"])
                 .then("[[chart]]\nx = \"order\"\nseries = \"workers\"\ntitle = \"First title\""),
             "the run swept workers = [1, 2]; chunksize",
@@ -541,9 +539,8 @@ fn how_to_reproduce_shows_the_exact_command_and_folder() {
 #[test]
 fn a_filter_that_keeps_nothing_is_not_called_a_failure() {
     let dir = tempfile::tempdir().unwrap();
-    let file = titled()
+    let file = uncharted()
         .sweep("workers", ["physical"])
-        .sweep("chunksize", Raw(r#"[1, 10, 100, "default"]"#))
         .then(&CHART.replace("series = \"workers\"", "filter = { workers = 999 }"))
         .write(dir.path());
     let out = dir.path().join("reports");
