@@ -319,9 +319,105 @@ fn every_whole_toml_example_in_the_docs_passes_check() {
 }
 
 #[test]
-#[ignore = "until the README rewrite (issue 25 item 1) marks its partial blocks with `# partial:`"]
 fn every_whole_toml_example_in_the_readme_passes_check() {
-    check_examples(&root().join("README.md"));
+    assert_eq!(check_examples(&root().join("README.md")), 1);
+}
+
+#[test]
+fn the_readme_is_a_front_door_of_at_most_200_lines_with_a_picture_and_links() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.lines().count() <= 200,
+        "{} lines",
+        readme.lines().count()
+    );
+    let images: Vec<&str> = readme
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .collect();
+    assert!(images.iter().any(|i| i.ends_with(".png")), "no picture");
+    for target in images {
+        let path = target.split('#').next().unwrap();
+        if !path.starts_with("http") && !path.is_empty() {
+            assert!(
+                root().join(path).exists(),
+                "the README links {target}, which does not exist"
+            );
+        }
+    }
+}
+
+/// The lessons' verdicts of the reference reports, tallied per report from
+/// reports/index.html's lesson table: report -> [holds, inconclusive, fails].
+/// The chapter's Python reports are tallied together as `python/*`.
+fn reference_verdicts() -> std::collections::BTreeMap<String, [usize; 3]> {
+    let page = fs::read_to_string(root().join("reports/index.html")).unwrap();
+    let html = scraper::Html::parse_document(&page);
+    let row = scraper::Selector::parse("table.lessons tr").unwrap();
+    let cell = scraper::Selector::parse("td").unwrap();
+    let mut tally = std::collections::BTreeMap::new();
+    for tr in html.select(&row) {
+        let cells: Vec<String> = tr
+            .select(&cell)
+            .map(|c| c.text().collect::<String>().trim().to_string())
+            .collect();
+        let (Some(word), Some(report)) = (cells.first(), cells.last()) else {
+            continue;
+        };
+        let column = match word.as_str() {
+            "holds" => 0,
+            "inconclusive" => 1,
+            "fails" => 2,
+            other => panic!("a verdict the README's table has no column for: {other}"),
+        };
+        let name = if report.starts_with("python") {
+            "python/*".to_string()
+        } else {
+            report.clone()
+        };
+        tally.entry(name).or_insert([0; 3])[column] += 1;
+    }
+    tally
+}
+
+#[test]
+fn the_readmes_table_of_experiments_holds_the_reference_reports_verdicts() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("\n## ")
+        .find(|s| s.starts_with("The experiments and the book"))
+        .expect("a section \"The experiments and the book\"");
+    let mut table = std::collections::BTreeMap::new();
+    for line in section.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let name = cells[0].trim_matches('`').to_string();
+        let counts: Vec<usize> = cells[cells.len() - 1]
+            .split('/')
+            .map(|n| n.trim().parse().unwrap())
+            .collect();
+        table.insert(name, [counts[0], counts[1], counts[2]]);
+    }
+    let mut shipped: Vec<String> = toml_files(&root().join("experiments"))
+        .iter()
+        .filter(|p| p.parent().unwrap().ends_with("experiments"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    shipped.push("python/*".into());
+    shipped.sort();
+    let listed: Vec<String> = table.keys().cloned().collect();
+    assert_eq!(
+        listed, shipped,
+        "the README's table lists every shipped experiment"
+    );
+    let reports = reference_verdicts();
+    for (name, counts) in &table {
+        let measured = reports.get(name).copied().unwrap_or([0; 3]);
+        assert_eq!(
+            *counts, measured,
+            "{name}: the README says holds/inconclusive/fails {counts:?}, reports/index.html {measured:?}"
+        );
+    }
 }
 
 #[test]
