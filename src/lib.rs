@@ -13,6 +13,7 @@ pub mod commands;
 pub mod compare;
 pub mod console;
 pub mod engine;
+pub mod exit;
 pub mod experiment;
 pub mod flag;
 pub mod machine;

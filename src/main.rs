@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use runner::cli::{Cli, Command};
-use runner::commands::{check, compare, exit, report, run};
-use runner::{console, signals};
+use runner::commands::{check, compare, report, run};
+use runner::{console, exit, signals};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

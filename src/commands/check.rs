@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use super::estimate::{WARN_ABOVE_SECONDS, estimate, human_duration};
 use super::memory::{self, Limit};
-use super::{exit, load_all, report_errors};
+use super::{load_all, report_errors};
 use crate::cli::CheckArgs;
 use crate::console;
+use crate::exit;
 use crate::experiment::{Experiment, PlanOptions};
 use crate::machine::Cores;
 

@@ -7,12 +7,11 @@ use std::sync::atomic::Ordering;
 
 use crate::cli::ReportArgs;
 use crate::console;
+use crate::exit;
 use crate::output::files::FileError;
 use crate::output::lock::FolderLock;
 use crate::report;
 use crate::signals;
-
-use super::exit;
 
 /// Redraws every report `args` names, then each affected index.
 pub fn report(args: &ReportArgs) -> ExitCode {

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use crate::cli::{RemoteArgs, RunArgs};
 use crate::console;
 use crate::engine::{self, Observer, RunOutcome};
+use crate::exit;
 use crate::experiment::{
     Executor, Experiment, FlagKind, Plan, PlanOptions, Requirement, WorkloadKind,
 };
@@ -26,7 +27,7 @@ use crate::signals;
 use crate::timing::{SystemClock, Timer};
 use crate::workload::Context;
 
-use super::{exit, load_all, report_errors};
+use super::{load_all, report_errors};
 
 /// What one experiment's run came to.
 enum Ended {
