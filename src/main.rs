@@ -48,7 +48,7 @@ fn main() -> ExitCode {
 
 /// The hidden `manager` subcommand: the process holding a shared flag or queue.
 fn manager(socket: &std::path::Path) -> ExitCode {
-    match runner::manager::serve(socket) {
+    match runner::ipc::manager::serve(socket) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             console::error(&format!("runner manager: {e}"));

@@ -10,7 +10,7 @@
 //!   feeder thread in the coordinator writes the queued jobs into the pipe,
 //!   so `submit` returns at once (or waits for room, with a bounded queue).
 //! - With `queue_host = "manager"` the shared queue lives in a manager
-//!   process instead (see [`crate::manager`]): `submit` is one request over
+//!   process instead (see [`crate::ipc::manager`]): `submit` is one request over
 //!   a Unix socket, answered once the job is queued, and a worker asks for
 //!   each job it takes: the design of `multiprocessing.Manager().Queue()`.
 //! - A reader thread per worker turns its frames into one stream of replies.
@@ -35,7 +35,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
@@ -48,7 +48,8 @@ use super::wire::{self, Hello, QueueAccess, Setup, Welcome};
 use super::{Backend, BackendError, QueueSetup};
 use crate::experiment::{Capacity, QueueHost};
 use crate::flag::FlagSpec;
-use crate::manager::{self, ManagerProcess};
+use crate::ipc;
+use crate::ipc::manager::{self, ManagerProcess};
 use crate::work::{Job, KernelSpec, Reply};
 
 /// Bytes and frames that crossed the process boundary, each way.
@@ -499,35 +500,27 @@ fn signal_name(signal: i32) -> &'static str {
 /// the same numbers), with the parent-death signal set.
 fn spawn(program: &std::path::Path, inherited: &[RawFd]) -> io::Result<Child> {
     let inherited = inherited.to_vec();
-    let parent = std::process::id() as libc::pid_t;
-    let mut command = Command::new(program);
-    command
-        .arg("pipe-worker")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    // SAFETY: between fork and exec only async-signal-safe calls are made:
-    // fcntl, prctl and getppid.
-    unsafe {
-        command.pre_exec(move || {
-            // The inherited descriptors keep their numbers (the hello names them);
-            // only their close-on-exec flag is cleared, in this child.
-            for &fd in &inherited {
-                if libc::fcntl(fd, libc::F_SETFD, 0) < 0 {
-                    return Err(io::Error::last_os_error());
+    ipc::spawn_self(program, "pipe-worker", libc::SIGKILL, |command| {
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        // SAFETY: between fork and exec only fcntl is called, which is
+        // async-signal-safe.
+        unsafe {
+            command.pre_exec(move || {
+                // The inherited descriptors keep their numbers (the hello
+                // names them); only their close-on-exec flag is cleared, in
+                // this child.
+                for &fd in &inherited {
+                    if libc::fcntl(fd, libc::F_SETFD, 0) < 0 {
+                        return Err(io::Error::last_os_error());
+                    }
                 }
-            }
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // The parent may have died before the signal was armed.
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
-    command.spawn()
+                Ok(())
+            });
+        }
+    })
 }
 
 /// A pipe whose ends are closed on exec (workers get a copy by dup2).

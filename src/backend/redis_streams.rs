@@ -46,7 +46,8 @@
 //!   coordinators sharing a server never take each other's.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::process::{Child, Command, Stdio};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::{self, JoinHandle};
@@ -59,6 +60,7 @@ use super::wire::{self, PROTOCOL};
 use super::{Backend, BackendError, Sent};
 use crate::flag::FlagSpec;
 use crate::flag::redis::{connect, interrupted, redact, refusal};
+use crate::ipc;
 use crate::work::{Job, KernelSpec, Reply};
 
 /// The consumer group every worker slot reads the jobs in.
@@ -1164,40 +1166,26 @@ impl LocalWorkers {
         }
         let program = super::processes::worker_program()
             .map_err(|e| BackendError::Start(format!("cannot find the runner program: {e}")))?;
-        let parent = std::process::id() as libc::pid_t;
         for i in 0..n {
             let name = format!(
                 "local{i}-{}-{:x}",
                 std::process::id(),
                 nonce() & 0xffff_ffff
             );
-            let mut command = Command::new(&program);
-            // A process group of its own: a Ctrl-C at the terminal stops the
-            // coordinator after the current repeat, which then stops its
-            // workers, instead of killing them mid-repeat.
-            std::os::unix::process::CommandExt::process_group(&mut command, 0);
-            command
-                .args(["worker", "--slots", "1", "--id", &name])
-                .args(["--run", &keys.prefix])
-                .env("REDIS_URL", url)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit());
-            // SAFETY: only async-signal-safe calls between fork and exec.
-            unsafe {
-                std::os::unix::process::CommandExt::pre_exec(&mut command, move || {
-                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) < 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    if libc::getppid() != parent {
-                        libc::_exit(1);
-                    }
-                    Ok(())
-                });
-            }
-            let child = command
-                .spawn()
-                .map_err(|e| BackendError::Start(format!("cannot start a local worker: {e}")))?;
+            let child = ipc::spawn_self(&program, "worker", libc::SIGKILL, |command| {
+                // A process group of its own: a Ctrl-C at the terminal stops
+                // the coordinator after the current repeat, which then stops
+                // its workers, instead of killing them mid-repeat.
+                command
+                    .process_group(0)
+                    .args(["--slots", "1", "--id", &name])
+                    .args(["--run", &keys.prefix])
+                    .env("REDIS_URL", url)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::inherit());
+            })
+            .map_err(|e| BackendError::Start(format!("cannot start a local worker: {e}")))?;
             local.children.push((name, child));
         }
         Ok(local)

@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::wire::{self, Hello, QueueAccess, Welcome, WireError};
 use crate::flag::{Flag, WithFlag};
+use crate::ipc::manager;
 use crate::primes::PrimeTest;
 use crate::work::{Job, WithKernel, Worker};
 
@@ -162,7 +163,7 @@ impl Shared {
                 }
             }
             QueueAccess::Manager { socket } => {
-                let stream = crate::manager::connect(socket).map_err(|e| e.0)?;
+                let stream = manager::connect(socket).map_err(|e| e.0)?;
                 // A worker may wait for work as long as its coordinator likes.
                 stream
                     .set_read_timeout(None)
@@ -251,7 +252,7 @@ impl Inboxes {
             if let Shared::Manager { stream, asked } = &mut self.shared
                 && !*asked
             {
-                stream.write_all(&[crate::manager::TAKE])?;
+                stream.write_all(&[manager::TAKE])?;
                 *asked = true;
             }
             let shared_fd = match &self.shared {

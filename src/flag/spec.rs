@@ -19,7 +19,7 @@ use super::shm::{ShmAtomicFlag, ShmFile, ShmMmapFlag};
 use super::shm_mutex::ShmMutexFlag;
 use super::{Flag, FlagError, NoFlag, RedisFlag};
 use crate::experiment::FlagKind;
-use crate::manager::ManagerProcess;
+use crate::ipc::manager::ManagerProcess;
 
 /// How a worker in any process reaches a shared flag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
