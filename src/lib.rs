@@ -26,6 +26,7 @@ pub mod primes;
 pub mod progress;
 pub mod record;
 pub mod report;
+pub mod secret;
 pub mod signals;
 pub mod stats;
 pub mod strategy;

@@ -59,8 +59,9 @@ use serde::{Deserialize, Serialize};
 use super::wire::{self, PROTOCOL};
 use super::{Backend, BackendError, Sent};
 use crate::flag::FlagSpec;
-use crate::flag::redis::{connect, interrupted, redact, refusal};
+use crate::flag::redis::{connect, interrupted, refusal};
 use crate::ipc;
+use crate::secret::redact;
 use crate::work::{Job, KernelSpec, Reply};
 
 /// The consumer group every worker slot reads the jobs in.

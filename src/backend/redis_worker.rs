@@ -39,9 +39,10 @@ use super::redis_streams::{
 };
 use super::wire;
 use crate::experiment::FlagKind;
-use crate::flag::redis::{connect, connection_failed, interrupted, redact, refusal};
+use crate::flag::redis::{connect, connection_failed, interrupted, refusal};
 use crate::flag::{Flag, FlagSpec, WithFlag};
 use crate::primes::PrimeTest;
+use crate::secret::redact;
 use crate::work::{Chunk, Job, Reply, WithKernel, Worker, WorkerError};
 
 /// The largest control message a worker reads: an assignment is a few

@@ -21,6 +21,7 @@ use super::values::{
     AnswerKind, Capacity, Executor, FlagKind, Requirement, Strategy, WorkersSpec, WorkloadKind,
 };
 use super::{Axis, Experiment, Variant};
+use crate::secret;
 
 /// Defaults for keys a file may leave out.
 const DEFAULT_REPEATS: u64 = 5;
@@ -646,7 +647,7 @@ fn numbers(
 /// and hold no password in any form (the file is copied into its report).
 /// A URL is echoed only once it is known to hold no password.
 fn check_redis_url(url: &Spanned<String>, err: &ErrAt) -> Result<(), ExperimentError> {
-    if let Some(form) = crate::flag::redis::password_in(url.get_ref()) {
+    if let Some(form) = secret::password_in(url.get_ref()) {
         return Err(err(
             Some(url.span()),
             format!("`redis_url` holds a password ({form}), which would be copied into the report"),
@@ -658,7 +659,7 @@ fn check_redis_url(url: &Spanned<String>, err: &ErrAt) -> Result<(), ExperimentE
         )
         .without_quoting());
     }
-    match crate::flag::redis::parses(url.get_ref()) {
+    match secret::parses(url.get_ref()) {
         true => Ok(()),
         false => Err(err(
             Some(url.span()),
