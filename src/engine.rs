@@ -285,7 +285,9 @@ pub fn run_case(
         (None, Input::Stepped { range, step }) => {
             check_cost::run_case(case, *range, *step, plan, timer)
         }
-        (None, Input::Factors(range)) => factor_frequency::run_case(case, *range, plan, timer),
+        (None, Input::Factors(range)) => {
+            factor_frequency::run_case(case, *range, plan, &context.remote, timer)
+        }
         (None, Input::Bare) => Some(CaseResult::failed(
             case,
             "only a command workload runs without a range or numbers".into(),

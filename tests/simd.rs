@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use runner::backend::{QueueSetup, Threads};
+use runner::backend::{QueueSetup, Remote, Threads};
 use runner::experiment::{Case, ChunkPlan, Chunking, Input, Kernel, LoopStyle, Order, Strategy};
 use runner::flag::AtomicFlag;
 use runner::primes::simd::{SimdPath, SimdPlan, SimdTester};
@@ -233,7 +233,7 @@ proptest! {
         let path = paths[path % paths.len()];
         let case = case(strategy, workers, chunksize, range);
         let jobs = jobs_in_order(range, Order::Shuffled, 7);
-        let finder = PrimeFinder::start(&case, Arc::new(SimdTester::with_path(range.last(), path)))
+        let finder = PrimeFinder::start(&case, Arc::new(SimdTester::with_path(range.last(), path)), &Remote::default())
             .expect("the strategy starts");
         let found = finder.run(&jobs).expect("no worker fails").into_sorted().unwrap();
         prop_assert_eq!(found, oracle::primes_in(range.start, range.end));
@@ -278,7 +278,7 @@ fn worker_processes_build_the_simd_kernel_from_the_case() {
         case.executor = Some(runner::experiment::Executor::Processes);
         let jobs = jobs_in_order(range, Order::Shuffled, 7);
         // The kernel given here is not used: processes build their own.
-        let finder = PrimeFinder::start(&case, Arc::new(PlainTester)).unwrap();
+        let finder = PrimeFinder::start(&case, Arc::new(PlainTester), &Remote::default()).unwrap();
         let found = finder.run(&jobs).unwrap().into_sorted().unwrap();
         assert_eq!(
             found,

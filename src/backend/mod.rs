@@ -19,10 +19,10 @@ pub mod worker_process;
 use crate::experiment::{Capacity, Case, Executor, QueueHost};
 use crate::flag::{Flag, FlagSpec};
 use crate::primes::PrimeTest;
-use crate::work::{Job, KernelSpec, Reply};
+use crate::work::{Chunk, Job, KernelSpec, Reply};
 
 pub use processes::Processes;
-pub use redis_streams::RedisStreams;
+pub use redis_streams::{RedisStreams, Remote};
 pub use threads::Threads;
 
 /// Why workers could not be started or reached.
@@ -65,13 +65,15 @@ pub struct QueueSetup {
 /// Starts the workers of `case` wherever its executor says: threads share
 /// `kernel` and connect to `flag`; processes and Redis workers build their
 /// own kernel from the case (a kernel that is not one of runner's, as in some tests, can only
-/// run in threads) and connect to the shared flag `flag_spec` names.
+/// run in threads) and connect to the shared flag `flag_spec` names. Workers
+/// behind Redis are found where `remote` says.
 pub fn start<K, F>(
     case: &Case,
     kernel: &K,
     flag: &F,
     flag_spec: &FlagSpec,
     queue: QueueSetup,
+    remote: &Remote,
 ) -> Result<Box<dyn Backend>, BackendError>
 where
     K: PrimeTest + Clone + 'static,
@@ -90,6 +92,7 @@ where
             workers,
             KernelSpec::of(case),
             flag_spec,
+            remote,
         )?),
     })
 }
@@ -139,7 +142,7 @@ pub fn round_trip(backend: &dyn Backend) -> Result<f64, BackendError> {
             0,
             Job::Primes {
                 task,
-                numbers: crate::work::Chunk::List(Vec::new()),
+                numbers: Chunk::List(Vec::new()),
             },
         )?;
         backend.receive()?;

@@ -49,7 +49,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -59,7 +59,7 @@ use serde::{Deserialize, Serialize};
 use super::wire::{self, PROTOCOL};
 use super::{Backend, BackendError, Sent};
 use crate::flag::FlagSpec;
-use crate::flag::redis::{connect, interrupted, refusal};
+use crate::flag::redis::{connect, interrupted, redis_target, refusal};
 use crate::ipc;
 use crate::secret::redact;
 use crate::work::{Job, KernelSpec, Reply};
@@ -211,8 +211,8 @@ pub struct Done {
 }
 
 /// Where a run finds its workers: the Redis server and how many local
-/// workers the coordinator starts itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// workers the coordinator starts itself; and who served.
+#[derive(Debug, Clone)]
 pub struct Remote {
     /// The server (may hold a password: show it with [`redact`] only).
     pub url: String,
@@ -221,37 +221,51 @@ pub struct Remote {
     pub spawn_local: usize,
     /// How long a case waits for its slots before it fails.
     pub wait: Duration,
+    /// Every worker assigned to a case of the run, for the manifest.
+    pub seen: WorkersSeen,
 }
 
-static REMOTE: RwLock<Option<Remote>> = RwLock::new(None);
-
-/// Sets where the redis executor finds its workers (the run command does,
-/// from the experiment and the command line).
-pub fn configure(remote: Remote) {
-    *REMOTE.write().unwrap_or_else(PoisonError::into_inner) = Some(remote);
-}
-
-fn remote() -> Remote {
-    REMOTE
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
-        .unwrap_or_else(|| Remote {
-            url: crate::flag::redis::redis_target(None).url,
+impl Remote {
+    /// Workers behind the server at `url`, none started here, waited for
+    /// as long as [`DEFAULT_WAIT`].
+    pub fn at(url: &str) -> Self {
+        Remote {
+            url: url.to_string(),
             spawn_local: 0,
             wait: DEFAULT_WAIT,
-        })
+            seen: WorkersSeen::default(),
+        }
+    }
 }
 
-/// Every worker that served a case of this run, by id, for the manifest.
-static SEEN: Mutex<BTreeMap<String, WorkerHello>> = Mutex::new(BTreeMap::new());
+impl Default for Remote {
+    /// Workers behind the server `REDIS_URL` names (or the default one).
+    fn default() -> Self {
+        Remote::at(&redis_target(None).url)
+    }
+}
 
-/// The workers that served some case since the last call (one
-/// experiment's run), forgetting them.
-pub fn take_workers_seen() -> Vec<WorkerHello> {
-    std::mem::take(&mut *SEEN.lock().unwrap_or_else(PoisonError::into_inner))
-        .into_values()
-        .collect()
+/// The workers that served some case of a run, by id: each coordinator
+/// adds those it assigned, and the run's manifest takes them as it ends.
+/// Clones share one list.
+#[derive(Debug, Clone, Default)]
+pub struct WorkersSeen(Arc<Mutex<BTreeMap<String, WorkerHello>>>);
+
+impl WorkersSeen {
+    fn add(&self, hellos: &[WorkerHello]) {
+        let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for hello in hellos {
+            seen.insert(hello.id.clone(), hello.clone());
+        }
+    }
+
+    /// The workers seen since the last call, in the order of their ids,
+    /// forgetting them.
+    pub fn take(&self) -> Vec<WorkerHello> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+            .into_values()
+            .collect()
+    }
 }
 
 /// Names the runs of this process apart.
@@ -388,14 +402,14 @@ fn stopping() -> bool {
 }
 
 impl RedisStreams {
-    /// Creates the run's keys, starts `spawn_local` workers if configured,
-    /// and waits until `workers` slots are assigned and ready.
+    /// Creates the run's keys, starts the `spawn_local` workers `remote`
+    /// asks for, and waits until `workers` slots are assigned and ready.
     pub fn start(
         workers: usize,
         kernel: KernelSpec,
         flag: &FlagSpec,
+        remote: &Remote,
     ) -> Result<RedisStreams, BackendError> {
-        let remote = remote();
         let shown = redact(&remote.url);
         let flag = match flag {
             FlagSpec::None => FlagSpec::None,
@@ -481,15 +495,10 @@ impl RedisStreams {
             &mut receiving,
             &assignment,
             workers,
-            &remote,
+            remote,
             &mut cleanup.local,
         )?;
-        {
-            let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
-            for hello in &assigned {
-                seen.insert(hello.id.clone(), hello.clone());
-            }
-        }
+        remote.seen.add(&assigned);
         let shared = Arc::new(Shared {
             live: AtomicUsize::new(assigned.len()),
             ..Shared::default()
@@ -1042,7 +1051,7 @@ impl Drop for RedisStreams {
             .round;
         delete_flags(&mut control, &self.keys, rounds);
         drop(control);
-        self.local.stop(&remote().url);
+        self.local.stop(&self.url);
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Instant;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Remote};
 use crate::experiment::{
     Case, ChunkPlan, Chunking, Enqueue, Executor, Input, Kernel, Plan, Schedule, Strategy,
 };
@@ -192,7 +192,7 @@ fn strategy_seconds(case: &Case) -> (f64, f64) {
         Strategy::Serial | Strategy::Cooperative => return (0.0, 0.0),
     };
     let started = Instant::now();
-    let Ok(finder) = PrimeFinder::start(case, PlainTester) else {
+    let Ok(finder) = PrimeFinder::start(case, PlainTester, &Remote::default()) else {
         return (0.0, per_message);
     };
     let startup = started.elapsed().as_secs_f64();

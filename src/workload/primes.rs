@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use super::{Context, worker_costs};
 use crate::answer::{Answer, check_primes};
+use crate::backend::Remote;
 use crate::experiment::{Case, Order, Plan};
 use crate::outcome::CaseResult;
 use crate::primes::{NumRange, PrimeTest};
@@ -28,6 +29,7 @@ pub fn run_case(
         case,
         range,
         plan,
+        remote: &context.remote,
         expected,
         timer,
     })
@@ -38,6 +40,7 @@ struct RunWith<'a> {
     case: &'a Case,
     range: NumRange,
     plan: &'a Plan,
+    remote: &'a Remote,
     expected: Answer,
     timer: &'a Timer<'a>,
 }
@@ -50,6 +53,7 @@ impl WithKernel for RunWith<'_> {
             self.case,
             self.range,
             self.plan,
+            self.remote,
             self.expected,
             self.timer,
         )
@@ -57,19 +61,21 @@ impl WithKernel for RunWith<'_> {
 }
 
 /// Runs a primes case with kernel `test` against the oracle's `expected`
-/// answer for `range` (see [`crate::answer::oracle_primes`]).
+/// answer for `range` (see [`crate::answer::oracle_primes`]), its workers
+/// behind Redis found where `remote` says.
 pub fn run_with<T: PrimeTest + 'static>(
     test: T,
     case: &Case,
     range: NumRange,
     plan: &Plan,
+    remote: &Remote,
     expected: Answer,
     timer: &Timer,
 ) -> Option<CaseResult> {
     let order = case.order.unwrap_or(Order::Given);
     let jobs = jobs_in_order(range, order, case.seed.unwrap_or(0));
     let started = Instant::now();
-    let finder = match PrimeFinder::start(case, Arc::new(test)) {
+    let finder = match PrimeFinder::start(case, Arc::new(test), remote) {
         Ok(finder) => finder,
         Err(e) => return Some(CaseResult::failed(case, e.to_string())),
     };

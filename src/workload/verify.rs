@@ -3,6 +3,7 @@
 
 use super::{Context, Workers};
 use crate::answer::{Work, check_verdict};
+use crate::backend::Remote;
 use crate::experiment::{Case, Executor, FlagKind, LoopStyle, Plan, Strategy};
 use crate::flag::{
     AtomicFlag, Flag, FlagSetup, FlagSpec, ManagerFlag, MmapFlag, MutexFlag, NoFlag, RedisFlag,
@@ -78,20 +79,21 @@ impl WithKernel for RunWith<'_> {
             style: shared.loop_style.unwrap_or(LoopStyle::Blocked),
             check_every: shared.check_every.unwrap_or(u64::MAX / 4),
         };
-        let run = Cooperate {
-            kernel,
-            case,
-            n,
-            plan,
-            how,
-            timer,
-            check,
-        };
         if shared.flag == FlagKind::Redis
             && let Err(why) = context.redis_available()
         {
             return Some(CaseResult::failed(case, why));
         }
+        let run = Cooperate {
+            kernel,
+            case,
+            n,
+            plan,
+            remote: &context.remote,
+            how,
+            timer,
+            check,
+        };
         if case.executor.is_some_and(Executor::out_of_process) {
             // Worker processes reach the flag through a /dev/shm file, a
             // manager process or a Redis key this case owns until it ends
@@ -131,6 +133,7 @@ struct Cooperate<'a, K, C> {
     case: &'a Case,
     n: u64,
     plan: &'a Plan,
+    remote: &'a Remote,
     how: Cooperation,
     timer: &'a Timer<'a>,
     check: C,
@@ -146,7 +149,7 @@ where
     /// the search; the caller keeps `flag` to clear it.
     fn with<F: Flag>(self, mut flag: F, spec: &FlagSpec) -> Option<CaseResult> {
         let case = self.case;
-        let workers = match Workers::start(case, &self.kernel, &flag, spec) {
+        let workers = match Workers::start(case, &self.kernel, &flag, spec, self.remote) {
             Ok(workers) => workers,
             Err(e) => return Some(CaseResult::failed(case, e.to_string())),
         };
