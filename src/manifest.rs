@@ -7,7 +7,8 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::backend::redis_streams::{WorkerHello, WorkersSeen};
+use crate::backend::redis::lobby::WorkersSeen;
+use crate::backend::redis::protocol::WorkerHello;
 use crate::experiment::{Experiment, Plan, Schedule};
 use crate::machine::{Cores, MachineInfo, command_output};
 use crate::machine_state::{self, MachineState};

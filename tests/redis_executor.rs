@@ -808,7 +808,7 @@ chunksize = [100]
 
 #[test]
 fn a_worker_refuses_a_run_of_another_protocol_and_waits_for_the_next() {
-    use runner::backend::redis_streams::{Assignment, Control, RunKeys, WorkerHello};
+    use runner::backend::redis::protocol::{Assignment, Control, RunKeys, WorkerHello};
     let Some(server) = RedisServer::start() else {
         return;
     };
@@ -868,7 +868,7 @@ fn a_worker_refuses_a_run_of_another_protocol_and_waits_for_the_next() {
 /// composite number is called prime.
 #[test]
 fn a_flag_raised_by_an_earlier_round_does_not_stop_the_next_rounds_search() {
-    use runner::backend::redis_streams::{
+    use runner::backend::redis::protocol::{
         Assignment, Control, Envelope, RunKeys, Upward, WorkerHello,
     };
     use runner::work::{Job, Reply};

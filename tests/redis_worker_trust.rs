@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::RedisServer;
-use runner::backend::redis_streams::{
+use runner::backend::redis::protocol::{
     Assignment, Control, Done, Envelope, RunKeys, Upward, WorkerHello,
 };
 use runner::backend::wire::PROTOCOL;

@@ -9,8 +9,7 @@
 //! can swallow a second pill of the same round.
 
 pub mod processes;
-pub mod redis_streams;
-pub mod redis_worker;
+pub mod redis;
 pub mod threads;
 pub mod watchdog;
 pub mod wire;
@@ -22,7 +21,8 @@ use crate::primes::PrimeTest;
 use crate::work::{Chunk, Job, KernelSpec, Reply};
 
 pub use processes::Processes;
-pub use redis_streams::{RedisStreams, Remote};
+pub use redis::RedisStreams;
+pub use redis::lobby::Remote;
 pub use threads::Threads;
 
 /// Why workers could not be started or reached.

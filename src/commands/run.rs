@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::backend::redis_streams::DEFAULT_WAIT;
+use crate::backend::redis::lobby::DEFAULT_WAIT;
 use crate::cli::{RemoteArgs, RunArgs};
 use crate::console;
 use crate::engine::{self, Observer, RunOutcome};
