@@ -49,6 +49,11 @@ pub enum BackendError {
     TooLarge(usize),
 }
 
+/// A start-up failure: what could not be done, and why.
+pub(crate) fn start_error(what: &str, e: &dyn std::fmt::Display) -> BackendError {
+    BackendError::Start(format!("{what}: {e}"))
+}
+
 /// How the workers' shared queue behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct QueueSetup {
