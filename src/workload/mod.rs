@@ -10,6 +10,7 @@ pub mod verify;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use self::command::requirements::CommandContext;
 use crate::answer::{Answer, oracle_primes};
 use crate::backend::{self, Backend, BackendError, QueueSetup, Remote, Sent};
 use crate::experiment::{Case, CommandSpec, Plan};
@@ -30,7 +31,7 @@ pub struct Context {
     /// For a command workload: how its program runs.
     pub command_spec: Option<CommandSpec>,
     /// For a command workload: requirements and the spawn cost, asked once.
-    pub command: command::CommandContext,
+    pub command: CommandContext,
 }
 
 impl Context {
@@ -43,7 +44,7 @@ impl Context {
             redis,
             redis_probe: None,
             command_spec: None,
-            command: command::CommandContext::default(),
+            command: CommandContext::default(),
         }
     }
 
