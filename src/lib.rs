@@ -31,5 +31,6 @@ pub mod signals;
 pub mod stats;
 pub mod strategy;
 pub mod timing;
+pub mod units;
 pub mod work;
 pub mod workload;

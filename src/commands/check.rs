@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use super::estimate::{WARN_ABOVE_SECONDS, estimate, human_duration};
+use super::estimate::{WARN_ABOVE_SECONDS, estimate};
 use super::memory::{self, Limit};
 use super::{load_all, report_errors};
 use crate::cli::CheckArgs;
@@ -11,6 +11,7 @@ use crate::console;
 use crate::exit;
 use crate::experiment::{Experiment, PlanOptions};
 use crate::machine::Cores;
+use crate::units::human_duration;
 
 /// Validates every file and prints each plan.
 pub fn check(args: &CheckArgs) -> ExitCode {

@@ -18,7 +18,6 @@ use crate::experiment::{
 use crate::machine::Cores;
 use crate::primes::oracle::{Method, count_primes, is_prime_u64, smallest_factor_counts};
 use crate::primes::{NumRange, PlainTester, PrimeTest};
-use crate::progress::human_seconds;
 use crate::strategy::PrimeFinder;
 use crate::strategy::map::map_chunks;
 use crate::strategy::queue::{Feeding, queue_round};
@@ -400,24 +399,6 @@ fn verify_seconds(n: u64, kernel: Kernel) -> f64 {
     }
 }
 
-/// A duration in the unit that reads best, from microseconds to years:
-/// `12.5 ms`, `3.2 minutes`, `14.1 days`, `1.4e11 years`.
-pub fn human_duration(seconds: f64) -> String {
-    const MINUTE: f64 = 60.0;
-    const HOUR: f64 = 60.0 * MINUTE;
-    const DAY: f64 = 24.0 * HOUR;
-    const YEAR: f64 = 365.25 * DAY;
-    match seconds {
-        s if !s.is_finite() => "longer than anything a number can say".into(),
-        s if s < MINUTE => human_seconds(s.max(0.0)),
-        s if s < HOUR => format!("{:.1} minutes", s / MINUTE),
-        s if s < 2.0 * DAY => format!("{:.1} hours", s / HOUR),
-        s if s < YEAR => format!("{:.1} days", s / DAY),
-        s if s < 1e4 * YEAR => format!("{:.1} years", s / YEAR),
-        s => format!("{:.1e} years", s / YEAR),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,18 +428,5 @@ mod tests {
             end: 510,
         };
         assert_eq!(sample_numbers(short), (10..510).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn durations_read_in_human_units() {
-        assert_eq!(human_duration(0.0123), "12.300 ms");
-        assert_eq!(human_duration(42.0), "42.000 s");
-        assert_eq!(human_duration(150.0), "2.5 minutes");
-        assert_eq!(human_duration(5400.0), "1.5 hours");
-        // 14 days used to print as "1219497.750 s"
-        assert_eq!(human_duration(1_219_497.75), "14.1 days");
-        assert_eq!(human_duration(3.0 * 365.25 * 86_400.0), "3.0 years");
-        assert_eq!(human_duration(1e20), "3.2e12 years");
-        assert!(human_duration(f64::INFINITY).contains("longer"));
     }
 }

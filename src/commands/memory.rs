@@ -22,8 +22,8 @@ use crate::answer::KEEP;
 use crate::experiment::{Case, Input, Order, Plan, Strategy};
 use crate::primes::NumRange;
 use crate::primes::oracle::{Method, smallest_factor};
-use crate::progress::human_bytes;
 use crate::strategy::order::needs_list;
+use crate::units::human_bytes;
 use crate::work::{Job, KernelSpec, Reply};
 
 /// The limit where /proc/meminfo cannot be read.
