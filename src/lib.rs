@@ -22,6 +22,7 @@ pub mod machine_state;
 pub mod manifest;
 pub mod outcome;
 pub mod output;
+pub mod plan;
 pub mod primes;
 pub mod progress;
 pub mod record;

@@ -3,14 +3,14 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use super::estimate::{WARN_ABOVE_SECONDS, estimate};
-use super::memory::{self, Limit};
 use super::{load_all, report_errors};
 use crate::cli::CheckArgs;
 use crate::console;
 use crate::exit;
 use crate::experiment::{Experiment, PlanOptions};
 use crate::machine::Cores;
+use crate::plan::estimate::{WARN_ABOVE_SECONDS, estimate};
+use crate::plan::memory::{self, Limit};
 use crate::units::human_duration;
 
 /// Validates every file and prints each plan.

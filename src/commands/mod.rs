@@ -2,8 +2,6 @@
 
 pub mod check;
 pub mod compare;
-pub mod estimate;
-pub mod memory;
 pub mod report;
 pub mod run;
 pub mod worker;
