@@ -21,10 +21,10 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::wire::{self, Hello, QueueAccess, Welcome, WireError};
-use crate::flag::{Flag, WithFlag};
+use crate::flag::{Flag, with_flag};
 use crate::ipc::manager;
 use crate::primes::PrimeTest;
-use crate::work::{Job, WithKernel, Worker};
+use crate::work::{Job, Worker, with_kernel};
 
 /// Runs a worker process until its coordinator closes its inboxes.
 pub fn main() -> ExitCode {
@@ -72,10 +72,10 @@ pub fn main() -> ExitCode {
     };
     // The flag is connected and the kernel built before the worker says it
     // is ready, so neither costs anything inside a timed run.
-    let served = setup.flag.dispatch(WithFlagStage {
-        inboxes: &mut inboxes,
-        kernel: setup.kernel,
-    });
+    let inboxes = &mut inboxes;
+    let served = with_flag!(&setup.flag, flag => with_kernel!(setup.kernel, kernel => {
+        ready_then_serve(Worker { kernel, flag }, inboxes)
+    }));
     match served {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
@@ -177,43 +177,18 @@ impl Shared {
     }
 }
 
-/// A worker with its flag connected, waiting for its kernel.
-struct WithFlagStage<'a> {
-    inboxes: &'a mut Inboxes,
-    kernel: crate::work::KernelSpec,
-}
-
-impl WithFlag for WithFlagStage<'_> {
-    type Output = Result<(), WireError>;
-    fn run<F: Flag>(self, flag: F) -> Result<(), WireError> {
-        self.kernel.dispatch(WithKernelStage {
-            inboxes: self.inboxes,
-            flag,
-        })
-    }
-}
-
 /// A worker with its flag and kernel: it says it is ready, then serves.
-struct WithKernelStage<'a, F> {
-    inboxes: &'a mut Inboxes,
-    flag: F,
-}
-
-impl<F: Flag> WithKernel for WithKernelStage<'_, F> {
-    type Output = Result<(), WireError>;
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Result<(), WireError> {
-        let ready = Welcome::Ready {
-            protocol: wire::PROTOCOL,
-            runner: env!("CARGO_PKG_VERSION").to_string(),
-            pid: std::process::id(),
-        };
-        wire::send(&mut self.inboxes.out, &ready)?;
-        let mut worker = Worker {
-            kernel,
-            flag: self.flag,
-        };
-        serve(&mut worker, self.inboxes)
-    }
+fn ready_then_serve<K: PrimeTest, F: Flag>(
+    mut worker: Worker<K, F>,
+    inboxes: &mut Inboxes,
+) -> Result<(), WireError> {
+    let ready = Welcome::Ready {
+        protocol: wire::PROTOCOL,
+        runner: env!("CARGO_PKG_VERSION").to_string(),
+        pid: std::process::id(),
+    };
+    wire::send(&mut inboxes.out, &ready)?;
+    serve(&mut worker, inboxes)
 }
 
 /// Serves jobs until an inbox closes; a closed inbox is a normal end.

@@ -23,7 +23,7 @@ use crate::strategy::map::map_chunks;
 use crate::strategy::queue::{Feeding, queue_round};
 use crate::work::Jobs;
 use crate::work::search::candidates_in;
-use crate::work::{Chunk, Job, KernelSpec, Reply, WithKernel};
+use crate::work::{Chunk, Job, KernelSpec, Reply, with_kernel};
 use crate::workload::check_cost::OVERHEAD_SAMPLES;
 
 /// Numbers sampled from each range.
@@ -265,9 +265,13 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> Serial {
     };
     let sample = sample_numbers(range);
     let spec = KernelSpec::new(kernel, range.last());
-    let (mut setup, mut per_number) = spec.dispatch(TimeSample {
-        sample: &sample,
-        started: Instant::now(),
+    // Building the kernel (a fast kernel's table) counts as setup.
+    let started = Instant::now();
+    let (mut setup, mut per_number) = with_kernel!(spec, kernel => {
+        let setup = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        black_box(sample.iter().filter(|&&n| kernel.is_prime(n)).count());
+        (setup, started.elapsed().as_secs_f64() / sample.len() as f64)
     });
     if matches!(input, Input::Stepped { .. }) {
         // check_cost reads the clock twice around every check, and times
@@ -283,25 +287,6 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> Serial {
     Serial {
         run: per_number * tested as f64,
         setup,
-    }
-}
-
-/// Times the sample with a kernel, once built: (seconds to build it since
-/// `started`, seconds per number).
-struct TimeSample<'a> {
-    sample: &'a [u64],
-    started: Instant,
-}
-
-impl WithKernel for TimeSample<'_> {
-    type Output = (f64, f64);
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> (f64, f64) {
-        let setup = self.started.elapsed().as_secs_f64();
-        let started = Instant::now();
-        let found = self.sample.iter().filter(|&&n| kernel.is_prime(n)).count();
-        black_box(found);
-        let per_number = started.elapsed().as_secs_f64() / self.sample.len() as f64;
-        (setup, per_number)
     }
 }
 
@@ -370,29 +355,18 @@ fn clock_pair_seconds() -> f64 {
     started.elapsed().as_secs_f64() / 1_000.0
 }
 
-/// Times one search of `n`'s candidates below `hi` with a kernel, once
-/// built: (the factor found, seconds).
-struct TimeSearch {
-    n: u64,
-    hi: u64,
-}
-
-impl WithKernel for TimeSearch {
-    type Output = (Option<u64>, f64);
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> (Option<u64>, f64) {
-        let started = Instant::now();
-        let found = kernel.factor_in(self.n, 3, self.hi);
-        (found, started.elapsed().as_secs_f64())
-    }
-}
-
 /// Seconds to verify `n` serially, from the first million candidates.
 fn verify_seconds(n: u64, kernel: Kernel) -> f64 {
     let hi = n.isqrt() + 1;
     let all = candidates_in(3, hi).max(1);
     let sample_hi = hi.min(3 + 2 * SAMPLE * 500);
     let spec = KernelSpec::new(kernel, 0);
-    let (found, seconds) = spec.dispatch(TimeSearch { n, hi: sample_hi });
+    // One search of the candidates below `sample_hi`, the kernel built first.
+    let (found, seconds) = with_kernel!(spec, kernel => {
+        let started = Instant::now();
+        let found = kernel.factor_in(n, 3, sample_hi);
+        (found, started.elapsed().as_secs_f64())
+    });
     match found {
         Some(_) => seconds, // the search ends within the sample
         None => seconds * all as f64 / candidates_in(3, sample_hi).max(1) as f64,

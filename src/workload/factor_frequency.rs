@@ -15,7 +15,7 @@ use crate::strategy::map::map_chunks;
 use crate::strategy::{catch_panic, jobs_in_order};
 use crate::timing::{Timer, time_runs};
 use crate::work::serve::smallest_factors;
-use crate::work::{Job, KernelSpec, Reply, WithKernel};
+use crate::work::{Job, KernelSpec, Reply, with_kernel};
 
 /// How often each smallest factor occurs.
 pub type Histogram = BTreeMap<u64, u64>;
@@ -30,36 +30,7 @@ pub fn run_case(
     timer: &Timer,
 ) -> Option<CaseResult> {
     let spec = KernelSpec::of(case);
-    spec.dispatch(RunWith {
-        case,
-        range,
-        plan,
-        remote,
-        timer,
-    })
-}
-
-/// A factor-frequency case waiting for its kernel.
-struct RunWith<'a> {
-    case: &'a Case,
-    range: NumRange,
-    plan: &'a Plan,
-    remote: &'a Remote,
-    timer: &'a Timer<'a>,
-}
-
-impl WithKernel for RunWith<'_> {
-    type Output = Option<CaseResult>;
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
-        run_with(
-            kernel,
-            self.case,
-            self.range,
-            self.plan,
-            self.remote,
-            self.timer,
-        )
-    }
+    with_kernel!(spec, kernel => run_with(kernel, case, range, plan, remote, timer))
 }
 
 fn run_with<K: PrimeTest + Clone + 'static>(
