@@ -21,9 +21,11 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::wire::{self, Hello, QueueAccess, Welcome, WireError};
+use crate::console;
 use crate::flag::{Flag, with_flag};
 use crate::ipc::manager;
 use crate::primes::PrimeTest;
+use crate::signals;
 use crate::work::{Job, Worker, with_kernel};
 
 /// Runs a worker process until its coordinator closes its inboxes.
@@ -32,7 +34,7 @@ pub fn main() -> ExitCode {
     // -PGID`) reaches the workers too: the coordinator decides when its
     // workers stop, so they ignore every signal that stops a run. They end
     // when their inboxes close, or by the parent-death signal.
-    for signal in crate::signals::STOPPING {
+    for signal in signals::STOPPING {
         // SAFETY: setting a disposition to "ignore" has no preconditions.
         unsafe { libc::signal(signal, libc::SIG_IGN) };
     }
@@ -79,7 +81,7 @@ pub fn main() -> ExitCode {
     match served {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
-            crate::console::error(&format!("runner worker {}: {e}", setup.index));
+            console::error(&format!("runner worker {}: {e}", setup.index));
             ExitCode::from(1)
         }
         Err(e) => refuse(

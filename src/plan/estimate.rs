@@ -155,8 +155,8 @@ fn messages(case: &Case) -> f64 {
     match case.strategy {
         Strategy::Pool => case.chunks.map_or(0, |c| c.tasks(range.len())) as f64,
         Strategy::Queue | Strategy::Feeder => match case.queue.unwrap_or_default().enqueue {
-            crate::experiment::Enqueue::All => range.len() as f64,
-            crate::experiment::Enqueue::Odd => range.odd_count() as f64,
+            Enqueue::All => range.len() as f64,
+            Enqueue::Odd => range.odd_count() as f64,
         },
         _ => 0.0,
     }
@@ -379,7 +379,6 @@ mod tests {
 
     #[test]
     fn samples_hold_primes_as_often_as_their_range() {
-        use crate::primes::oracle::is_prime_u64;
         // from 0, a fixed stride sampled only its own multiples
         for (start, end) in [(0u64, 10_000_000_000u64), (100_000_000, 101_000_000)] {
             let sample = sample_numbers(NumRange { start, end });

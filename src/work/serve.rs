@@ -12,6 +12,7 @@ use super::Tuning;
 use super::job::{Chunk, Job, Reply, WorkerError};
 use super::search::search;
 use crate::experiment::Kernel;
+use crate::experiment::{Case, Input};
 use crate::flag::Flag;
 use crate::primes::fast::Beyond;
 use crate::primes::{PrimeTest, fast, simd};
@@ -93,11 +94,11 @@ pub trait WithKernel {
 impl KernelSpec {
     /// The kernel of `case`: a fast kernel's table covers its range; a
     /// verified number gets none (its candidates reach 3e8).
-    pub fn of(case: &crate::experiment::Case) -> Self {
+    pub fn of(case: &Case) -> Self {
         KernelSpec::new(
             case.kernel,
             match case.input {
-                crate::experiment::Input::Number(_) => 0,
+                Input::Number(_) => 0,
                 _ => case.range().map_or(0, |r| r.last()),
             },
         )

@@ -2,6 +2,7 @@
 //! with workers that split its divisors and share an early-exit flag.
 
 use super::{Context, Workers};
+use crate::answer::Answer;
 use crate::answer::{Work, check_verdict};
 use crate::backend::Remote;
 use crate::experiment::{Case, Executor, FlagKind, LoopStyle, Plan, Strategy};
@@ -123,7 +124,7 @@ struct Cooperate<'a, K, C> {
 impl<K, C> Cooperate<'_, K, C>
 where
     K: PrimeTest + Clone + 'static,
-    C: Fn(Verified) -> Result<(crate::answer::Answer, Option<Work>), String>,
+    C: Fn(Verified) -> Result<(Answer, Option<Work>), String>,
 {
     /// Starts the workers (before the timer), each with its own handle to
     /// `flag` (threads) or to the flag `spec` names (processes), and times
