@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::exit;
 use crate::experiment::Schedule;
 use crate::experiment::limits::{MAX_REPEATS, MAX_WARMUP};
 
@@ -57,7 +58,7 @@ at once; either way the manifest says
 
 /// The examples, limits, signals and exit statuses shown after the options.
 fn after_help() -> String {
-    format!("{EXAMPLES}\n\n{}", crate::commands::exit::TABLE)
+    format!("{EXAMPLES}\n\n{}", exit::TABLE)
 }
 
 /// The `runner` command line.

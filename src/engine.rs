@@ -18,6 +18,7 @@ use rand::seq::SliceRandom;
 
 use crate::experiment::{Case, Input, Plan, Requirement, Schedule};
 use crate::outcome::{CaseResult, Failure, WorkerCosts};
+use crate::stats;
 use crate::timing::Timer;
 use crate::workload::{Context, check_cost, command, factor_frequency, primes, verify};
 
@@ -235,7 +236,7 @@ impl SoFar {
 /// The median of each cost over the rounds (each round starts its workers).
 fn median_costs(costs: &[WorkerCosts]) -> Option<WorkerCosts> {
     let of = |f: &dyn Fn(&WorkerCosts) -> Option<f64>| {
-        crate::stats::median(&costs.iter().filter_map(f).collect::<Vec<_>>())
+        stats::median(&costs.iter().filter_map(f).collect::<Vec<_>>())
     };
     (!costs.is_empty()).then(|| WorkerCosts {
         startup_s: of(&|c| Some(c.startup_s)).unwrap_or_default(),
@@ -285,7 +286,9 @@ pub fn run_case(
         (None, Input::Stepped { range, step }) => {
             check_cost::run_case(case, *range, *step, plan, timer)
         }
-        (None, Input::Factors(range)) => factor_frequency::run_case(case, *range, plan, timer),
+        (None, Input::Factors(range)) => {
+            factor_frequency::run_case(case, *range, plan, &context.remote, timer)
+        }
         (None, Input::Bare) => Some(CaseResult::failed(
             case,
             "only a command workload runs without a range or numbers".into(),

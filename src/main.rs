@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use runner::cli::{Cli, Command};
-use runner::commands::{check, compare, completions, exit, report, run, schema};
-use runner::{console, signals};
+use runner::commands::{check, compare, completions, report, run, schema};
+use runner::{console, exit, signals};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -58,7 +58,7 @@ fn main() -> ExitCode {
 
 /// The hidden `manager` subcommand: the process holding a shared flag or queue.
 fn manager(socket: &std::path::Path) -> ExitCode {
-    match runner::manager::serve(socket) {
+    match runner::ipc::manager::serve(socket) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             console::error(&format!("runner manager: {e}"));

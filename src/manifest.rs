@@ -7,6 +7,8 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::backend::redis::lobby::WorkersSeen;
+use crate::backend::redis::protocol::WorkerHello;
 use crate::experiment::{Experiment, Plan, Schedule};
 use crate::machine::{Cores, MachineInfo, command_output};
 use crate::machine_state::{self, MachineState};
@@ -102,7 +104,11 @@ pub struct Manifest {
     /// The workers behind Redis that served some case (`executor =
     /// "redis"`): each one's id, host, CPU model, cores and slots.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub remote_workers: Vec<crate::backend::redis_streams::WorkerHello>,
+    pub remote_workers: Vec<WorkerHello>,
+    /// Where the run's coordinators record the workers behind Redis they
+    /// assign; `finish` lists them in `remote_workers`.
+    #[serde(skip)]
+    pub workers_seen: WorkersSeen,
     /// How this CPU runs each kernel: the calibration's choices and the path
     /// each kernel takes (issue 15). Absent in reports from before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,13 +187,14 @@ impl Manifest {
             machine_state: MachineStates::default(),
             timing: TIMING_NOTE.to_string(),
             remote_workers: Vec::new(),
+            workers_seen: WorkersSeen::default(),
             kernels: Some(KernelPaths::detect()),
         }
     }
 
     /// Stamps the end of the run.
     pub fn finish(&mut self, status: Status) {
-        self.remote_workers = crate::backend::redis_streams::take_workers_seen();
+        self.remote_workers = self.workers_seen.take();
         self.status = status;
         self.finished = Some(now());
     }

@@ -12,6 +12,7 @@ use crate::engine::Observer;
 use crate::experiment::{Case, Plan, Schedule};
 use crate::outcome::CaseResult;
 use crate::record::Stats;
+use crate::units::human_seconds;
 
 /// Reports each case as it starts and finishes; in a schedule of rounds,
 /// the bar counts timed runs and names the round.
@@ -94,17 +95,6 @@ pub fn case_line(result: &CaseResult, total: usize) -> String {
     }
 }
 
-/// Seconds in the unit that reads best: s, ms or µs; beyond any plausible
-/// run (1e9 s), in exponent form rather than as hundreds of digits.
-pub fn human_seconds(s: f64) -> String {
-    match s {
-        s if s.abs() > crate::stats::LONGEST_S => format!("{s:.3e} s"),
-        s if s >= 1.0 => format!("{s:.3} s"),
-        s if s >= 1e-3 => format!("{:.3} ms", s * 1e3),
-        s => format!("{:.3} µs", s * 1e6),
-    }
-}
-
 impl Observer for Progress {
     fn case_started(&mut self, case: &Case, _plan: &Plan) {
         if let Some(bar) = &self.bar {
@@ -158,19 +148,4 @@ impl Observer for Progress {
         }
         Ok(())
     }
-}
-
-/// Bytes in the decimal unit that reads best: B, kB, MB, GB, TB.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }

@@ -4,11 +4,11 @@
 //! asks the run to stop after the current repeat (a repeat on worker
 //! processes is abandoned at once: their backend polls the flag while it
 //! waits): the finished cases are kept and the manifest says
-//! "interrupted". A second one stops at once, but
-//! first runs the registered emergency hooks (they mark the manifest
-//! interrupted, remove temporary files, stop worker processes). SIGXFSZ is
-//! caught too, so a file-size limit makes a write fail with a message instead
-//! of killing the process. SIGPIPE is already ignored by Rust's runtime, so a
+//! "interrupted". A second one stops at once, but first runs the registered
+//! emergency hooks (they mark the manifest interrupted, stop worker
+//! processes, and last remove temporary files). SIGXFSZ is caught too, so a
+//! file-size limit makes a write fail with a message instead of killing the
+//! process. SIGPIPE is already ignored by Rust's runtime, so a
 //! closed pipe is a write error, which the console treats as harmless.
 //!
 //! The exit status of a stopped run is 128 + the first signal's number (130
@@ -37,6 +37,9 @@ type Hook = Box<dyn Fn() + Send>;
 /// What must happen before an immediate exit, by registration id.
 static HOOKS: Mutex<Vec<(u64, Hook)>> = Mutex::new(Vec::new());
 static NEXT_HOOK: AtomicU64 = AtomicU64::new(0);
+/// What must happen after every other hook, as the hooks write files
+/// themselves (the removal of temporary files).
+static LAST_HOOKS: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
 
 /// Held while a report file is being written, so an immediate exit waits for
 /// the write in progress and never leaves half of one.
@@ -90,14 +93,21 @@ fn handle(signal: i32, first: bool) {
     std::process::exit(i32::from(exit_status().unwrap_or(130)));
 }
 
-/// Runs every emergency hook once, then removes the temporary files of
-/// writes still in progress (last, as the hooks write files themselves).
+/// Runs every emergency hook once, then the hooks that come last (the
+/// removal of the temporary files of writes still in progress, as the
+/// hooks write files themselves).
 pub fn run_hooks() {
     let hooks = HOOKS.lock().unwrap_or_else(PoisonError::into_inner);
     for (_, hook) in hooks.iter() {
         hook();
     }
-    crate::output::files::remove_temporaries();
+    let last = LAST_HOOKS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    for hook in last {
+        hook();
+    }
 }
 
 /// The flag the engine polls between repeats.
@@ -139,6 +149,15 @@ pub fn on_immediate_exit(hook: impl Fn() + Send + 'static) -> HookGuard {
         .unwrap_or_else(PoisonError::into_inner)
         .push((id, Box::new(hook)));
     HookGuard(id)
+}
+
+/// Registers `hook` to run before an immediate exit after every hook of
+/// [`on_immediate_exit`], for as long as the process lives.
+pub fn last_on_immediate_exit(hook: fn()) {
+    LAST_HOOKS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(hook);
 }
 
 impl Drop for HookGuard {

@@ -3,17 +3,19 @@
 //! `.index.html.PID.N.tmp` there for good, as only the report folder was
 //! swept. Every write in progress is now listed, and the exit removes them
 //! and lets no new one start. A process of its own, as the sweep is final.
+//! The sweep is one of the hooks an immediate exit runs (the last one):
+//! the first write registered it with the signal handling.
 
 use std::fs;
 
-use runner::output::files::remove_temporaries;
 use runner::output::write_atomic;
+use runner::signals::run_hooks;
 
 #[test]
 fn after_the_exit_sweep_no_temporary_file_is_created() {
     let dir = tempfile::tempdir().unwrap();
     write_atomic(&dir.path().join("index.html"), b"before", false).unwrap();
-    remove_temporaries();
+    run_hooks();
     let err = write_atomic(&dir.path().join("index.html"), b"after", false).unwrap_err();
     assert!(err.to_string().contains("index.html"), "{err}");
     let names: Vec<_> = fs::read_dir(dir.path())

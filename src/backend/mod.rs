@@ -9,8 +9,7 @@
 //! can swallow a second pill of the same round.
 
 pub mod processes;
-pub mod redis_streams;
-pub mod redis_worker;
+pub mod redis;
 pub mod threads;
 pub mod watchdog;
 pub mod wire;
@@ -19,10 +18,11 @@ pub mod worker_process;
 use crate::experiment::{Capacity, Case, Executor, QueueHost};
 use crate::flag::{Flag, FlagSpec};
 use crate::primes::PrimeTest;
-use crate::work::{Job, KernelSpec, Reply};
+use crate::work::{Chunk, Job, KernelSpec, Reply};
 
 pub use processes::Processes;
-pub use redis_streams::RedisStreams;
+pub use redis::RedisStreams;
+pub use redis::lobby::Remote;
 pub use threads::Threads;
 
 /// Why workers could not be started or reached.
@@ -49,6 +49,11 @@ pub enum BackendError {
     TooLarge(usize),
 }
 
+/// A start-up failure: what could not be done, and why.
+pub(crate) fn start_error(what: &str, e: &dyn std::fmt::Display) -> BackendError {
+    BackendError::Start(format!("{what}: {e}"))
+}
+
 /// How the workers' shared queue behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct QueueSetup {
@@ -65,13 +70,15 @@ pub struct QueueSetup {
 /// Starts the workers of `case` wherever its executor says: threads share
 /// `kernel` and connect to `flag`; processes and Redis workers build their
 /// own kernel from the case (a kernel that is not one of runner's, as in some tests, can only
-/// run in threads) and connect to the shared flag `flag_spec` names.
+/// run in threads) and connect to the shared flag `flag_spec` names. Workers
+/// behind Redis are found where `remote` says.
 pub fn start<K, F>(
     case: &Case,
     kernel: &K,
     flag: &F,
     flag_spec: &FlagSpec,
     queue: QueueSetup,
+    remote: &Remote,
 ) -> Result<Box<dyn Backend>, BackendError>
 where
     K: PrimeTest + Clone + 'static,
@@ -90,6 +97,7 @@ where
             workers,
             KernelSpec::of(case),
             flag_spec,
+            remote,
         )?),
     })
 }
@@ -139,7 +147,7 @@ pub fn round_trip(backend: &dyn Backend) -> Result<f64, BackendError> {
             0,
             Job::Primes {
                 task,
-                numbers: crate::work::Chunk::List(Vec::new()),
+                numbers: Chunk::List(Vec::new()),
             },
         )?;
         backend.receive()?;

@@ -1,18 +1,15 @@
-//! The wire between a coordinator and a worker process: length-prefixed
-//! frames of postcard-encoded serde messages, and a versioned hello.
+//! The wire between a coordinator and a worker process: frames of
+//! postcard-encoded serde messages (see [`crate::ipc::frame`], re-exported
+//! here for the backends), and a versioned hello.
 //!
-//! A frame is a 4-byte little-endian length, then that many bytes of
-//! postcard. postcard is compact (variable-length integers: a queued number
-//! of range C costs 5 bytes, a task of 100 numbers about 500), needs no
-//! schema, and is a well-kept serde format. The hello is the first frame
-//! each way: the coordinator says which protocol and runner it speaks and
-//! what the worker is to run; the worker answers with its own versions, and
-//! either side refuses a peer of another protocol before any timer starts.
+//! The hello is the first frame each way: the coordinator says which
+//! protocol and runner it speaks and what the worker is to run; the worker
+//! answers with its own versions, and either side refuses a peer of another
+//! protocol before any timer starts.
 
-use std::io::{self, Read, Write};
-
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+pub use crate::ipc::frame::{MAX_FRAME, WireError, encode, receive, send};
 
 use crate::flag::FlagSpec;
 use crate::work::KernelSpec;
@@ -20,9 +17,6 @@ use crate::work::KernelSpec;
 /// The version of the frames and messages; a change to `Job`, `Reply` or
 /// the hello bumps it.
 pub const PROTOCOL: u32 = 5;
-
-/// The largest frame either side accepts: 64 MiB.
-pub const MAX_FRAME: usize = 64 << 20;
 
 /// The most numbers one task may carry to a worker process: a number takes
 /// at most 10 bytes (a variable-length u64), plus a little for the rest.
@@ -93,57 +87,6 @@ pub fn check_peer(protocol: u32, version: &str) -> Result<(), String> {
             env!("CARGO_PKG_VERSION")
         )),
     }
-}
-
-/// Why a frame could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum WireError {
-    /// The other side closed the stream between frames.
-    #[error("the other side closed the connection")]
-    Closed,
-    #[error("{0}")]
-    Io(#[from] io::Error),
-    #[error("a malformed frame: {0}")]
-    Malformed(String),
-}
-
-/// Encodes `message` as one frame.
-pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, WireError> {
-    let mut frame = vec![0u8; 4];
-    let body = postcard::to_extend(message, Vec::new())
-        .map_err(|e| WireError::Malformed(e.to_string()))?;
-    let len = u32::try_from(body.len())
-        .ok()
-        .filter(|&n| n as usize <= MAX_FRAME)
-        .ok_or_else(|| WireError::Malformed(format!("a frame of {} bytes", body.len())))?;
-    frame[..4].copy_from_slice(&len.to_le_bytes());
-    frame.extend(body);
-    Ok(frame)
-}
-
-/// Writes `message` as one frame, in one write call; returns its size.
-pub fn send<T: Serialize>(to: &mut impl Write, message: &T) -> Result<usize, WireError> {
-    let frame = encode(message)?;
-    to.write_all(&frame)?;
-    to.flush()?;
-    Ok(frame.len())
-}
-
-/// Reads one frame and decodes it; returns the message and its size.
-pub fn receive<T: DeserializeOwned>(from: &mut impl Read) -> Result<(T, usize), WireError> {
-    let mut len = [0u8; 4];
-    match from.read_exact(&mut len) {
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(WireError::Closed),
-        other => other?,
-    }
-    let len = u32::from_le_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return Err(WireError::Malformed(format!("a frame of {len} bytes")));
-    }
-    let mut body = vec![0u8; len];
-    from.read_exact(&mut body)?;
-    let message = postcard::from_bytes(&body).map_err(|e| WireError::Malformed(e.to_string()))?;
-    Ok((message, len + 4))
 }
 
 #[cfg(test)]
@@ -224,19 +167,6 @@ mod tests {
             let frame = encode(&hello).unwrap();
             assert_eq!(receive::<Hello>(&mut frame.as_slice()).unwrap().0, hello);
         }
-    }
-
-    #[test]
-    fn a_closed_stream_and_a_bad_frame_are_told_apart() {
-        assert!(matches!(
-            receive::<Job>(&mut [].as_slice()),
-            Err(WireError::Closed)
-        ));
-        let huge = (u32::MAX).to_le_bytes();
-        assert!(matches!(
-            receive::<Job>(&mut huge.as_slice()),
-            Err(WireError::Malformed(_))
-        ));
     }
 
     #[test]

@@ -9,12 +9,11 @@ use std::process::ExitCode;
 use crate::cli::CompareArgs;
 use crate::compare::{Report, chart, page, table};
 use crate::console;
+use crate::exit;
 use crate::output::files::{FileError, is_temp_name, remove_if_present};
 use crate::output::folder::INDEX_MARKER;
 use crate::output::write_atomic;
 use crate::report::data::RunData;
-
-use super::exit;
 
 /// The files a comparison writes into `--out`, and the only ones it will
 /// find there without refusing the folder.

@@ -8,8 +8,8 @@ use clap::CommandFactory;
 
 use super::schema::print;
 use crate::cli::{Cli, CompletionsArgs};
-use crate::commands::exit;
 use crate::console;
+use crate::exit;
 
 /// Prints the completion script of `args.shell` on stdout.
 pub fn completions(args: &CompletionsArgs) -> ExitCode {

@@ -3,8 +3,6 @@
 pub mod check;
 pub mod compare;
 pub mod completions;
-pub mod estimate;
-pub mod memory;
 pub mod report;
 pub mod run;
 pub mod schema;
@@ -16,50 +14,9 @@ use std::process::ExitCode;
 
 use crate::cli::PlanArgs;
 use crate::console;
+use crate::exit;
 use crate::experiment::error::suggest;
 use crate::experiment::{self, Experiment, ExperimentError, PlanOptions};
-
-/// Exit statuses, as `--help` and the README document them.
-pub mod exit {
-    /// Every case that ran gave the oracle's answer.
-    pub const OK: u8 = 0;
-    /// A case gave a wrong answer or crashed (it is recorded with its message).
-    pub const CASE_FAILED: u8 = 1;
-    /// Bad usage, a bad experiment file, or a run refused before it started
-    /// (a folder another run holds, files runner did not write, too much
-    /// memory, a Redis server that refuses runner's password or ACL, or a
-    /// Redis URL that does not parse).
-    pub const BAD_INPUT: u8 = 2;
-    /// Nothing ran: every case was skipped because a service it needs is
-    /// missing (no Redis server answers, a program is not installed).
-    pub const NOTHING_RAN: u8 = 3;
-    /// A file could not be read or written (a full disk, a read-only folder).
-    pub const IO: u8 = 4;
-    /// With `--strict`, a lesson of the experiment (`[[expect]]`) failed.
-    pub const LESSON_FAILED: u8 = 5;
-    /// A bug in runner; please report it.
-    pub const INTERNAL: u8 = 70;
-
-    /// The table, for `--help` and error messages.
-    pub const TABLE: &str = "\
-Exit status:
-  0    every case that ran gave the oracle's answer
-  1    a case gave a wrong answer or crashed (recorded with its message, never as a time)
-  2    bad usage or a bad experiment file, or a run refused before it started (a
-       report folder another run holds or holding files runner did not write, a
-       case needing more memory than allowed, a Redis server refusing the
-       password or ACL of REDIS_URL, a Redis URL that does not parse); nothing
-       is written
-  3    nothing ran: every case was skipped for lack of a service it needs (no
-       Redis server answers, a required program is missing)
-  4    a file could not be read or written (full disk, read-only folder); the
-       file and the reason are named, and the manifest says \"error\" if it can
-  5    with --strict: a lesson of the experiment ([[expect]]) failed; each is
-       named with its two cases and the measured ratio and interval
-  70   an internal error (a bug in runner)
-  128+N  stopped by signal N: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (finished
-       cases are kept and the manifest says \"interrupted\")";
-}
 
 /// The subcommands, for telling a mistyped one from a file name.
 const SUBCOMMANDS: [&str; 7] = [

@@ -7,12 +7,12 @@ use std::sync::atomic::Ordering;
 
 use crate::cli::ReportArgs;
 use crate::console;
+use crate::exit;
 use crate::output::files::FileError;
 use crate::output::lock::FolderLock;
+use crate::output::lock::LockError;
 use crate::report;
 use crate::signals;
-
-use super::exit;
 
 /// Redraws every report `args` names, then each affected index.
 pub fn report(args: &ReportArgs) -> ExitCode {
@@ -85,8 +85,8 @@ pub fn report(args: &ReportArgs) -> ExitCode {
 fn redraw(dir: &Path, experiment: Option<&Path>) -> Result<usize, (u8, String)> {
     let _lock = FolderLock::acquire(dir).map_err(|e| {
         let code = match e {
-            crate::output::lock::LockError::Held { .. } => exit::BAD_INPUT,
-            crate::output::lock::LockError::File(_) => exit::IO,
+            LockError::Held { .. } => exit::BAD_INPUT,
+            LockError::File(_) => exit::IO,
         };
         (code, e.to_string())
     })?;

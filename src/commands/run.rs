@@ -6,10 +6,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
+use crate::backend::redis::lobby::DEFAULT_WAIT;
 use crate::cli::{RemoteArgs, RunArgs};
 use crate::console;
 use crate::engine::{self, Observer, RunOutcome};
+use crate::exit;
 use crate::experiment::{
     Executor, Experiment, FlagKind, Plan, PlanOptions, Requirement, WorkloadKind,
 };
@@ -26,7 +29,8 @@ use crate::signals;
 use crate::timing::{SystemClock, Timer};
 use crate::workload::Context;
 
-use super::{exit, load_all, report_errors};
+use super::{load_all, report_errors};
+use crate::flag::shm;
 
 /// What one experiment's run came to.
 enum Ended {
@@ -86,7 +90,7 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
     }
     // Flag files of runs killed outright (SIGKILL) are nobody's to remove
     // but a later run's.
-    crate::flag::shm::sweep_stale();
+    shm::sweep_stale();
     let mut failed = 0;
     let mut ran = 0;
     let mut lessons_failed = 0;
@@ -253,28 +257,23 @@ fn run_one(planned: Planned, out: &Path, remote: &RemoteArgs, arguments: Vec<Str
         }
     }
     warn(&said);
+    let spawn_local = remote.spawn_local.or(experiment.spawn_local);
+    let mut context = Context::new(experiment.redis_url.as_deref())
+        .with_command(experiment.command.clone())
+        .with_redis_probe(redis_probe)
+        .with_redis_workers(
+            spawn_local.unwrap_or_default() as usize,
+            remote.worker_wait.map_or(DEFAULT_WAIT, Duration::from_secs),
+        );
     let mut manifest = Manifest::start(experiment, plan, arguments);
     manifest.report_dir = Some(dir.display().to_string());
     manifest.machine_state.start = Some(start.clone());
+    manifest.workers_seen = context.remote.seen.clone();
     let mut writer = match ReportWriter::create(folder, experiment, manifest) {
         Ok(writer) => writer,
         Err(e) => return Ended::Io(e.to_string()),
     };
     let mut progress = Progress::new(plan);
-    let mut context = Context::new(experiment.redis_url.as_deref())
-        .with_command(experiment.command.clone())
-        .with_redis_probe(redis_probe);
-    crate::backend::redis_streams::configure(crate::backend::redis_streams::Remote {
-        url: context.redis.url.clone(),
-        spawn_local: remote
-            .spawn_local
-            .or(experiment.spawn_local)
-            .unwrap_or_default() as usize,
-        wait: remote.worker_wait.map_or(
-            crate::backend::redis_streams::DEFAULT_WAIT,
-            std::time::Duration::from_secs,
-        ),
-    });
     let clock = SystemClock::start();
     let timer = Timer {
         clock: &clock,

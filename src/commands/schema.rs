@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use crate::cli::SchemaArgs;
-use crate::commands::exit;
 use crate::console;
+use crate::exit;
 use crate::experiment::json_schema;
 
 /// Prints the schema (or the reference) on stdout.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::table::{change, summary_line};
 use super::{Outcome, Report, SideCase, Unmatched, verdict_word};
-use crate::progress::human_seconds;
+use crate::units::human_seconds;
 
 /// The chart's size as the page shows it, if there is a chart.
 #[derive(Debug, Clone, Copy, Serialize)]

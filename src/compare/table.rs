@@ -3,8 +3,8 @@
 //! one-line tally. The same text is printed and saved as compare.md.
 
 use super::{Matched, Outcome, Report, Tally, Unmatched, verdict_word};
-use crate::progress::human_seconds;
 use crate::stats::Comparison;
+use crate::units::human_seconds;
 
 /// The whole comparison as Markdown.
 pub fn markdown(report: &Report) -> String {

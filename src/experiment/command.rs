@@ -27,8 +27,8 @@ use toml::Spanned;
 use super::error::{ExperimentError, suggest};
 use super::schema::{ParamListsSpec, ParamsSpec, WorkloadSpec};
 use super::values::{AnswerKind, ClockKind, WorkloadKind};
-use crate::flag::redis::password_in;
 use crate::record::CASE_COLUMNS;
+use crate::secret::password_in;
 
 /// The timeout of a repeat when the file names none: one hour.
 pub const DEFAULT_TIMEOUT_S: f64 = 3600.0;

@@ -1,5 +1,5 @@
 //! The `manager` flag: the flag lives in the manager process (see
-//! [`crate::manager`]); every look is one request byte and one reply byte
+//! [`crate::ipc::manager`]); every look is one request byte and one reply byte
 //! over a Unix socket, the book's `Manager().Value` proxy and its round trip.
 
 use std::io::{Read, Write};
@@ -7,7 +7,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
 use super::{Flag, FlagError};
-use crate::manager::{self, CLEAR, GET, SET};
+use crate::ipc::manager::{self, CLEAR, GET, SET};
 
 /// One connection to the manager; each look is a request and its reply.
 #[derive(Debug)]

@@ -24,13 +24,15 @@ pub mod shm;
 pub mod shm_mutex;
 pub mod spec;
 
+use crate::ipc::manager::ManagerError;
+
 /// Why a flag could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct FlagError(pub String);
 
-impl From<crate::manager::ManagerError> for FlagError {
-    fn from(e: crate::manager::ManagerError) -> Self {
+impl From<ManagerError> for FlagError {
+    fn from(e: ManagerError) -> Self {
         FlagError(e.0)
     }
 }
@@ -61,4 +63,5 @@ pub use none::NoFlag;
 pub use redis::RedisFlag;
 pub use shm::{ShmAtomicFlag, ShmFile, ShmMmapFlag};
 pub use shm_mutex::ShmMutexFlag;
+pub(crate) use spec::with_flag;
 pub use spec::{AnyFlag, FlagSetup, FlagSpec, SharedFlag, WithFlag};

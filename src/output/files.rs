@@ -7,7 +7,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, Once, PoisonError};
+
+use crate::signals;
 
 /// A file that could not be read, written, renamed or removed.
 /// The OS's reason is part of the message and deliberately not a `source`:
@@ -55,6 +57,9 @@ pub fn is_temp_name(name: &str) -> bool {
 /// rename (done at the end of a run, not after every case). On failure the
 /// temporary file is removed and the old file is left as it was.
 pub fn write_atomic(path: &Path, bytes: &[u8], sync: bool) -> Result<(), FileError> {
+    // Before the first temporary file exists, an immediate exit learns to
+    // remove them.
+    SWEEP_AT_EXIT.call_once(|| signals::last_on_immediate_exit(remove_temporaries));
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -96,6 +101,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8], sync: bool) -> Result<(), FileErr
 /// The temporary files being written right now; `None` once an immediate
 /// exit has removed them (no new one may start then).
 static IN_FLIGHT: Mutex<Option<Vec<PathBuf>>> = Mutex::new(Some(Vec::new()));
+
+/// Registers `remove_temporaries` with the signal handling, once.
+static SWEEP_AT_EXIT: Once = Once::new();
 
 fn in_flight() -> MutexGuard<'static, Option<Vec<PathBuf>>> {
     IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner)

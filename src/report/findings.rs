@@ -4,8 +4,8 @@
 use super::data::{Row, RunData, number, value};
 use super::figure::{Figure, Point, Series, axis_label};
 use crate::experiment::WorkloadKind;
-use crate::progress::human_seconds;
 use crate::stats::{self, Comparison, Verdict};
+use crate::units::human_seconds;
 
 /// What a chart shows, in a few sentences: chosen by the values it plots,
 /// not by how it draws them, so a speedup drawn as bars is described as a

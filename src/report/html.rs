@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::data::{Row, RunData, case_number, number, value};
 use super::reproduce;
-use crate::progress::{human_bytes, human_seconds};
+use crate::units::{human_bytes, human_seconds};
 
 /// A chart as the page shows it.
 #[derive(Debug, Clone, Serialize)]

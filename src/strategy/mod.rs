@@ -17,7 +17,7 @@ pub mod stealing;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::answer::Found;
-use crate::backend::{self, Backend, BackendError, QueueSetup};
+use crate::backend::{self, Backend, BackendError, QueueSetup, Remote};
 use crate::experiment::{Case, Enqueue, Strategy};
 use crate::flag::{FlagSpec, NoFlag};
 use crate::primes::PrimeTest;
@@ -69,10 +69,12 @@ pub enum PrimeFinder<K> {
 }
 
 impl<K: PrimeTest + Clone + 'static> PrimeFinder<K> {
-    /// Starts the strategy `case` names, with `kernel` as its kernel.
-    pub fn start(case: &Case, kernel: K) -> Result<Self, StrategyError> {
+    /// Starts the strategy `case` names, with `kernel` as its kernel (its
+    /// workers behind Redis found where `remote` says).
+    pub fn start(case: &Case, kernel: K, remote: &Remote) -> Result<Self, StrategyError> {
         let chunksize = case.chunks.map_or(1, |c| c.size as usize);
-        let threads = |queue| backend::start(case, &kernel, &NoFlag, &FlagSpec::None, queue);
+        let threads =
+            |queue| backend::start(case, &kernel, &NoFlag, &FlagSpec::None, queue, remote);
         Ok(match case.strategy {
             Strategy::Serial => PrimeFinder::Serial(kernel),
             Strategy::Pool => PrimeFinder::Pool {

@@ -21,7 +21,7 @@ use crate::primes::oracle::is_prime_u64;
 use crate::primes::{NumRange, PrimeTest};
 use crate::record::seconds_cell;
 use crate::timing::Timer;
-use crate::work::{KernelSpec, WithKernel};
+use crate::work::{KernelSpec, with_kernel};
 
 /// Empty timings taken to find the clock's overhead.
 pub const OVERHEAD_SAMPLES: usize = 100_000;
@@ -35,31 +35,7 @@ pub fn run_case(
     timer: &Timer,
 ) -> Option<CaseResult> {
     let spec = KernelSpec::new(case.kernel, range.last());
-    spec.dispatch(RunWith {
-        case,
-        range,
-        step,
-        plan,
-        timer,
-    })
-}
-
-/// A check-cost case waiting for its kernel.
-struct RunWith<'a> {
-    case: &'a Case,
-    range: NumRange,
-    step: u64,
-    plan: &'a Plan,
-    timer: &'a Timer<'a>,
-}
-
-impl WithKernel for RunWith<'_> {
-    type Output = Option<CaseResult>;
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
-        run_with(
-            &kernel, self.case, self.range, self.step, self.plan, self.timer,
-        )
-    }
+    with_kernel!(spec, kernel => run_with(&kernel, case, range, step, plan, timer))
 }
 
 /// The fastest of many back-to-back `Instant` readings, in seconds.

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::Workers;
-
 use crate::answer::{Answer, checksum};
+use crate::backend::Remote;
 use crate::experiment::{Case, Order, Plan, Strategy};
 use crate::flag::{FlagSpec, NoFlag};
 use crate::outcome::{CaseResult, Table};
@@ -15,35 +15,22 @@ use crate::strategy::map::map_chunks;
 use crate::strategy::{catch_panic, jobs_in_order};
 use crate::timing::{Timer, time_runs};
 use crate::work::serve::smallest_factors;
-use crate::work::{Job, KernelSpec, Reply, WithKernel};
+use crate::work::{Job, KernelSpec, Reply, with_kernel};
 
 /// How often each smallest factor occurs.
 pub type Histogram = BTreeMap<u64, u64>;
 
-/// Runs a factor-frequency case; `None` if interrupted.
-pub fn run_case(case: &Case, range: NumRange, plan: &Plan, timer: &Timer) -> Option<CaseResult> {
-    let spec = KernelSpec::of(case);
-    spec.dispatch(RunWith {
-        case,
-        range,
-        plan,
-        timer,
-    })
-}
-
-/// A factor-frequency case waiting for its kernel.
-struct RunWith<'a> {
-    case: &'a Case,
+/// Runs a factor-frequency case, its workers behind Redis found where
+/// `remote` says; `None` if interrupted.
+pub fn run_case(
+    case: &Case,
     range: NumRange,
-    plan: &'a Plan,
-    timer: &'a Timer<'a>,
-}
-
-impl WithKernel for RunWith<'_> {
-    type Output = Option<CaseResult>;
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
-        run_with(kernel, self.case, self.range, self.plan, self.timer)
-    }
+    plan: &Plan,
+    remote: &Remote,
+    timer: &Timer,
+) -> Option<CaseResult> {
+    let spec = KernelSpec::of(case);
+    with_kernel!(spec, kernel => run_with(kernel, case, range, plan, remote, timer))
 }
 
 fn run_with<K: PrimeTest + Clone + 'static>(
@@ -51,6 +38,7 @@ fn run_with<K: PrimeTest + Clone + 'static>(
     case: &Case,
     range: NumRange,
     plan: &Plan,
+    remote: &Remote,
     timer: &Timer,
 ) -> Option<CaseResult> {
     let expected = smallest_factor_counts(range.start.max(3), range.end);
@@ -62,7 +50,7 @@ fn run_with<K: PrimeTest + Clone + 'static>(
     };
     let mut result = match case.strategy {
         Strategy::Pool => {
-            let workers = match Workers::start(case, &kernel, &NoFlag, &FlagSpec::None) {
+            let workers = match Workers::start(case, &kernel, &NoFlag, &FlagSpec::None, remote) {
                 Ok(workers) => workers,
                 Err(e) => return Some(CaseResult::failed(case, e.to_string())),
             };

@@ -8,19 +8,16 @@ pub mod primes;
 pub mod verify;
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, BackendError, QueueSetup, Sent};
-use crate::experiment::Case;
-use crate::experiment::Plan;
+use self::command::requirements::CommandContext;
+use crate::answer::{Answer, oracle_primes};
+use crate::backend::{self, Backend, BackendError, QueueSetup, Remote, Sent};
+use crate::experiment::{Case, CommandSpec, Plan};
+use crate::flag::redis::{ProbeError, RedisTarget, redis_target};
 use crate::flag::{Flag, FlagSpec};
 use crate::outcome::WorkerCosts;
-use crate::primes::PrimeTest;
-use std::time::Instant;
-
-use crate::answer::{Answer, oracle_primes};
-use crate::flag::redis::{ProbeError, RedisTarget, redis_target};
-use crate::primes::NumRange;
+use crate::primes::{NumRange, PrimeTest};
 
 /// What lasts from one case to the next: oracle answers and service probes.
 pub struct Context {
@@ -29,27 +26,39 @@ pub struct Context {
     /// The Redis server the `redis` flag uses.
     pub redis: RedisTarget,
     redis_probe: Option<Result<(), ProbeError>>,
+    /// Where `executor = "redis"` cases find their workers, and who served.
+    pub remote: Remote,
     /// For a command workload: how its program runs.
-    pub command_spec: Option<crate::experiment::CommandSpec>,
+    pub command_spec: Option<CommandSpec>,
     /// For a command workload: requirements and the spawn cost, asked once.
-    pub command: command::CommandContext,
+    pub command: CommandContext,
 }
 
 impl Context {
     /// A context for an experiment that names `redis_url` (or not).
     pub fn new(redis_url_from_file: Option<&str>) -> Self {
+        let redis = redis_target(redis_url_from_file);
         Context {
             oracles: HashMap::new(),
-            redis: redis_target(redis_url_from_file),
+            remote: Remote::at(&redis.url),
+            redis,
             redis_probe: None,
             command_spec: None,
-            command: command::CommandContext::default(),
+            command: CommandContext::default(),
         }
     }
 
     /// The context of a command workload that runs `spec`.
-    pub fn with_command(mut self, spec: Option<crate::experiment::CommandSpec>) -> Self {
+    pub fn with_command(mut self, spec: Option<CommandSpec>) -> Self {
         self.command_spec = spec;
+        self
+    }
+
+    /// The context of a run whose `executor = "redis"` cases start
+    /// `spawn_local` workers of their own, and wait `wait` for their slots.
+    pub fn with_redis_workers(mut self, spawn_local: usize, wait: Duration) -> Self {
+        self.remote.spawn_local = spawn_local;
+        self.remote.wait = wait;
         self
     }
 
@@ -90,15 +99,17 @@ pub(crate) struct Workers {
 }
 
 impl Workers {
-    /// Starts the workers of `case` (see [`crate::backend::start`]).
+    /// Starts the workers of `case` (see [`backend::start`]).
     pub fn start<K: PrimeTest + Clone + 'static, F: Flag>(
         case: &Case,
         kernel: &K,
         flag: &F,
         flag_spec: &FlagSpec,
+        remote: &Remote,
     ) -> Result<Workers, BackendError> {
         let clock = Instant::now();
-        let backend = crate::backend::start(case, kernel, flag, flag_spec, QueueSetup::default())?;
+        let queue = QueueSetup::default();
+        let backend = backend::start(case, kernel, flag, flag_spec, queue, remote)?;
         Ok(Workers {
             startup: clock.elapsed(),
             before: backend.sent(),
@@ -131,7 +142,7 @@ pub(crate) fn worker_costs(
     });
     WorkerCosts {
         startup_s: startup.as_secs_f64(),
-        round_trip_s: crate::backend::round_trip(backend).ok(),
+        round_trip_s: backend::round_trip(backend).ok(),
         bytes_per_run: sent.map(|s| s.0),
         frames_per_run: sent.map(|s| s.1),
         bytes_back_per_run: sent.map(|s| s.2),

@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use super::{Context, worker_costs};
 use crate::answer::{Answer, check_primes};
+use crate::backend::Remote;
 use crate::experiment::{Case, Order, Plan};
 use crate::outcome::CaseResult;
 use crate::primes::{NumRange, PrimeTest};
 use crate::strategy::{PrimeFinder, jobs_in_order};
 use crate::timing::{Timer, time_runs};
-use crate::work::{KernelSpec, WithKernel};
+use crate::work::{KernelSpec, with_kernel};
 
 /// Runs a primes case; `None` if interrupted.
 pub fn run_case(
@@ -24,52 +25,26 @@ pub fn run_case(
     let expected = context.primes_in(range);
     let spec = KernelSpec::of(case);
     // The kernel (and a fast kernel's divisor table) is built here, before the timer.
-    spec.dispatch(RunWith {
-        case,
-        range,
-        plan,
-        expected,
-        timer,
-    })
-}
-
-/// A primes case waiting for its kernel.
-struct RunWith<'a> {
-    case: &'a Case,
-    range: NumRange,
-    plan: &'a Plan,
-    expected: Answer,
-    timer: &'a Timer<'a>,
-}
-
-impl WithKernel for RunWith<'_> {
-    type Output = Option<CaseResult>;
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
-        run_with(
-            kernel,
-            self.case,
-            self.range,
-            self.plan,
-            self.expected,
-            self.timer,
-        )
-    }
+    let remote = &context.remote;
+    with_kernel!(spec, kernel => run_with(kernel, case, range, plan, remote, expected, timer))
 }
 
 /// Runs a primes case with kernel `test` against the oracle's `expected`
-/// answer for `range` (see [`crate::answer::oracle_primes`]).
+/// answer for `range` (see [`crate::answer::oracle_primes`]), its workers
+/// behind Redis found where `remote` says.
 pub fn run_with<T: PrimeTest + 'static>(
     test: T,
     case: &Case,
     range: NumRange,
     plan: &Plan,
+    remote: &Remote,
     expected: Answer,
     timer: &Timer,
 ) -> Option<CaseResult> {
     let order = case.order.unwrap_or(Order::Given);
     let jobs = jobs_in_order(range, order, case.seed.unwrap_or(0));
     let started = Instant::now();
-    let finder = match PrimeFinder::start(case, Arc::new(test)) {
+    let finder = match PrimeFinder::start(case, Arc::new(test), remote) {
         Ok(finder) => finder,
         Err(e) => return Some(CaseResult::failed(case, e.to_string())),
     };

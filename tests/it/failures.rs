@@ -4,6 +4,7 @@
 use std::sync::atomic::AtomicBool;
 
 use runner::answer::oracle_primes;
+use runner::backend::Remote;
 use runner::experiment::{Case, Plan, Strategy};
 use runner::primes::{NumRange, PrimeTest, check_prime_in_range};
 use runner::timing::{SystemClock, Timer};
@@ -76,6 +77,7 @@ fn a_panicking_worker_fails_the_case_without_a_time() {
             &case,
             RANGE,
             &plan(vec![case.clone()], 0),
+            &Remote::default(),
             expected,
             &Timer {
                 clock: &SystemClock::start(),
@@ -108,6 +110,7 @@ fn a_wrong_answer_fails_the_case_and_names_the_culprit() {
             &case,
             RANGE,
             &plan(vec![case.clone()], 1),
+            &Remote::default(),
             expected,
             &Timer {
                 clock: &SystemClock::start(),
@@ -202,6 +205,7 @@ fn a_stop_request_drops_the_unfinished_case() {
         &case,
         RANGE,
         &plan(vec![case.clone()], 0),
+        &Remote::default(),
         expected,
         &Timer {
             clock: &SystemClock::start(),

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use runner::backend::{QueueSetup, Threads};
+use runner::backend::{QueueSetup, Remote, Threads};
 use runner::experiment::{Executor, Kernel, LoopStyle, Order, Strategy};
 use runner::flag::AtomicFlag;
 use runner::primes::simd::{SimdPath, SimdPlan, SimdTester};
@@ -220,7 +220,7 @@ proptest! {
         let path = paths[path % paths.len()];
         let case = simd_case(strategy, workers, chunksize, range).build();
         let jobs = jobs_in_order(range, Order::Shuffled, 7);
-        let finder = PrimeFinder::start(&case, Arc::new(SimdTester::with_path(range.last(), path)))
+        let finder = PrimeFinder::start(&case, Arc::new(SimdTester::with_path(range.last(), path)), &Remote::default())
             .expect("the strategy starts");
         let found = finder.run(&jobs).expect("no worker fails").into_sorted().unwrap();
         prop_assert_eq!(found, oracle::primes_in(range.start, range.end));
@@ -266,7 +266,7 @@ fn worker_processes_build_the_simd_kernel_from_the_case() {
             .build();
         let jobs = jobs_in_order(range, Order::Shuffled, 7);
         // The kernel given here is not used: processes build their own.
-        let finder = PrimeFinder::start(&case, Arc::new(PlainTester)).unwrap();
+        let finder = PrimeFinder::start(&case, Arc::new(PlainTester), &Remote::default()).unwrap();
         let found = finder.run(&jobs).unwrap().into_sorted().unwrap();
         assert_eq!(
             found,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
+use runner::backend::Remote;
 use runner::experiment::{
     Capacity, Case, Enqueue, Executor, Kernel, Order, QueueHost, QueuePlan, Strategy,
 };
@@ -34,7 +35,8 @@ fn range_of(case: &Case) -> NumRange {
 
 fn primes_found<T: PrimeTest + 'static>(case: &Case, test: T) -> Vec<u64> {
     let jobs = jobs_in_order(range_of(case), case.order.unwrap(), case.seed.unwrap_or(0));
-    let finder = PrimeFinder::start(case, Arc::new(test)).expect("the strategy starts");
+    let finder =
+        PrimeFinder::start(case, Arc::new(test), &Remote::default()).expect("the strategy starts");
     let found = finder.run(&jobs).expect("no worker fails");
     found.into_sorted().expect("small ranges keep every prime")
 }

@@ -22,12 +22,13 @@ use crate::experiment::values::FlagKind;
 use crate::experiment::values::Requirement;
 use crate::experiment::values::Strategy;
 use crate::experiment::values::WorkloadKind;
+use crate::secret;
 
 /// A `redis_url` must be one the Redis client can use, before anything runs,
 /// and hold no password in any form (the file is copied into its report).
 /// A URL is echoed only once it is known to hold no password.
 pub(super) fn check_redis_url(url: &Spanned<String>, err: &ErrAt) -> Result<(), ExperimentError> {
-    if let Some(form) = crate::flag::redis::password_in(url.get_ref()) {
+    if let Some(form) = secret::password_in(url.get_ref()) {
         return Err(err(
             Some(url.span()),
             format!("`redis_url` holds a password ({form}), which would be copied into the report"),
@@ -39,7 +40,7 @@ pub(super) fn check_redis_url(url: &Spanned<String>, err: &ErrAt) -> Result<(), 
         )
         .without_quoting());
     }
-    match crate::flag::redis::parses(url.get_ref()) {
+    match secret::parses(url.get_ref()) {
         true => Ok(()),
         false => Err(err(
             Some(url.span()),

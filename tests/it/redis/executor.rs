@@ -8,7 +8,9 @@ use std::fs;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use runner::backend::redis_streams::{Assignment, Control, Envelope, RunKeys, Upward, WorkerHello};
+use runner::backend::redis::protocol::{
+    Assignment, Control, Envelope, RunKeys, Upward, WorkerHello,
+};
 use runner::work::{Job, Reply};
 
 use super::{Run, Workers, connection, keys, remote, summary, wait_for_jobs, wait_until};

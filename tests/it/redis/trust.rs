@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use runner::backend::redis_streams::{
+use runner::backend::redis::protocol::{
     Assignment, Control, Done, Envelope, RunKeys, Upward, WorkerHello,
 };
 use runner::backend::wire::PROTOCOL;

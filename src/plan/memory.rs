@@ -18,12 +18,15 @@
 use std::fmt;
 use std::mem::size_of;
 
+use crate::answer::Found;
 use crate::answer::KEEP;
+use crate::backend::wire::MAX_TASK_NUMBERS;
+use crate::experiment::{Capacity, Enqueue, Executor};
 use crate::experiment::{Case, Input, Order, Plan, Strategy};
 use crate::primes::NumRange;
 use crate::primes::oracle::{Method, smallest_factor};
-use crate::progress::human_bytes;
 use crate::strategy::order::needs_list;
+use crate::units::human_bytes;
 use crate::work::{Job, KernelSpec, Reply};
 
 /// The limit where /proc/meminfo cannot be read.
@@ -237,7 +240,7 @@ fn kernel_table(need: &mut Need, case: &Case, max_n: u64) {
 fn pool_tasks(need: &mut Need, case: &Case, range: NumRange, primes: u64) {
     let Some(chunks) = case.chunks else { return };
     let tasks = chunks.tasks(range.len());
-    let reply = size_of::<crate::answer::Found>() as u64 + 16;
+    let reply = size_of::<Found>() as u64 + 16;
     let per_task = queued::<Job>().saturating_add(reply);
     need.add(
         "pool tasks",
@@ -258,12 +261,12 @@ fn pool_tasks(need: &mut Need, case: &Case, range: NumRange, primes: u64) {
 fn queues(need: &mut Need, case: &Case, range: NumRange, primes: u64) {
     let plan = case.queue.unwrap_or_default();
     let items = match plan.enqueue {
-        crate::experiment::Enqueue::All => range.len(),
-        crate::experiment::Enqueue::Odd => range.odd_count(),
+        Enqueue::All => range.len(),
+        Enqueue::Odd => range.odd_count(),
     };
     let held = match plan.capacity {
-        crate::experiment::Capacity::Unbounded => items,
-        crate::experiment::Capacity::Bounded(n) => items.min(n as u64),
+        Capacity::Unbounded => items,
+        Capacity::Bounded(n) => items.min(n as u64),
     };
     need.add(
         "queued numbers",
@@ -314,9 +317,8 @@ pub fn check_plan(plan: &Plan, limit: Limit) -> Result<(), String> {
         case.chunks.map_or(0, |c| c.size.min(len))
     };
     let too_large = plan.cases.iter().find(|case| {
-        case.executor
-            .is_some_and(crate::experiment::Executor::out_of_process)
-            && task_numbers(case) > crate::backend::wire::MAX_TASK_NUMBERS as u64
+        case.executor.is_some_and(Executor::out_of_process)
+            && task_numbers(case) > MAX_TASK_NUMBERS as u64
     });
     if let Some(case) = too_large {
         return Err(format!(
@@ -325,7 +327,7 @@ pub fn check_plan(plan: &Plan, limit: Limit) -> Result<(), String> {
             case.number,
             case.describe(),
             task_numbers(case),
-            crate::backend::wire::MAX_TASK_NUMBERS
+            MAX_TASK_NUMBERS
         ));
     }
     let Some((case, need)) = largest(plan) else {
@@ -346,7 +348,7 @@ pub fn check_plan(plan: &Plan, limit: Limit) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::{Capacity, ChunkPlan, Chunking, Enqueue, Kernel, QueuePlan};
+    use crate::experiment::{ChunkPlan, Chunking, Kernel, QueuePlan, Schedule};
     use crate::primes::oracle::count_primes;
 
     fn case(strategy: Strategy, order: Order, range: NumRange) -> Case {
@@ -384,7 +386,7 @@ mod tests {
             repeats: 1,
             warmup: 0,
             seed: 0,
-            schedule: crate::experiment::Schedule::Blocked,
+            schedule: Schedule::Blocked,
             quick: false,
         }
     }

@@ -37,7 +37,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -47,6 +47,8 @@ use std::time::Duration;
 use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+use super::frame::MAX_FRAME;
+use super::spawn_self;
 use crate::signals::{self, HookGuard};
 
 /// The flag's requests, one byte each; the reply is the flag's value
@@ -72,9 +74,6 @@ const READY: &str = "ready";
 /// How long a request waits for the manager before failing instead of
 /// hanging, unless its caller waits in its own way.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The largest frame the manager's queue holds: a worker's largest.
-const MAX_FRAME: usize = crate::backend::wire::MAX_FRAME;
 
 /// Why the manager could not start or answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -184,30 +183,15 @@ impl ManagerProcess {
 /// Starts the manager and waits for its `ready` line; a manager that fails
 /// before it is ready is killed and reaped.
 fn spawn(program: &Path, socket: &Path) -> Result<Child, ManagerError> {
-    let parent = std::process::id();
-    let mut command = Command::new(program);
-    command
-        .arg("manager")
-        .arg(socket)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .process_group(0);
-    // SAFETY: the closure runs between fork and exec and only makes two
-    // async-signal-safe system calls.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // The parent may have died before the death signal was armed.
-            if libc::getppid() as u32 != parent {
-                return Err(std::io::Error::other("the parent already exited"));
-            }
-            Ok(())
-        });
-    }
-    let mut child = command.spawn().map_err(|e| {
+    let mut child = spawn_self(program, "manager", libc::SIGTERM, |command| {
+        command
+            .arg(socket)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .process_group(0);
+    })
+    .map_err(|e| {
         ManagerError(format!(
             "cannot start the manager process {}: {e}",
             program.display()

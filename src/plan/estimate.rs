@@ -11,20 +11,19 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Instant;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Remote};
 use crate::experiment::{
     Case, ChunkPlan, Chunking, Enqueue, Executor, Input, Kernel, Plan, Schedule, Strategy,
 };
 use crate::machine::Cores;
 use crate::primes::oracle::{Method, count_primes, is_prime_u64, smallest_factor_counts};
 use crate::primes::{NumRange, PlainTester, PrimeTest};
-use crate::progress::human_seconds;
 use crate::strategy::PrimeFinder;
 use crate::strategy::map::map_chunks;
 use crate::strategy::queue::{Feeding, queue_round};
 use crate::work::Jobs;
 use crate::work::search::candidates_in;
-use crate::work::{Chunk, Job, KernelSpec, Reply, WithKernel};
+use crate::work::{Chunk, Job, KernelSpec, Reply, with_kernel};
 use crate::workload::check_cost::OVERHEAD_SAMPLES;
 
 /// Numbers sampled from each range.
@@ -156,8 +155,8 @@ fn messages(case: &Case) -> f64 {
     match case.strategy {
         Strategy::Pool => case.chunks.map_or(0, |c| c.tasks(range.len())) as f64,
         Strategy::Queue | Strategy::Feeder => match case.queue.unwrap_or_default().enqueue {
-            crate::experiment::Enqueue::All => range.len() as f64,
-            crate::experiment::Enqueue::Odd => range.odd_count() as f64,
+            Enqueue::All => range.len() as f64,
+            Enqueue::Odd => range.odd_count() as f64,
         },
         _ => 0.0,
     }
@@ -192,7 +191,7 @@ fn strategy_seconds(case: &Case) -> (f64, f64) {
         Strategy::Serial | Strategy::Cooperative => return (0.0, 0.0),
     };
     let started = Instant::now();
-    let Ok(finder) = PrimeFinder::start(case, PlainTester) else {
+    let Ok(finder) = PrimeFinder::start(case, PlainTester, &Remote::default()) else {
         return (0.0, per_message);
     };
     let startup = started.elapsed().as_secs_f64();
@@ -266,9 +265,13 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> Serial {
     };
     let sample = sample_numbers(range);
     let spec = KernelSpec::new(kernel, range.last());
-    let (mut setup, mut per_number) = spec.dispatch(TimeSample {
-        sample: &sample,
-        started: Instant::now(),
+    // Building the kernel (a fast kernel's table) counts as setup.
+    let started = Instant::now();
+    let (mut setup, mut per_number) = with_kernel!(spec, kernel => {
+        let setup = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        black_box(sample.iter().filter(|&&n| kernel.is_prime(n)).count());
+        (setup, started.elapsed().as_secs_f64() / sample.len() as f64)
     });
     if matches!(input, Input::Stepped { .. }) {
         // check_cost reads the clock twice around every check, and times
@@ -284,25 +287,6 @@ fn serial_seconds(input: &Input, kernel: Kernel) -> Serial {
     Serial {
         run: per_number * tested as f64,
         setup,
-    }
-}
-
-/// Times the sample with a kernel, once built: (seconds to build it since
-/// `started`, seconds per number).
-struct TimeSample<'a> {
-    sample: &'a [u64],
-    started: Instant,
-}
-
-impl WithKernel for TimeSample<'_> {
-    type Output = (f64, f64);
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> (f64, f64) {
-        let setup = self.started.elapsed().as_secs_f64();
-        let started = Instant::now();
-        let found = self.sample.iter().filter(|&&n| kernel.is_prime(n)).count();
-        black_box(found);
-        let per_number = started.elapsed().as_secs_f64() / self.sample.len() as f64;
-        (setup, per_number)
     }
 }
 
@@ -371,50 +355,21 @@ fn clock_pair_seconds() -> f64 {
     started.elapsed().as_secs_f64() / 1_000.0
 }
 
-/// Times one search of `n`'s candidates below `hi` with a kernel, once
-/// built: (the factor found, seconds).
-struct TimeSearch {
-    n: u64,
-    hi: u64,
-}
-
-impl WithKernel for TimeSearch {
-    type Output = (Option<u64>, f64);
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> (Option<u64>, f64) {
-        let started = Instant::now();
-        let found = kernel.factor_in(self.n, 3, self.hi);
-        (found, started.elapsed().as_secs_f64())
-    }
-}
-
 /// Seconds to verify `n` serially, from the first million candidates.
 fn verify_seconds(n: u64, kernel: Kernel) -> f64 {
     let hi = n.isqrt() + 1;
     let all = candidates_in(3, hi).max(1);
     let sample_hi = hi.min(3 + 2 * SAMPLE * 500);
     let spec = KernelSpec::new(kernel, 0);
-    let (found, seconds) = spec.dispatch(TimeSearch { n, hi: sample_hi });
+    // One search of the candidates below `sample_hi`, the kernel built first.
+    let (found, seconds) = with_kernel!(spec, kernel => {
+        let started = Instant::now();
+        let found = kernel.factor_in(n, 3, sample_hi);
+        (found, started.elapsed().as_secs_f64())
+    });
     match found {
         Some(_) => seconds, // the search ends within the sample
         None => seconds * all as f64 / candidates_in(3, sample_hi).max(1) as f64,
-    }
-}
-
-/// A duration in the unit that reads best, from microseconds to years:
-/// `12.5 ms`, `3.2 minutes`, `14.1 days`, `1.4e11 years`.
-pub fn human_duration(seconds: f64) -> String {
-    const MINUTE: f64 = 60.0;
-    const HOUR: f64 = 60.0 * MINUTE;
-    const DAY: f64 = 24.0 * HOUR;
-    const YEAR: f64 = 365.25 * DAY;
-    match seconds {
-        s if !s.is_finite() => "longer than anything a number can say".into(),
-        s if s < MINUTE => human_seconds(s.max(0.0)),
-        s if s < HOUR => format!("{:.1} minutes", s / MINUTE),
-        s if s < 2.0 * DAY => format!("{:.1} hours", s / HOUR),
-        s if s < YEAR => format!("{:.1} days", s / DAY),
-        s if s < 1e4 * YEAR => format!("{:.1} years", s / YEAR),
-        s => format!("{:.1e} years", s / YEAR),
     }
 }
 
@@ -424,7 +379,6 @@ mod tests {
 
     #[test]
     fn samples_hold_primes_as_often_as_their_range() {
-        use crate::primes::oracle::is_prime_u64;
         // from 0, a fixed stride sampled only its own multiples
         for (start, end) in [(0u64, 10_000_000_000u64), (100_000_000, 101_000_000)] {
             let sample = sample_numbers(NumRange { start, end });
@@ -447,18 +401,5 @@ mod tests {
             end: 510,
         };
         assert_eq!(sample_numbers(short), (10..510).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn durations_read_in_human_units() {
-        assert_eq!(human_duration(0.0123), "12.300 ms");
-        assert_eq!(human_duration(42.0), "42.000 s");
-        assert_eq!(human_duration(150.0), "2.5 minutes");
-        assert_eq!(human_duration(5400.0), "1.5 hours");
-        // 14 days used to print as "1219497.750 s"
-        assert_eq!(human_duration(1_219_497.75), "14.1 days");
-        assert_eq!(human_duration(3.0 * 365.25 * 86_400.0), "3.0 years");
-        assert_eq!(human_duration(1e20), "3.2e12 years");
-        assert!(human_duration(f64::INFINITY).contains("longer"));
     }
 }

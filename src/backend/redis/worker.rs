@@ -10,8 +10,9 @@
 //! removing its hello and presence; it exits with a message if its
 //! connection to Redis is lost, or the server refuses its credentials.
 //!
-//! A job is data: one of runner's built-in [`Job`]s served by
-//! [`Worker::serve`]. Nothing taken from the stream is ever run as code.
+//! A job is data: one of runner's built-in [`Job`](crate::work::Job)s
+//! served by [`Worker::serve`](crate::work::Worker::serve) (see
+//! [`super::slot`]). Nothing taken from the stream is ever run as code.
 //!
 //! Trust: whatever the worker reads from Redis is a stranger's. An
 //! assignment is checked before anything is built ([`accept`]): only the
@@ -31,18 +32,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use redis::streams::{StreamAutoClaimReply, StreamReadReply};
-
-use super::redis_streams::{
-    Assignment, BLOCK, Control, Done, Envelope, GROUP, HEARTBEAT, LOBBY, PRESENCE_TTL,
-    REDIS_TIMEOUT, RunKeys, Upward, WorkerHello, control_key, nonce, presence_key,
+use super::protocol::{
+    Assignment, BLOCK, CLAIM_IDLE, Control, GROUP, HEARTBEAT, LOBBY, PRESENCE_TTL, REDIS_TIMEOUT,
+    RunKeys, Upward, WorkerHello, control_key, nonce, presence_key,
 };
-use super::wire;
+use super::slot::{self, Common, InProgress, Slot, add_reply, shown};
+use crate::backend::wire;
+use crate::console;
 use crate::experiment::FlagKind;
-use crate::flag::redis::{connect, connection_failed, interrupted, redact, refusal};
-use crate::flag::{Flag, FlagSpec, WithFlag};
-use crate::primes::PrimeTest;
-use crate::work::{Chunk, Job, Reply, WithKernel, Worker, WorkerError};
+use crate::flag::FlagSpec;
+use crate::flag::redis::{Refusal, connect, connection_failed, interrupted, refusal};
+use crate::machine::{self, Cores, MachineInfo};
+use crate::secret::redact;
 
 /// The largest control message a worker reads: an assignment is a few
 /// hundred bytes.
@@ -147,17 +148,6 @@ fn usable_prefix(prefix: &str) -> bool {
     !prefix.is_empty() && prefix.len() <= MAX_PREFIX && prefix.chars().all(|c| c.is_ascii_graphic())
 }
 
-/// A stranger's text as a message shows it: on one line, escaped, cut.
-fn shown(text: &str) -> String {
-    const MOST: usize = 120;
-    let cut: String = text.chars().take(MOST).collect();
-    let more = match text.chars().count() > MOST {
-        true => "...",
-        false => "",
-    };
-    format!("{}{more}", crate::console::one_line(&cut))
-}
-
 /// Why a worker stops serving.
 enum End {
     /// Its connection to Redis failed.
@@ -176,39 +166,6 @@ impl End {
             Some(_) => End::Misconfigured(e.to_string()),
             None => End::Lost(e.to_string()),
         }
-    }
-}
-
-/// The jobs each slot is serving now, which the heartbeat keeps fresh.
-struct InProgress {
-    jobs: String,
-    /// Per slot: its consumer name and the entry it serves, if any.
-    slots: Vec<(String, Option<String>)>,
-}
-
-/// What the slots and the heartbeat share.
-struct Common {
-    stop: Arc<AtomicBool>,
-    /// Set when a slot or the heartbeat loses Redis.
-    lost: Mutex<Option<String>>,
-    serving: Mutex<Option<InProgress>>,
-}
-
-impl Common {
-    fn lose(&self, what: &str, e: &dyn std::fmt::Display) {
-        // A signal interrupts a blocking read: that is a stop, not a loss.
-        if self.stop.load(Ordering::Relaxed) {
-            return;
-        }
-        let mut lost = self.lost.lock().unwrap_or_else(PoisonError::into_inner);
-        lost.get_or_insert_with(|| format!("{what}: {e}"));
-        self.stop.store(true, Ordering::Relaxed);
-    }
-    fn lost(&self) -> Option<String> {
-        self.lost
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
     }
 }
 
@@ -231,7 +188,7 @@ pub fn main(options: WorkerOptions) -> ExitCode {
         .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&signalled)))
         .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)));
         if let Err(e) = handled {
-            crate::console::error(&format!("runner worker: cannot handle signals: {e}"));
+            console::error(&format!("runner worker: cannot handle signals: {e}"));
             return ExitCode::from(1);
         }
     }
@@ -244,13 +201,13 @@ pub fn main(options: WorkerOptions) -> ExitCode {
             nonce() & 0xffff
         )
     });
-    let cores = crate::machine::Cores::detect();
+    let cores = Cores::detect();
     let hello = WorkerHello {
         protocol: wire::PROTOCOL,
         runner: env!("CARGO_PKG_VERSION").to_string(),
         id: id.clone(),
         host,
-        machine: crate::machine::MachineInfo::detect().cpu_model,
+        machine: MachineInfo::detect().cpu_model,
         cores: cores.logical,
         slots: options.slots.max(1),
         pid: std::process::id(),
@@ -271,7 +228,7 @@ pub fn main(options: WorkerOptions) -> ExitCode {
                 "check the URL (--redis or REDIS_URL) and that the server is running".to_string(),
             ),
         };
-        crate::console::error(&crate::console::one_line(&format!(
+        console::error(&console::one_line(&format!(
             "runner worker: cannot use Redis at {shown_url}: {e}; {advice}"
         )));
         ExitCode::from(status)
@@ -298,7 +255,7 @@ pub fn main(options: WorkerOptions) -> ExitCode {
     let beat = match beat {
         Ok(beat) => beat,
         Err(e) => {
-            crate::console::error(&format!(
+            console::error(&format!(
                 "runner worker: cannot start its heartbeat thread: {e}"
             ));
             return ExitCode::from(1);
@@ -306,7 +263,7 @@ pub fn main(options: WorkerOptions) -> ExitCode {
     };
     // A worker runner started itself (given its id) is quiet.
     if options.id.is_none() {
-        crate::console::error(&format!(
+        console::error(&format!(
             "runner worker {id}: {} slot(s), waiting for runs at {shown_url}",
             hello.slots
         ));
@@ -335,18 +292,18 @@ pub fn main(options: WorkerOptions) -> ExitCode {
     match end {
         None => ExitCode::SUCCESS,
         Some(End::Refused(why)) => {
-            crate::console::error(&format!("runner worker {id}: refused: {}", shown(&why)));
+            console::error(&format!("runner worker {id}: refused: {}", shown(&why)));
             ExitCode::from(2)
         }
         Some(End::Misconfigured(why)) => {
-            crate::console::error(&crate::console::one_line(&format!(
+            console::error(&console::one_line(&format!(
                 "runner worker {id}: Redis at {shown_url} refused a command: {why}; {}",
-                crate::flag::redis::Refusal::Acl.help("--redis or REDIS_URL")
+                Refusal::Acl.help("--redis or REDIS_URL")
             )));
             ExitCode::from(2)
         }
         Some(End::Lost(why)) => {
-            crate::console::error(&crate::console::one_line(&format!(
+            console::error(&console::one_line(&format!(
                 "runner worker {id}: lost Redis at {shown_url}: {why}"
             )));
             ExitCode::from(3)
@@ -366,7 +323,7 @@ struct Lobbied<'a> {
 impl Lobbied<'_> {
     /// Says `what` on stderr, as this worker.
     fn say(&self, what: &str) {
-        crate::console::error(&crate::console::one_line(&format!(
+        console::error(&console::one_line(&format!(
             "runner worker {}: {what}",
             self.hello.id
         )));
@@ -522,7 +479,7 @@ fn serve_run(
             .name(format!("slot-{slot}"))
             .spawn(move || {
                 let ready = slot_ctx.ready.clone();
-                match flag.dispatch(WithFlagStage(slot_ctx)) {
+                match slot::run(slot_ctx, &flag) {
                     Ok(()) => {}
                     Err(e) => {
                         _ = ready.send(Err(format!("cannot connect to the shared flag: {e}")))
@@ -588,243 +545,6 @@ fn serve_run(
         .unwrap_or_else(PoisonError::into_inner) = None;
 }
 
-/// Adds `up` to the replies stream unless the stream is gone (the run
-/// ended: a reply must not re-create a key nobody will delete). Whether it
-/// was added.
-fn add_reply(
-    connection: &mut redis::Connection,
-    replies: &str,
-    up: &Upward,
-) -> redis::RedisResult<bool> {
-    let bytes = postcard::to_stdvec(up).expect("plain data");
-    let id: Option<String> = redis::cmd("XADD")
-        .arg(replies)
-        .arg("NOMKSTREAM")
-        .arg("*")
-        .arg("r")
-        .arg(bytes)
-        .query(connection)?;
-    Ok(id.is_some())
-}
-
-/// One slot of a worker in a run.
-struct Slot {
-    url: String,
-    consumer: String,
-    index: usize,
-    assignment: Assignment,
-    common: Arc<Common>,
-    run_over: Arc<AtomicBool>,
-    ready: crossbeam_channel::Sender<Result<(), String>>,
-}
-
-struct WithFlagStage(Slot);
-
-impl WithFlag for WithFlagStage {
-    type Output = ();
-    fn run<F: Flag>(self, flag: F) {
-        let kernel = self.0.assignment.kernel;
-        kernel.dispatch(WithKernelStage { slot: self.0, flag });
-    }
-}
-
-struct WithKernelStage<F> {
-    slot: Slot,
-    flag: F,
-}
-
-impl<F: Flag> WithKernel for WithKernelStage<F> {
-    type Output = ();
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) {
-        let slot = self.slot;
-        let mut connection = match connect(&slot.url, REDIS_TIMEOUT) {
-            Ok(c) => c,
-            Err(e) => {
-                let _ = slot.ready.send(Err(format!("cannot reach Redis: {e}")));
-                return;
-            }
-        };
-        let _ = slot.ready.send(Ok(()));
-        let mut worker = Worker {
-            kernel,
-            flag: self.flag,
-        };
-        loop {
-            match serve_slot(&slot, &mut connection, &mut worker) {
-                Ok(()) => break,
-                Err(e) if interrupted(&e) => match connect(&slot.url, REDIS_TIMEOUT) {
-                    Ok(c) => connection = c,
-                    Err(e) => break slot.common.lose("serving jobs", &e),
-                },
-                Err(e) if connection_failed(&e) => break slot.common.lose("serving jobs", &e),
-                // A command the server refused (the run's keys are of
-                // another type, or gone): the run is over for this worker.
-                Err(e) => {
-                    if !run_gone(&e) && !slot.run_over.swap(true, Ordering::Relaxed) {
-                        crate::console::error(&crate::console::one_line(&format!(
-                            "runner worker {}: left run {}, whose keys are not a run's: {e}",
-                            slot.consumer,
-                            shown(&slot.assignment.keys.prefix)
-                        )));
-                    }
-                    slot.run_over.store(true, Ordering::Relaxed);
-                    break;
-                }
-            }
-        }
-    }
-}
-
-/// Whether a Redis error says the run's stream or group is gone.
-fn run_gone(e: &redis::RedisError) -> bool {
-    matches!(e.code(), Some("NOGROUP" | "UNBLOCKED"))
-}
-
-/// Serves the run's jobs until it ends; an error is a failed command.
-fn serve_slot<K: PrimeTest, F: Flag>(
-    slot: &Slot,
-    connection: &mut redis::Connection,
-    worker: &mut Worker<K, F>,
-) -> Result<(), redis::RedisError> {
-    let keys = &slot.assignment.keys;
-    let (jobs, replies) = (keys.jobs(), keys.replies());
-    let claim_every = Duration::from_secs(1);
-    let mut last_claim = Instant::now();
-    let mut last_look = Instant::now();
-    loop {
-        if slot.common.stop.load(Ordering::Relaxed) || slot.run_over.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        let mut delivered = None;
-        if last_claim.elapsed() >= claim_every {
-            last_claim = Instant::now();
-            let claimed: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
-                .arg(&jobs)
-                .arg(GROUP)
-                .arg(&slot.consumer)
-                .arg(slot.assignment.claim_idle_ms)
-                .arg("0-0")
-                .arg("COUNT")
-                .arg(1)
-                .query(connection)?;
-            delivered = claimed.claimed.into_iter().next().map(|e| (e, true));
-        }
-        if delivered.is_none() {
-            let read: Option<StreamReadReply> = redis::cmd("XREADGROUP")
-                .arg("GROUP")
-                .arg(GROUP)
-                .arg(&slot.consumer)
-                .arg("COUNT")
-                .arg(1)
-                .arg("BLOCK")
-                .arg(BLOCK.as_millis() as u64)
-                .arg("STREAMS")
-                .arg(&jobs)
-                .arg(">")
-                .query(connection)?;
-            delivered = read
-                .into_iter()
-                .flat_map(|r| r.keys)
-                .flat_map(|k| k.ids)
-                .next()
-                .map(|e| (e, false));
-        }
-        let Some((entry, claimed)) = delivered else {
-            // Idle: is the run still on? (Its coordinator may have died.)
-            if last_look.elapsed() >= claim_every {
-                last_look = Instant::now();
-                let alive: bool = redis::cmd("EXISTS").arg(keys.alive()).query(connection)?;
-                if !alive {
-                    slot.run_over.store(true, Ordering::Relaxed);
-                    return Ok(());
-                }
-            }
-            continue;
-        };
-        set_serving(&slot.common, slot.index, Some(entry.id.clone()));
-        let (seq, reply) = match entry.map.get("j") {
-            Some(redis::Value::BulkString(bytes)) if bytes.len() > wire::MAX_FRAME => (
-                0,
-                Some(malformed(&format!(
-                    "{} bytes, more than the {} MiB a job may take",
-                    bytes.len(),
-                    wire::MAX_FRAME >> 20
-                ))),
-            ),
-            Some(redis::Value::BulkString(bytes)) => {
-                match postcard::from_bytes::<Envelope>(bytes) {
-                    Ok(Envelope { seq, job, .. }) if numbers(&job) > MAX_JOB_NUMBERS => (
-                        seq,
-                        Some(malformed(&format!(
-                            "a job of {} numbers, more than the {MAX_JOB_NUMBERS} a coordinator \
-                             may send",
-                            numbers(&job)
-                        ))),
-                    ),
-                    Ok(Envelope { seq, round, job }) => {
-                        // Each round's search raises a flag of its own, so
-                        // a late duplicate of an earlier round is harmless.
-                        worker.flag.rekey(&keys.flag(round));
-                        (seq, serve(worker, job))
-                    }
-                    Err(e) => (0, Some(malformed(&e))),
-                }
-            }
-            _ => (0, Some(malformed(&"no field `j`"))),
-        };
-        let done = Upward::Done(Done {
-            seq,
-            entry: entry.id.clone(),
-            claimed,
-            reply,
-        });
-        let added = add_reply(connection, &replies, &done);
-        set_serving(&slot.common, slot.index, None);
-        if !added? {
-            return Ok(()); // the run ended meanwhile
-        }
-    }
-}
-
-/// The most numbers a worker serves in one job: what a coordinator may send.
-const MAX_JOB_NUMBERS: u64 = wire::MAX_TASK_NUMBERS as u64;
-
-/// How many numbers `job` carries, without overflow for a stranger's
-/// reversed range (which holds none).
-fn numbers(job: &Job) -> u64 {
-    match job {
-        Job::Primes { numbers, .. } | Job::Factors { numbers, .. } => match numbers {
-            Chunk::Range { start, end } => end.saturating_sub(*start),
-            Chunk::List(list) => list.len() as u64,
-            Chunk::Span { span, .. } => span.len() as u64,
-        },
-        _ => 1,
-    }
-}
-
-/// Serves one built-in job.
-fn serve<K: PrimeTest, F: Flag>(worker: &mut Worker<K, F>, job: Job) -> Option<Reply> {
-    worker.serve(job)
-}
-
-fn malformed(e: &dyn std::fmt::Display) -> Reply {
-    Reply::Failed(WorkerError::Panicked(format!(
-        "a malformed job entry (another runner build?): {e}"
-    )))
-}
-
-fn set_serving(common: &Common, slot: usize, entry: Option<String>) {
-    if let Some(serving) = common
-        .serving
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .as_mut()
-        && let Some(s) = serving.slots.get_mut(slot)
-    {
-        s.1 = entry;
-    }
-}
-
 /// The worker's heartbeat: its presence, and the entries its slots serve
 /// kept fresh (claimed to themselves with `JUSTID`, which resets their idle
 /// time without counting a delivery), so no other worker takes them over.
@@ -837,7 +557,7 @@ fn heartbeat(
     common: &Common,
 ) {
     let ttl = PRESENCE_TTL.as_millis() as u64;
-    let fresh = (super::redis_streams::CLAIM_IDLE / 3).as_millis() as u64;
+    let fresh = (CLAIM_IDLE / 3).as_millis() as u64;
     while !common.stop.load(Ordering::Relaxed) {
         let mut pipe = redis::pipe();
         pipe.cmd("SET")
@@ -891,6 +611,6 @@ pub fn hostname() -> String {
         .map(|h| h.trim().to_string())
         .ok()
         .filter(|h| !h.is_empty())
-        .or_else(|| crate::machine::command_output("hostname", &[]))
+        .or_else(|| machine::command_output("hostname", &[]))
         .unwrap_or_else(|| "unknown-host".into())
 }

@@ -5,14 +5,15 @@
 //! How it works:
 //! - Each worker gets its own pipe in (its stdin: the hello and start
 //!   tokens) and out (its stdout: every reply), and the read end of one
-//!   pipe all workers share, with a lock word in a page they all map, so one reader at a time takes
-//!   a whole frame: the design of `multiprocessing.Queue`. As there, a
-//!   feeder thread in the coordinator writes the queued jobs into the pipe,
-//!   so `submit` returns at once (or waits for room, with a bounded queue).
+//!   pipe all workers share ([`queue`]), with a lock word in a page they
+//!   all map, so one reader at a time takes a whole frame: the design of
+//!   `multiprocessing.Queue`. As there, a feeder thread in the coordinator
+//!   writes the queued jobs into the pipe, so `submit` returns at once (or
+//!   waits for room, with a bounded queue).
 //! - With `queue_host = "manager"` the shared queue lives in a manager
-//!   process instead (see [`crate::manager`]): `submit` is one request over
-//!   a Unix socket, answered once the job is queued, and a worker asks for
-//!   each job it takes: the design of `multiprocessing.Manager().Queue()`.
+//!   process instead (see [`crate::ipc::manager`]): `submit` is one request
+//!   over a Unix socket, answered once the job is queued, and a worker asks
+//!   for each job it takes: the design of `multiprocessing.Manager().Queue()`.
 //! - A reader thread per worker turns its frames into one stream of replies.
 //! - Tasks carry their numbers, encoded with postcard (see [`super::wire`]);
 //!   the bytes and frames each way are counted.
@@ -29,26 +30,29 @@
 //!   (a stopped worker, or all asleep) after
 //!   [`SILENCE`](super::watchdog::SILENCE).
 
-use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, bounded, unbounded};
+use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender, unbounded};
 
+pub mod queue;
+
+use self::queue::{QueuePlace, SharedQueue};
 use super::watchdog::{Watch, Watched};
-use super::wire::{self, Hello, QueueAccess, Setup, Welcome};
-use super::{Backend, BackendError, QueueSetup};
-use crate::experiment::{Capacity, QueueHost};
+use super::wire::{self, Hello, Setup, Welcome};
+use super::{Backend, BackendError, QueueSetup, Sent, start_error};
 use crate::flag::FlagSpec;
-use crate::manager::{self, ManagerProcess};
+use crate::ipc;
+use crate::ipc::manager;
+use crate::signals;
 use crate::work::{Job, KernelSpec, Reply};
 
 /// Bytes and frames that crossed the process boundary, each way.
@@ -62,23 +66,16 @@ pub struct Traffic {
     lost: AtomicUsize,
 }
 
+impl Traffic {
+    /// Counts `frames` sent to the workers, of `bytes` in all.
+    fn add_sent(&self, bytes: u64, frames: u64) {
+        self.bytes_sent.fetch_add(bytes, Ordering::Relaxed);
+        self.frames_sent.fetch_add(frames, Ordering::Relaxed);
+    }
+}
+
 /// No worker is lost yet.
 const NONE_LOST: usize = usize::MAX;
-
-/// The coordinator's end of the queue the workers share.
-enum SharedQueue {
-    /// Jobs go to the feeder thread, which writes them into the pipe.
-    Pipe {
-        jobs: Option<Sender<Job>>,
-        feeder: Option<JoinHandle<()>>,
-    },
-    /// Jobs go to the manager process, one request each.
-    Manager {
-        client: Mutex<UnixStream>,
-        /// Stops the manager when dropped, after the workers.
-        process: Option<ManagerProcess>,
-    },
-}
 
 /// What a reader thread hears from its worker.
 enum Event {
@@ -200,7 +197,10 @@ impl Processes {
             readers.push(reader);
             own.push(Mutex::new(stdin));
         }
-        let queue = place.open(queue.capacity, &traffic)?;
+        let counted = Arc::clone(&traffic);
+        let queue = place.open(queue.capacity, TICK, move |bytes, frames| {
+            counted.add_sent(bytes, frames);
+        })?;
         Ok(Processes {
             children: Mutex::new(std::mem::take(&mut children.0)),
             own,
@@ -217,8 +217,7 @@ impl Processes {
     /// Fails if the workers can no longer serve, or the run was asked to
     /// stop (then the repeat in progress is abandoned).
     fn going(&self) -> Result<(), BackendError> {
-        if !self.is_broken.load(Ordering::Relaxed)
-            && !crate::signals::stop_flag().load(Ordering::Relaxed)
+        if !self.is_broken.load(Ordering::Relaxed) && !signals::stop_flag().load(Ordering::Relaxed)
         {
             return Ok(());
         }
@@ -273,10 +272,7 @@ impl Processes {
                 Err(e) => return Err(lost(&e)),
             }
         }
-        self.traffic
-            .bytes_sent
-            .fetch_add(frame.len() as u64, Ordering::Relaxed);
-        self.traffic.frames_sent.fetch_add(1, Ordering::Relaxed);
+        self.traffic.add_sent(frame.len() as u64, 1);
         Ok(())
     }
 
@@ -341,110 +337,6 @@ fn await_hello(stdout: &std::process::ChildStdout, worker: &[Watched]) -> Result
     }
 }
 
-/// A start-up failure: what could not be done, and why.
-fn start_error(what: &str, e: &dyn std::fmt::Display) -> BackendError {
-    BackendError::Start(format!("{what}: {e}"))
-}
-
-/// Where the shared queue is being set up, before the workers start.
-enum QueuePlace {
-    /// A pipe and its lock file, whose read end and lock every worker
-    /// inherits.
-    Pipe {
-        read: OwnedFd,
-        write: OwnedFd,
-        lock: OwnedFd,
-    },
-    /// A manager process every worker connects to.
-    Manager(ManagerProcess),
-}
-
-impl QueuePlace {
-    fn make(host: QueueHost, program: &std::path::Path) -> Result<QueuePlace, BackendError> {
-        Ok(match host {
-            QueueHost::Direct => {
-                let (read, write) =
-                    pipe().map_err(|e| start_error("cannot make the shared queue", &e))?;
-                let lock =
-                    lock_file().map_err(|e| start_error("cannot make the queue's lock", &e))?;
-                QueuePlace::Pipe { read, write, lock }
-            }
-            QueueHost::Manager => QueuePlace::Manager(
-                ManagerProcess::start(program)
-                    .map_err(|e| start_error("cannot start the queue's manager process", &e))?,
-            ),
-        })
-    }
-
-    /// The descriptors a worker inherits, at the same numbers.
-    fn inherited(&self) -> Vec<RawFd> {
-        match self {
-            QueuePlace::Pipe { read, lock, .. } => vec![read.as_raw_fd(), lock.as_raw_fd()],
-            QueuePlace::Manager(_) => Vec::new(),
-        }
-    }
-
-    /// What a worker's hello says of the queue.
-    fn access(&self) -> QueueAccess {
-        match self {
-            QueuePlace::Pipe { read, lock, .. } => QueueAccess::Pipe {
-                shared_fd: read.as_raw_fd(),
-                lock_fd: lock.as_raw_fd(),
-            },
-            QueuePlace::Manager(manager) => QueueAccess::Manager {
-                socket: manager.socket().to_path_buf(),
-            },
-        }
-    }
-
-    /// The coordinator's end, once every worker has its own.
-    fn open(self, capacity: Capacity, traffic: &Arc<Traffic>) -> Result<SharedQueue, BackendError> {
-        match self {
-            QueuePlace::Pipe { read, write, lock } => {
-                // The workers hold their own copies now; the coordinator
-                // keeps none, so the queue reads as closed once it closes
-                // its write end.
-                drop((read, lock));
-                let (jobs, queue_rx) = match capacity {
-                    Capacity::Unbounded => unbounded(),
-                    Capacity::Bounded(n) => bounded(n),
-                };
-                let traffic = Arc::clone(traffic);
-                let pipe = File::from(write);
-                let feeder = thread::Builder::new()
-                    .name("queue-feeder".into())
-                    .spawn(move || feed(&queue_rx, pipe, &traffic))
-                    .map_err(|e| start_error("cannot start the queue's feeder thread", &e))?;
-                Ok(SharedQueue::Pipe {
-                    jobs: Some(jobs),
-                    feeder: Some(feeder),
-                })
-            }
-            QueuePlace::Manager(process) => {
-                let bound = match capacity {
-                    Capacity::Unbounded => 0u64,
-                    Capacity::Bounded(n) => n as u64,
-                };
-                let mut client = manager::connect(process.socket())
-                    .map_err(|e| start_error("cannot reach the queue's manager", &e))?;
-                let mut request = vec![manager::BOUND];
-                request.extend_from_slice(&bound.to_le_bytes());
-                let mut done = [0u8];
-                io::Write::write_all(&mut client, &request)
-                    .and_then(|()| io::Read::read_exact(&mut client, &mut done))
-                    .map_err(|e| start_error("the queue's manager did not answer", &e))?;
-                client
-                    .set_read_timeout(Some(TICK))
-                    .map_err(|e| start_error("the queue's manager connection", &e))?;
-                Ok(SharedQueue::Manager {
-                    client: Mutex::new(client),
-                    process: Some(process),
-                })
-            }
-        }
-    }
-}
-
 /// The program worker processes run, when it is not this one.
 static WORKER_PROGRAM: OnceLock<PathBuf> = OnceLock::new();
 
@@ -499,125 +391,27 @@ fn signal_name(signal: i32) -> &'static str {
 /// the same numbers), with the parent-death signal set.
 fn spawn(program: &std::path::Path, inherited: &[RawFd]) -> io::Result<Child> {
     let inherited = inherited.to_vec();
-    let parent = std::process::id() as libc::pid_t;
-    let mut command = Command::new(program);
-    command
-        .arg("pipe-worker")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    // SAFETY: between fork and exec only async-signal-safe calls are made:
-    // fcntl, prctl and getppid.
-    unsafe {
-        command.pre_exec(move || {
-            // The inherited descriptors keep their numbers (the hello names them);
-            // only their close-on-exec flag is cleared, in this child.
-            for &fd in &inherited {
-                if libc::fcntl(fd, libc::F_SETFD, 0) < 0 {
-                    return Err(io::Error::last_os_error());
+    ipc::spawn_self(program, "pipe-worker", libc::SIGKILL, |command| {
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        // SAFETY: between fork and exec only fcntl is called, which is
+        // async-signal-safe.
+        unsafe {
+            command.pre_exec(move || {
+                // The inherited descriptors keep their numbers (the hello
+                // names them); only their close-on-exec flag is cleared, in
+                // this child.
+                for &fd in &inherited {
+                    if libc::fcntl(fd, libc::F_SETFD, 0) < 0 {
+                        return Err(io::Error::last_os_error());
+                    }
                 }
-            }
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // The parent may have died before the signal was armed.
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
-    command.spawn()
-}
-
-/// A pipe whose ends are closed on exec (workers get a copy by dup2).
-fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0 as RawFd; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: pipe2 just opened both; nothing else owns them.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
-}
-
-/// An unnamed file for the queue's lock: nothing to clean up, whatever
-/// happens, since it never has a name (or has one only for an instant, on
-/// file systems without O_TMPFILE).
-fn lock_file() -> io::Result<OwnedFd> {
-    // /dev/shm keeps the lock word in memory; the temp folder is the fallback.
-    let shm = std::path::Path::new("/dev/shm");
-    let dir = match shm.is_dir() {
-        true => shm.to_path_buf(),
-        false => std::env::temp_dir(),
-    };
-    let path =
-        std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).map_err(io::Error::other)?;
-    // SAFETY: a valid C string and flags; the result is checked.
-    let fd = unsafe {
-        libc::open(
-            path.as_ptr(),
-            libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
-            0o600,
-        )
-    };
-    if fd >= 0 {
-        // SAFETY: open just returned this descriptor.
-        let file = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
-        file.set_len(LOCK_BYTES)?;
-        return Ok(OwnedFd::from(file));
-    }
-    let named = dir.join(format!(
-        ".runner-queue-lock-{}-{}",
-        std::process::id(),
-        LOCKS.fetch_add(1, Ordering::Relaxed)
-    ));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&named)?;
-    std::fs::remove_file(&named)?;
-    file.set_len(LOCK_BYTES)?;
-    Ok(OwnedFd::from(file))
-}
-
-/// The size of the lock file: one page, mapped by every worker.
-const LOCK_BYTES: u64 = 4096;
-
-/// Names the fallback lock files apart.
-static LOCKS: AtomicU64 = AtomicU64::new(0);
-
-/// The most bytes the feeder writes at once: a pipe's buffer.
-const FEED_BATCH: usize = 64 << 10;
-
-/// The feeder thread: writes the queued jobs into the shared pipe, whole
-/// frames only, gathering those already waiting into one write (a queued
-/// number is a 9-byte frame: one write each would cost more than the frame).
-fn feed(queue: &Receiver<Job>, mut pipe: File, traffic: &Traffic) {
-    let mut batch = Vec::with_capacity(FEED_BATCH);
-    while let Ok(job) = queue.recv() {
-        let mut frames = 0u64;
-        let mut next = Some(job);
-        while let Some(job) = next.take() {
-            match wire::encode(&job) {
-                Ok(frame) => batch.extend_from_slice(&frame),
-                Err(_) => return, // a task too large to send; `receive` reports the loss
-            }
-            frames += 1;
-            if batch.len() < FEED_BATCH {
-                next = queue.try_recv().ok();
-            }
+                Ok(())
+            });
         }
-        if io::Write::write_all(&mut pipe, &batch).is_err() {
-            return; // every worker is gone; `receive` says so
-        }
-        traffic
-            .bytes_sent
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        traffic.frames_sent.fetch_add(frames, Ordering::Relaxed);
-        batch.clear();
-    }
+    })
 }
 
 /// A reader thread: every reply of worker `index`, then its end.
@@ -707,18 +501,15 @@ impl Backend for Processes {
             .unwrap_or_else(PoisonError::into_inner);
         match wire::send(&mut *stdin, &job) {
             Ok(bytes) => {
-                self.traffic
-                    .bytes_sent
-                    .fetch_add(bytes as u64, Ordering::Relaxed);
-                self.traffic.frames_sent.fetch_add(1, Ordering::Relaxed);
+                self.traffic.add_sent(bytes as u64, 1);
                 Ok(())
             }
             Err(_) => Err(self.gone(worker)),
         }
     }
 
-    fn sent(&self) -> Option<super::Sent> {
-        Some(super::Sent {
+    fn sent(&self) -> Option<Sent> {
+        Some(Sent {
             bytes: self.traffic.bytes_sent.load(Ordering::Relaxed),
             frames: self.traffic.frames_sent.load(Ordering::Relaxed),
             bytes_back: self.traffic.bytes_received.load(Ordering::Relaxed),
