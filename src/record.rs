@@ -665,6 +665,210 @@ label = "b"
         assert!(rows.iter().flatten().all(|c| !c.contains("NaN")));
     }
 
+    /// Both files of `text`'s plan with `fill` giving each case its result,
+    /// as the report writer writes them.
+    fn files(text: &str, fill: impl Fn(&mut CaseResult)) -> String {
+        let experiment = crate::experiment::parse(std::path::Path::new("t.toml"), text).unwrap();
+        let cores = Cores {
+            physical: 2,
+            logical: 2,
+        };
+        let plan = experiment.plan(cores, &PlanOptions::default());
+        let all: Vec<CaseResult> = plan
+            .cases
+            .iter()
+            .map(|case| {
+                let mut result = CaseResult::new(case);
+                fill(&mut result);
+                result
+            })
+            .collect();
+        let names = experiment.params.names();
+        let params = names.iter().map(String::as_str);
+        let results_header: Vec<&str> = [&CASE_COLUMNS[..], &RESULT_COLUMNS]
+            .concat()
+            .into_iter()
+            .chain(params.clone())
+            .collect();
+        let summary_header: Vec<&str> = [&CASE_COLUMNS[..], &SUMMARY_COLUMNS]
+            .concat()
+            .into_iter()
+            .chain(params)
+            .collect();
+        let results: Vec<Vec<String>> = all
+            .iter()
+            .flat_map(|r| {
+                let params = param_cells(&names, &r.case);
+                result_rows(&experiment.name, r)
+                    .into_iter()
+                    .map(move |row| [row, params.clone()].concat())
+            })
+            .collect();
+        let summary: Vec<Vec<String>> = all
+            .iter()
+            .map(|r| {
+                let row = summary_row(&experiment.name, r, &all, &cores);
+                [row, param_cells(&names, &r.case)].concat()
+            })
+            .collect();
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        format!(
+            "results.csv\n{}\nsummary.csv\n{}",
+            text(to_csv(&results_header, &results).unwrap()),
+            text(to_csv(&summary_header, &summary).unwrap())
+        )
+    }
+
+    /// Timed repeats for case `n`: a spread that differs by case.
+    fn runs(n: usize, count: usize) -> Vec<Run> {
+        (0..count)
+            .map(|i| Run {
+                seconds: 0.01 * n as f64 + 0.0007 * ((i * 7 + n) % 5) as f64,
+                work: n.is_multiple_of(2).then_some(crate::answer::Work {
+                    candidates: 1000 + i as u64,
+                    looks: 10 * n as u64,
+                }),
+                started_s: 0.125 * (i + n) as f64,
+                round: i as u32 + 1,
+                position: (i * 10 + n) as u64,
+            })
+            .collect()
+    }
+
+    /// The exact bytes of both files, for every kind of cell: what the
+    /// typed rows must write again.
+    #[test]
+    fn the_files_hold_these_bytes() {
+        let primes = r#"
+name = "p"
+[workload]
+kind = "primes"
+range = [1000, 2000]
+[run]
+strategy = "serial"
+kernel = "plain"
+[[variant]]
+label = "serial"
+[[variant]]
+label = "pool"
+strategy = "pool"
+workers = 2
+chunksize = 10
+[[variant]]
+label = "shuffled"
+strategy = "pool"
+workers = 2
+order = "shuffled"
+[[variant]]
+label = "nbr"
+strategy = "stealing"
+workers = 2
+nbr_chunks = 4
+[[variant]]
+label = "queue"
+strategy = "queue"
+executor = "processes"
+workers = 2
+queue_host = "manager"
+enqueue = "odd"
+capacity = 8
+[[variant]]
+label = "feeder"
+strategy = "feeder"
+workers = 2
+[[variant]]
+label = "broken"
+strategy = "pool"
+workers = 2
+[[variant]]
+label = "skipped"
+strategy = "pool"
+executor = "redis"
+workers = 2
+"#;
+        let filled = files(primes, |r| {
+            let n = r.case.number;
+            r.answer = Some(crate::answer::Answer::Primes {
+                count: 135,
+                checksum: 0xdead_beef,
+            });
+            r.runs = runs(n, 3 + n % 3);
+            r.costs = (n > 1).then_some(crate::outcome::WorkerCosts {
+                startup_s: 0.0012 * n as f64,
+                round_trip_s: n.is_multiple_of(2).then_some(0.000_034_5),
+                bytes_per_run: (n > 4).then_some(1234.0),
+                frames_per_run: (n > 4).then_some(17.0),
+                bytes_back_per_run: (n > 5).then_some(99.0),
+                redelivered: (n == 8).then_some(2),
+            });
+            if n == 3 {
+                r.note = Some("a note, with a comma".into());
+            }
+            if n == 7 {
+                r.runs[1].seconds = f64::NAN;
+            }
+            if n == 8 {
+                r.runs.clear();
+                r.answer = None;
+                r.skipped = Some("needs a Redis server".into());
+            }
+        });
+        let verify = r#"
+name = "v"
+[workload]
+kind = "verify"
+numbers = [
+  { name = "prime 1", value = "100109100129100151" },
+  { name = "small", value = 91 },
+]
+[run]
+strategy = "cooperative"
+kernel = "plain"
+[sweep]
+flag = ["none", "atomic"]
+loop = ["counter", "blocked"]
+check_every = [1000]
+"#;
+        let verified = files(verify, |r| {
+            let n = r.case.number;
+            r.answer = Some(crate::answer::Answer::Verdict {
+                prime: n <= 4,
+                factor: (n > 4).then_some(7),
+            });
+            r.runs = runs(n, 4);
+        });
+        let command = r#"
+name = "c"
+[workload]
+kind = "command"
+command = ["prog", "{python}", "{workers}"]
+range = [1000, 2000]
+answer = "primes"
+params = { python = "python3", queue = "mp" }
+[run]
+strategy = "pool"
+kernel = "plain"
+[sweep]
+workers = [1, 2]
+[[variant]]
+label = "CPython"
+params = { python = "python3" }
+[[variant]]
+label = "PyPy"
+params = { python = "pypy3", queue = "manager" }
+"#;
+        let commanded = files(command, |r| {
+            r.runs = runs(r.case.number, 2);
+            r.failure = (r.case.number == 4).then(|| Failure {
+                repeat: 2,
+                message: "exit status 1: \"quoted\"\nsecond line".into(),
+            });
+        });
+        insta::assert_snapshot!("primes", filled);
+        insta::assert_snapshot!("verify", verified);
+        insta::assert_snapshot!("command", commanded);
+    }
+
     #[test]
     fn stats_of_repeats() {
         let s = Stats::of(&[3.0, 1.0, 2.0, 4.0]).unwrap();
