@@ -2,8 +2,11 @@
 //! why it failed or was skipped. Plain data, read by the writers and the
 //! progress display; it knows nothing of how cases run.
 
+use serde::{Deserialize, Serialize};
+
 use crate::answer::{Answer, Work};
 use crate::experiment::Case;
+use crate::experiment::columns::Cell;
 
 /// What happened to one case.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +83,8 @@ pub struct Failure {
 }
 
 /// Whether a case gave the oracle's answer, failed, or could not run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Ok,
     Failed,
@@ -139,5 +143,14 @@ impl Status {
             Status::Failed => "failed",
             Status::Skipped => "skipped",
         }
+    }
+}
+
+/// The CSV's `status` column.
+impl Cell for Status {
+    const WORDS: bool = true;
+
+    fn text(&self) -> String {
+        self.as_str().to_string()
     }
 }

@@ -67,12 +67,11 @@ fn unpaired_lesson(experiment: &Experiment, plan: &crate::experiment::Plan) -> O
         .cases
         .iter()
         .map(|case| {
-            let cells = crate::record::case_cells(&experiment.name, case);
+            let columns = crate::experiment::columns::CaseColumns::of(&experiment.name, case);
             // A command's own parameters too: a lesson may pick cases by them.
-            crate::record::CASE_COLUMNS
+            crate::experiment::columns::CASE_COLUMNS
                 .iter()
-                .map(|c| c.to_string())
-                .zip(cells)
+                .map(|c| (c.to_string(), columns.get(c).unwrap_or_default()))
                 .chain(case.params.iter().cloned())
                 .collect()
         })

@@ -18,7 +18,7 @@ pub mod table;
 
 use std::collections::BTreeMap;
 
-use crate::record::CASE_COLUMNS;
+use crate::experiment::columns::CASE_COLUMNS;
 use crate::report::data::{Row, RunData, range_label, value};
 use crate::stats::{self, Comparison, Verdict};
 

@@ -15,9 +15,9 @@ use serde_json::Value;
 
 use super::data::{Row, RunData, number};
 use super::expectations::Checked;
+use crate::experiment::columns::CASE_COLUMNS;
 use crate::experiment::expect::Relation;
 use crate::manifest::Manifest;
-use crate::record::CASE_COLUMNS;
 
 /// The schema tag every `summary.json` starts with.
 pub const SCHEMA: &str = "runner-summary/2";

@@ -6,7 +6,7 @@
 
 use super::data::{Row, RunData, number, range_label};
 use super::expectations::Checked;
-use crate::record::CASE_COLUMNS;
+use crate::experiment::columns::CASE_COLUMNS;
 use crate::stats;
 
 /// The case columns that are not parameters, or are shown another way (the
@@ -107,7 +107,7 @@ pub fn summary_md(run: &RunData, findings: &[String], lessons: &[Checked]) -> St
 /// The parameters any case sets, in the CSV's column order (the range as one).
 fn parameters(rows: &[Row]) -> Vec<String> {
     let mut names = Vec::new();
-    for column in CASE_COLUMNS {
+    for &column in CASE_COLUMNS {
         if column == "range_start" {
             if rows.iter().any(|r| !param(r, "range").is_empty()) {
                 names.push("range".to_string());

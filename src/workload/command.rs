@@ -38,12 +38,13 @@ use std::time::{Duration, Instant};
 
 use super::Context;
 use crate::answer::{Answer, check_verdict};
+use crate::experiment::columns::CaseColumns;
 use crate::experiment::command::{FillError, MAX_SECONDS, Quoting, substitute};
 use crate::experiment::{AnswerKind, Case, ClockKind, CommandSpec, Input, Plan, Requirement};
 use crate::outcome::{CaseResult, Failure, Run, Table};
 use crate::primes::oracle::is_prime_u64;
 use crate::primes::oracle::smallest_factor_counts;
-use crate::record::{CASE_COLUMNS, case_cells, seconds_cell};
+use crate::record::seconds_cell;
 use crate::timing::Timer;
 
 /// The line prefix of the program's own time, in seconds.
@@ -97,13 +98,12 @@ pub enum RunError {
 /// case's column or the user's parameter of that name (quoted for the
 /// shell with `shell = true`).
 pub fn argv_for(case: &Case, spec: &CommandSpec) -> Result<Vec<String>, String> {
-    let cells = case_cells("", case);
+    let columns = CaseColumns::of("", case);
     let value = |name: &str| -> Option<String> {
         if let Some((_, v)) = case.params.iter().find(|(k, _)| k == name) {
             return Some(v.clone());
         }
-        let i = CASE_COLUMNS.iter().position(|c| *c == name)?;
-        Some(cells[i].clone()).filter(|v| !v.is_empty())
+        columns.get(name).filter(|v| !v.is_empty())
     };
     let quoting = match spec.shell {
         true => Quoting::Shell,

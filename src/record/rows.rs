@@ -1,0 +1,233 @@
+//! The rows of results.csv and summary.csv, typed: a case's columns
+//! ([`CaseColumns`]), the file's own ([`Repeat`], [`Summary`]), then a
+//! command's own parameters. Each part is one flat serde struct declared
+//! once with [`columns!`]; a file's header is their `COLUMNS` in that
+//! order, written by [`header`], and a row is written as the parts side by
+//! side ([`FileRow::write`]). Adding a column to summary.csv is one field
+//! of [`Summary`] (with `#[serde(default)]`, or as an `Option`, so that
+//! reports written before it still read).
+
+use std::io;
+
+use csv::StringRecord;
+
+use crate::experiment::columns::{CaseColumns, Fixed, Params, Ratio, Seconds, columns};
+use crate::outcome::Status;
+
+columns! {
+    /// results.csv's own columns: one timed repeat, or how the case ended
+    /// (its failure, or why it was skipped, with no time).
+    pub struct Repeat {
+        /// The timed repeat (1-based); on the row that ends a failed case,
+        /// the repeat that failed (0: before any); none for a skipped case.
+        pub repeat: Option<u32>,
+        /// The round the repeat ran in.
+        pub round: Option<u32>,
+        /// Its place among every timed run of the experiment (0 where the
+        /// workload times itself).
+        pub position: Option<u64>,
+        /// When it began, in seconds since the start of the run.
+        pub started_s: Option<Seconds>,
+        pub seconds: Option<Seconds>,
+        pub answer: String,
+        pub checksum: Option<String>,
+        pub factor: Option<u64>,
+        /// Candidate divisors tested, where the strategy counts them.
+        pub candidates: Option<u64>,
+        /// Looks at a shared flag, where the strategy counts them.
+        pub looks: Option<u64>,
+        pub status: Status,
+        /// Whether the repeat gave the oracle's answer.
+        pub ok: bool,
+        pub error: String,
+        /// How this CPU ran the case's kernel (not in reports from before it).
+        #[serde(default)]
+        pub kernel_path: String,
+    }
+}
+
+columns! {
+    /// summary.csv's own columns: the statistics of a case's timed
+    /// repeats, and what else it cost.
+    pub struct Summary {
+        pub repeats: usize,
+        pub best_s: Option<Seconds>,
+        pub median_s: Option<Seconds>,
+        pub mean_s: Option<Seconds>,
+        pub stddev_s: Option<Seconds>,
+        pub max_s: Option<Seconds>,
+        /// The median's 95% interval.
+        pub median_lo_s: Option<Seconds>,
+        pub median_hi_s: Option<Seconds>,
+        /// Half the median's interval, relative to it, in per cent.
+        pub noise_pct: Option<Fixed<2>>,
+        /// The baseline's median over this case's, with its 95% interval.
+        pub speedup: Option<Ratio>,
+        pub speedup_lo: Option<Ratio>,
+        pub speedup_hi: Option<Ratio>,
+        /// The speedup per worker, against a serial baseline.
+        pub efficiency: Option<Ratio>,
+        pub efficiency_lo: Option<Ratio>,
+        pub efficiency_hi: Option<Ratio>,
+        /// The case the speedup is measured against.
+        pub baseline_case: Option<usize>,
+        /// The median candidates and looks of the repeats that counted them.
+        pub candidates: Option<u64>,
+        pub looks: Option<u64>,
+        /// What one look at the flag cost one worker, in ns.
+        pub look_ns: Option<Fixed<1>>,
+        pub answer: String,
+        pub checksum: Option<String>,
+        pub factor: Option<u64>,
+        pub status: Status,
+        pub ok: bool,
+        pub error: String,
+        /// What handing one item to a queue cost, in ns of core time.
+        pub item_ns: Option<Fixed<1>>,
+        /// How to read the case's numbers, when it needs saying.
+        pub note: String,
+        /// Seconds to start the case's workers.
+        pub startup_s: Option<Seconds>,
+        /// One empty task's round trip, in µs.
+        pub round_trip_us: Option<Fixed<2>>,
+        pub bytes_per_run: Option<Fixed<0>>,
+        pub frames_per_run: Option<Fixed<0>>,
+        /// Jobs delivered again after their worker fell silent (not in
+        /// reports from before it).
+        pub redelivered: Option<u64>,
+        pub bytes_back_per_run: Option<Fixed<0>>,
+        /// How this CPU ran the case's kernel (not in reports from before it).
+        #[serde(default)]
+        pub kernel_path: String,
+    }
+}
+
+/// A row of results.csv.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultRow {
+    pub case: CaseColumns,
+    pub repeat: Repeat,
+    /// A command's own parameters, the last columns.
+    pub params: Params,
+}
+
+/// A row of summary.csv: one case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    pub case: CaseColumns,
+    pub summary: Summary,
+    /// A command's own parameters, the last columns.
+    pub params: Params,
+}
+
+/// A row of one of the files whose columns are a case's, the file's own,
+/// then a command's own parameters.
+pub trait FileRow: Sized {
+    /// The columns before the parameters, in the file's order.
+    fn columns() -> Vec<&'static str>;
+
+    /// Appends the row to `writer`.
+    fn write<W: io::Write>(&self, writer: &mut csv::Writer<W>) -> csv::Result<()>;
+
+    /// Reads a row from the cells before its parameters, by their header
+    /// `names`, and its parameters.
+    fn read(cells: &StringRecord, names: &StringRecord, params: Params) -> csv::Result<Self>;
+}
+
+/// The parameters' values, in their order.
+fn values(params: &Params) -> Vec<&str> {
+    params.iter().map(|(_, v)| v.as_str()).collect()
+}
+
+impl FileRow for ResultRow {
+    fn columns() -> Vec<&'static str> {
+        [CaseColumns::COLUMNS, Repeat::COLUMNS].concat()
+    }
+
+    fn write<W: io::Write>(&self, writer: &mut csv::Writer<W>) -> csv::Result<()> {
+        writer.serialize((&self.case, &self.repeat, values(&self.params)))
+    }
+
+    fn read(cells: &StringRecord, names: &StringRecord, params: Params) -> csv::Result<Self> {
+        Ok(ResultRow {
+            case: cells.deserialize(Some(names))?,
+            repeat: cells.deserialize(Some(names))?,
+            params,
+        })
+    }
+}
+
+impl FileRow for SummaryRow {
+    fn columns() -> Vec<&'static str> {
+        [CaseColumns::COLUMNS, Summary::COLUMNS].concat()
+    }
+
+    fn write<W: io::Write>(&self, writer: &mut csv::Writer<W>) -> csv::Result<()> {
+        writer.serialize((&self.case, &self.summary, values(&self.params)))
+    }
+
+    fn read(cells: &StringRecord, names: &StringRecord, params: Params) -> csv::Result<Self> {
+        Ok(SummaryRow {
+            case: cells.deserialize(Some(names))?,
+            summary: cells.deserialize(Some(names))?,
+            params,
+        })
+    }
+}
+
+impl SummaryRow {
+    /// The cell of the column `column` as the file holds it, if the row has
+    /// that column: a command's parameter (the file's later column, where a
+    /// parameter shares a name with one of runner's), the case's, or the
+    /// summary's.
+    pub fn get(&self, column: &str) -> Option<String> {
+        let param = self.params.iter().find(|(name, _)| name == column);
+        param
+            .map(|(_, value)| value.clone())
+            .or_else(|| self.case.get(column))
+            .or_else(|| self.summary.get(column))
+    }
+
+    /// The cell of the column `column` as a number, if it is one.
+    pub fn number(&self, column: &str) -> Option<f64> {
+        match self.params.iter().find(|(name, _)| name == column) {
+            Some((_, value)) => value.parse().ok(),
+            None => self
+                .case
+                .number(column)
+                .or_else(|| self.summary.number(column)),
+        }
+    }
+
+    /// Whether the row has the column `column`.
+    pub fn has(&self, column: &str) -> bool {
+        self.params.iter().any(|(name, _)| name == column)
+            || CaseColumns::COLUMNS.contains(&column)
+            || Summary::COLUMNS.contains(&column)
+    }
+}
+
+/// The header of a file of rows `R`, with the user's parameters `params`.
+pub fn header<R: FileRow>(params: &[String]) -> Vec<String> {
+    R::columns()
+        .into_iter()
+        .map(String::from)
+        .chain(params.iter().cloned())
+        .collect()
+}
+
+/// `rows` as CSV lines, after the header `header` if one is given.
+pub fn to_csv<R: FileRow>(header: Option<&[String]>, rows: &[R]) -> csv::Result<Vec<u8>> {
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    if let Some(header) = header {
+        writer.write_record(header)?;
+    }
+    for row in rows {
+        row.write(&mut writer)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(io::Error::other(e.to_string())))
+}
