@@ -56,6 +56,20 @@ impl<T: Cell> Cell for Option<T> {
     }
 }
 
+/// A row of a CSV file, declared with [`columns!`]: its columns and its
+/// cells by column name, for code generic over rows.
+pub trait Columns {
+    /// The columns, in the file's order.
+    const COLUMNS: &'static [&'static str];
+
+    /// The cell of the column `column` as the file holds it, if the row
+    /// has that column.
+    fn get(&self, column: &str) -> Option<String>;
+
+    /// The cell of the column `column` as a number, if it is one.
+    fn number(&self, column: &str) -> Option<f64>;
+}
+
 /// Cells whose text is their `Display`.
 macro_rules! display_cells {
     ($words:literal: $($ty:ty),+) => {$(
@@ -294,6 +308,18 @@ macro_rules! columns {
                     }
                 )*
                 None
+            }
+        }
+
+        impl $crate::experiment::columns::Columns for $name {
+            const COLUMNS: &'static [&'static str] = $name::COLUMNS;
+
+            fn get(&self, column: &str) -> Option<String> {
+                $name::get(self, column)
+            }
+
+            fn number(&self, column: &str) -> Option<f64> {
+                $name::number(self, column)
             }
         }
     };

@@ -191,22 +191,17 @@ impl ReportWriter {
     /// number (the folder already names the experiment).
     fn append_table(&mut self, case: usize, table: &Table) -> Result<(), FileError> {
         let dir = self.dir().to_path_buf();
-        let file = format!("{}.csv", table.name);
-        let rows: Vec<Vec<String>> = table
-            .rows
-            .iter()
-            .map(|row| [&[case.to_string()][..], row].concat())
-            .collect();
-        let body = text_csv(&rows).map_err(|e| csv_error(&dir, &file, e))?;
-        if !self.tables.contains_key(table.name) {
-            let header: Vec<&str> = ["case"].into_iter().chain(table.header.clone()).collect();
-            let head = text_csv(&[header]).map_err(|e| csv_error(&dir, &file, e))?;
+        let name = table.name();
+        let file = format!("{name}.csv");
+        let body = rows::table_csv(table, Some(case)).map_err(|e| csv_error(&dir, &file, e))?;
+        if !self.tables.contains_key(name) {
+            let head = rows::table_csv(table, None).map_err(|e| csv_error(&dir, &file, e))?;
             let created = AppendFile::create(&dir.join(&file), &head)?;
-            self.tables.insert(table.name, created);
+            self.tables.insert(name, created);
             self.with_manifest(|m| m.add_file(&file));
         }
         self.tables
-            .get_mut(table.name)
+            .get_mut(name)
             .expect("inserted above")
             .append(&body)
     }
@@ -298,17 +293,6 @@ fn mark_interrupted(manifest: &Mutex<Manifest>, dir: &Path) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
-}
-
-/// Rows of text cells as CSV lines.
-fn text_csv<R: AsRef<[S]>, S: AsRef<[u8]>>(rows: &[R]) -> csv::Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        writer.write_record(row.as_ref())?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))
 }
 
 fn csv_error(dir: &Path, file: &str, e: impl std::fmt::Display) -> FileError {

@@ -10,9 +10,11 @@
 use std::io;
 
 use csv::StringRecord;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use crate::experiment::columns::{CaseColumns, Fixed, Params, Ratio, Seconds, columns};
-use crate::outcome::Status;
+use crate::experiment::columns::{CaseColumns, Columns, Fixed, Params, Ratio, Seconds, columns};
+use crate::outcome::{Status, Table};
 
 columns! {
     /// results.csv's own columns: one timed repeat, or how the case ended
@@ -207,6 +209,82 @@ impl SummaryRow {
     }
 }
 
+/// A row of a workload's table (samples.csv, factors.csv, clocks.csv):
+/// its case's number, then the table's own columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cased<R> {
+    pub case: usize,
+    pub row: R,
+}
+
+/// The `case` column a table's row starts with.
+#[derive(serde::Deserialize)]
+struct CaseNumber {
+    case: usize,
+}
+
+impl<R: Columns + Serialize + DeserializeOwned> FileRow for Cased<R> {
+    fn columns() -> Vec<&'static str> {
+        ["case"]
+            .into_iter()
+            .chain(R::COLUMNS.iter().copied())
+            .collect()
+    }
+
+    fn write<W: io::Write>(&self, writer: &mut csv::Writer<W>) -> csv::Result<()> {
+        writer.serialize((self.case, &self.row))
+    }
+
+    fn read(cells: &StringRecord, names: &StringRecord, _: Params) -> csv::Result<Self> {
+        let CaseNumber { case } = cells.deserialize(Some(names))?;
+        Ok(Cased {
+            case,
+            row: cells.deserialize(Some(names))?,
+        })
+    }
+}
+
+impl<R: Columns> Cased<R> {
+    /// The cell of the column `column`, if the row has that column.
+    pub fn get(&self, column: &str) -> Option<String> {
+        match column {
+            "case" => Some(self.case.to_string()),
+            _ => self.row.get(column),
+        }
+    }
+
+    /// Whether the row has the column `column`.
+    pub fn has(&self, column: &str) -> bool {
+        column == "case" || R::COLUMNS.contains(&column)
+    }
+}
+
+/// `table`'s rows of case `case` as CSV lines; with `case` none, its
+/// file's header instead.
+pub fn table_csv(table: &Table, case: Option<usize>) -> csv::Result<Vec<u8>> {
+    fn lines<R: Columns + Serialize + DeserializeOwned + Clone>(
+        rows: &[R],
+        case: Option<usize>,
+    ) -> csv::Result<Vec<u8>> {
+        let Some(case) = case else {
+            return to_csv::<Cased<R>>(Some(&header::<Cased<R>>(&[])), &[]);
+        };
+        let rows: Vec<Cased<R>> = rows
+            .iter()
+            .map(|row| Cased {
+                case,
+                row: row.clone(),
+            })
+            .collect();
+        to_csv(None, &rows)
+    }
+    match table {
+        Table::Samples(rows) => lines(rows, case),
+        Table::Factors(rows) => lines(rows, case),
+        Table::Clocks(rows) => lines(rows, case),
+    }
+}
+
 /// The header of a file of rows `R`, with the user's parameters `params`.
 pub fn header<R: FileRow>(params: &[String]) -> Vec<String> {
     R::columns()
@@ -230,4 +308,53 @@ pub fn to_csv<R: FileRow>(header: Option<&[String]>, rows: &[R]) -> csv::Result<
     writer
         .into_inner()
         .map_err(|e| csv::Error::from(io::Error::other(e.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{ClockRow, FactorRow, SampleRow};
+
+    /// A workload's table is written as the reference reports hold it.
+    #[test]
+    fn tables_are_written_as_before() {
+        let text = |bytes: csv::Result<Vec<u8>>| String::from_utf8(bytes.unwrap()).unwrap();
+        let samples = Table::Samples(vec![
+            SampleRow {
+                n: 10001,
+                prime: false,
+                seconds: Some(Fixed(0.00000005)),
+                raw_s: Some(Fixed(0.00000007)),
+            },
+            SampleRow {
+                n: 10011,
+                prime: false,
+                seconds: None,
+                raw_s: Some(Fixed(0.00000002)),
+            },
+        ]);
+        assert_eq!(
+            text(table_csv(&samples, None)) + &text(table_csv(&samples, Some(1))),
+            "case,n,prime,seconds,raw_s\n\
+             1,10001,false,0.000000050,0.000000070\n\
+             1,10011,false,,0.000000020\n"
+        );
+        let factors = Table::Factors(vec![FactorRow {
+            factor: 2,
+            count: 4999998,
+        }]);
+        assert_eq!(
+            text(table_csv(&factors, None)) + &text(table_csv(&factors, Some(3))),
+            "case,factor,count\n3,2,4999998\n"
+        );
+        let clocks = Table::Clocks(vec![ClockRow {
+            started_s: Fixed(2.470936362),
+            wall_s: Fixed(3.165208171),
+            program_s: None,
+        }]);
+        assert_eq!(
+            text(table_csv(&clocks, None)) + &text(table_csv(&clocks, Some(1))),
+            "case,started_s,wall_s,program_s\n1,2.470936362,3.165208171,\n"
+        );
+    }
 }

@@ -39,20 +39,18 @@ use std::time::{Duration, Instant};
 use super::Context;
 use crate::answer::{Answer, check_verdict};
 use crate::experiment::columns::CaseColumns;
+use crate::experiment::columns::Fixed;
 use crate::experiment::command::{FillError, MAX_SECONDS, Quoting, substitute};
 use crate::experiment::{AnswerKind, Case, ClockKind, CommandSpec, Input, Plan, Requirement};
-use crate::outcome::{CaseResult, Failure, Run, Table};
+use crate::outcome::{CaseResult, ClockRow, Failure, Run, Table};
 use crate::primes::oracle::is_prime_u64;
 use crate::primes::oracle::smallest_factor_counts;
-use crate::record::seconds_cell;
 use crate::timing::Timer;
 
 /// The line prefix of the program's own time, in seconds.
 pub const TIME_LINE: &str = "runner-time:";
 /// The line prefix of the program's answer.
 pub const ANSWER_LINE: &str = "runner-answer:";
-/// The name of the per-run table of both clocks.
-pub const CLOCKS_TABLE: &str = "clocks";
 /// The most of one stdout line kept while it streams: a `runner-*` line is
 /// short, and a longer one is refused, so no line is ever held whole.
 const LINE_KEPT: usize = 4096;
@@ -880,18 +878,14 @@ pub fn run_case(
             position: 0,
         });
         result.answer = answer;
-        rows.push(vec![
-            seconds_cell(started_s),
-            seconds_cell(exit.wall_s),
-            program_s.map(seconds_cell).unwrap_or_default(),
-        ]);
+        rows.push(ClockRow {
+            started_s: Fixed(started_s),
+            wall_s: Fixed(exit.wall_s),
+            program_s: program_s.map(Fixed),
+        });
     }
     if !rows.is_empty() {
-        result.tables.push(Table {
-            name: CLOCKS_TABLE,
-            header: vec!["started_s", "wall_s", "program_s"],
-            rows,
-        });
+        result.tables.push(Table::Clocks(rows));
     }
     let mut said = note(spec, &expected, spawn, program_seen);
     if let Some(held) = held_open {
