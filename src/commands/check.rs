@@ -8,6 +8,7 @@ use super::memory::{self, Limit};
 use super::{exit, load_all, report_errors};
 use crate::cli::CheckArgs;
 use crate::console;
+use crate::experiment::columns::{CaseColumns, Params};
 use crate::experiment::{Experiment, PlanOptions};
 use crate::machine::Cores;
 
@@ -63,18 +64,11 @@ fn unpaired_lesson(experiment: &Experiment, plan: &crate::experiment::Plan) -> O
     if plan.quick {
         return None;
     }
-    let rows: Vec<crate::experiment::expect::Row> = plan
+    // A command's own parameters too: a lesson may pick cases by them.
+    let rows: Vec<(CaseColumns, Params)> = plan
         .cases
         .iter()
-        .map(|case| {
-            let columns = crate::experiment::columns::CaseColumns::of(&experiment.name, case);
-            // A command's own parameters too: a lesson may pick cases by them.
-            crate::experiment::columns::CASE_COLUMNS
-                .iter()
-                .map(|c| (c.to_string(), columns.get(c).unwrap_or_default()))
-                .chain(case.params.iter().cloned())
-                .collect()
-        })
+        .map(|case| (CaseColumns::of(&experiment.name, case), case.params.clone()))
         .collect();
     let variant_sets = experiment.variant_sets();
     experiment.expectations.iter().enumerate().find_map(|(i, e)| {

@@ -68,7 +68,34 @@ pub trait Columns {
 
     /// The cell of the column `column` as a number, if it is one.
     fn number(&self, column: &str) -> Option<f64>;
+
+    /// Whether `text` reads as a cell of the column `column`, else why not
+    /// (none if the row has no such column).
+    fn read_cell(column: &str, text: &str) -> Option<Result<(), String>>;
 }
+
+/// Whether `text` reads as a cell of type `T`, else why not: "is not a
+/// number", "is not true or false", or what serde says.
+pub fn read_cell<T: de::DeserializeOwned>(text: &str) -> Result<(), String> {
+    use csv::DeserializeErrorKind as Kind;
+    let record = csv::StringRecord::from(vec![text]);
+    let Err(e) = record.deserialize::<T>(None) else {
+        return Ok(());
+    };
+    let why = match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => match err.kind() {
+            Kind::ParseInt(_) | Kind::ParseFloat(_) => NOT_A_NUMBER.to_string(),
+            Kind::ParseBool(_) => "is not true or false".to_string(),
+            Kind::Message(m) if m == NOT_A_NUMBER => m.clone(),
+            other => format!("cannot be read: {other}"),
+        },
+        other => format!("cannot be read: {other:?}"),
+    };
+    Err(why)
+}
+
+/// Why a cell is not a number.
+const NOT_A_NUMBER: &str = "is not a number";
 
 /// Cells whose text is their `Display`.
 macro_rules! display_cells {
@@ -145,7 +172,7 @@ impl<'de, const D: usize> Deserialize<'de> for Fixed<D> {
         let text = String::deserialize(d)?;
         match text.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(Fixed(v)),
-            _ => Err(de::Error::custom("is not a number")),
+            _ => Err(de::Error::custom(NOT_A_NUMBER)),
         }
     }
 }
@@ -309,6 +336,17 @@ macro_rules! columns {
                 )*
                 None
             }
+
+            /// Whether `text` reads as a cell of the column `column`, else
+            /// why not (none if the row has no such column).
+            pub fn read_cell(column: &str, text: &str) -> Option<Result<(), String>> {
+                $(
+                    if column == $crate::experiment::columns::columns!(@key $field $($key)?) {
+                        return Some($crate::experiment::columns::read_cell::<$ty>(text));
+                    }
+                )*
+                None
+            }
         }
 
         impl $crate::experiment::columns::Columns for $name {
@@ -320,6 +358,10 @@ macro_rules! columns {
 
             fn number(&self, column: &str) -> Option<f64> {
                 $name::number(self, column)
+            }
+
+            fn read_cell(column: &str, text: &str) -> Option<Result<(), String>> {
+                $name::read_cell(column, text)
             }
         }
     };
@@ -425,6 +467,36 @@ impl CaseColumns {
     }
 }
 
+/// A row that names a case: its columns and a command's own parameters
+/// (a summary's row, or a planned case's).
+pub trait CaseRow {
+    /// The case's columns.
+    fn columns(&self) -> &CaseColumns;
+
+    /// A command's own parameters, by name.
+    fn params(&self) -> &[(String, String)];
+
+    /// The cell of the case's column or parameter `name`, as the file holds
+    /// it; a parameter first, as the file's later column.
+    fn cell(&self, name: &str) -> String {
+        match self.params().iter().find(|(k, _)| k == name) {
+            Some((_, value)) => value.clone(),
+            None => self.columns().get(name).unwrap_or_default(),
+        }
+    }
+}
+
+/// A planned case's row, before it ran.
+impl CaseRow for (CaseColumns, Params) {
+    fn columns(&self) -> &CaseColumns {
+        &self.0
+    }
+
+    fn params(&self) -> &[(String, String)] {
+        &self.1
+    }
+}
+
 /// The values of the user's parameters `names` for `case` (empty where the
 /// case has none), in the order of `names`.
 pub fn params_of(names: &[String], case: &Case) -> Params {
@@ -466,9 +538,11 @@ mod tests {
     /// column is a parameter's, or says what the case is.
     #[test]
     fn the_columns_are_named_once() {
-        assert_eq!(CaseColumn::Loop.as_str(), "loop");
+        use super::super::ParamName;
+        assert_eq!(CaseColumn::Loop.as_str(), ParamName::Loop.as_str());
+        let check_every = ParamName::CheckEvery.as_str();
         assert_eq!(
-            CaseColumn::from_name("check_every"),
+            CaseColumn::from_name(check_every),
             Some(CaseColumn::CheckEvery)
         );
         assert_eq!(

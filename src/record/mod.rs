@@ -3,6 +3,7 @@
 //! report can be drawn from the CSV alone. Cells that do not apply to a
 //! case are empty.
 
+pub mod read;
 pub mod rows;
 pub mod summary;
 

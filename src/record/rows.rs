@@ -13,7 +13,9 @@ use csv::StringRecord;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::experiment::columns::{CaseColumns, Columns, Fixed, Params, Ratio, Seconds, columns};
+use crate::experiment::columns::{
+    CaseColumns, CaseRow, Columns, Fixed, Params, Ratio, Seconds, columns, read_cell,
+};
 use crate::outcome::{Status, Table};
 
 columns! {
@@ -134,6 +136,10 @@ pub trait FileRow: Sized {
     /// Reads a row from the cells before its parameters, by their header
     /// `names`, and its parameters.
     fn read(cells: &StringRecord, names: &StringRecord, params: Params) -> csv::Result<Self>;
+
+    /// Whether `text` reads as a cell of the column `column`, else why not
+    /// (none if the row has no such column).
+    fn read_cell(column: &str, text: &str) -> Option<Result<(), String>>;
 }
 
 /// The parameters' values, in their order.
@@ -157,6 +163,10 @@ impl FileRow for ResultRow {
             params,
         })
     }
+
+    fn read_cell(column: &str, text: &str) -> Option<Result<(), String>> {
+        CaseColumns::read_cell(column, text).or_else(|| Repeat::read_cell(column, text))
+    }
 }
 
 impl FileRow for SummaryRow {
@@ -174,6 +184,20 @@ impl FileRow for SummaryRow {
             summary: cells.deserialize(Some(names))?,
             params,
         })
+    }
+
+    fn read_cell(column: &str, text: &str) -> Option<Result<(), String>> {
+        CaseColumns::read_cell(column, text).or_else(|| Summary::read_cell(column, text))
+    }
+}
+
+impl CaseRow for SummaryRow {
+    fn columns(&self) -> &CaseColumns {
+        &self.case
+    }
+
+    fn params(&self) -> &[(String, String)] {
+        &self.params
     }
 }
 
@@ -203,9 +227,13 @@ impl SummaryRow {
 
     /// Whether the row has the column `column`.
     pub fn has(&self, column: &str) -> bool {
-        self.params.iter().any(|(name, _)| name == column)
-            || CaseColumns::COLUMNS.contains(&column)
-            || Summary::COLUMNS.contains(&column)
+        self.params.iter().any(|(name, _)| name == column) || Self::has_column(column)
+    }
+
+    /// Whether every row of summary.csv has the column `column` (a
+    /// command's parameters aside).
+    pub fn has_column(column: &str) -> bool {
+        CaseColumns::COLUMNS.contains(&column) || Summary::COLUMNS.contains(&column)
     }
 }
 
@@ -241,6 +269,13 @@ impl<R: Columns + Serialize + DeserializeOwned> FileRow for Cased<R> {
             case,
             row: cells.deserialize(Some(names))?,
         })
+    }
+
+    fn read_cell(column: &str, text: &str) -> Option<Result<(), String>> {
+        match column {
+            "case" => Some(read_cell::<usize>(text)),
+            _ => R::read_cell(column, text),
+        }
     }
 }
 
@@ -308,6 +343,36 @@ pub fn to_csv<R: FileRow>(header: Option<&[String]>, rows: &[R]) -> csv::Result<
     writer
         .into_inner()
         .map_err(|e| csv::Error::from(io::Error::other(e.to_string())))
+}
+
+/// A summary row of a serial case with the cells `cells` (by column),
+/// for tests.
+#[cfg(test)]
+pub(crate) fn row_of(cells: &[(&str, &str)]) -> SummaryRow {
+    use crate::experiment::columns::CaseColumn;
+    let defaults = [
+        ("experiment", "t"),
+        ("case", "1"),
+        ("variant", ""),
+        (CaseColumn::Strategy.as_str(), "serial"),
+        (CaseColumn::Kernel.as_str(), "plain"),
+        (CaseColumn::Workers.as_str(), "1"),
+        ("repeats", "1"),
+        ("status", "ok"),
+        ("ok", "true"),
+        ("answer", ""),
+        ("error", ""),
+        ("note", ""),
+    ];
+    let given = |name: &str| cells.iter().any(|(c, _)| *c == name);
+    let all: Vec<(&str, &str)> = defaults
+        .into_iter()
+        .filter(|(c, _)| !given(c))
+        .chain(cells.iter().copied())
+        .collect();
+    let names: StringRecord = all.iter().map(|(c, _)| *c).collect();
+    let values: StringRecord = all.iter().map(|(_, v)| *v).collect();
+    SummaryRow::read(&values, &names, Vec::new()).unwrap()
 }
 
 #[cfg(test)]

@@ -1,10 +1,13 @@
 //! Findings in plain sentences, computed from the data a chart shows: never
 //! written by hand, so a re-run with other numbers says other things.
 
-use super::data::{Row, RunData, number, value};
+use super::data::RunData;
 use super::figure::{Figure, Point, Series, axis_label};
-use crate::experiment::WorkloadKind;
+use crate::experiment::columns::Cell;
+use crate::experiment::{FlagKind, LoopStyle, ParamName, Schedule, Strategy, WorkloadKind};
+use crate::outcome::Status;
 use crate::progress::human_seconds;
+use crate::record::SummaryRow;
 use crate::stats::{self, Comparison, Verdict};
 
 /// What a chart shows, in a few sentences: chosen by the values it plots,
@@ -27,7 +30,9 @@ pub fn chart_findings(figure: &Figure) -> Vec<String> {
 /// Whether x names different work (numbers, ranges): then the series are
 /// compared within each category, never one category against another.
 fn compares_within_categories(figure: &Figure) -> bool {
-    figure.series.len() > 1 && matches!(figure.chart.x.as_str(), "number" | "range")
+    let x = figure.chart.x.as_str();
+    let range = ParamName::from_key(x) == Some(ParamName::Range);
+    figure.series.len() > 1 && (x == "number" || range)
 }
 
 /// For each category, the fastest series and how the others compare, each
@@ -157,12 +162,7 @@ fn center(p: &Point) -> f64 {
 
 /// `p`'s median time against `base`'s, where both have runs.
 pub(crate) fn compare(p: &Point, base: &Point) -> Option<Comparison> {
-    let number = |p: &Point| {
-        p.case
-            .as_deref()
-            .and_then(|c| c.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
+    let number = |p: &Point| p.case.unwrap_or(0) as u64;
     let seed = stats::seed_for(0, number(p), number(base));
     Comparison::of(&p.samples, &base.samples, seed)
 }
@@ -453,14 +453,10 @@ fn histogram_sentence(figure: &Figure, series: &Series) -> Option<String> {
 pub fn run_findings(run: &RunData) -> Vec<String> {
     let rows = &run.summary;
     let mut out = Vec::new();
-    let failed: Vec<&Row> = rows
-        .iter()
-        .filter(|r| value(r, "status") == "failed")
-        .collect();
-    let skipped: Vec<&Row> = rows
-        .iter()
-        .filter(|r| value(r, "status") == "skipped")
-        .collect();
+    let with = |status: Status| -> Vec<&SummaryRow> {
+        rows.iter().filter(|r| r.summary.status == status).collect()
+    };
+    let (failed, skipped) = (with(Status::Failed), with(Status::Skipped));
     if !failed.is_empty() {
         out.push(format!(
             "{} of {} cases FAILED; their rows below say why.",
@@ -472,7 +468,7 @@ pub fn run_findings(run: &RunData) -> Vec<String> {
         out.push(format!(
             "{} cases were not run: {}",
             skipped.len(),
-            value(first, "error")
+            first.summary.error
         ));
     }
     let looks = look_groups(rows);
@@ -495,7 +491,10 @@ pub fn run_findings(run: &RunData) -> Vec<String> {
             parts.join(", ")
         ));
     }
-    let items: Vec<f64> = rows.iter().filter_map(|r| number(r, "item_ns")).collect();
+    let items: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r.summary.item_ns.map(f64::from))
+        .collect();
     if let (Some(lo), Some(hi)) = (
         items.iter().copied().reduce(f64::min),
         items.iter().copied().reduce(f64::max),
@@ -509,21 +508,20 @@ pub fn run_findings(run: &RunData) -> Vec<String> {
         run.experiment.workload,
         WorkloadKind::Primes | WorkloadKind::FactorFrequency
     );
-    let efficiencies: Vec<(f64, &Row)> = rows
+    let efficiencies: Vec<(f64, &SummaryRow)> = rows
         .iter()
-        .filter(|r| same_work && value(r, "workers") != "1")
-        .filter_map(|r| Some((number(r, "efficiency")?, r)))
+        .filter(|r| same_work && r.case.workers != 1)
+        .filter_map(|r| Some((r.summary.efficiency?.0, r)))
         .collect();
     if let Some((e, r)) = efficiencies.iter().max_by(|a, b| a.0.total_cmp(&b.0)) {
-        let interval = match (number(r, "efficiency_lo"), number(r, "efficiency_hi")) {
-            (Some(lo), Some(hi)) => format!(", 95% interval {lo:.2} to {hi:.2}"),
+        let s = &r.summary;
+        let interval = match (s.efficiency_lo, s.efficiency_hi) {
+            (Some(lo), Some(hi)) => format!(", 95% interval {:.2} to {:.2}", lo.0, hi.0),
             _ => String::new(),
         };
         out.push(format!(
             "Best parallel efficiency with more than one worker: {:.2} ({} with {} workers{interval}).",
-            e,
-            value(r, "strategy"),
-            value(r, "workers"),
+            e, r.case.strategy, r.case.workers,
         ));
     }
     out.extend(deciding_ratios(rows));
@@ -535,28 +533,32 @@ pub fn run_findings(run: &RunData) -> Vec<String> {
 /// what one task, one queued item and one look at a flag cost, in units of
 /// the work they carry. A lesson holds on a machine where its ratio is like
 /// the book's, and may not where it is not.
-fn deciding_ratios(rows: &[Row]) -> Vec<String> {
+fn deciding_ratios(rows: &[SummaryRow]) -> Vec<String> {
     let mut out = Vec::new();
     // The work of one number: the serial loop's median over its range.
-    let per_number = |row: &Row| -> Option<f64> {
+    let per_number = |row: &SummaryRow| -> Option<f64> {
         let serial = rows.iter().find(|r| {
-            value(r, "strategy") == "serial"
-                && value(r, "range_start") == value(row, "range_start")
-                && value(r, "range_end") == value(row, "range_end")
-                && value(r, "kernel") == value(row, "kernel")
+            r.case.strategy == Strategy::Serial
+                && r.case.range_start == row.case.range_start
+                && r.case.range_end == row.case.range_end
+                && r.case.kernel == row.case.kernel
         })?;
-        let len = number(serial, "range_end")? - number(serial, "range_start")?;
-        Some(number(serial, "median_s")? / len.max(1.0))
+        let len = serial.case.range_end? as f64 - serial.case.range_start? as f64;
+        Some(serial.summary.median_s?.0 / len.max(1.0))
     };
-    let by_executor = |column: &str, scale: f64, strategy: &str| -> Vec<(String, f64, f64)> {
+    let by_executor = |cost: fn(&SummaryRow) -> Option<f64>,
+                       scale: f64,
+                       strategy: Strategy|
+     -> Vec<(String, f64, f64)> {
         let mut groups: Vec<(String, Vec<f64>, f64)> = Vec::new();
-        for row in rows.iter().filter(|r| value(r, "strategy") == strategy) {
-            let (Some(cost), Some(work)) = (number(row, column), per_number(row)) else {
+        for row in rows.iter().filter(|r| r.case.strategy == strategy) {
+            let (Some(cost), Some(work)) = (cost(row), per_number(row)) else {
                 continue;
             };
-            let key = match value(row, "queue_host").as_str() {
-                "" => value(row, "executor"),
-                host => format!("{}, queue {host}", value(row, "executor")),
+            let executor = row.case.executor.text();
+            let key = match row.case.queue_host {
+                None => executor,
+                Some(host) => format!("{executor}, queue {host}"),
             };
             match groups.iter_mut().find(|g| g.0 == key) {
                 Some(g) => g.1.push(cost * scale / work),
@@ -568,7 +570,8 @@ fn deciding_ratios(rows: &[Row]) -> Vec<String> {
             .filter_map(|(k, ratios, work)| Some((k, stats::median(&ratios)?, work)))
             .collect()
     };
-    let tasks = by_executor("round_trip_us", 1e-6, "pool");
+    let round_trip = |r: &SummaryRow| r.summary.round_trip_us.map(f64::from);
+    let tasks = by_executor(round_trip, 1e-6, Strategy::Pool);
     if !tasks.is_empty() {
         let parts: Vec<String> = tasks
             .iter()
@@ -580,9 +583,10 @@ fn deciding_ratios(rows: &[Row]) -> Vec<String> {
             parts.join(", ")
         ));
     }
-    let items: Vec<(String, f64, f64)> = ["queue", "feeder"]
-        .iter()
-        .flat_map(|s| by_executor("item_ns", 1e-9, s))
+    let item = |r: &SummaryRow| r.summary.item_ns.map(f64::from);
+    let items: Vec<(String, f64, f64)> = [Strategy::Queue, Strategy::Feeder]
+        .into_iter()
+        .flat_map(|s| by_executor(item, 1e-9, s))
         .collect();
     if !items.is_empty() {
         let parts: Vec<String> = items
@@ -616,12 +620,12 @@ fn deciding_ratios(rows: &[Row]) -> Vec<String> {
 pub const NOISY_PERCENT: f64 = 10.0;
 
 /// A warning naming the cases whose medians the noise blurs.
-fn noise_findings(rows: &[Row]) -> Option<String> {
+fn noise_findings(rows: &[SummaryRow]) -> Option<String> {
     let noisy: Vec<String> = rows
         .iter()
-        .filter_map(|r| Some((number(r, "noise_pct")?, r)))
+        .filter_map(|r| Some((r.summary.noise_pct?.0, r)))
         .filter(|(n, _)| *n > NOISY_PERCENT)
-        .map(|(n, r)| format!("case {} (±{})", value(r, "case"), percent(n)))
+        .map(|(n, r)| format!("case {} (±{})", r.case.case, percent(n)))
         .collect();
     (!noisy.is_empty()).then(|| {
         format!(
@@ -651,7 +655,7 @@ pub fn drift_finding(run: &RunData) -> Option<String> {
             "The machine stayed steady: the last third of the timed runs is indistinguishable from the first (within ±{}), each run taken against its case's median.{}",
             percent(c.noise_percent().unwrap_or(0.0)),
             match run.manifest.schedule {
-                crate::experiment::Schedule::Blocked =>
+                Schedule::Blocked =>
                     " With a blocked schedule each case's runs are together, so a change of the machine between one case and the next cannot be seen here: it passes for a difference between the cases. Run interleaved (the default) to tell them apart.",
                 _ => "",
             }
@@ -674,7 +678,7 @@ pub fn drift_finding(run: &RunData) -> Option<String> {
                 i.lo
             }),
             match run.manifest.schedule {
-                crate::experiment::Schedule::Blocked =>
+                Schedule::Blocked =>
                     "with a blocked schedule that drift falls on the cases run last: run again interleaved (the default) before trusting a ranking.",
                 _ => "the interleaved rounds spread it over every case alike.",
             }
@@ -699,37 +703,39 @@ struct LookGroup {
 /// The look costs per flag kind and look interval, from the blocked loop
 /// where there is one (its figure is the look alone), else from whichever
 /// loop was run, named.
-fn look_groups(rows: &[Row]) -> Vec<LookGroup> {
-    let per_candidate = |row: &Row| -> Option<f64> {
+fn look_groups(rows: &[SummaryRow]) -> Vec<LookGroup> {
+    let per_candidate = |row: &SummaryRow| -> Option<f64> {
         let serial = rows.iter().find(|r| {
-            value(r, "strategy") == "serial" && value(r, "number") == value(row, "number")
+            r.case.strategy == Strategy::Serial && r.case.number_name == row.case.number_name
         })?;
-        Some(number(serial, "median_s")? / number(serial, "candidates")?.max(1.0))
+        let s = &serial.summary;
+        Some(s.median_s?.0 / (s.candidates? as f64).max(1.0))
     };
-    let measured: Vec<&Row> = rows
+    let measured: Vec<&SummaryRow> = rows
         .iter()
-        .filter(|r| number(r, "look_ns").is_some())
+        .filter(|r| r.summary.look_ns.is_some())
         .collect();
-    let mut keys: Vec<(String, String)> = Vec::new();
+    let key = |r: &SummaryRow| (r.case.flag, r.case.check_every);
+    let mut keys: Vec<(Option<FlagKind>, Option<u64>)> = Vec::new();
     for r in &measured {
-        let key = (value(r, "flag"), value(r, "check_every"));
-        if !keys.contains(&key) {
-            keys.push(key);
+        if !keys.contains(&key(r)) {
+            keys.push(key(r));
         }
     }
     keys.into_iter()
         .filter_map(|(flag, every)| {
-            let group: Vec<&&Row> = measured
-                .iter()
-                .filter(|r| value(r, "flag") == flag && value(r, "check_every") == every)
-                .collect();
-            let blocked: Vec<&&Row> = group
+            let group: Vec<&SummaryRow> = measured
                 .iter()
                 .copied()
-                .filter(|r| value(r, "loop") == "blocked")
+                .filter(|r| key(r) == (flag, every))
+                .collect();
+            let blocked: Vec<&SummaryRow> = group
+                .iter()
+                .copied()
+                .filter(|r| r.case.loop_style == Some(LoopStyle::Blocked))
                 .collect();
             let (chosen, source) = if blocked.is_empty() {
-                let loops: Vec<String> = group.iter().map(|r| value(r, "loop")).collect();
+                let loops: Vec<String> = group.iter().map(|r| r.case.loop_style.text()).collect();
                 let name = if loops.iter().all(|l| *l == loops[0]) {
                     format!("{} loop", loops[0])
                 } else {
@@ -739,17 +745,18 @@ fn look_groups(rows: &[Row]) -> Vec<LookGroup> {
             } else {
                 (blocked, "blocked loop".to_string())
             };
-            let costs: Vec<f64> = chosen.iter().filter_map(|r| number(r, "look_ns")).collect();
+            let look = |r: &SummaryRow| r.summary.look_ns.map(f64::from);
+            let costs: Vec<f64> = chosen.iter().filter_map(|r| look(r)).collect();
             let ratios: Vec<f64> = chosen
                 .iter()
                 .filter_map(|r| {
-                    let look = number(r, "look_ns")? * 1e-9;
-                    Some(look / (number(r, "check_every")? * per_candidate(r)?))
+                    let every = r.case.check_every? as f64;
+                    Some(look(r)? * 1e-9 / (every * per_candidate(r)?))
                 })
                 .collect();
             Some(LookGroup {
-                flag,
-                every: every.parse().ok(),
+                flag: flag.text(),
+                every: every.map(|e| e as f64),
                 source,
                 cost_ns: stats::median(&costs)?,
                 ratio: stats::median(&ratios),
