@@ -7,6 +7,7 @@ pub mod columns;
 pub mod command;
 pub mod error;
 pub mod expect;
+pub mod json_schema;
 pub mod params;
 pub mod schema;
 pub mod validate;
