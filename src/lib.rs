@@ -18,7 +18,6 @@ pub mod flag;
 pub mod machine;
 pub mod machine_state;
 pub mod manager;
-pub mod manifest;
 pub mod outcome;
 pub mod output;
 pub mod primes;

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 
 use crate::experiment::ParamName;
 use crate::experiment::columns::CaseColumn;
+use crate::machine::or_else;
 use crate::outcome::Status;
 use crate::record::SummaryRow;
 use crate::report::data::{RunData, range_label, value};
@@ -422,16 +423,12 @@ fn outcome(before: &SideCase, after: &SideCase, seed: u64) -> Outcome {
 /// "folder: cpu model, N logical CPUs, rustc ..., commit abc1234, started ...".
 fn machine_line(run: &RunData) -> String {
     let machine = &run.manifest.machine;
-    let text = |key: &str| machine.get(key).and_then(|v| v.as_str()).unwrap_or("");
-    let mut parts = vec![match text("cpu_model") {
-        "" => "unknown CPU".to_string(),
-        cpu => cpu.to_string(),
-    }];
-    if let Some(n) = machine.get("logical_cpus").and_then(|v| v.as_u64()) {
-        parts.push(format!("{n} logical CPUs"));
+    let mut parts = vec![or_else(&machine.cpu_model, "unknown CPU").to_string()];
+    if machine.logical_cpus > 0 {
+        parts.push(format!("{} logical CPUs", machine.logical_cpus));
     }
-    if !text("rustc").is_empty() {
-        parts.push(text("rustc").to_string());
+    if !machine.rustc.is_empty() {
+        parts.push(machine.rustc.clone());
     }
     if let Some(commit) = &run.manifest.source.git_commit {
         let dirty = match run.manifest.source.git_dirty {

@@ -8,6 +8,7 @@
 pub mod files;
 pub mod folder;
 pub mod lock;
+pub mod manifest;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,10 +22,10 @@ use crate::engine::Observer;
 use crate::experiment::{Experiment, Plan};
 use crate::machine::Cores;
 use crate::machine_state::MachineState;
-use crate::manifest::{Manifest, Status};
 use crate::outcome::{CaseResult, Status as CaseStatus, Table};
 use crate::record::{self, ResultRow, SummaryRow, rows};
 use crate::signals;
+use manifest::{Manifest, Status};
 
 pub use files::write_atomic;
 

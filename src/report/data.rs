@@ -9,9 +9,9 @@ use anyhow::{Context, bail};
 
 use crate::experiment::columns::{CaseColumns, Cell};
 use crate::experiment::{self, Experiment, ParamName};
-use crate::manifest::{Manifest, Status};
 use crate::outcome::{ClockRow, FactorRow, SampleRow, Status as CaseStatus};
 use crate::output::EXPERIMENT_COPY;
+use crate::output::manifest::{Manifest, Status};
 use crate::primes::named_range;
 use crate::record::read::read;
 use crate::record::rows::{Cased, FileRow};

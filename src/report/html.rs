@@ -8,6 +8,7 @@ use super::data::{RunData, value};
 use super::reproduce;
 use crate::experiment::ParamName;
 use crate::experiment::columns::{CaseColumn, Cell as _};
+use crate::machine::or_else;
 use crate::outcome::Status;
 use crate::progress::{human_bytes, human_seconds};
 use crate::record::{Summary, SummaryRow};
@@ -411,9 +412,9 @@ fn machine_line(run: &RunData) -> String {
     let m = &run.manifest.machine;
     format!(
         "{}, {} physical / {} logical cores",
-        m["cpu_model"].as_str().unwrap_or("unknown CPU"),
-        m["physical_cores"],
-        m["logical_cpus"]
+        or_else(&m.cpu_model, "unknown CPU"),
+        m.physical_cores,
+        m.logical_cpus
     )
 }
 
@@ -457,32 +458,23 @@ pub fn report_page(
         .collect();
     let machine = &m.machine;
     let environment = [
-        (
-            "CPU",
-            machine["cpu_model"]
-                .as_str()
-                .unwrap_or("unknown")
-                .to_string(),
-        ),
+        ("CPU", or_else(&machine.cpu_model, "unknown").to_string()),
         (
             "cores",
             format!(
                 "{} physical, {} logical",
-                machine["physical_cores"], machine["logical_cpus"]
+                machine.physical_cores, machine.logical_cpus
             ),
         ),
         (
             "OS",
             format!(
                 "{} (kernel {})",
-                machine["os"].as_str().unwrap_or("?"),
-                machine["kernel"].as_str().unwrap_or("?")
+                or_else(&machine.os, "?"),
+                or_else(&machine.kernel, "?")
             ),
         ),
-        (
-            "compiler",
-            machine["rustc"].as_str().unwrap_or("?").to_string(),
-        ),
+        ("compiler", or_else(&machine.rustc, "?").to_string()),
         ("runner", m.runner_version.clone()),
         (
             "started / finished",

@@ -17,7 +17,8 @@ use super::data::RunData;
 use super::expectations::Checked;
 use crate::experiment::columns::{CaseColumn, Ratio};
 use crate::experiment::expect::Relation;
-use crate::manifest::Manifest;
+use crate::machine::MachineInfo;
+use crate::output::manifest::Manifest;
 use crate::record::SummaryRow;
 
 /// The schema tag every `summary.json` starts with.
@@ -29,7 +30,7 @@ struct Summary<'a> {
     experiment: &'a str,
     title: &'a str,
     runner_version: &'a str,
-    machine: &'a Value,
+    machine: &'a MachineInfo,
     schedule: Value,
     repeats: u32,
     warmup: u32,

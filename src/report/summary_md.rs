@@ -8,6 +8,7 @@ use super::data::{RunData, range_label};
 use super::expectations::Checked;
 use crate::experiment::ParamName;
 use crate::experiment::columns::{CaseColumn, Cell};
+use crate::machine::or_else;
 use crate::record::SummaryRow;
 use crate::stats;
 
@@ -104,9 +105,9 @@ pub fn summary_md(run: &RunData, findings: &[String], lessons: &[Checked]) -> St
     out.push_str(&format!(
         "\nMeasured on {}, {} physical / {} logical cores; {} schedule, {} timed repeats \
          per case after {} warm-up run(s), seed {}; runner {}.\n",
-        machine["cpu_model"].as_str().unwrap_or("an unknown CPU"),
-        machine["physical_cores"],
-        machine["logical_cpus"],
+        or_else(&machine.cpu_model, "an unknown CPU"),
+        machine.physical_cores,
+        machine.logical_cpus,
         serde_json::to_value(m.schedule)
             .ok()
             .and_then(|v| v.as_str().map(String::from))
