@@ -45,7 +45,6 @@ pub mod flag;
 pub mod ipc;
 pub mod machine;
 pub mod machine_state;
-pub mod manifest;
 pub mod outcome;
 pub mod output;
 pub mod plan;

@@ -7,13 +7,12 @@ use super::{load_all, report_errors};
 use crate::cli::CheckArgs;
 use crate::console;
 use crate::exit;
-use crate::experiment::expect::Row;
+use crate::experiment::columns::{CaseColumns, Params};
 use crate::experiment::{Experiment, PlanOptions};
 use crate::experiment::{Plan, Schedule};
 use crate::machine::Cores;
 use crate::plan::estimate::{WARN_ABOVE_SECONDS, estimate};
 use crate::plan::memory::{self, Limit};
-use crate::record;
 use crate::units::human_duration;
 
 /// Validates every file and prints each plan.
@@ -68,19 +67,11 @@ fn unpaired_lesson(experiment: &Experiment, plan: &Plan) -> Option<String> {
     if plan.quick {
         return None;
     }
-    let rows: Vec<Row> = plan
+    // A command's own parameters too: a lesson may pick cases by them.
+    let rows: Vec<(CaseColumns, Params)> = plan
         .cases
         .iter()
-        .map(|case| {
-            let cells = record::case_cells(&experiment.name, case);
-            // A command's own parameters too: a lesson may pick cases by them.
-            record::CASE_COLUMNS
-                .iter()
-                .map(|c| c.to_string())
-                .zip(cells)
-                .chain(case.params.iter().cloned())
-                .collect()
-        })
+        .map(|case| (CaseColumns::of(&experiment.name, case), case.params.clone()))
         .collect();
     let variant_sets = experiment.variant_sets();
     experiment.expectations.iter().enumerate().find_map(|(i, e)| {

@@ -54,7 +54,7 @@ pub fn report(args: &ReportArgs) -> ExitCode {
             status = status.max(code);
             continue;
         }
-        // A folder named alone ("chunksize") has the empty path as parent:
+        // A folder named alone (`reports`) has the empty path as parent:
         // its index is the current folder's.
         let parent = dir
             .parent()

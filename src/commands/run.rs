@@ -19,9 +19,9 @@ use crate::experiment::{
 use crate::flag::redis::{ProbeError, redis_target};
 use crate::machine::Cores;
 use crate::machine_state::{self, MachineState};
-use crate::manifest::{Manifest, Status};
 use crate::outcome::Status as EndStatus;
 use crate::output::folder::ReportFolder;
+use crate::output::manifest::{Manifest, Status};
 use crate::output::{ReportWriter, report_dir_name};
 use crate::progress::Progress;
 use crate::report;

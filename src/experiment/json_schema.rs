@@ -359,7 +359,7 @@ fn workload() -> Table {
                 names::<WorkloadKind>(),
             )
             .required(),
-            Key::new("range", ParamName::Range.words(), &one_line(ParamName::Range.help()), ParamName::Range.schema()),
+            Key::new(ParamName::Range.as_str(), ParamName::Range.words(), &one_line(ParamName::Range.help()), ParamName::Range.schema()),
             Key::new(
                 "step",
                 Positive::words(),
@@ -513,6 +513,12 @@ fn run() -> Table {
     }
 }
 
+/// A table may give chunksize or nbr_chunks, not both.
+fn chunks_once() -> Value {
+    let both = [ParamName::Chunksize.as_str(), ParamName::NbrChunks.as_str()];
+    json!({"not": {"required": both}})
+}
+
 fn sweep() -> Table {
     let mut keys: Vec<Key> = ParamName::ALL
         .iter()
@@ -542,7 +548,7 @@ fn sweep() -> Table {
         def: "sweep",
         about: "Lists of values: every combination is a case. The parameters are listed with their values under Parameters.".into(),
         keys,
-        rules: vec![json!({"not": {"required": ["chunksize", "nbr_chunks"]}})],
+        rules: vec![chunks_once()],
     }
 }
 
@@ -583,7 +589,7 @@ fn variant() -> Table {
         about: "A labelled set of single values that override the sweep's, crossed with the sweep."
             .into(),
         keys,
-        rules: vec![json!({"not": {"required": ["chunksize", "nbr_chunks"]}})],
+        rules: vec![chunks_once()],
     }
 }
 
@@ -942,22 +948,12 @@ mod tests {
         }
         // A sweep key takes a list of the parameter's values, a variant key one.
         let workers = ParamName::Workers.schema();
-        assert_eq!(
-            schema["$defs"]["sweep"]["properties"]["workers"]["items"],
-            workers
-        );
-        assert_eq!(
-            schema["$defs"]["variant"]["properties"]["workers"]["oneOf"],
-            workers["oneOf"]
-        );
-        assert_eq!(
-            schema["$defs"]["sweep"]["properties"]["workers"]["default"],
-            "physical"
-        );
-        assert_eq!(
-            schema["$defs"]["sweep"]["properties"]["check_every"]["default"],
-            1000
-        );
+        let sweep = |p: ParamName| &schema["$defs"]["sweep"]["properties"][p.as_str()];
+        let variant = |p: ParamName| &schema["$defs"]["variant"]["properties"][p.as_str()];
+        assert_eq!(sweep(ParamName::Workers)["items"], workers);
+        assert_eq!(variant(ParamName::Workers)["oneOf"], workers["oneOf"]);
+        assert_eq!(sweep(ParamName::Workers)["default"], "physical");
+        assert_eq!(sweep(ParamName::CheckEvery)["default"], 1000);
     }
 
     #[test]

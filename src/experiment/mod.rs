@@ -3,6 +3,7 @@
 
 pub mod case;
 pub mod chart;
+pub mod columns;
 pub mod command;
 pub mod error;
 pub mod expect;

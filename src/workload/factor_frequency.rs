@@ -8,7 +8,7 @@ use crate::answer::{Answer, checksum};
 use crate::backend::Remote;
 use crate::experiment::{Case, Order, Plan, Strategy};
 use crate::flag::{FlagSpec, NoFlag};
-use crate::outcome::{CaseResult, Table};
+use crate::outcome::{CaseResult, FactorRow, Table};
 use crate::primes::oracle::smallest_factor_counts;
 use crate::primes::{NumRange, PrimeTest};
 use crate::strategy::map::map_chunks;
@@ -86,13 +86,9 @@ fn run_with<K: PrimeTest + Clone + 'static>(
     if result.ok() {
         let rows = expected
             .iter()
-            .map(|(f, c)| vec![f.to_string(), c.to_string()])
+            .map(|(&factor, &count)| FactorRow { factor, count })
             .collect();
-        result.tables.push(Table {
-            name: "factors",
-            header: vec!["factor", "count"],
-            rows,
-        });
+        result.tables.push(Table::Factors(rows));
     }
     Some(result)
 }

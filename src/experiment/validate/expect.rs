@@ -11,7 +11,6 @@ use super::chart::DimValues;
 use super::chart::filter_words;
 use super::text::Lines;
 use super::text::check_plain_text;
-use crate::experiment::Variant;
 use crate::experiment::case::NamedNumber;
 use crate::experiment::command::UserParams;
 use crate::experiment::error::ExperimentError;
@@ -20,6 +19,7 @@ use crate::experiment::expect::Expectation;
 use crate::experiment::expect::Relation;
 use crate::experiment::schema::ExpectSpec;
 use crate::experiment::schema::FilterSpec;
+use crate::experiment::{ParamName, Variant};
 
 /// What an `[[expect]]` may pick cases by, with the values each takes:
 /// every parameter that takes more than one value across the experiment's
@@ -130,7 +130,7 @@ pub(super) fn expectation(
             };
             let key = name.get_ref().as_str();
             // "default" names the default chunks, whatever size they resolve to.
-            let default_chunks = key == "chunksize"
+            let default_chunks = key == ParamName::Chunksize.as_str()
                 && matches!(value.get_ref(), toml::Value::String(s) if s == "default");
             let words = match default_chunks {
                 true => vec!["default".to_string()],

@@ -94,7 +94,7 @@ pub struct Manifest {
     pub files: Option<Vec<String>>,
     pub started: String,
     pub finished: Option<String>,
-    pub machine: serde_json::Value,
+    pub machine: MachineInfo,
     /// What bends timings, read at the start and the end of the run.
     /// Absent in reports from before it was recorded.
     #[serde(default)]
@@ -183,7 +183,7 @@ impl Manifest {
             files: Some(Vec::new()),
             started: now(),
             finished: None,
-            machine: serde_json::to_value(MachineInfo::detect()).expect("plain data"),
+            machine: MachineInfo::detect(),
             machine_state: MachineStates::default(),
             timing: TIMING_NOTE.to_string(),
             remote_workers: Vec::new(),
@@ -201,16 +201,9 @@ impl Manifest {
 
     /// The core counts the manifest records (at least 1 each).
     pub fn cores(&self) -> Cores {
-        let count = |key: &str| {
-            self.machine[key]
-                .as_u64()
-                .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(1)
-                .max(1)
-        };
         Cores {
-            physical: count("physical_cores"),
-            logical: count("logical_cpus"),
+            physical: self.machine.physical_cores.max(1),
+            logical: self.machine.logical_cpus.max(1),
         }
     }
 
