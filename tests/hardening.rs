@@ -612,8 +612,10 @@ fn the_report_path_is_on_stdout_and_subcommands_are_suggested() {
         .assert()
         .code(2)
         .stderr(contains("did you mean the subcommand `runner check`"));
+    // A shared prefix is not a typo: `compilation` is neither `compare` nor
+    // `completions` (now a subcommand, issue 25 item 5).
     runner()
-        .arg("completions")
+        .arg("compilation")
         .assert()
         .code(2)
         .stderr(contains("neither an experiment file nor a subcommand"));

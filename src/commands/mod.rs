@@ -2,10 +2,12 @@
 
 pub mod check;
 pub mod compare;
+pub mod completions;
 pub mod estimate;
 pub mod memory;
 pub mod report;
 pub mod run;
+pub mod schema;
 pub mod worker;
 
 use std::fs;
@@ -60,7 +62,15 @@ Exit status:
 }
 
 /// The subcommands, for telling a mistyped one from a file name.
-const SUBCOMMANDS: [&str; 4] = ["run", "check", "report", "compare"];
+const SUBCOMMANDS: [&str; 7] = [
+    "run",
+    "check",
+    "report",
+    "compare",
+    "worker",
+    "schema",
+    "completions",
+];
 
 /// Expands folders into their `*.toml` files, sorted by name.
 pub fn experiment_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ExperimentError> {

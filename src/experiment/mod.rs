@@ -6,6 +6,7 @@ pub mod chart;
 pub mod command;
 pub mod error;
 pub mod expect;
+pub mod json_schema;
 pub mod params;
 pub mod schema;
 pub mod validate;

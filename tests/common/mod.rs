@@ -113,29 +113,40 @@ impl RedisServer {
         ) {
             return None;
         }
-        let port = free_port();
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        let server = RedisServer { port, child };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(server);
+        // Two tests may draw the same free port between its release and the
+        // server's bind: the loser's server exits, and a connect would reach
+        // the winner's, which stops when its test ends (connection refused
+        // mid-test). So a server counts only when the one answering on the
+        // port has our child's pid; otherwise try another port.
+        for _ in 0..10 {
+            let port = free_port();
+            let mut child = std::process::Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("redis-server starts");
+            for _ in 0..100 {
+                if child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                if redis_pid(port) == Some(child.id()) {
+                    return Some(RedisServer { port, child });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            let _ = child.kill();
+            let _ = child.wait();
         }
-        panic!("redis-server did not listen on port {port} within 5 s");
+        panic!("redis-server did not listen on a free port of its own in 10 tries");
     }
 
     /// The server's URL.
@@ -163,6 +174,30 @@ impl Drop for RedisServer {
             .output();
         let _ = self.child.wait();
     }
+}
+
+/// The pid of the Redis server answering on loopback `port`, if one does.
+fn redis_pid(port: u16) -> Option<u32> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .ok()?;
+    stream.write_all(b"INFO server\r\n").ok()?;
+    let mut text = String::new();
+    let mut buffer = [0u8; 4096];
+    while !text.contains("process_id:") || !text[text.find("process_id:")?..].contains('\n') {
+        let read = stream.read(&mut buffer).ok()?;
+        if read == 0 {
+            return None;
+        }
+        text.push_str(&String::from_utf8_lossy(&buffer[..read]));
+    }
+    let line = &text[text.find("process_id:")? + "process_id:".len()..];
+    line[..line.find('\r').or(line.find('\n'))?]
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// A loopback port nobody listens on (the OS picks it).
