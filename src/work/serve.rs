@@ -15,7 +15,7 @@ use crate::experiment::Kernel;
 use crate::experiment::{Case, Input};
 use crate::flag::Flag;
 use crate::primes::fast::Beyond;
-use crate::primes::{PrimeTest, fast, simd};
+use crate::primes::{FastTester, PrimeTest, SimdTester};
 
 /// Runs `$body` with `$numbers` bound to an iterator over the chunk's
 /// numbers, one monomorphic loop per kind of chunk. (Through
@@ -130,15 +130,10 @@ impl KernelSpec {
 
     /// The bytes of the table the kernel builds (as its constructor sizes it).
     pub fn table_bytes(self) -> u64 {
-        let candidates = self.max_n.isqrt().saturating_sub(1) / 2;
         match self.kernel {
             Kernel::Plain => 0,
-            Kernel::Fast => candidates
-                .min(fast::TABLE_MAX_DIVISORS as u64)
-                .saturating_mul(size_of::<fast::Divisor>() as u64),
-            Kernel::Simd => candidates
-                .min(simd::TABLE_MAX_CANDIDATES as u64)
-                .saturating_mul(2 * size_of::<u32>() as u64),
+            Kernel::Fast => FastTester::table_bytes(self.max_n),
+            Kernel::Simd => SimdTester::table_bytes(self.max_n, self.tuning.simd.on_this_cpu()),
         }
     }
 

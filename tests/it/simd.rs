@@ -1,7 +1,10 @@
 //! The simd kernel gives exactly the book's answers (the smallest
 //! divisor, found among the same candidates) on every path this CPU has,
 //! each forced in turn (AVX-512, AVX2, the scalar fallback), with and
-//! without a table, under every strategy and in worker processes.
+//! without a table, under every strategy and in worker processes. Issue 23:
+//! so does every test of 2^32 <= n < 2^52 (IFMA, doubles, halves, scalar)
+//! on every path, below and above 2^32 and 2^52, near 2^64, and with small
+//! and large smallest factors.
 
 use std::sync::Arc;
 
@@ -9,7 +12,8 @@ use proptest::prelude::*;
 use runner::backend::{QueueSetup, Remote, Threads};
 use runner::experiment::{Executor, Kernel, LoopStyle, Order, Strategy};
 use runner::flag::AtomicFlag;
-use runner::primes::simd::{SimdPath, SimdPlan, SimdTester};
+use runner::primes::fast::Beyond;
+use runner::primes::simd::{SimdPath, SimdPlan, SimdTester, WideTest};
 use runner::primes::{NumRange, PlainTester, PrimeTest, check_prime_in_range, oracle};
 use runner::strategy::cooperative::{Cooperation, Verdict, verify};
 use runner::strategy::{PrimeFinder, jobs_in_order};
@@ -25,12 +29,29 @@ fn paths() -> Vec<SimdPath> {
         .collect()
 }
 
-/// Testers on every path: with a table for every n <= `max_n`, and with
-/// none (every inverse on the fly).
-fn testers(max_n: u64) -> Vec<SimdTester> {
+/// Every plan with every stage vectorised this CPU can run: each path with
+/// each wide test it has (issue 23).
+fn plans() -> Vec<SimdPlan> {
     paths()
         .into_iter()
-        .flat_map(|p| [SimdTester::with_path(max_n, p), SimdTester::with_path(0, p)])
+        .flat_map(|path| {
+            WideTest::ALL.map(|wide| SimdPlan {
+                wide,
+                ..SimdPlan::all(path)
+            })
+        })
+        .filter(|plan| plan.wide.available_on(plan.path))
+        .collect()
+}
+
+/// Testers on every plan: with a table for every n <= `max_n`, and with
+/// none (every inverse on the fly).
+fn testers(max_n: u64) -> Vec<SimdTester> {
+    plans()
+        .into_iter()
+        .flat_map(|plan| {
+            [max_n, 0].map(|max_n| SimdTester::with_plan(max_n, plan, Beyond::Inverse))
+        })
         .collect()
 }
 
@@ -41,7 +62,7 @@ fn book_factor(n: u64) -> Option<u64> {
 
 /// Asserts that `tester` agrees with the oracle and with plain on `n`.
 fn agrees(tester: &SimdTester, n: u64) {
-    let what = || format!("{} path, n = {n}", tester.path());
+    let what = || format!("{}, n = {n}", tester.plan());
     assert_eq!(tester.is_prime(n), oracle::is_prime_u64(n), "{}", what());
     if n >= 9 && n % 2 == 1 {
         assert_eq!(
@@ -59,6 +80,19 @@ fn every_path_is_tested_here() {
     assert!(paths().contains(&SimdPath::Scalar));
     if std::arch::is_x86_feature_detected!("avx2") {
         assert!(paths().contains(&SimdPath::Avx2));
+    }
+    let plans = plans();
+    let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+    for (wide, has) in [
+        (
+            WideTest::Ifma,
+            std::arch::is_x86_feature_detected!("avx512ifma"),
+        ),
+        (WideTest::Double, std::arch::is_x86_feature_detected!("fma")),
+    ] {
+        if avx512 && has {
+            assert!(plans.iter().any(|p| p.wide == wide), "{wide:?}");
+        }
     }
 }
 
@@ -106,31 +140,96 @@ fn numbers_just_below_2_64() {
 
 #[test]
 fn stages_the_calibration_turns_off_hand_over_to_the_scalar_kernel() {
-    for path in paths() {
-        for (small, table, fly) in [
-            (false, true, true),
-            (true, false, true),
-            (true, true, false),
-        ] {
-            let plan = SimdPlan {
-                path,
-                small,
-                table,
-                fly,
-            };
-            let tester = SimdTester::with_plan(1 << 30, plan, runner::primes::fast::Beyond::Divide);
-            for n in [
-                4_294_967_291u64,
-                65_521 * 65_519,
-                100_109_100_129_162_907 % (1 << 40),
-            ] {
-                agrees(&tester, n);
+    for plan in plans() {
+        let off = [
+            SimdPlan {
+                small: false,
+                ..plan
+            },
+            SimdPlan {
+                wide: WideTest::Scalar,
+                ..plan
+            },
+            SimdPlan {
+                table: false,
+                ..plan
+            },
+            SimdPlan { fly: false, ..plan },
+        ];
+        for plan in off {
+            for max_n in [1 << 30, 1 << 42, 1 << 54] {
+                let tester = SimdTester::with_plan(max_n, plan, Beyond::Divide);
+                for n in [
+                    4_294_967_291u64,
+                    65_521 * 65_519,
+                    100_109_100_129_162_907 % (1 << 40),
+                    100_000_000_003,
+                    1_048_573 * 1_048_583,
+                ] {
+                    agrees(&tester, n);
+                }
+                for n in [
+                    100_109_100_129_100_369u64, // composite, factor near 1.5e6
+                    100_109_100_129_162_907 % (1 << 52),
+                    (1 << 52) - 47, // prime
+                    (1 << 52) + 1,
+                ] {
+                    assert_eq!(
+                        tester.factor_in(n, 3, 3_000_001),
+                        check_prime_in_range(n, 3, 3_000_001),
+                        "{plan}, max_n {max_n}, n = {n}"
+                    );
+                }
             }
-            let n = 100_109_100_129_100_369u64; // composite, factor near 1.5e6
-            assert_eq!(
-                tester.factor_in(n, 3, 3_000_001),
-                check_prime_in_range(n, 3, 3_000_001)
-            );
+        }
+    }
+}
+
+#[test]
+fn range_e_and_windows_around_2_32_and_2_52_give_the_oracles_primes_on_every_plan() {
+    // Every n of each window with a tester built as a range case builds it
+    // (a table for the window's last n), on every path and wide test.
+    let windows = [
+        (100_000_000_000u64, 100_000_003_000u64), // range E's start
+        ((1 << 32) - 1_000, (1 << 32) + 1_000),
+        ((1 << 52) - 60, (1 << 52) + 20),
+    ];
+    for (start, end) in windows {
+        let primes = oracle::primes_in(start, end);
+        for plan in plans() {
+            let tester = SimdTester::with_plan(end - 1, plan, Beyond::Inverse);
+            let found: Vec<u64> = (start..end).filter(|&n| tester.is_prime(n)).collect();
+            assert_eq!(found, primes, "{plan}, [{start}, {end})");
+        }
+    }
+}
+
+#[test]
+fn products_of_two_large_primes_stop_at_the_smaller_one() {
+    // The smallest factor is among the last candidates: the search crosses
+    // the whole table (and beyond it, where the table is short), and must
+    // stop at p exactly, for n below and above 2^32 and 2^52.
+    let next_prime = |mut p: u64| {
+        while !oracle::is_prime_u64(p) {
+            p += 1;
+        }
+        p
+    };
+    let pairs = [(1 << 15) + 3, (1 << 20) + 7, 3_000_017, 67_108_000]
+        .map(next_prime)
+        .map(|p| (p, next_prime(p + 2)));
+    for max_n in [0, 1 << 40, 1 << 53] {
+        for plan in plans() {
+            let tester = SimdTester::with_plan(max_n, plan, Beyond::Inverse);
+            for (p, q) in pairs {
+                let n = p * q;
+                assert_eq!(
+                    tester.factor_in(n, 3, n.isqrt() + 1),
+                    Some(p),
+                    "{plan}, {p} x {q}"
+                );
+                assert!(!tester.is_prime(n));
+            }
         }
     }
 }
@@ -178,10 +277,55 @@ proptest! {
             prop_assert_eq!(
                 tester.factor_in(n | 1, 3, hi.max(3)),
                 check_prime_in_range(n | 1, 3, hi.max(3)),
-                "{} path, n = {}", tester.path(), n | 1
+                "{}, n = {}", tester.plan(), n | 1
             );
         }
     }
+
+    #[test]
+    fn random_n_from_2_32_to_2_64_with_whole_tables_give_plains_first_divisor(
+        n in prop_oneof![
+            1u64 << 32..1 << 52,
+            (1u64 << 52) - 100_000..(1 << 52) + 100_000,
+            1u64 << 52..u64::MAX,
+            u64::MAX - 100_000..=u64::MAX,
+        ],
+        factor in 0u64..2_000_000,
+        smooth in any::<bool>(),
+    ) {
+        // Testers whose tables hold every candidate they can (2^21), on
+        // every plan; n odd, sometimes made a multiple of a candidate in
+        // the window (its smallest factor may be smaller still).
+        let k = 2 * factor + 3;
+        let n = match smooth {
+            true => ((n / k).max(1) | 1).saturating_mul(k),
+            false => n | 1,
+        };
+        let hi = (n.isqrt() + 1).min(4_200_001);
+        for tester in whole_table_testers() {
+            prop_assert_eq!(
+                tester.factor_in(n, 3, hi.max(3)),
+                check_prime_in_range(n, 3, hi.max(3)),
+                "{}, n = {}", tester.plan(), n
+            );
+        }
+    }
+}
+
+/// Testers on every plan with the largest tables (for n up to 2^64: 2^21
+/// candidates, to 4 194 305), built once for the property tests.
+fn whole_table_testers() -> &'static [SimdTester] {
+    static TESTERS: std::sync::OnceLock<Vec<SimdTester>> = std::sync::OnceLock::new();
+    TESTERS.get_or_init(|| {
+        plans()
+            .into_iter()
+            .flat_map(|plan| {
+                // The wide tests' tables stop at 2^26; the halves' go on.
+                [(1 << 52) - 1, u64::MAX]
+                    .map(|max_n| SimdTester::with_plan(max_n, plan, Beyond::Inverse))
+            })
+            .collect()
+    })
 }
 
 /// A case of the simd kernel over `range`, its jobs shuffled.
