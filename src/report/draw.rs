@@ -14,6 +14,7 @@ use plotters::style::FontStyle;
 
 use super::figure::{Figure, Point};
 use crate::experiment::schema::ChartKind;
+use crate::stats::Verdict;
 
 pub(crate) const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
@@ -416,8 +417,7 @@ fn mark_special_points<DB: DrawingBackend>(
     let separated = |best: &Point| {
         !lower_is_better
             || all.clone().filter(|p| !std::ptr::eq(*p, best)).all(|p| {
-                super::findings::compare(best, p)
-                    .is_some_and(|c| c.verdict == crate::stats::Verdict::Faster)
+                super::findings::compare(best, p).is_some_and(|c| c.verdict == Verdict::Faster)
             })
     };
     if let Some(best) = best.filter(|b| separated(b)) {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::data::{RunData, value};
-use crate::experiment::columns::ChunkRule;
+use crate::experiment::ChunkRule;
 use crate::experiment::schema::{ChartFormat, ChartKind};
 use crate::experiment::{Chart, ParamName, Strategy, WorkloadKind};
 use crate::outcome::{FactorRow, SampleRow, Status};
@@ -521,7 +521,7 @@ mod tests {
             assert!(FactorRow::COLUMNS.contains(&column), "{column}");
         }
         for &p in ParamName::ALL {
-            let column = p == ParamName::Range || crate::record::SummaryRow::has_column(p.as_str());
+            let column = p == ParamName::Range || SummaryRow::has_column(p.as_str());
             assert!(column, "{p:?}");
         }
     }

@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::console;
+use crate::experiment::expect::Verdict;
 use crate::experiment::schema::ChartFormat;
 use crate::output::folder::{FolderError, is_our_index, replace_drawn_files};
 use crate::output::write_atomic;
@@ -40,13 +42,13 @@ impl Rendered {
         let failed: Vec<&expectations::Checked> = self
             .expectations
             .iter()
-            .filter(|c| c.verdict == Some(crate::experiment::expect::Verdict::Fails))
+            .filter(|c| c.verdict == Some(Verdict::Fails))
             .collect();
         if !self.expectations.is_empty() {
-            crate::console::error(&format!("  {}", expectations::tally(&self.expectations)));
+            console::error(&format!("  {}", expectations::tally(&self.expectations)));
         }
         for c in &failed {
-            crate::console::error(&format!("  lesson FAILS: {} ({})", c.lesson, c.said));
+            console::error(&format!("  lesson FAILS: {} ({})", c.lesson, c.said));
         }
         failed.len()
     }
