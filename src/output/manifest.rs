@@ -224,6 +224,20 @@ impl Manifest {
         }
     }
 
+    /// The warnings of [`Manifest::machine_warnings`] that say something
+    /// disturbed the run while it ran (see [`machine_state::disturbances`]).
+    pub fn machine_disturbances(&self, max_workers: usize) -> Vec<String> {
+        match &self.machine_state.start {
+            Some(start) => machine_state::disturbances(
+                start,
+                self.machine_state.end.as_ref(),
+                max_workers,
+                self.cores(),
+            ),
+            None => Vec::new(),
+        }
+    }
+
     /// Records that runner wrote `file` in the report folder.
     pub fn add_file(&mut self, file: &str) {
         let files = self.files.get_or_insert_with(Vec::new);

@@ -624,7 +624,10 @@ pub fn index_page(entries: &[IndexEntry], problems: &[String]) -> anyhow::Result
             e.checked.iter().map(|c| LessonRow {
                 lesson: c.lesson.clone(),
                 word: c.word,
-                said: c.said.clone(),
+                said: match &c.unreliable {
+                    Some(why) => format!("Unreliable: {why}. {}", c.said),
+                    None => c.said.clone(),
+                },
                 href: format!("{}#lessons", e.href),
                 report: e.name.clone(),
             })

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::console;
+use crate::exit;
 use crate::experiment::expect::Verdict;
 use crate::experiment::schema::ChartFormat;
 use crate::output::folder::{FolderError, is_our_index, replace_drawn_files};
@@ -38,7 +39,7 @@ pub struct Rendered {
 impl Rendered {
     /// Says on stderr how the lessons fared, naming each that failed;
     /// returns how many failed.
-    pub fn tell_lessons(&self) -> usize {
+    pub fn tell_lessons(&self) -> LessonFailures {
         let failed: Vec<&expectations::Checked> = self
             .expectations
             .iter()
@@ -48,9 +49,45 @@ impl Rendered {
             console::error(&format!("  {}", expectations::tally(&self.expectations)));
         }
         for c in &failed {
-            console::error(&format!("  lesson FAILS: {} ({})", c.lesson, c.said));
+            let unreliable = c
+                .unreliable
+                .as_ref()
+                .map(|why| format!(" [unreliable: {why}]"))
+                .unwrap_or_default();
+            console::error(&format!(
+                "  lesson FAILS{unreliable}: {} ({})",
+                c.lesson, c.said
+            ));
         }
-        failed.len()
+        LessonFailures {
+            failed: failed.len(),
+            reliable: failed.iter().filter(|c| c.fails_reliably()).count(),
+        }
+    }
+}
+
+/// How many lessons failed, and how many of those on an undisturbed run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LessonFailures {
+    pub failed: usize,
+    pub reliable: usize,
+}
+
+impl LessonFailures {
+    /// Adds another report's failures.
+    pub fn add(&mut self, other: LessonFailures) {
+        self.failed += other.failed;
+        self.reliable += other.reliable;
+    }
+
+    /// The exit status `--strict` gives: none when no lesson failed, 5 when
+    /// one failed on an undisturbed run, 6 when every failure is unreliable.
+    pub fn strict_status(self) -> Option<u8> {
+        match (self.failed, self.reliable) {
+            (0, _) => None,
+            (_, 0) => Some(exit::LESSON_FAILED_UNRELIABLE),
+            _ => Some(exit::LESSON_FAILED),
+        }
     }
 }
 
