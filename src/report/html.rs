@@ -22,6 +22,8 @@ pub struct ChartView {
     /// The chart's SVG, linked beside the image, where one is drawn.
     pub svg: Option<String>,
     pub title: String,
+    /// The image's alt text: the title and the statistic drawn.
+    pub alt: String,
     pub width: u32,
     pub height: u32,
     pub findings: Vec<String>,

@@ -156,6 +156,7 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
             svg: (shown != ChartFormat::Svg && formats.contains(&ChartFormat::Svg))
                 .then(|| file(ChartFormat::Svg)),
             title: fig.title.clone(),
+            alt: fig.alt(),
             width,
             height,
             findings: said,

@@ -397,10 +397,10 @@ pub(super) fn chart() -> Table {
             Key::new(
                 "y",
                 format!("{}; {}", METRICS.join(", "), only.join(", ")),
-                "The measured value along the y axis.",
+                "The measured value along the y axis. Times (best_s, median_s) are drawn as each case's median with its 95% interval and its best repeat as a tick.",
                 json!({"enum": metrics}),
             )
-            .default("best_s"),
+            .default("median_s"),
             Key::new(
                 "series",
                 "a parameter the experiment varies",
