@@ -31,6 +31,7 @@ pub mod signals;
 pub mod stats;
 pub mod strategy;
 pub mod timing;
+pub mod trace;
 pub mod units;
 pub mod work;
 pub mod workload;

@@ -23,6 +23,9 @@ pub struct CaseResult {
     pub note: Option<String>,
     /// What the case's workers cost besides the work, where it has workers.
     pub costs: Option<WorkerCosts>,
+    /// What the workers did in each timed repeat, in the order of `runs`
+    /// (empty where the workload records no tasks, or recording is off).
+    pub traces: Vec<crate::trace::RepeatTrace>,
 }
 
 /// What a case's workers cost besides the work, measured outside the timer
@@ -99,6 +102,7 @@ impl CaseResult {
             tables: Vec::new(),
             note: None,
             costs: None,
+            traces: Vec::new(),
         }
     }
 

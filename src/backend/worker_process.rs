@@ -208,10 +208,7 @@ impl<F: Flag> WithKernel for WithKernelStage<'_, F> {
             pid: std::process::id(),
         };
         wire::send(&mut self.inboxes.out, &ready)?;
-        let mut worker = Worker {
-            kernel,
-            flag: self.flag,
-        };
+        let mut worker = Worker::new(kernel, self.flag, 0);
         serve(&mut worker, self.inboxes)
     }
 }

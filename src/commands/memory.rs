@@ -386,6 +386,7 @@ mod tests {
             seed: 0,
             schedule: crate::experiment::Schedule::Blocked,
             quick: false,
+            trace: false,
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod files;
 pub mod folder;
 pub mod lock;
+pub mod timelines;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -56,6 +57,8 @@ pub struct ReportWriter {
     results: Vec<CaseResult>,
     results_csv: AppendFile,
     tables: BTreeMap<&'static str, AppendFile>,
+    /// tasks.csv, workers.csv and trace.json.
+    timelines: timelines::Timelines,
     /// The cores the run had, for per-item costs in core time.
     cores: Cores,
     derived_at: Instant,
@@ -125,6 +128,7 @@ impl ReportWriter {
             results: Vec::new(),
             results_csv,
             tables: BTreeMap::new(),
+            timelines: timelines::Timelines::default(),
             cores: Cores::detect(),
             derived_at: Instant::now(),
             _hook: hook,
@@ -156,6 +160,11 @@ impl ReportWriter {
         for table in self.tables.values() {
             table.sync()?;
         }
+        if self.timelines.has_tasks() {
+            self.with_manifest(|m| m.add_file(crate::trace::files::TRACE_JSON));
+            self.write_manifest(false)?;
+        }
+        self.timelines.finish(self.folder.dir(), true)?;
         self.with_manifest(|m| m.finish(status));
         self.write_derived(true)
     }
@@ -233,8 +242,12 @@ impl ReportWriter {
         for table in &result.tables {
             self.append_table(result.case.number, table)?;
         }
+        for created in self.timelines.record(&dir, result)? {
+            self.with_manifest(|m| m.add_file(created));
+        }
         self.results.push(CaseResult {
             tables: Vec::new(),
+            traces: result.traces.iter().map(|t| t.without_tasks()).collect(),
             ..result.clone()
         });
         if self.derived_at.elapsed() >= DERIVED_EVERY {

@@ -508,6 +508,19 @@ impl Backend for Processes {
         }
     }
 
+    fn places(&self) -> Vec<super::Place> {
+        let host = crate::work::clock::hostname();
+        let children = self.children.lock().unwrap_or_else(PoisonError::into_inner);
+        children
+            .iter()
+            .map(|child| super::Place {
+                pid: child.id(),
+                slot: 0,
+                host: host.clone(),
+            })
+            .collect()
+    }
+
     fn sent(&self) -> Option<Sent> {
         Some(Sent {
             bytes: self.traffic.bytes_sent.load(Ordering::Relaxed),

@@ -119,10 +119,7 @@ impl<F: Flag> WithKernel for WithKernelStage<F> {
             }
         };
         let _ = slot.ready.send(Ok(()));
-        let mut worker = Worker {
-            kernel,
-            flag: self.flag,
-        };
+        let mut worker = Worker::new(kernel, self.flag, slot.index as u32);
         loop {
             match serve_slot(&slot, &mut connection, &mut worker) {
                 Ok(()) => break,
