@@ -39,7 +39,7 @@ pub const CASE_COLUMNS: [&str; 25] = [
 ];
 
 /// The columns of `results.csv` after the case's.
-pub const RESULT_COLUMNS: [&str; 14] = [
+pub const RESULT_COLUMNS: [&str; 20] = [
     "repeat",
     "round",
     "position",
@@ -54,10 +54,16 @@ pub const RESULT_COLUMNS: [&str; 14] = [
     "ok",
     "error",
     "kernel_path",
+    "user_s",
+    "sys_s",
+    "tasks_served",
+    "compute_s",
+    "dispatch_s",
+    "idle_s",
 ];
 
 /// The columns of `summary.csv` after the case's.
-pub const SUMMARY_COLUMNS: [&str; 34] = [
+pub const SUMMARY_COLUMNS: [&str; 40] = [
     "repeats",
     "best_s",
     "median_s",
@@ -92,6 +98,12 @@ pub const SUMMARY_COLUMNS: [&str; 34] = [
     "redelivered",
     "bytes_back_per_run",
     "kernel_path",
+    "user_s",
+    "sys_s",
+    "cpu_util",
+    "compute_frac",
+    "dispatch_frac",
+    "idle_frac",
 ];
 
 /// How this CPU runs the case's kernel (`KernelSpec::path`): the last
@@ -256,6 +268,7 @@ pub fn result_rows(experiment: &str, result: &CaseResult) -> Vec<Vec<String>> {
             ]);
             tail.extend(["ok".into(), "true".into(), String::new()]);
             tail.push(kernel_path(&result.case));
+            tail.extend(trace_cells(result.traces.get(i)));
             row(tail)
         })
         .collect();
@@ -270,6 +283,7 @@ pub fn result_rows(experiment: &str, result: &CaseResult) -> Vec<Vec<String>> {
         tail.resize(10, String::new());
         tail.extend([status, "false".into(), message]);
         tail.push(kernel_path(&result.case));
+        tail.extend(trace_cells(None));
         rows.push(row(tail));
     }
     rows
@@ -501,7 +515,58 @@ pub fn summary_row(
             .map(|b| number_cell(b, 0))),
         kernel_path(&result.case),
     ];
-    [case_cells(experiment, &result.case), tail].concat()
+    let traced = |f: fn(&crate::trace::RepeatTrace) -> Option<f64>, decimals: usize| {
+        let values: Vec<f64> = result.traces.iter().filter_map(f).collect();
+        stats::median(&values)
+            .filter(|_| result.ok())
+            .map(|m| number_cell(m, decimals))
+            .unwrap_or_default()
+    };
+    let fraction = |x: fn(&crate::trace::RepeatTrace) -> f64| {
+        let values: Vec<f64> = result
+            .traces
+            .iter()
+            .filter(|t| t.recorded)
+            .filter_map(|t| t.fraction(x(t)))
+            .collect();
+        stats::median(&values)
+            .filter(|_| result.ok())
+            .map(|m| number_cell(m, 4))
+            .unwrap_or_default()
+    };
+    let cpu = [
+        traced(|t| t.user_s, 6),
+        traced(|t| t.sys_s, 6),
+        traced(|t| t.cpu_util(), 4),
+        fraction(|t| t.compute_s),
+        fraction(|t| t.dispatch_s),
+        fraction(|t| t.idle_s),
+    ];
+    [case_cells(experiment, &result.case), tail, cpu.to_vec()].concat()
+}
+
+/// A repeat's CPU time and task aggregates, in [`RESULT_COLUMNS`] order
+/// (empty where not measured; the task columns only where tasks were
+/// recorded).
+fn trace_cells(trace: Option<&crate::trace::RepeatTrace>) -> [String; 6] {
+    let Some(t) = trace else {
+        return Default::default();
+    };
+    let recorded = |v: f64| match t.recorded {
+        true => seconds_cell(v),
+        false => String::new(),
+    };
+    [
+        opt(t.user_s.map(seconds_cell)),
+        opt(t.sys_s.map(seconds_cell)),
+        match t.recorded {
+            true => t.tasks.to_string(),
+            false => String::new(),
+        },
+        recorded(t.compute_s),
+        recorded(t.dispatch_s),
+        recorded(t.idle_s),
+    ]
 }
 
 /// The note column: the case's own note, then why it has no speedup.
