@@ -21,7 +21,8 @@ feeder thread, a cooperative search with a shared early-exit flag), where the
 workers run (threads, worker processes, or `runner worker`s on any host behind a
 Redis server), and the parameters to sweep (workers, chunksize, job order,
 kernel, flag kind, loop style).
-README.md describes the file format.
+docs/experiment-files.md describes the file format, and `runner schema` prints
+its JSON Schema for editors.
 
 runner expands the sweep into cases, runs each with warm-up and best-of-N timing,
 checks every answer against an independent oracle, and writes results.csv (one row
@@ -64,7 +65,7 @@ fn after_help() -> String {
 #[derive(Debug, Parser)]
 #[command(
     name = "runner",
-    version,
+    version = env!("RUNNER_LONG_VERSION"),
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_help = after_help(),
@@ -96,6 +97,17 @@ pub enum Command {
     /// any host.
     #[command(long_about = WORKER_ABOUT, after_help = WORKER_AFTER)]
     Worker(WorkerArgs),
+    /// Print the JSON Schema of experiment files, for editors (or, with
+    /// --markdown, the reference of every key).
+    #[command(long_about = SCHEMA_ABOUT)]
+    Schema(SchemaArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish,
+    /// powershell).
+    #[command(long_about = COMPLETIONS_ABOUT)]
+    Completions(CompletionsArgs),
+    /// Print runner's man page (roff), e.g. `runner man > runner.1`.
+    #[command(hide = true)]
+    Man,
     /// A worker process of the processes backend (started by runner itself).
     #[command(hide = true, name = "pipe-worker")]
     PipeWorker,
@@ -106,6 +118,42 @@ pub enum Command {
         /// Where to listen.
         socket: PathBuf,
     },
+}
+
+const SCHEMA_ABOUT: &str = "\
+Print the JSON Schema (draft 2020-12) of experiment files on stdout.
+
+Editors that read TOML with taplo (VS Code's Even Better TOML, Helix, Zed)
+complete and check keys while you type when the file's first line names the
+schema:
+  #:schema ./schema.json
+The shipped experiments do, and experiments/schema.json is this output. The
+schema knows every key, its values and its default; `runner check` also checks
+what a schema cannot (a range's end above its start, a chart's axis the
+experiment varies, a lesson's cases that pair).";
+
+/// Arguments of `runner schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the reference of every key in Markdown instead (the tables of
+    /// docs/experiment-files.md).
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+const COMPLETIONS_ABOUT: &str = "\
+Print a completion script for a shell on stdout. Install it where the shell
+looks, e.g.:
+  runner completions bash > ~/.local/share/bash-completion/completions/runner
+  runner completions zsh > ~/.zfunc/_runner     # with fpath+=(~/.zfunc) before compinit
+  runner completions fish > ~/.config/fish/completions/runner.fish";
+
+/// Arguments of `runner completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Arguments of `runner report`.

@@ -17,7 +17,8 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::seq::SliceRandom;
 
 use crate::experiment::{Case, Input, Plan, Requirement, Schedule};
-use crate::outcome::{CaseResult, Failure, WorkerCosts};
+use crate::outcome::{CaseResult, Failure, Table, WorkerCosts};
+use crate::stats;
 use crate::timing::Timer;
 use crate::workload::{Context, check_cost, command, factor_frequency, primes, verify};
 
@@ -216,8 +217,17 @@ impl SoFar {
         // A table of every run (the clocks) grows by each round's rows;
         // a whole-case table (samples, factors) is kept from the first.
         for table in round_result.tables {
-            match self.result.tables.iter_mut().find(|t| t.name == table.name) {
-                Some(kept) if table.name == command::CLOCKS_TABLE => kept.rows.extend(table.rows),
+            match self
+                .result
+                .tables
+                .iter_mut()
+                .find(|t| t.name() == table.name())
+            {
+                Some(Table::Clocks(kept)) => {
+                    if let Table::Clocks(rows) = table {
+                        kept.extend(rows);
+                    }
+                }
                 Some(_) => {}
                 None => self.result.tables.push(table),
             }
@@ -239,7 +249,7 @@ impl SoFar {
 /// The median of each cost over the rounds (each round starts its workers).
 fn median_costs(costs: &[WorkerCosts]) -> Option<WorkerCosts> {
     let of = |f: &dyn Fn(&WorkerCosts) -> Option<f64>| {
-        crate::stats::median(&costs.iter().filter_map(f).collect::<Vec<_>>())
+        stats::median(&costs.iter().filter_map(f).collect::<Vec<_>>())
     };
     (!costs.is_empty()).then(|| WorkerCosts {
         startup_s: of(&|c| Some(c.startup_s)).unwrap_or_default(),

@@ -5,6 +5,37 @@
 //! cases ([`experiment`]), the [`engine`] runs each with a [`strategy`] over
 //! the [`primes`] kernels and checks it against the oracle, and [`output`]
 //! writes the records as CSV and a manifest.
+//!
+//! The layers, each importing only from the layers below it (as measured
+//! from the `use` blocks; `main.rs` on top):
+//!
+//! ```text
+//! commands            the subcommands: glue from parsed arguments to an exit status
+//! compare             two saved runs side by side
+//! report              charts, the HTML page, summary.json and summary.md
+//! output, progress    the report folder as a run fills it; the progress line
+//! plan, engine        what a plan will cost; running a plan's cases
+//! workload            how each kind of case builds its work and checks its answer
+//! strategy, manifest  how work is coordinated over a backend; manifest.json
+//! backend, record, trace
+//!                     where workers run (threads, processes, Redis); the CSV rows;
+//!                     what every worker did (task records, CPU time, their files)
+//! work                jobs, replies and the one function that serves a job
+//! flag, timing        shared early-exit flags; the timed runs of a case
+//! ipc, cli, outcome   frames and the manager process; clap types; a case's result
+//! experiment, signals, units, answer, machine_state
+//!                     the model; signal handling; human numbers; answers; the machine's state
+//! primes, secret, console, machine, exit, stats
+//!                     kernels and the oracle; URL secrets; terminal text; cores; exit
+//!                     statuses; statistics
+//! ```
+//!
+//! One arrow still runs up: `experiment::command` takes the case columns from
+//! [`record`] (to check a command's `{placeholders}`), which closes a circle
+//! experiment -> record -> experiment until the columns move into the model.
+//! Two more run up to [`trace`]: [`timing`] hands each timed run to a
+//! `trace::Tracer` (it starts and stops the recording with the timer), and
+//! [`outcome::CaseResult`] holds each repeat's `trace::RepeatTrace`.
 
 pub mod answer;
 pub mod backend;
@@ -19,9 +50,9 @@ pub mod flag;
 pub mod ipc;
 pub mod machine;
 pub mod machine_state;
-pub mod manifest;
 pub mod outcome;
 pub mod output;
+pub mod plan;
 pub mod primes;
 pub mod progress;
 pub mod record;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use runner::cli::{Cli, Command};
-use runner::commands::{check, compare, report, run};
+use runner::commands::{check, compare, completions, report, run, schema};
 use runner::{console, exit, signals};
 
 fn main() -> ExitCode {
@@ -19,7 +19,14 @@ fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().collect();
     if !matches!(
         cli.command,
-        Some(Command::Check(_) | Command::Compare(_) | Command::Manager { .. })
+        Some(
+            Command::Check(_)
+                | Command::Compare(_)
+                | Command::Manager { .. }
+                | Command::Schema(_)
+                | Command::Completions(_)
+                | Command::Man
+        )
     ) && let Err(e) = signals::install()
     {
         console::error(&format!(
@@ -33,6 +40,9 @@ fn main() -> ExitCode {
         Some(Command::Report(args)) => report::report(&args),
         Some(Command::Compare(args)) => compare::compare(&args),
         Some(Command::Manager { socket }) => manager(&socket),
+        Some(Command::Schema(args)) => schema::schema(&args),
+        Some(Command::Completions(args)) => completions::completions(&args),
+        Some(Command::Man) => completions::man(),
         Some(Command::Run(args)) => run::run(&args, arguments),
         Some(Command::PipeWorker | Command::Worker(_)) => unreachable!("served above"),
         None => run::run(&cli.run, arguments),

@@ -2,8 +2,11 @@
 //! why it failed or was skipped. Plain data, read by the writers and the
 //! progress display; it knows nothing of how cases run.
 
+use serde::{Deserialize, Serialize};
+
 use crate::answer::{Answer, Work};
 use crate::experiment::Case;
+use crate::experiment::columns::{Cell, Seconds, columns};
 
 /// What happened to one case.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,13 +52,61 @@ pub struct WorkerCosts {
     pub redelivered: Option<u64>,
 }
 
-/// Rows for a CSV file of their own, e.g. `samples.csv`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
+/// Rows for a CSV file of their own (`<name>.csv`), each after its case's
+/// number.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Table {
+    /// What one check of each n cost (check_cost).
+    Samples(Vec<SampleRow>),
+    /// The smallest-factor histogram of a case's range (factor_frequency).
+    Factors(Vec<FactorRow>),
+    /// Both clocks of every run of a program (command).
+    Clocks(Vec<ClockRow>),
+}
+
+impl Table {
     /// The file's stem.
-    pub name: &'static str,
-    pub header: Vec<&'static str>,
-    pub rows: Vec<Vec<String>>,
+    pub fn name(&self) -> &'static str {
+        match self {
+            Table::Samples(_) => "samples",
+            Table::Factors(_) => "factors",
+            Table::Clocks(_) => "clocks",
+        }
+    }
+}
+
+columns! {
+    /// A row of samples.csv: the best of the timings of one n's check.
+    pub struct SampleRow {
+        pub n: u64,
+        pub prime: bool,
+        /// The best time less the clock's own cost; none where the check
+        /// was no slower than the clock.
+        pub seconds: Option<Seconds>,
+        /// The best time as timed.
+        pub raw_s: Option<Seconds>,
+    }
+}
+
+columns! {
+    /// A row of factors.csv: how many non-primes of the range have
+    /// `factor` as their smallest factor.
+    pub struct FactorRow {
+        pub factor: u64,
+        pub count: u64,
+    }
+}
+
+columns! {
+    /// A row of clocks.csv: one run of a program (warm-ups too), by the
+    /// process's wall clock and by the program's own.
+    pub struct ClockRow {
+        /// When it began, in seconds since the start of the run.
+        pub started_s: Seconds,
+        pub wall_s: Seconds,
+        /// The program's `runner-time:`, where it printed one.
+        pub program_s: Option<Seconds>,
+    }
 }
 
 /// One timed repeat.
@@ -83,7 +134,8 @@ pub struct Failure {
 }
 
 /// Whether a case gave the oracle's answer, failed, or could not run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Ok,
     Failed,
@@ -143,5 +195,14 @@ impl Status {
             Status::Failed => "failed",
             Status::Skipped => "skipped",
         }
+    }
+}
+
+/// The CSV's `status` column.
+impl Cell for Status {
+    const WORDS: bool = true;
+
+    fn text(&self) -> String {
+        self.as_str().to_string()
     }
 }

@@ -21,10 +21,12 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::wire::{self, Hello, QueueAccess, Welcome, WireError};
-use crate::flag::{Flag, WithFlag};
+use crate::console;
+use crate::flag::{Flag, with_flag};
 use crate::ipc::manager;
 use crate::primes::PrimeTest;
-use crate::work::{Job, WithKernel, Worker};
+use crate::signals;
+use crate::work::{Job, Worker, with_kernel};
 
 /// Runs a worker process until its coordinator closes its inboxes.
 pub fn main() -> ExitCode {
@@ -32,7 +34,7 @@ pub fn main() -> ExitCode {
     // -PGID`) reaches the workers too: the coordinator decides when its
     // workers stop, so they ignore every signal that stops a run. They end
     // when their inboxes close, or by the parent-death signal.
-    for signal in crate::signals::STOPPING {
+    for signal in signals::STOPPING {
         // SAFETY: setting a disposition to "ignore" has no preconditions.
         unsafe { libc::signal(signal, libc::SIG_IGN) };
     }
@@ -72,14 +74,14 @@ pub fn main() -> ExitCode {
     };
     // The flag is connected and the kernel built before the worker says it
     // is ready, so neither costs anything inside a timed run.
-    let served = setup.flag.dispatch(WithFlagStage {
-        inboxes: &mut inboxes,
-        kernel: setup.kernel,
-    });
+    let inboxes = &mut inboxes;
+    let served = with_flag!(&setup.flag, flag => with_kernel!(setup.kernel, kernel => {
+        ready_then_serve(Worker::new(kernel, flag, 0), inboxes)
+    }));
     match served {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
-            crate::console::error(&format!("runner worker {}: {e}", setup.index));
+            console::error(&format!("runner worker {}: {e}", setup.index));
             ExitCode::from(1)
         }
         Err(e) => refuse(
@@ -177,40 +179,18 @@ impl Shared {
     }
 }
 
-/// A worker with its flag connected, waiting for its kernel.
-struct WithFlagStage<'a> {
-    inboxes: &'a mut Inboxes,
-    kernel: crate::work::KernelSpec,
-}
-
-impl WithFlag for WithFlagStage<'_> {
-    type Output = Result<(), WireError>;
-    fn run<F: Flag>(self, flag: F) -> Result<(), WireError> {
-        self.kernel.dispatch(WithKernelStage {
-            inboxes: self.inboxes,
-            flag,
-        })
-    }
-}
-
 /// A worker with its flag and kernel: it says it is ready, then serves.
-struct WithKernelStage<'a, F> {
-    inboxes: &'a mut Inboxes,
-    flag: F,
-}
-
-impl<F: Flag> WithKernel for WithKernelStage<'_, F> {
-    type Output = Result<(), WireError>;
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Result<(), WireError> {
-        let ready = Welcome::Ready {
-            protocol: wire::PROTOCOL,
-            runner: env!("CARGO_PKG_VERSION").to_string(),
-            pid: std::process::id(),
-        };
-        wire::send(&mut self.inboxes.out, &ready)?;
-        let mut worker = Worker::new(kernel, self.flag, 0);
-        serve(&mut worker, self.inboxes)
-    }
+fn ready_then_serve<K: PrimeTest, F: Flag>(
+    mut worker: Worker<K, F>,
+    inboxes: &mut Inboxes,
+) -> Result<(), WireError> {
+    let ready = Welcome::Ready {
+        protocol: wire::PROTOCOL,
+        runner: env!("CARGO_PKG_VERSION").to_string(),
+        pid: std::process::id(),
+    };
+    wire::send(&mut inboxes.out, &ready)?;
+    serve(&mut worker, inboxes)
 }
 
 /// Serves jobs until an inbox closes; a closed inbox is a normal end.

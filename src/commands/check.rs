@@ -3,14 +3,16 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use super::estimate::{WARN_ABOVE_SECONDS, estimate};
-use super::memory::{self, Limit};
 use super::{load_all, report_errors};
 use crate::cli::CheckArgs;
 use crate::console;
 use crate::exit;
+use crate::experiment::columns::{CaseColumns, Params};
 use crate::experiment::{Experiment, PlanOptions};
+use crate::experiment::{Plan, Schedule};
 use crate::machine::Cores;
+use crate::plan::estimate::{WARN_ABOVE_SECONDS, estimate};
+use crate::plan::memory::{self, Limit};
 use crate::units::human_duration;
 
 /// Validates every file and prints each plan.
@@ -59,25 +61,17 @@ pub fn refuse_oversized(experiments: &[Experiment], options: &PlanOptions) -> Re
 
 /// Why an `[[expect]]` of `experiment` can never be judged: no pair of its
 /// plan's cases fits its two filters.
-fn unpaired_lesson(experiment: &Experiment, plan: &crate::experiment::Plan) -> Option<String> {
+fn unpaired_lesson(experiment: &Experiment, plan: &Plan) -> Option<String> {
     // A quick run cuts its ranges (so "range E" is no longer one) and times
     // once (so nothing can be judged): its lessons are "not measured".
     if plan.quick {
         return None;
     }
-    let rows: Vec<crate::experiment::expect::Row> = plan
+    // A command's own parameters too: a lesson may pick cases by them.
+    let rows: Vec<(CaseColumns, Params)> = plan
         .cases
         .iter()
-        .map(|case| {
-            let cells = crate::record::case_cells(&experiment.name, case);
-            // A command's own parameters too: a lesson may pick cases by them.
-            crate::record::CASE_COLUMNS
-                .iter()
-                .map(|c| c.to_string())
-                .zip(cells)
-                .chain(case.params.iter().cloned())
-                .collect()
-        })
+        .map(|case| (CaseColumns::of(&experiment.name, case), case.params.clone()))
         .collect();
     let variant_sets = experiment.variant_sets();
     experiment.expectations.iter().enumerate().find_map(|(i, e)| {
@@ -92,10 +86,10 @@ fn unpaired_lesson(experiment: &Experiment, plan: &crate::experiment::Plan) -> O
 }
 
 /// How many times a case's work runs: warm-ups and timed runs.
-fn runs_per_case(plan: &crate::experiment::Plan) -> u64 {
+fn runs_per_case(plan: &Plan) -> u64 {
     let (repeats, warmup) = (u64::from(plan.repeats), u64::from(plan.warmup));
     match plan.schedule {
-        crate::experiment::Schedule::Blocked => warmup + repeats,
+        Schedule::Blocked => warmup + repeats,
         _ => repeats * (warmup + 1),
     }
 }

@@ -2,10 +2,10 @@
 
 pub mod check;
 pub mod compare;
-pub mod estimate;
-pub mod memory;
+pub mod completions;
 pub mod report;
 pub mod run;
+pub mod schema;
 pub mod worker;
 
 use std::fs;
@@ -19,7 +19,15 @@ use crate::experiment::error::suggest;
 use crate::experiment::{self, Experiment, ExperimentError, PlanOptions};
 
 /// The subcommands, for telling a mistyped one from a file name.
-const SUBCOMMANDS: [&str; 4] = ["run", "check", "report", "compare"];
+const SUBCOMMANDS: [&str; 7] = [
+    "run",
+    "check",
+    "report",
+    "compare",
+    "worker",
+    "schema",
+    "completions",
+];
 
 /// Expands folders into their `*.toml` files, sorted by name.
 pub fn experiment_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ExperimentError> {

@@ -10,6 +10,7 @@ use crate::console;
 use crate::exit;
 use crate::output::files::FileError;
 use crate::output::lock::FolderLock;
+use crate::output::lock::LockError;
 use crate::report;
 use crate::signals;
 
@@ -53,7 +54,7 @@ pub fn report(args: &ReportArgs) -> ExitCode {
             status = status.max(code);
             continue;
         }
-        // A folder named alone ("chunksize") has the empty path as parent:
+        // A folder named alone (`reports`) has the empty path as parent:
         // its index is the current folder's.
         let parent = dir
             .parent()
@@ -84,8 +85,8 @@ pub fn report(args: &ReportArgs) -> ExitCode {
 fn redraw(dir: &Path, experiment: Option<&Path>) -> Result<usize, (u8, String)> {
     let _lock = FolderLock::acquire(dir).map_err(|e| {
         let code = match e {
-            crate::output::lock::LockError::Held { .. } => exit::BAD_INPUT,
-            crate::output::lock::LockError::File(_) => exit::IO,
+            LockError::Held { .. } => exit::BAD_INPUT,
+            LockError::File(_) => exit::IO,
         };
         (code, e.to_string())
     })?;

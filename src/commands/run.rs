@@ -19,9 +19,9 @@ use crate::experiment::{
 use crate::flag::redis::{ProbeError, redis_target};
 use crate::machine::Cores;
 use crate::machine_state::{self, MachineState};
-use crate::manifest::{Manifest, Status};
 use crate::outcome::Status as EndStatus;
 use crate::output::folder::ReportFolder;
+use crate::output::manifest::{Manifest, Status};
 use crate::output::{ReportWriter, report_dir_name};
 use crate::progress::Progress;
 use crate::report;
@@ -30,6 +30,7 @@ use crate::timing::{SystemClock, Timer};
 use crate::workload::Context;
 
 use super::{load_all, report_errors};
+use crate::flag::shm;
 
 /// What one experiment's run came to.
 enum Ended {
@@ -89,7 +90,7 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
     }
     // Flag files of runs killed outright (SIGKILL) are nobody's to remove
     // but a later run's.
-    crate::flag::shm::sweep_stale();
+    shm::sweep_stale();
     let mut failed = 0;
     let mut ran = 0;
     let mut lessons_failed = 0;

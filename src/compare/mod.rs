@@ -5,7 +5,7 @@
 //! comparison runner states is.
 //!
 //! Matching: a case is identified by every case-describing cell
-//! ([`CASE_COLUMNS`]) except `experiment` and `case`. The case number only
+//! ([`CaseColumns`]) except `experiment` and `case`. The case number only
 //! says where the case stood in its sweep, so adding a value to a sweep must
 //! not shift every match. `seed` is kept: with a shuffled order, another seed
 //! is another job order, so other work. So is `workers` as it was resolved:
@@ -18,22 +18,29 @@ pub mod table;
 
 use std::collections::BTreeMap;
 
-use crate::record::CASE_COLUMNS;
-use crate::report::data::{Row, RunData, range_label, value};
+use crate::experiment::ParamName;
+use crate::experiment::columns::CaseColumn;
+use crate::machine::or_else;
+use crate::outcome::Status;
+use crate::record::SummaryRow;
+use crate::report::data::{RunData, range_label, value};
 use crate::stats::{self, Comparison, Verdict};
 
-/// The columns that do not identify a case's work.
-const NOT_IDENTIFYING: [&str; 2] = ["experiment", "case"];
+/// Whether a case column identifies a case's work: all but the
+/// experiment's name and the case's number.
+fn identifies(column: CaseColumn) -> bool {
+    !matches!(column, CaseColumn::Experiment | CaseColumn::Case)
+}
 
-/// The cells that identify a case's work, in [`CASE_COLUMNS`] order.
+/// The cells that identify a case's work, in [`CaseColumns`] order.
 pub type Key = Vec<String>;
 
 /// One side's case: its number, parameters and correct timed runs.
 #[derive(Debug, Clone)]
 pub struct SideCase {
-    pub number: String,
+    pub number: usize,
     /// The summary's status: ok, failed or skipped.
-    pub status: String,
+    pub status: Status,
     pub seconds: Vec<f64>,
 }
 
@@ -117,7 +124,7 @@ impl Report {
                 after_name: after.manifest.experiment.clone(),
             });
         }
-        let rows: Vec<&Row> = before.summary.iter().chain(&after.summary).collect();
+        let rows: Vec<&SummaryRow> = before.summary.iter().chain(&after.summary).collect();
         let params = user_parameters([before, after]);
         let labeller = Labeller::new(&rows, &params);
         let mut waiting: BTreeMap<Key, Vec<SideCase>> = BTreeMap::new();
@@ -138,8 +145,8 @@ impl Report {
                 Some(before_case) => {
                     let seed = stats::seed_for(
                         before.manifest.seed ^ after.manifest.seed,
-                        parse_number(&before_case.number),
-                        parse_number(&after_case.number),
+                        before_case.number as u64,
+                        after_case.number as u64,
                     );
                     let outcome = outcome(&before_case, &after_case, seed);
                     matched.push(Matched {
@@ -192,21 +199,21 @@ impl Report {
             }
         }
         for column in on {
-            let known = |run: &RunData| run.summary.iter().any(|r| r.contains_key(column));
+            let known = |run: &RunData| run.summary.iter().any(|r| r.has(column));
             if !known(before) || !known(after) {
                 return Err(format!(
                     "`{column}` is not a column of both runs' summary.csv\n  = help: name case columns both experiments have, e.g. --on chunksize or --on number_name,flag,loop"
                 ));
             }
         }
-        let key = |row: &Row| -> Key { on.iter().map(|c| value(row, c)).collect() };
-        let before_rows: Vec<&Row> = before.summary.iter().collect();
-        let after_rows: Vec<&Row> = after.summary.iter().collect();
+        let key = |row: &SummaryRow| -> Key { on.iter().map(|c| value(row, c)).collect() };
+        let before_rows: Vec<&SummaryRow> = before.summary.iter().collect();
+        let after_rows: Vec<&SummaryRow> = after.summary.iter().collect();
         let (before_labels, after_labels) = (
             Labeller::except(&before_rows, &user_parameters([before, before]), on),
             Labeller::except(&after_rows, &user_parameters([after, after]), on),
         );
-        let point = |row: &Row| {
+        let point = |row: &SummaryRow| {
             on.iter()
                 .map(|c| (c, value(row, c)))
                 .filter(|(_, v)| !v.is_empty())
@@ -228,8 +235,8 @@ impl Report {
                 let (before_case, after_case) = (side_case(before, b), side_case(after, a));
                 let seed = stats::seed_for(
                     before.manifest.seed ^ after.manifest.seed,
-                    parse_number(&before_case.number),
-                    parse_number(&after_case.number),
+                    before_case.number as u64,
+                    after_case.number as u64,
                 );
                 matched.push(Matched {
                     label: format!(
@@ -337,14 +344,14 @@ pub fn verdict_word(verdict: Verdict) -> &'static str {
     }
 }
 
-fn key_of(row: &Row, params: &[String]) -> Key {
+fn key_of(row: &SummaryRow, params: &[String]) -> Key {
     let params = params
         .iter()
-        .map(|column| format!("{column}={}", row.get(column).map_or("", String::as_str)));
-    CASE_COLUMNS
+        .map(|column| format!("{column}={}", row.get(column).unwrap_or_default()));
+    CaseColumn::ALL
         .iter()
-        .filter(|c| !NOT_IDENTIFYING.contains(c))
-        .map(|c| row.get(*c).cloned().unwrap_or_default())
+        .filter(|&&c| identifies(c))
+        .map(|&c| row.case.cell(c))
         .chain(params)
         .collect()
 }
@@ -356,7 +363,7 @@ fn user_parameters(runs: [&RunData; 2]) -> Vec<String> {
     let mut names: Vec<String> = runs
         .iter()
         .flat_map(|run| run.experiment.params.names())
-        .filter(|name| !CASE_COLUMNS.contains(&name.as_str()))
+        .filter(|name| CaseColumn::from_name(name).is_none())
         .collect();
     names.sort();
     names.dedup();
@@ -383,29 +390,20 @@ fn distinguish(matched: &mut [Matched]) {
     }
 }
 
-fn side_case(run: &RunData, row: &Row) -> SideCase {
-    let number = value(row, "case");
+fn side_case(run: &RunData, row: &SummaryRow) -> SideCase {
+    let number = row.case.case;
     SideCase {
-        seconds: run.seconds_of(&number),
-        status: value(row, "status"),
+        seconds: run.seconds_of(number),
+        status: row.summary.status,
         number,
     }
-}
-
-fn parse_number(case: &str) -> u64 {
-    case.parse().unwrap_or(0)
 }
 
 /// Compares a matched pair, unless a side has no time to compare.
 fn outcome(before: &SideCase, after: &SideCase, seed: u64) -> Outcome {
     for (side, case) in [("BEFORE", before), ("AFTER", after)] {
-        if case.status != "ok" {
-            let status = if case.status.is_empty() {
-                "no status"
-            } else {
-                &case.status
-            };
-            return Outcome::NotCompared(format!("{status} in {side}"));
+        if case.status != Status::Ok {
+            return Outcome::NotCompared(format!("{} in {side}", case.status.as_str()));
         }
         if case.seconds.is_empty() {
             return Outcome::NotCompared(format!("no correct timed run in {side}"));
@@ -425,16 +423,12 @@ fn outcome(before: &SideCase, after: &SideCase, seed: u64) -> Outcome {
 /// "folder: cpu model, N logical CPUs, rustc ..., commit abc1234, started ...".
 fn machine_line(run: &RunData) -> String {
     let machine = &run.manifest.machine;
-    let text = |key: &str| machine.get(key).and_then(|v| v.as_str()).unwrap_or("");
-    let mut parts = vec![match text("cpu_model") {
-        "" => "unknown CPU".to_string(),
-        cpu => cpu.to_string(),
-    }];
-    if let Some(n) = machine.get("logical_cpus").and_then(|v| v.as_u64()) {
-        parts.push(format!("{n} logical CPUs"));
+    let mut parts = vec![or_else(&machine.cpu_model, "unknown CPU").to_string()];
+    if machine.logical_cpus > 0 {
+        parts.push(format!("{} logical CPUs", machine.logical_cpus));
     }
-    if !text("rustc").is_empty() {
-        parts.push(text("rustc").to_string());
+    if !machine.rustc.is_empty() {
+        parts.push(machine.rustc.clone());
     }
     if let Some(commit) = &run.manifest.source.git_commit {
         let dirty = match run.manifest.source.git_dirty {
@@ -453,109 +447,139 @@ fn machine_line(run: &RunData) -> String {
 /// Names a case compactly: the parameters that differ between the cases
 /// being compared (the rest are the same for all and would only repeat).
 struct Labeller {
-    /// The columns a label shows: [`LABEL_COLUMNS`], then the user's
+    /// The columns a label shows: [`Label::runners`], then the user's
     /// parameters, where they differ among the cases.
-    varying: Vec<String>,
+    varying: Vec<Label>,
 }
 
-/// Parameters shown by name, in this order; a range is shown as one.
-const LABEL_COLUMNS: [&str; 20] = [
-    "variant",
-    "strategy",
-    "executor",
-    "kernel",
-    "workers",
-    "chunksize",
-    "nbr_chunks",
-    "order",
-    "seed",
-    "range",
-    "number",
-    "precheck",
-    "flag",
-    "loop",
-    "check_every",
-    "enqueue",
-    "capacity",
-    "queue_host",
-    "step",
-    "chunk_rule",
-];
+/// A column a label may show.
+#[derive(Debug, Clone, PartialEq)]
+enum Label {
+    /// One of the case's columns (the variant as its own label only).
+    Column(CaseColumn),
+    /// The range, by its book name where it has one.
+    Range,
+    /// The number verified, by its name.
+    Number,
+    /// A command's own parameter.
+    Param(String),
+}
+
+impl Label {
+    /// runner's parameters shown by name, in this order: the case's columns
+    /// that describe its work (a range and a number as one each), and last
+    /// the chunk rule, which only tells apart chunk sizes that look alike.
+    fn runners() -> Vec<Label> {
+        let columns = CaseColumn::ALL.iter().filter_map(|&c| match c {
+            CaseColumn::RangeStart => Some(Label::Range),
+            CaseColumn::NumberName => Some(Label::Number),
+            CaseColumn::Experiment
+            | CaseColumn::Case
+            | CaseColumn::Tasks
+            | CaseColumn::RangeEnd
+            | CaseColumn::Number
+            | CaseColumn::ChunkRule => None,
+            c => Some(Label::Column(c)),
+        });
+        let last = Label::Column(CaseColumn::ChunkRule);
+        columns.chain(std::iter::once(last)).collect()
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Label::Column(c) => c.as_str(),
+            Label::Range => ParamName::Range.as_str(),
+            Label::Number => "number",
+            Label::Param(name) => name,
+        }
+    }
+
+    /// The columns of summary.csv behind it.
+    fn columns(&self) -> Vec<&str> {
+        match self {
+            Label::Range => vec![
+                CaseColumn::RangeStart.as_str(),
+                CaseColumn::RangeEnd.as_str(),
+            ],
+            Label::Number => vec![CaseColumn::Number.as_str(), CaseColumn::NumberName.as_str()],
+            other => vec![other.name()],
+        }
+    }
+
+    /// Its cell as a label shows it: the range as one, the variant's own
+    /// label only (not the strategy standing in for it).
+    fn cell(&self, row: &SummaryRow) -> String {
+        match self {
+            Label::Range => range_label(&row.case),
+            Label::Column(CaseColumn::Variant) => row.case.variant.clone(),
+            Label::Column(c) => row.case.cell(*c),
+            Label::Number => value(row, "number"),
+            Label::Param(name) => value(row, name),
+        }
+    }
+}
 
 impl Labeller {
     /// A labeller of what varies among `rows` besides the columns `on`
     /// (which a side-by-side label shows first).
-    fn except(rows: &[&Row], params: &[String], on: &[String]) -> Labeller {
+    fn except(rows: &[&SummaryRow], params: &[String], on: &[String]) -> Labeller {
         let mut labeller = Labeller::new(rows, params);
-        // A label's "range" and "number" stand for the columns behind them.
-        let shown = |c: &str| {
-            match c {
-                "range" => ["range_start", "range_end"].as_slice(),
-                "number" => ["number", "number_name"].as_slice(),
-                _ => std::slice::from_ref(&c),
-            }
-            .iter()
-            .any(|col| on.iter().any(|o| o == col))
-        };
-        labeller.varying.retain(|c| !shown(c));
+        // A label's range and number stand for the columns behind them.
+        let shown = |l: &Label| l.columns().iter().any(|col| on.iter().any(|o| o == col));
+        labeller.varying.retain(|l| !shown(l));
         if labeller.varying.is_empty() {
             let name = match rows.iter().any(|r| !value(r, "variant").is_empty()) {
-                true => "variant",
-                false => "strategy",
+                true => CaseColumn::Variant,
+                false => CaseColumn::Strategy,
             };
-            labeller.varying.push(name.into());
+            labeller.varying.push(Label::Column(name));
         }
         labeller
     }
 
     /// A labeller of what varies among `rows`, of runner's parameters and
     /// the user's `params`.
-    fn new(rows: &[&Row], params: &[String]) -> Labeller {
-        let varying: Vec<String> = LABEL_COLUMNS
+    fn new(rows: &[&SummaryRow], params: &[String]) -> Labeller {
+        let varying: Vec<Label> = Label::runners()
             .into_iter()
-            .chain(params.iter().map(String::as_str))
-            .filter(|c| {
-                let first = rows.first().map(|r| label_cell(r, c));
-                rows.iter().any(|r| Some(label_cell(r, c)) != first)
+            .chain(params.iter().cloned().map(Label::Param))
+            .filter(|l| {
+                let first = rows.first().map(|r| l.cell(r));
+                rows.iter().any(|r| Some(l.cell(r)) != first)
             })
-            .map(String::from)
             .collect();
         // One case, or cases that differ only in derived cells: name the
         // strategy, so a label is never empty.
         let varying = match varying.is_empty() {
-            true => vec!["strategy".into()],
+            true => vec![Label::Column(CaseColumn::Strategy)],
             false => varying,
         };
         Labeller { varying }
     }
 
-    fn label(&self, row: &Row) -> String {
+    fn label(&self, row: &SummaryRow) -> String {
         let parts: Vec<String> = self
             .varying
             .iter()
-            .filter_map(|c| {
-                let cell = label_cell(row, c);
-                match (c.as_str(), cell.as_str()) {
-                    (_, "") | ("range", "[, )") => None,
-                    ("variant" | "strategy" | "range" | "number", _) => Some(cell),
-                    _ => Some(format!("{c}={cell}")),
+            .filter_map(|l| {
+                let cell = l.cell(row);
+                let whole = matches!(
+                    l,
+                    Label::Range
+                        | Label::Number
+                        | Label::Column(CaseColumn::Variant | CaseColumn::Strategy)
+                );
+                match (l, cell.as_str()) {
+                    (_, "") | (Label::Range, "[, )") => None,
+                    _ if whole => Some(cell),
+                    _ => Some(format!("{}={cell}", l.name())),
                 }
             })
             .collect();
         match parts.is_empty() {
-            true => format!("case {}", value(row, "case")),
+            true => format!("case {}", row.case.case),
             false => parts.join(" "),
         }
-    }
-}
-
-/// A parameter's cell as a label shows it: the range as one, the variant's
-/// own label only (not the strategy standing in for it).
-fn label_cell(row: &Row, column: &str) -> String {
-    match column {
-        "range" => range_label(&value(row, "range_start"), &value(row, "range_end")),
-        "variant" => row.get("variant").cloned().unwrap_or_default(),
-        _ => value(row, column),
     }
 }
 
@@ -564,17 +588,14 @@ mod tests {
     use super::*;
     use crate::stats::Interval;
 
-    fn row(cells: &[(&str, &str)]) -> Row {
-        cells
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    fn row(cells: &[(&str, &str)]) -> SummaryRow {
+        crate::record::rows::row_of(cells)
     }
 
     fn matched(ratio: f64, interval: Option<(f64, f64)>) -> Matched {
         let side = SideCase {
-            number: "1".into(),
-            status: "ok".into(),
+            number: 1,
+            status: Status::Ok,
             seconds: vec![1.0],
         };
         Matched {
@@ -607,22 +628,18 @@ mod tests {
     /// Issue 20 item 17: rows that would read alike name their cases.
     #[test]
     fn twin_labels_are_told_apart_by_their_cases() {
-        let side = |n: &str| SideCase {
-            number: n.into(),
-            status: "ok".into(),
+        let side = |n: usize| SideCase {
+            number: n,
+            status: Status::Ok,
             seconds: vec![1.0],
         };
-        let pair = |label: &str, after: &str, before: &str| Matched {
+        let pair = |label: &str, after: usize, before: usize| Matched {
             label: label.into(),
             before: side(before),
             after: side(after),
             outcome: Outcome::NotCompared("x".into()),
         };
-        let mut matched = vec![
-            pair("fast", "1", "1"),
-            pair("fast", "2", "1"),
-            pair("slow", "3", "2"),
-        ];
+        let mut matched = vec![pair("fast", 1, 1), pair("fast", 2, 1), pair("slow", 3, 2)];
         distinguish(&mut matched);
         let labels: Vec<&str> = matched.iter().map(|m| m.label.as_str()).collect();
         assert_eq!(
@@ -633,14 +650,15 @@ mod tests {
 
     #[test]
     fn labels_name_what_varies_once() {
-        let a = row(&[("case", "1"), ("strategy", "serial"), ("workers", "1")]);
-        let b = row(&[("case", "2"), ("strategy", "pool"), ("workers", "2")]);
+        let (strategy, workers) = (CaseColumn::Strategy.as_str(), CaseColumn::Workers.as_str());
+        let a = row(&[("case", "1"), (strategy, "serial"), (workers, "1")]);
+        let b = row(&[("case", "2"), (strategy, "pool"), (workers, "2")]);
         let labeller = Labeller::new(&[&a, &b], &[]);
         assert_eq!(labeller.label(&b), "pool workers=2");
         let alone = Labeller::new(&[&a], &[]);
         assert_eq!(alone.label(&a), "serial");
         assert_ne!(key_of(&a, &[]), key_of(&b, &[]));
-        let renumbered = row(&[("case", "7"), ("strategy", "serial"), ("workers", "1")]);
+        let renumbered = row(&[("case", "7"), (strategy, "serial"), (workers, "1")]);
         assert_eq!(
             key_of(&a, &[]),
             key_of(&renumbered, &[]),

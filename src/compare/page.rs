@@ -85,12 +85,12 @@ pub fn html(report: &Report, chart: Option<ChartSize>) -> anyhow::Result<String>
         cases: cases
             .iter()
             .map(|u| Case {
-                number: u.case.number.clone(),
+                number: u.case.number.to_string(),
                 label: u.label.clone(),
                 median: u
                     .case
                     .median()
-                    .map_or_else(|| u.case.status.clone(), human_seconds),
+                    .map_or_else(|| u.case.status.as_str().to_string(), human_seconds),
             })
             .collect(),
     };

@@ -70,7 +70,7 @@ fn unmatched(heading: &str, cases: &[Unmatched]) -> String {
         let median = u
             .case
             .median()
-            .map_or_else(|| u.case.status.clone(), human_seconds);
+            .map_or_else(|| u.case.status.as_str().to_string(), human_seconds);
         out += &format!(
             "- case {}: {} (median {median})\n",
             u.case.number,

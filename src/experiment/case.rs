@@ -145,11 +145,8 @@ impl ChunkPlan {
 
 impl Serialize for Chunking {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(match self {
-            Chunking::Size(_) => "given",
-            Chunking::Default => "default",
-            Chunking::NbrChunks(_) => "nbr_chunks",
-        })
+        // Written as the chunk_rule column writes it.
+        s.collect_str(&super::columns::ChunkRule::of(*self))
     }
 }
 

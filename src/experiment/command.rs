@@ -5,7 +5,7 @@
 //! typo in one of runner's keys is still an error.
 //!
 //! Placeholders name a column of the case (`{workers}`, `{chunksize}`,
-//! `{range_start}`, `{number}`, …: see [`crate::record::CASE_COLUMNS`]) or a
+//! `{range_start}`, `{number}`, …: see [`super::columns::CASE_COLUMNS`]) or a
 //! user parameter; `{name|text}` gives `text` where the case has no value
 //! for `name` (a serial case has no chunksize, a case without a flag no
 //! loop); `{{` and `}}` stand for `{` and `}`.
@@ -24,10 +24,10 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+use super::columns::CASE_COLUMNS;
 use super::error::{ExperimentError, suggest};
 use super::schema::{ParamListsSpec, ParamsSpec, WorkloadSpec};
 use super::values::{AnswerKind, ClockKind, WorkloadKind};
-use crate::record::CASE_COLUMNS;
 use crate::secret::password_in;
 
 /// The timeout of a repeat when the file names none: one hour.

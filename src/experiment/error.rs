@@ -184,7 +184,7 @@ pub fn from_toml(path: &Path, source: &str, error: &toml::de::Error) -> Experime
     let mut base = base;
     base.message = message;
     base.with_help(help.unwrap_or_else(|| {
-        "README.md (\"Experiment files\") lists every key and the values it takes".into()
+        "docs/experiment-files.md (or `runner schema --markdown`) lists every key and the values it takes".into()
     }))
 }
 

@@ -37,6 +37,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::columns::{CaseColumn, CaseRow, Cell, ChunkRule};
+use super::{ParamName, Strategy};
+use crate::primes::named_range;
 use crate::stats::Interval;
 
 /// The relation an expectation states.
@@ -64,7 +67,7 @@ pub struct Expectation {
     /// Within this many per cent (for `within`).
     pub percent: f64,
     /// A command workload's own parameters: compared between the two cases
-    /// of a pair as runner's are (see [`PAIRED_ON`]).
+    /// of a pair as runner's are (see [`Expectation::pairs`]).
     pub params: Vec<String>,
 }
 
@@ -143,44 +146,39 @@ impl Expectation {
     }
 }
 
-/// A case as its CSV row holds it: column name to cell.
-pub type Row = BTreeMap<String, String>;
-
-/// The parameters compared between the two cases of a pair, unless a
-/// filter names them (or a named variant sets them): the work first.
-const PAIRED_ON: [&str; 17] = [
-    "range_start",
-    "range_end",
-    "number",
-    "step",
-    "variant",
-    "strategy",
-    "executor",
-    "kernel",
-    "workers",
-    "order",
-    "precheck",
-    "flag",
-    "loop",
-    "check_every",
-    "enqueue",
-    "capacity",
-    "queue_host",
-];
+/// The columns compared between the two cases of a pair, unless a filter
+/// names them (or a named variant sets them): every column of the case's
+/// work and of how it ran, but the chunks' columns (see [`CHUNKS`]) and
+/// those that only name or count (the experiment, the case's number, the
+/// number's name, the tasks, the seed).
+fn paired_on(column: CaseColumn) -> bool {
+    !matches!(
+        column,
+        CaseColumn::Experiment
+            | CaseColumn::Case
+            | CaseColumn::NumberName
+            | CaseColumn::Tasks
+            | CaseColumn::Seed
+    )
+}
 
 /// The columns that size chunks: picking one differently frees them all.
-const CHUNKS: [&str; 3] = ["chunksize", "chunk_rule", "nbr_chunks"];
+const CHUNKS: [CaseColumn; 3] = [
+    CaseColumn::Chunksize,
+    CaseColumn::ChunkRule,
+    CaseColumn::NbrChunks,
+];
 
 impl Expectation {
     /// The pairs of rows (case, than) this expectation compares.
     /// `variant_sets` gives, per variant label, the parameters it sets.
-    pub fn pairs<'r>(
+    pub fn pairs<'r, R: CaseRow>(
         &self,
-        rows: &'r [Row],
+        rows: &'r [R],
         variant_sets: &BTreeMap<String, Vec<String>>,
-    ) -> Vec<(&'r Row, &'r Row)> {
-        let cases: Vec<&Row> = rows.iter().filter(|r| picks(r, &self.case)).collect();
-        let thans: Vec<&Row> = rows.iter().filter(|r| picks(r, &self.than)).collect();
+    ) -> Vec<(&'r R, &'r R)> {
+        let cases: Vec<&R> = rows.iter().filter(|r| picks(*r, &self.case)).collect();
+        let thans: Vec<&R> = rows.iter().filter(|r| picks(*r, &self.than)).collect();
         // A parameter the two filters pick differently is what the lesson
         // compares; one they pick alike (or do not name) must match.
         let differs = |key: &str| self.case.get(key) != self.than.get(key);
@@ -192,44 +190,49 @@ impl Expectation {
                 .values()
                 .any(|set| set.iter().any(|p| p == key))
         };
-        let variants_differ = differs("variant")
+        let variants_differ = differs(CaseColumn::Variant.as_str())
             || self
                 .case
                 .keys()
                 .chain(self.than.keys())
                 .any(|key| differs(key) && set_by_some_variant(key));
-        let freed = |column: &str| match column {
-            "range_start" | "range_end" => differs("range"),
-            "number" => differs("number"),
-            "variant" => variants_differ,
-            c if CHUNKS.contains(&c) => CHUNKS.iter().any(|c| differs(c)),
-            c => differs(c),
+        let range = ParamName::Range.as_str();
+        let freed = |column: &str| match CaseColumn::from_name(column) {
+            Some(CaseColumn::RangeStart | CaseColumn::RangeEnd) => differs(range),
+            Some(CaseColumn::Variant) => variants_differ,
+            Some(c) if CHUNKS.contains(&c) => CHUNKS.iter().any(|c| differs(c.as_str())),
+            _ => differs(column),
         };
-        let set_by_variant = |row: &Row, column: &str| {
+        let set_by_variant = |row: &R, column: &str| {
             variants_differ
                 && variant_sets
-                    .get(cell(row, "variant"))
+                    .get(&row.columns().variant)
                     .is_some_and(|set| set.iter().any(|p| p == column))
         };
+        let given = |row: &R| row.columns().chunk_rule == Some(ChunkRule::Given);
+        let serial = |row: &R| row.columns().strategy == Strategy::Serial;
+        let mut compared: Vec<&str> = CaseColumn::ALL
+            .iter()
+            .filter(|&&c| paired_on(c))
+            .map(|c| c.as_str())
+            .collect();
+        compared.extend(self.params.iter().map(String::as_str));
         let mut pairs = Vec::new();
         for a in &cases {
             for b in &thans {
                 if std::ptr::eq(*a, *b) {
                     continue;
                 }
-                let columns = PAIRED_ON.iter().chain(&CHUNKS).copied();
-                let own = self.params.iter().map(String::as_str);
-                let same = columns.chain(own).all(|column| {
-                    let (x, y) = (cell(a, column), cell(b, column));
+                let same = compared.iter().all(|&column| {
+                    let (x, y) = (a.cell(column), b.cell(column));
                     // Chunk sizes compare only where both were given as a
                     // size: a default size follows the worker count.
-                    let sized_alike = column != "chunksize"
-                        || (cell(a, "chunk_rule") == "given" && cell(b, "chunk_rule") == "given");
+                    let chunksize = column == CaseColumn::Chunksize.as_str();
+                    let sized_alike = !chunksize || (given(a) && given(b));
                     // A serial case has one worker whatever was swept.
-                    let serial = column == "workers"
-                        && (cell(a, "strategy") == "serial" || cell(b, "strategy") == "serial");
+                    let workers = column == CaseColumn::Workers.as_str();
                     freed(column)
-                        || serial
+                        || (workers && (serial(a) || serial(b)))
                         || set_by_variant(a, column)
                         || set_by_variant(b, column)
                         || x.is_empty()
@@ -249,24 +252,22 @@ impl Expectation {
 /// Whether `row` passes `filter`, whose values are as charts name them:
 /// "default" chunks are those of the default rule, a number is its name,
 /// a range its label ("range C").
-fn picks(row: &Row, filter: &BTreeMap<String, Vec<String>>) -> bool {
+fn picks<R: CaseRow>(row: &R, filter: &BTreeMap<String, Vec<String>>) -> bool {
+    let c = row.columns();
     filter.iter().all(|(key, allowed)| {
-        let default = key == "chunksize"
+        let chunksize = ParamName::from_key(key) == Some(ParamName::Chunksize);
+        let default = chunksize
             && allowed.iter().any(|a| a == "default")
-            && cell(row, "chunk_rule") == "default";
-        let seen = match key.as_str() {
-            "number" => cell(row, "number_name").to_string(),
-            "range" => {
-                crate::primes::named_range::label(cell(row, "range_start"), cell(row, "range_end"))
+            && c.chunk_rule == Some(ChunkRule::Default);
+        let seen = match ParamName::from_key(key) {
+            Some(ParamName::Range) => {
+                named_range::label(&c.range_start.text(), &c.range_end.text())
             }
-            other => cell(row, other).to_string(),
+            _ if key == "number" => c.number_name.text(),
+            _ => row.cell(key),
         };
         default || allowed.contains(&seen)
     })
-}
-
-fn cell<'r>(row: &'r Row, column: &str) -> &'r str {
-    row.get(column).map_or("", String::as_str)
 }
 
 /// The verdict over every pair: fails if any fails, holds if all hold.

@@ -3,9 +3,11 @@
 
 pub mod case;
 pub mod chart;
+pub mod columns;
 pub mod command;
 pub mod error;
 pub mod expect;
+pub mod json_schema;
 pub mod params;
 pub mod schema;
 pub mod validate;

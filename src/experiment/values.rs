@@ -349,6 +349,13 @@ impl fmt::Display for Capacity {
     }
 }
 
+/// As the CSV's `capacity` column writes it: the count, or "unbounded".
+impl Serialize for Capacity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 macro_rules! display_as_serde_name {
     ($($ty:ty),*) => {$(
         impl fmt::Display for $ty {

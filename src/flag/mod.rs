@@ -63,4 +63,5 @@ pub use none::NoFlag;
 pub use redis::RedisFlag;
 pub use shm::{ShmAtomicFlag, ShmFile, ShmMmapFlag};
 pub use shm_mutex::ShmMutexFlag;
+pub(crate) use spec::with_flag;
 pub use spec::{AnyFlag, FlagSetup, FlagSpec, SharedFlag, WithFlag};

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::{Flag, FlagError};
+use crate::console;
 use crate::secret::redact;
 
 /// Where to find Redis when neither the experiment nor `REDIS_URL` says.
@@ -76,14 +77,14 @@ impl RedisTarget {
     pub fn probe(&self) -> Result<(), ProbeError> {
         let fail = |e: &redis::RedisError| match refusal(e) {
             Some(refusal) => ProbeError::Misconfigured {
-                message: crate::console::one_line(&format!(
+                message: console::one_line(&format!(
                     "{} (chosen by {}): {e}",
                     refusal.what(&redact(&self.url)),
                     self.chosen_by
                 )),
                 help: refusal.help(self.place()),
             },
-            None => ProbeError::Unreachable(crate::console::one_line(&format!(
+            None => ProbeError::Unreachable(console::one_line(&format!(
                 "cannot reach Redis at {} (chosen by {}): {e}; {}",
                 redact(&self.url),
                 self.chosen_by,
@@ -253,7 +254,7 @@ impl RedisFlag {
                 }
                 answer => {
                     return answer.map_err(|e| {
-                        FlagError(crate::console::one_line(&format!(
+                        FlagError(console::one_line(&format!(
                             "Redis at {} failed: {e}",
                             redact(&self.url)
                         )))
@@ -274,7 +275,7 @@ fn start_command(url: &str) -> String {
         }
         Ok(redis::ConnectionAddr::Unix(path)) => format!(
             "`redis-server --port 0 --unixsocket {} --save ''`",
-            crate::console::plain(&path.display().to_string())
+            console::plain(&path.display().to_string())
         ),
         _ => "`redis-server --port 6379 --save ''`".to_string(),
     }
@@ -283,7 +284,7 @@ fn start_command(url: &str) -> String {
 /// Opens a connection with timeouts, so a dead server fails instead of hanging.
 fn open(url: &str) -> Result<redis::Connection, FlagError> {
     let unreachable = |e: redis::RedisError| {
-        FlagError(crate::console::one_line(&format!(
+        FlagError(console::one_line(&format!(
             "cannot reach Redis at {} ({e}); start a server with {} \
              or point `redis_url` in [workload] (or REDIS_URL) at one",
             redact(url),

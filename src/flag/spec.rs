@@ -14,10 +14,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::ManagerClient;
-use super::shm::{ShmAtomicFlag, ShmFile, ShmMmapFlag};
+use super::shm::ShmFile;
 use super::shm_mutex::ShmMutexFlag;
-use super::{Flag, FlagError, NoFlag, RedisFlag};
+use super::{Flag, FlagError, RedisFlag};
 use crate::experiment::FlagKind;
 use crate::ipc::manager::ManagerProcess;
 
@@ -39,7 +38,49 @@ pub enum FlagSpec {
     Redis { url: String, key: String },
 }
 
-/// Code that runs with whichever flag a spec names, compiled per kind.
+/// Connects this process's first handle to the flag that the [`FlagSpec`]
+/// `$spec` (a reference) names and runs `$body` with `$flag` bound to it:
+/// `Ok` of the body, or the [`FlagError`] of connecting. The body is compiled
+/// once per kind, so every look in it is a direct call (the
+/// `either::for_both!` idiom, as `work::with_kernel!` for kernels). The only
+/// place a spec's kind is matched; further handles for more workers of this
+/// process come from `Flag::connect`.
+macro_rules! with_flag {
+    ($spec:expr, $flag:ident => $body:expr) => {{
+        use $crate::flag::FlagSpec;
+        let spec: &FlagSpec = $spec;
+        match spec {
+            FlagSpec::None => {
+                let $flag = $crate::flag::NoFlag;
+                Ok($body)
+            }
+            FlagSpec::Atomic { path } => match $crate::flag::ShmAtomicFlag::open(path) {
+                Ok($flag) => Ok($body),
+                Err(e) => Err(e),
+            },
+            FlagSpec::Mutex { path } => match $crate::flag::ShmMutexFlag::open(path) {
+                Ok($flag) => Ok($body),
+                Err(e) => Err(e),
+            },
+            FlagSpec::Manager { socket } => match $crate::flag::ManagerClient::connect_to(socket) {
+                Ok($flag) => Ok($body),
+                Err(e) => Err(e),
+            },
+            FlagSpec::Mmap { path } => match $crate::flag::ShmMmapFlag::open(path) {
+                Ok($flag) => Ok($body),
+                Err(e) => Err(e),
+            },
+            FlagSpec::Redis { url, key } => match $crate::flag::RedisFlag::attach(url, key) {
+                Ok($flag) => Ok($body),
+                Err(e) => Err(e),
+            },
+        }
+    }};
+}
+pub(crate) use with_flag;
+
+/// Code that runs with whichever flag a spec names, compiled per kind (for
+/// code outside the crate; inside it, [`with_flag!`] says the same).
 pub trait WithFlag {
     type Output;
     fn run<F: Flag>(self, flag: F) -> Self::Output;
@@ -58,35 +99,17 @@ impl FlagSpec {
         }
     }
 
-    /// Connects this process's first handle and runs `user` with it. The
-    /// only place a spec's kind is matched; further handles for more workers
-    /// of this process come from `Flag::connect`.
+    /// Connects this process's first handle and runs `user` with it
+    /// ([`with_flag!`]).
     pub fn dispatch<U: WithFlag>(&self, user: U) -> Result<U::Output, FlagError> {
-        Ok(match self {
-            FlagSpec::None => user.run(NoFlag),
-            FlagSpec::Atomic { path } => user.run(ShmAtomicFlag::open(path)?),
-            FlagSpec::Mutex { path } => user.run(ShmMutexFlag::open(path)?),
-            FlagSpec::Manager { socket } => user.run(ManagerClient::connect_to(socket)?),
-            FlagSpec::Mmap { path } => user.run(ShmMmapFlag::open(path)?),
-            FlagSpec::Redis { url, key } => user.run(RedisFlag::attach(url, key)?),
-        })
+        with_flag!(self, flag => user.run(flag))
     }
 
     /// A handle of whichever kind, for code that looks rarely (a
     /// coordinator clearing the flag between searches); workers should use
     /// `dispatch`, which avoids a match per look.
     pub fn connect(&self) -> Result<AnyFlag, FlagError> {
-        self.dispatch(Boxed)
-    }
-}
-
-/// `WithFlag` that wraps the handle in an `AnyFlag`.
-struct Boxed;
-
-impl WithFlag for Boxed {
-    type Output = AnyFlag;
-    fn run<F: Flag>(self, flag: F) -> AnyFlag {
-        AnyFlag(Box::new(flag))
+        with_flag!(self, flag => AnyFlag(Box::new(flag)))
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
+use crate::console;
 use serde::{Deserialize, Serialize};
 
 /// How many busy processes are named at most.
@@ -59,7 +60,7 @@ pub(super) fn parse_stat(stat: &str) -> Option<ProcessTimes> {
     let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
     let (utime, stime): (u64, u64) = (fields.get(11)?.parse().ok()?, fields.get(12)?.parse().ok()?);
     Some(ProcessTimes {
-        name: crate::console::plain(name),
+        name: console::plain(name),
         parent: fields.get(1)?.parse().ok()?,
         ticks: utime.checked_add(stime)?,
     })

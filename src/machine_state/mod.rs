@@ -17,6 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::console;
 use serde::{Deserialize, Serialize};
 
 pub use busy::{BusyProcess, CpuTimes, ProcessTimes, busy_processes, cpu_times};
@@ -379,7 +380,7 @@ fn hypervisor(root: &Path, cpuinfo: Option<&str>) -> (Option<bool>, Option<Strin
     let name = kind
         .clone()
         .or_else(|| (!system.is_empty()).then_some(system))
-        .map(|n| crate::console::one_line(&n));
+        .map(|n| console::one_line(&n));
     let virtual_machine = match (flagged, &kind) {
         (_, Some(_)) => Some(true),
         (flagged, None) => flagged,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::files::{FileError, is_temp_name, remove_if_present};
 use super::lock::{FolderLock, LOCK_FILE, LockError};
-use crate::manifest::Manifest;
+use crate::output::manifest::Manifest;
 
 /// Why a folder cannot take a report.
 #[derive(Debug, thiserror::Error)]

@@ -13,6 +13,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::files::FileError;
+use crate::signals;
 
 /// The lock file's name inside a report folder.
 pub const LOCK_FILE: &str = ".lock";
@@ -35,7 +36,7 @@ pub struct FolderLock {
     path: PathBuf,
     file: File,
     /// Removes the lock file on an immediate exit, which skips `drop`.
-    _hook: crate::signals::HookGuard,
+    _hook: signals::HookGuard,
 }
 
 impl std::fmt::Debug for FolderLock {
@@ -88,7 +89,7 @@ impl FolderLock {
             write(&mut file).map_err(|e| FileError::new("write", &path, e))?;
             let hook = {
                 let path = path.clone();
-                crate::signals::on_immediate_exit(move || _ = fs::remove_file(&path))
+                signals::on_immediate_exit(move || _ = fs::remove_file(&path))
             };
             return Ok(FolderLock {
                 path,

@@ -8,6 +8,7 @@
 pub mod files;
 pub mod folder;
 pub mod lock;
+pub mod manifest;
 pub mod timelines;
 
 use std::collections::BTreeMap;
@@ -22,10 +23,10 @@ use crate::engine::Observer;
 use crate::experiment::{Experiment, Plan};
 use crate::machine::Cores;
 use crate::machine_state::MachineState;
-use crate::manifest::{Manifest, Status};
 use crate::outcome::{CaseResult, Status as CaseStatus, Table};
-use crate::record::{self, CASE_COLUMNS, RESULT_COLUMNS, SUMMARY_COLUMNS};
+use crate::record::{self, ResultRow, SummaryRow, rows};
 use crate::signals;
+use manifest::{Manifest, Status};
 
 pub use files::write_atomic;
 
@@ -101,16 +102,12 @@ impl ReportWriter {
                 experiment.source.as_bytes(),
                 false,
             )?;
-            let params = experiment.params.names();
-            let params = params.iter().map(String::as_str);
-            let header: Vec<&str> = [&CASE_COLUMNS[..], &RESULT_COLUMNS]
-                .concat()
-                .into_iter()
-                .chain(params)
-                .collect();
+            let header = rows::header::<ResultRow>(&experiment.params.names());
+            let none: &[ResultRow] = &[];
             AppendFile::create(
                 &dir.join("results.csv"),
-                &record::to_csv(&header, &[]).map_err(|e| csv_error(&dir, "results.csv", e))?,
+                &rows::to_csv(Some(&header), none)
+                    .map_err(|e| csv_error(&dir, "results.csv", e))?,
             )
         })();
         let results_csv = started.inspect_err(|e| {
@@ -186,21 +183,16 @@ impl ReportWriter {
     }
 
     fn write_summary(&self, sync: bool) -> Result<(), FileError> {
-        let summary: Vec<_> = self
+        let summary: Vec<SummaryRow> = self
             .results
             .iter()
             .map(|r| {
-                let row = record::summary_row(&self.experiment, r, &self.results, &self.cores);
-                [row, record::param_cells(&self.params, &r.case)].concat()
+                let params = record::params_of(&self.params, &r.case);
+                record::summary_row(&self.experiment, r, &self.results, &self.cores, params)
             })
             .collect();
-        let params = self.params.iter().map(String::as_str);
-        let header: Vec<&str> = [&CASE_COLUMNS[..], &SUMMARY_COLUMNS]
-            .concat()
-            .into_iter()
-            .chain(params)
-            .collect();
-        let bytes = record::to_csv(&header, &summary)
+        let header = rows::header::<SummaryRow>(&self.params);
+        let bytes = rows::to_csv(Some(&header), &summary)
             .map_err(|e| csv_error(self.dir(), "summary.csv", e))?;
         write_atomic(&self.dir().join("summary.csv"), &bytes, sync)
     }
@@ -209,22 +201,17 @@ impl ReportWriter {
     /// number (the folder already names the experiment).
     fn append_table(&mut self, case: usize, table: &Table) -> Result<(), FileError> {
         let dir = self.dir().to_path_buf();
-        let file = format!("{}.csv", table.name);
-        let rows: Vec<Vec<String>> = table
-            .rows
-            .iter()
-            .map(|row| [&[case.to_string()][..], row].concat())
-            .collect();
-        let body = record::csv_rows(&rows).map_err(|e| csv_error(&dir, &file, e))?;
-        if !self.tables.contains_key(table.name) {
-            let header: Vec<&str> = ["case"].into_iter().chain(table.header.clone()).collect();
-            let head = record::to_csv(&header, &[]).map_err(|e| csv_error(&dir, &file, e))?;
+        let name = table.name();
+        let file = format!("{name}.csv");
+        let body = rows::table_csv(table, Some(case)).map_err(|e| csv_error(&dir, &file, e))?;
+        if !self.tables.contains_key(name) {
+            let head = rows::table_csv(table, None).map_err(|e| csv_error(&dir, &file, e))?;
             let created = AppendFile::create(&dir.join(&file), &head)?;
-            self.tables.insert(table.name, created);
+            self.tables.insert(name, created);
             self.with_manifest(|m| m.add_file(&file));
         }
         self.tables
-            .get_mut(table.name)
+            .get_mut(name)
             .expect("inserted above")
             .append(&body)
     }
@@ -232,12 +219,9 @@ impl ReportWriter {
     fn record(&mut self, result: &CaseResult) -> Result<(), FileError> {
         let _writing = signals::writing();
         let dir = self.dir().to_path_buf();
-        let params = record::param_cells(&self.params, &result.case);
-        let rows: Vec<Vec<String>> = record::result_rows(&self.experiment, result)
-            .into_iter()
-            .map(|row| [row, params.clone()].concat())
-            .collect();
-        let bytes = record::csv_rows(&rows).map_err(|e| csv_error(&dir, "results.csv", e))?;
+        let params = record::params_of(&self.params, &result.case);
+        let rows = record::result_rows(&self.experiment, result, &params);
+        let bytes = rows::to_csv(None, &rows).map_err(|e| csv_error(&dir, "results.csv", e))?;
         self.results_csv.append(&bytes)?;
         for table in &result.tables {
             self.append_table(result.case.number, table)?;
@@ -325,7 +309,7 @@ fn mark_interrupted(manifest: &Mutex<Manifest>, dir: &Path) {
     }
 }
 
-fn csv_error(dir: &Path, file: &str, e: anyhow::Error) -> FileError {
+fn csv_error(dir: &Path, file: &str, e: impl std::fmt::Display) -> FileError {
     FileError::new(
         "write",
         &PathBuf::from(dir).join(file),

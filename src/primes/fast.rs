@@ -138,6 +138,12 @@ impl FastTester {
         FastTester { divisors, beyond }
     }
 
+    /// The bytes of the table [`FastTester::new`] builds for `max_n`.
+    pub fn table_bytes(max_n: u64) -> u64 {
+        let wanted = max_n.isqrt().saturating_sub(1) / 2;
+        wanted.min(TABLE_MAX_DIVISORS as u64) * size_of::<Divisor>() as u64
+    }
+
     /// How candidates beyond the table are tested.
     pub fn beyond(&self) -> Beyond {
         self.beyond

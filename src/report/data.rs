@@ -1,4 +1,5 @@
-//! What a report is drawn from: the files a run saved, and nothing else.
+//! What a report is drawn from: the files a run saved, and nothing else,
+//! read back typed (see [`crate::record::rows`]).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -6,13 +7,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use crate::experiment::{self, Experiment};
-use crate::manifest::{Manifest, Status};
+use crate::experiment::columns::{CaseColumns, Cell};
+use crate::experiment::{self, Experiment, ParamName};
+use crate::outcome::{ClockRow, FactorRow, SampleRow, Status as CaseStatus};
 use crate::output::EXPERIMENT_COPY;
+use crate::output::manifest::{Manifest, Status};
+use crate::primes::named_range;
+use crate::record::read::read;
+use crate::record::rows::{Cased, FileRow};
+use crate::record::{ResultRow, SummaryRow};
 use crate::stats;
-
-/// One CSV row, by column name.
-pub type Row = BTreeMap<String, String>;
 
 /// A saved run, read back.
 pub struct RunData {
@@ -20,13 +24,38 @@ pub struct RunData {
     pub experiment: Experiment,
     pub manifest: Manifest,
     /// summary.csv, one row per case.
-    pub summary: Vec<Row>,
-    /// Per-case tables such as samples.csv or factors.csv, by file stem.
-    pub tables: BTreeMap<String, Vec<Row>>,
+    pub summary: Vec<SummaryRow>,
+    /// The workload's tables (samples.csv, factors.csv, clocks.csv), where
+    /// the run wrote them.
+    pub tables: Tables,
     /// Each case's timed runs that gave the oracle's answer (results.csv),
     /// by case number, in the order they ran: the samples every interval
     /// and every comparison is drawn from.
-    pub samples: BTreeMap<String, Vec<Sample>>,
+    pub samples: BTreeMap<usize, Vec<Sample>>,
+}
+
+/// The tables a workload may have written beside the summary, each by case.
+#[derive(Debug, Clone, Default)]
+pub struct Tables {
+    pub samples: Option<Vec<Cased<SampleRow>>>,
+    pub factors: Option<Vec<Cased<FactorRow>>>,
+    pub clocks: Option<Vec<Cased<ClockRow>>>,
+}
+
+impl Tables {
+    /// The files of the tables the run wrote, by name.
+    pub fn files(&self) -> Vec<String> {
+        let present = [
+            ("clocks", self.clocks.is_some()),
+            ("factors", self.factors.is_some()),
+            ("samples", self.samples.is_some()),
+        ];
+        present
+            .into_iter()
+            .filter(|(_, there)| *there)
+            .map(|(name, _)| format!("{name}.csv"))
+            .collect()
+    }
 }
 
 /// One timed run of a case, as results.csv keeps it.
@@ -40,11 +69,16 @@ pub struct Sample {
 
 impl RunData {
     /// The seconds of case `case`'s correct timed runs.
-    pub fn seconds_of(&self, case: &str) -> Vec<f64> {
+    pub fn seconds_of(&self, case: usize) -> Vec<f64> {
         self.samples
-            .get(case)
+            .get(&case)
             .map(|s| s.iter().map(|s| s.seconds).collect())
             .unwrap_or_default()
+    }
+
+    /// The summary row of case `case`.
+    pub fn case(&self, case: usize) -> Option<&SummaryRow> {
+        self.summary.iter().find(|r| r.case.case == case)
     }
 
     /// Every correct timed run as (position in the run, its time over its
@@ -66,73 +100,17 @@ impl RunData {
     }
 }
 
-/// Extra tables a workload may have written, with their numeric columns.
-const TABLES: [(&str, &[&str]); 3] = [
-    ("samples", &["case", "n", "seconds"]),
-    ("factors", &["case", "factor", "count"]),
-    ("clocks", &["case", "started_s", "wall_s"]),
-];
-
-/// The summary's columns that hold numbers (or nothing, where they do not
-/// apply): a chart or a finding reads each of them as one.
-const SUMMARY_NUMBERS: &[&str] = &[
-    "case",
-    "workers",
-    "chunksize",
-    "nbr_chunks",
-    "tasks",
-    "range_start",
-    "range_end",
-    "number",
-    "precheck",
-    "check_every",
-    "step",
-    "repeats",
-    "best_s",
-    "median_s",
-    "mean_s",
-    "stddev_s",
-    "max_s",
-    "median_lo_s",
-    "median_hi_s",
-    "noise_pct",
-    "speedup",
-    "speedup_lo",
-    "speedup_hi",
-    "efficiency",
-    "efficiency_lo",
-    "efficiency_hi",
-    "baseline_case",
-    "candidates",
-    "looks",
-    "look_ns",
-    "item_ns",
-];
-
-/// Refuses a table whose numeric cells are not numbers, naming the file, the
-/// row (as a line of the file) and the column, so a hand-edited or damaged
-/// file is found, not drawn as a gap (hardening item 15).
-fn check_numbers(path: &Path, rows: &[Row], columns: &[&str]) -> anyhow::Result<()> {
+/// Refuses a summary whose correct case has no best time (a hand-edited or
+/// damaged file), naming the file and the row as a line of the file.
+fn check_times(path: &Path, rows: &[SummaryRow]) -> anyhow::Result<()> {
     for (i, row) in rows.iter().enumerate() {
-        for &column in columns {
-            let Some(cell) = row.get(column).filter(|c| !c.is_empty()) else {
-                continue;
-            };
-            if !cell.parse::<f64>().is_ok_and(f64::is_finite) {
-                bail!(
-                    "{}: line {}, column {column}: \"{cell}\" is not a number",
-                    path.display(),
-                    i + 2
-                );
-            }
-        }
-        let ok = row.get("status").is_some_and(|s| s == "ok");
-        if ok && row.get("best_s").is_some_and(String::is_empty) {
+        let ok = row.summary.status == CaseStatus::Ok;
+        if ok && row.summary.best_s.is_none() {
             bail!(
                 "{}: line {}: case {} is ok but has no best_s",
                 path.display(),
                 i + 2,
-                value(row, "case")
+                row.case.case
             );
         }
     }
@@ -240,9 +218,10 @@ impl RunData {
                 experiment
             }
         };
+        let params = experiment.params.names();
         let summary_path = dir.join("summary.csv");
-        let summary = read_csv(&summary_path)?;
-        check_numbers(&summary_path, &summary, SUMMARY_NUMBERS)?;
+        let summary: Vec<SummaryRow> = read(&summary_path, &params)?;
+        check_times(&summary_path, &summary)?;
         // summary.csv is written just before the manifest: a run killed
         // between the two may leave one more case in the summary.
         let ended = matches!(manifest.status, Status::Complete | Status::Failed);
@@ -259,34 +238,30 @@ impl RunData {
                 manifest.cases_done
             );
         }
-        let mut tables = BTreeMap::new();
-        for (name, numeric) in TABLES {
-            let path = dir.join(format!("{name}.csv"));
-            if path.exists() {
-                let rows = read_csv(&path)?;
-                check_numbers(&path, &rows, numeric)?;
-                tables.insert(name.to_string(), rows);
-            }
-        }
+        let tables = Tables {
+            samples: table(dir, "samples")?,
+            factors: table(dir, "factors")?,
+            clocks: table(dir, "clocks")?,
+        };
         let results_path = dir.join("results.csv");
-        let results = read_csv(&results_path)?;
-        let mut samples: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
+        let results: Vec<ResultRow> = read(&results_path, &params)?;
+        let mut samples: BTreeMap<usize, Vec<Sample>> = BTreeMap::new();
         for (i, row) in results.iter().enumerate() {
-            if value(row, "ok") != "true" {
+            if !row.repeat.ok {
                 continue;
             }
-            let seconds = number(row, "seconds").filter(|s| s.is_finite() && *s >= 0.0);
-            let Some(seconds) = seconds else {
+            let seconds = row.repeat.seconds.map(f64::from);
+            let Some(seconds) = seconds.filter(|s| *s >= 0.0) else {
                 bail!(
                     "{}: line {}, column seconds: {:?} is not a time",
                     results_path.display(),
                     i + 2,
-                    value(row, "seconds")
+                    row.repeat.seconds.text()
                 );
             };
-            let position = number(row, "position").map(|p| p as u64);
+            let position = row.repeat.position;
             samples
-                .entry(value(row, "case"))
+                .entry(row.case.case)
                 .or_default()
                 .push(Sample { seconds, position });
         }
@@ -301,61 +276,25 @@ impl RunData {
     }
 }
 
-/// Reads a CSV file into rows by column name, failing clearly if it is
-/// missing, malformed or not the file a run writes.
-pub fn read_csv(path: &Path) -> anyhow::Result<Vec<Row>> {
-    let mut reader =
-        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let header: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("{} has no header", path.display()))?
-        .iter()
-        .map(String::from)
-        .collect();
-    if !header.iter().any(|h| h == "case") {
-        bail!(
-            "{} is not a file runner wrote (no case column)",
-            path.display()
-        );
-    }
-    reader
-        .records()
-        .enumerate()
-        .map(|(i, record)| {
-            let record = record
-                .with_context(|| format!("{}: row {} is malformed", path.display(), i + 2))?;
-            Ok(header
-                .iter()
-                .cloned()
-                .zip(record.iter().map(String::from))
-                .collect())
-        })
-        .collect()
+/// The table `<name>.csv` of the report folder `dir`, if the run wrote one.
+fn table<R: FileRow>(dir: &Path, name: &str) -> anyhow::Result<Option<Vec<R>>> {
+    let path = dir.join(format!("{name}.csv"));
+    path.exists().then(|| read(&path, &[])).transpose()
 }
 
 /// The value a chart or a table shows for `name` in `row`: parameters by
-/// their CSV column, with the book's names for numbers and ranges.
-pub fn value(row: &Row, name: &str) -> String {
-    let cell = |c: &str| row.get(c).cloned().unwrap_or_default();
+/// their CSV column, with the book's names for numbers and ranges, and the
+/// strategy for a case of no variant.
+pub fn value(row: &SummaryRow, name: &str) -> String {
     match name {
-        "number" => cell("number_name"),
-        "range" => range_label(&cell("range_start"), &cell("range_end")),
-        "variant" if cell("variant").is_empty() => cell("strategy"),
-        _ => cell(name),
+        "number" => row.case.number_name.text(),
+        "variant" if row.case.variant.is_empty() => row.case.strategy.to_string(),
+        _ if ParamName::from_key(name) == Some(ParamName::Range) => range_label(&row.case),
+        _ => row.get(name).unwrap_or_default(),
     }
 }
 
-/// "C" for the book's range C, else "[start, end)".
-pub fn range_label(start: &str, end: &str) -> String {
-    crate::primes::named_range::label(start, end)
-}
-
-/// The case number of a row (0 if it has none): what seeds its intervals.
-pub fn case_number(row: &Row) -> u64 {
-    value(row, "case").parse().unwrap_or(0)
-}
-
-/// A cell as a number, if it is one.
-pub fn number(row: &Row, name: &str) -> Option<f64> {
-    row.get(name)?.parse().ok()
+/// "range C" for the book's range C, else "[start, end)".
+pub fn range_label(case: &CaseColumns) -> String {
+    named_range::label(&case.range_start.text(), &case.range_end.text())
 }

@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::data::{Row, RunData, case_number, value};
+use super::data::RunData;
+use crate::experiment::columns::CaseColumn;
 use crate::experiment::expect::{Expectation, Relation, Verdict, overall};
+use crate::outcome::Status;
+use crate::record::SummaryRow;
 use crate::stats::{self, Interval};
 
 /// An expectation with what the run says of it.
@@ -23,7 +26,7 @@ pub struct Checked {
     pub said: String,
     /// The case numbers the lesson is about (its `case` side, as measured).
     #[serde(skip)]
-    pub cases: Vec<String>,
+    pub cases: Vec<usize>,
     /// The chart the lesson is shown beside (1-based), if one shows its cases.
     pub chart: Option<usize>,
     /// The pair whose verdict is the lesson's, as measured (none when no
@@ -42,8 +45,8 @@ pub struct Checked {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deciding {
     /// The case number of its `case` side, and of its `than` side.
-    pub case: String,
-    pub than: String,
+    pub case: usize,
+    pub than: usize,
     /// The `case` side's median time over the `than` side's (whatever the
     /// relation: below 1 is faster), and that ratio's 95% interval; none
     /// when a side failed or was not measurable, or had one repeat.
@@ -66,7 +69,7 @@ pub struct Threshold {
 impl Checked {
     /// Whether a chart showing the cases `shown` shows this lesson: it
     /// draws every case the lesson is about.
-    pub fn shown_by(&self, shown: &[String]) -> bool {
+    pub fn shown_by(&self, shown: &[usize]) -> bool {
         !self.cases.is_empty() && self.cases.iter().all(|c| shown.contains(c))
     }
 }
@@ -83,8 +86,8 @@ pub fn check(run: &RunData) -> Vec<Checked> {
 
 /// What one pair measured.
 struct Measured<'r> {
-    case: &'r Row,
-    than: &'r Row,
+    case: &'r SummaryRow,
+    than: &'r SummaryRow,
     ratio: Option<f64>,
     interval: Option<Interval>,
     verdict: Verdict,
@@ -102,21 +105,21 @@ fn check_one(
         .pairs(&run.summary, variant_sets)
         .into_iter()
         .map(|(case, than)| {
-            let ok = |r: &Row| value(r, "status") == "ok";
+            let ok = |r: &SummaryRow| r.summary.status == Status::Ok;
             let (a, b) = (
-                run.seconds_of(&value(case, "case")),
-                run.seconds_of(&value(than, "case")),
+                run.seconds_of(case.case.case),
+                run.seconds_of(than.case.case),
             );
-            let seed = stats::seed_for(0, case_number(case), case_number(than));
+            let seed = stats::seed_for(0, case.case.case as u64, than.case.case as u64);
             let ratio = (ok(case) && ok(than))
                 .then(|| stats::ratio_interval(&a, &b, seed))
                 .flatten();
             let interval = ratio.and_then(|r| r.1);
             let unmeasured = (ok(case) && ok(than))
                 .then(|| {
-                    let why = |row: &Row, samples: &[f64]| {
+                    let why = |row: &SummaryRow, samples: &[f64]| {
                         let why = stats::unmeasurable(samples)?;
-                        Some(format!("case {} {why}", value(row, "case")))
+                        Some(format!("case {} {why}", row.case.case))
                     };
                     why(case, &a).or_else(|| why(than, &b))
                 })
@@ -163,14 +166,14 @@ fn check_one(
             )
         }
     };
-    let mut cases: Vec<String> = measured.iter().map(|m| value(m.case, "case")).collect();
+    let mut cases: Vec<usize> = measured.iter().map(|m| m.case.case.case).collect();
     cases.dedup();
     let deciding = measured
         .iter()
         .find(|m| Some(m.verdict) == verdict)
         .map(|m| Deciding {
-            case: value(m.case, "case"),
-            than: value(m.than, "case"),
+            case: m.case.case.case,
+            than: m.than.case.case,
             ratio: m.ratio,
             interval: m.interval,
             unmeasured: m.unmeasured.clone(),
@@ -213,38 +216,43 @@ fn ratio_words(m: &Measured) -> String {
     }
 }
 
+/// The columns a case is described by in a lesson's sentence, in order.
+const SHOWN: [CaseColumn; 12] = [
+    CaseColumn::Variant,
+    CaseColumn::Strategy,
+    CaseColumn::Executor,
+    CaseColumn::Workers,
+    CaseColumn::Chunksize,
+    CaseColumn::Order,
+    CaseColumn::Flag,
+    CaseColumn::Loop,
+    CaseColumn::CheckEvery,
+    CaseColumn::Enqueue,
+    CaseColumn::QueueHost,
+    CaseColumn::NumberName,
+];
+
 /// "case 3 (pool, 2 workers, chunksize 1)".
-pub fn describe(row: &Row) -> String {
-    const SHOWN: [&str; 12] = [
-        "variant",
-        "strategy",
-        "executor",
-        "workers",
-        "chunksize",
-        "order",
-        "flag",
-        "loop",
-        "check_every",
-        "enqueue",
-        "queue_host",
-        "number_name",
-    ];
-    let cell = |c: &str| row.get(c).cloned().unwrap_or_default();
+pub fn describe(row: &SummaryRow) -> String {
+    let c = &row.case;
     let parts: Vec<String> = SHOWN
         .iter()
-        .filter_map(|&c| {
-            let v = cell(c);
+        .filter_map(|&column| {
+            let v = c.cell(column);
             // A variant named after its strategy says it once.
-            let repeated = c == "strategy" && v == cell("variant");
-            (!v.is_empty() && !repeated).then(|| match c {
-                "variant" | "strategy" | "executor" | "number_name" => v,
-                "workers" if v == "1" => "1 worker".into(),
-                "workers" => format!("{v} workers"),
-                _ => format!("{} {v}", c.replace('_', " ")),
+            let repeated = column == CaseColumn::Strategy && v == c.variant;
+            (!v.is_empty() && !repeated).then(|| match column {
+                CaseColumn::Variant
+                | CaseColumn::Strategy
+                | CaseColumn::Executor
+                | CaseColumn::NumberName => v,
+                CaseColumn::Workers if c.workers == 1 => "1 worker".into(),
+                CaseColumn::Workers => format!("{v} workers"),
+                _ => format!("{} {v}", column.as_str().replace('_', " ")),
             })
         })
         .collect();
-    format!("case {} ({})", value(row, "case"), parts.join(", "))
+    format!("case {} ({})", c.case, parts.join(", "))
 }
 
 /// "with chunksize 1".

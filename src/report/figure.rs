@@ -3,9 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use super::data::{Row, RunData, number, value};
+use super::data::{RunData, value};
+use crate::experiment::columns::ChunkRule;
 use crate::experiment::schema::{ChartFormat, ChartKind};
-use crate::experiment::{Chart, WorkloadKind};
+use crate::experiment::{Chart, ParamName, Strategy, WorkloadKind};
+use crate::outcome::{FactorRow, SampleRow, Status};
+use crate::primes::named_range;
+use crate::record::rows::Cased;
+use crate::record::{Summary, SummaryRow};
 
 /// One point: where it is, its whisker, and the times it was drawn from.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,8 +23,8 @@ pub struct Point {
     /// The seconds of its case's correct timed runs (from results.csv), for
     /// comparisons beyond the noise; empty for table rows.
     pub samples: Vec<f64>,
-    /// The summary row it came from (for findings), if any.
-    pub case: Option<String>,
+    /// The case of the summary row it came from (for findings), if any.
+    pub case: Option<usize>,
     /// Set on the `default` chunksize, so it can be marked.
     pub is_default: bool,
 }
@@ -50,27 +55,89 @@ pub struct Figure {
     pub reference: Option<(String, f64)>,
 }
 
-/// The whisker of a chart of `y`: the columns of its ends and its legend.
-fn whisker_of(y: &str) -> Option<(&'static str, &'static str, [&'static str; 2])> {
+/// A row a chart reads: a case's summary, or a row of a workload's table.
+#[derive(Debug, Clone, Copy)]
+enum Drawn<'a> {
+    Case(&'a SummaryRow),
+    Sample(&'a Cased<SampleRow>),
+    Factor(&'a Cased<FactorRow>),
+}
+
+impl<'a> Drawn<'a> {
+    /// The summary row, for a case's row.
+    fn summary(self) -> Option<&'a SummaryRow> {
+        match self {
+            Drawn::Case(row) => Some(row),
+            Drawn::Sample(_) | Drawn::Factor(_) => None,
+        }
+    }
+
+    /// The number of the case the row belongs to.
+    fn case(self) -> usize {
+        match self {
+            Drawn::Case(row) => row.case.case,
+            Drawn::Sample(row) => row.case,
+            Drawn::Factor(row) => row.case,
+        }
+    }
+
+    /// Whether the row has the column `column`.
+    fn has(self, column: &str) -> bool {
+        match self {
+            Drawn::Case(row) => row.has(column),
+            Drawn::Sample(row) => row.has(column),
+            Drawn::Factor(row) => row.has(column),
+        }
+    }
+
+    /// The cell of the column `column` as a number, if it is one.
+    fn number(self, column: &str) -> Option<f64> {
+        let cell = match self {
+            Drawn::Case(row) => row.get(column),
+            Drawn::Sample(row) => row.get(column),
+            Drawn::Factor(row) => row.get(column),
+        };
+        cell?.parse().ok()
+    }
+
+    /// What a chart shows for `name` (see [`value`]); a table's row has no
+    /// range, number or variant of its own.
+    fn value(self, name: &str) -> String {
+        let own = |cell: Option<String>| cell.unwrap_or_default();
+        match self {
+            Drawn::Case(row) => value(row, name),
+            _ if ParamName::from_key(name) == Some(ParamName::Range) => named_range::label("", ""),
+            Drawn::Sample(row) => own(row.get(name)),
+            Drawn::Factor(row) => own(row.get(name)),
+        }
+    }
+}
+
+/// The whisker of a chart of `y`: its two ends in `row`, and its legend.
+type Whisker = (fn(&Summary) -> [Option<f64>; 2], [&'static str; 2]);
+
+/// The whisker of a chart of `y`, if its points have one.
+fn whisker_of(y: &str) -> Option<Whisker> {
     match y {
         "best_s" => Some((
-            "median_s",
-            "max_s",
+            |s| [s.median_s.map(f64::from), s.max_s.map(f64::from)],
             ["point/bar: best repeat", "whisker: median to slowest"],
         )),
         "median_s" => Some((
-            "median_lo_s",
-            "median_hi_s",
+            |s| [s.median_lo_s.map(f64::from), s.median_hi_s.map(f64::from)],
             ["point/bar: median repeat", "whisker: its 95% interval"],
         )),
         "speedup" => Some((
-            "speedup_lo",
-            "speedup_hi",
+            |s| [s.speedup_lo.map(f64::from), s.speedup_hi.map(f64::from)],
             ["point/bar: ratio of medians", "whisker: its 95% interval"],
         )),
         "efficiency" => Some((
-            "efficiency_lo",
-            "efficiency_hi",
+            |s| {
+                [
+                    s.efficiency_lo.map(f64::from),
+                    s.efficiency_hi.map(f64::from),
+                ]
+            },
             ["point/bar: speedup per worker", "whisker: its 95% interval"],
         )),
         _ => None,
@@ -95,7 +162,7 @@ pub fn default_chart(run: &RunData) -> Chart {
         }
         WorkloadKind::Primes | WorkloadKind::Command => {
             let x = axes.first().copied().unwrap_or(if e.variants.is_empty() {
-                "strategy"
+                ParamName::Strategy.as_str()
             } else {
                 "variant"
             });
@@ -117,27 +184,26 @@ pub fn default_chart(run: &RunData) -> Chart {
 
 /// Builds the figure for `chart` from the run's rows.
 pub fn figure(run: &RunData, chart: &Chart) -> Figure {
-    let rows = source_rows(run, chart);
-    let rows: Vec<&Row> = rows
-        .iter()
-        .filter(|r| passes(r, chart, run))
-        .copied()
+    let rows: Vec<Drawn> = source_rows(run, chart)
+        .into_iter()
+        .filter(|r| passes(*r, chart, run))
         .collect();
     let rows = match chart.y.as_str() {
         "count" => one_histogram_per_range(run, chart, rows),
         _ => rows,
     };
+    let range = ParamName::Range.as_str();
     let ranges: Vec<String> = {
         let mut seen: Vec<String> = Vec::new();
         for row in &rows {
-            let range = value_for(run, row, "range");
+            let range = value_for(run, *row, range);
             if !seen.contains(&range) {
                 seen.push(range);
             }
         }
         seen
     };
-    let xs: Vec<String> = rows.iter().map(|r| value(r, &chart.x)).collect();
+    let xs: Vec<String> = rows.iter().map(|r| r.value(&chart.x)).collect();
     let numeric = chart.kind != ChartKind::Bars
         && chart.kind != ChartKind::Hbars
         && xs.iter().all(|x| x.parse::<f64>().is_ok());
@@ -155,30 +221,34 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
     });
     let mut series: Vec<Series> = Vec::new();
     for (row, x_text) in rows.iter().zip(&xs) {
-        let Some(y) = number(row, &chart.y) else {
+        let Some(y) = row.number(&chart.y) else {
             continue;
         };
         let x = match &categories {
             Some(names) => names.iter().position(|n| n == x_text).unwrap_or(0) as f64,
             None => x_text.parse().unwrap_or(0.0),
         };
+        let summary = row.summary();
         let whisker = whisker_of(&chart.y)
-            .filter(|_| number(row, "repeats").unwrap_or(0.0) > 1.0)
-            .and_then(|(lo, hi, _)| number(row, lo).zip(number(row, hi)));
-        let samples = match row.contains_key("best_s") {
-            true => run.seconds_of(&value(row, "case")),
-            false => Vec::new(),
+            .zip(summary.filter(|s| s.summary.repeats > 1))
+            .and_then(|((ends, _), s)| {
+                let [lo, hi] = ends(&s.summary);
+                lo.zip(hi)
+            });
+        let samples = match summary {
+            Some(s) => run.seconds_of(s.case.case),
+            None => Vec::new(),
         };
         let name = match &chart.series {
             // Histograms of different ranges stay apart even within a series.
             Some(s) if chart.y == "count" && ranges.len() > 1 => format!(
                 "{}, {}",
-                series_name(s, &value_for(run, row, s), row),
-                value_for(run, row, "range")
+                series_name(s, &value_for(run, *row, s), *row),
+                value_for(run, *row, range)
             ),
-            Some(s) => series_name(s, &value_for(run, row, s), row),
+            Some(s) => series_name(s, &value_for(run, *row, s), *row),
             // Histograms of different ranges are drawn side by side, never summed.
-            None if chart.y == "count" && ranges.len() > 1 => value_for(run, row, "range"),
+            None if chart.y == "count" && ranges.len() > 1 => value_for(run, *row, range),
             None => String::new(),
         };
         let point = Point {
@@ -186,12 +256,9 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
             y,
             whisker,
             samples,
-            case: row
-                .get("case")
-                .cloned()
-                .filter(|_| row.contains_key("best_s")),
-            is_default: chart.x == "chunksize"
-                && row.get("chunk_rule").is_some_and(|r| r == "default"),
+            case: summary.map(|s| s.case.case),
+            is_default: chart.x == ParamName::Chunksize.as_str()
+                && summary.is_some_and(|s| s.case.chunk_rule == Some(ChunkRule::Default)),
         };
         match series.iter_mut().find(|s| s.name == name) {
             Some(s) => s.points.push(point),
@@ -212,7 +279,7 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
         x_label: axis_label(&chart.x),
         y_label: axis_label(&chart.y),
         y_is_seconds: chart.y.ends_with("_s") || chart.y == "seconds",
-        whisker: whisker_of(&chart.y).map(|(_, _, legend)| legend),
+        whisker: whisker_of(&chart.y).map(|(_, legend)| legend),
         reference: serial_reference(run, chart, &rows),
         categories,
         series,
@@ -273,15 +340,16 @@ pub fn drift_figure(run: &RunData) -> Option<Figure> {
 /// The serial loop's time on the same work, when a time chart leaves the
 /// serial case out (its filter keeps parallel cases only): a queue chart
 /// then still shows what every queue is measured against.
-fn serial_reference(run: &RunData, chart: &Chart, plotted: &[&Row]) -> Option<(String, f64)> {
+fn serial_reference(run: &RunData, chart: &Chart, plotted: &[Drawn]) -> Option<(String, f64)> {
     let is_time = chart.y.ends_with("_s");
-    let serial = |r: &Row| value(r, "strategy") == "serial";
+    let serial = |r: &SummaryRow| r.case.strategy == Strategy::Serial;
+    let plotted: Vec<&SummaryRow> = plotted.iter().filter_map(|r| r.summary()).collect();
     if !is_time || plotted.is_empty() || plotted.iter().any(|r| serial(r)) {
         return None;
     }
-    let work = |r: &Row| {
-        ["range_start", "range_end", "number", "kernel"]
-            .map(|c| r.get(c).cloned().unwrap_or_default())
+    let work = |r: &SummaryRow| {
+        let c = &r.case;
+        (c.range_start, c.range_end, c.number, c.kernel)
     };
     let first = work(plotted[0]);
     if plotted.iter().any(|r| work(r) != first) {
@@ -290,69 +358,66 @@ fn serial_reference(run: &RunData, chart: &Chart, plotted: &[&Row]) -> Option<(S
     let base = run
         .summary
         .iter()
-        .filter(|r| value(r, "status") == "ok")
+        .filter(|r| r.summary.status == Status::Ok)
         .find(|r| serial(r) && work(r) == first)?;
-    Some(("serial loop".into(), number(base, &chart.y)?))
+    Some(("serial loop".into(), Drawn::Case(base).number(&chart.y)?))
 }
 
 /// The rows a chart reads: a workload's table when it plots one, else the summary.
-fn source_rows<'a>(run: &'a RunData, chart: &Chart) -> Vec<&'a Row> {
-    let table = match chart.y.as_str() {
-        "seconds" => run.tables.get("samples"),
-        "count" => run.tables.get("factors"),
-        _ => None,
-    };
-    match table {
-        Some(rows) => rows.iter().collect(),
-        None => run
+fn source_rows<'a>(run: &'a RunData, chart: &Chart) -> Vec<Drawn<'a>> {
+    let tables = &run.tables;
+    match (chart.y.as_str(), &tables.samples, &tables.factors) {
+        ("seconds", Some(rows), _) => rows.iter().map(Drawn::Sample).collect(),
+        ("count", _, Some(rows)) => rows.iter().map(Drawn::Factor).collect(),
+        _ => run
             .summary
             .iter()
-            .filter(|r| r.get("status").is_some_and(|s| s == "ok"))
+            .filter(|r| r.summary.status == Status::Ok)
+            .map(Drawn::Case)
             .collect(),
     }
 }
 
 /// The summary row of the case a table row belongs to (a summary row is its own).
-fn case_row<'a>(run: &'a RunData, row: &'a Row) -> Option<&'a Row> {
-    match row.contains_key("best_s") {
-        true => Some(row),
-        false => run
-            .summary
-            .iter()
-            .find(|s| s.get("case") == row.get("case")),
-    }
+fn case_row<'a>(run: &'a RunData, row: Drawn<'a>) -> Option<&'a SummaryRow> {
+    row.summary().or_else(|| run.case(row.case()))
 }
 
 /// `name` for a row: from the row itself when it has the column, else from
 /// its case (a factors.csv row has no strategy or range of its own).
-fn value_for(run: &RunData, row: &Row, name: &str) -> String {
+fn value_for(run: &RunData, row: Drawn, name: &str) -> String {
     let own = match name {
-        "range" => row.contains_key("range_start"),
-        "number" => row.contains_key("number_name"),
-        _ => row.contains_key(name),
+        "number" => row.has("number_name"),
+        _ if ParamName::from_key(name) == Some(ParamName::Range) => row.has("range_start"),
+        _ => row.has(name),
     };
     match (own, case_row(run, row)) {
         (false, Some(case)) => value(case, name),
-        _ => value(row, name),
+        _ => row.value(name),
     }
 }
 
 /// The factor rows of one correct case per range (and series value): every
 /// correct case on a range has the same oracle-checked histogram, so adding
 /// cases up would count each non-prime once per case (hardening item 11).
-fn one_histogram_per_range<'a>(run: &RunData, chart: &Chart, rows: Vec<&'a Row>) -> Vec<&'a Row> {
-    let mut chosen: Vec<((String, String), String)> = Vec::new();
-    let ok = |row: &Row| case_row(run, row).is_some_and(|c| value(c, "status") == "ok");
+fn one_histogram_per_range<'a>(
+    run: &'a RunData,
+    chart: &Chart,
+    rows: Vec<Drawn<'a>>,
+) -> Vec<Drawn<'a>> {
+    let mut chosen: Vec<((String, String), usize)> = Vec::new();
+    let ok = |row: Drawn<'a>| case_row(run, row).is_some_and(|c| c.summary.status == Status::Ok);
+    let range = ParamName::Range.as_str();
     rows.into_iter()
-        .filter(|row| ok(row))
+        .filter(|row| ok(*row))
         .filter(|row| {
             let series = chart
                 .series
                 .as_ref()
-                .map(|s| value_for(run, row, s))
+                .map(|s| value_for(run, *row, s))
                 .unwrap_or_default();
-            let key = (value_for(run, row, "range"), series);
-            let case = value(row, "case");
+            let key = (value_for(run, *row, range), series);
+            let case = row.case();
             match chosen.iter().find(|(k, _)| *k == key) {
                 Some((_, first)) => *first == case,
                 None => {
@@ -366,7 +431,7 @@ fn one_histogram_per_range<'a>(run: &RunData, chart: &Chart, rows: Vec<&'a Row>)
 
 /// Whether a row passes the chart's filter. A table row is judged by the
 /// summary row of its case.
-fn passes(row: &Row, chart: &Chart, run: &RunData) -> bool {
+fn passes(row: Drawn, chart: &Chart, run: &RunData) -> bool {
     let case_row = case_row(run, row);
     chart.filter.iter().all(|(key, allowed)| {
         let seen = case_row.map(|r| value(r, key)).unwrap_or_default();
@@ -376,11 +441,14 @@ fn passes(row: &Row, chart: &Chart, run: &RunData) -> bool {
 
 /// A series' name as a reader wants it: "serial" for the cases a parameter
 /// does not apply to, "prime" rather than "true".
-fn series_name(param: &str, value: &str, row: &Row) -> String {
+fn series_name(param: &str, value: &str, row: Drawn) -> String {
+    let serial = row
+        .summary()
+        .is_some_and(|r| r.case.strategy == Strategy::Serial);
     match (param, value) {
         ("prime", "true") => "primes".into(),
         ("prime", "false") => "non-primes".into(),
-        (_, "") if row.get("strategy").is_some_and(|s| s == "serial") => "serial".into(),
+        (_, "") if serial => "serial".into(),
         (p, "") => format!("no {}", p.replace('_', " ")),
         (p, v) if v.parse::<f64>().is_ok() => format!("{} {v}", p.replace('_', " ")),
         (_, v) => v.to_string(),
@@ -394,6 +462,16 @@ fn natural(label: &str) -> f64 {
 
 /// An axis title with its unit.
 pub fn axis_label(name: &str) -> String {
+    let parameter = match ParamName::from_key(name) {
+        Some(ParamName::Chunksize) => Some("chunksize (numbers per task)"),
+        Some(ParamName::NbrChunks) => Some("number of chunks asked for"),
+        Some(ParamName::Workers) => Some("worker threads"),
+        Some(ParamName::CheckEvery) => Some("candidates between two looks at the flag"),
+        _ => None,
+    };
+    if let Some(label) = parameter {
+        return label.into();
+    }
     match name {
         "best_s" => "best time of the repeats".into(),
         "median_s" => "median time".into(),
@@ -404,10 +482,6 @@ pub fn axis_label(name: &str) -> String {
         "speedup" => "speedup over the baseline (x)".into(),
         "efficiency" => "parallel efficiency (speedup / workers)".into(),
         "count" => "how often it is the smallest factor".into(),
-        "chunksize" => "chunksize (numbers per task)".into(),
-        "nbr_chunks" => "number of chunks asked for".into(),
-        "workers" => "worker threads".into(),
-        "check_every" => "candidates between two looks at the flag".into(),
         "n" => "n".into(),
         "factor" => "smallest factor".into(),
         other => other.replace('_', " "),
@@ -420,5 +494,35 @@ fn default_title(chart: &Chart, run: &RunData) -> String {
     match &chart.series {
         Some(s) => format!("{}: {y} by {x} and {}", run.experiment.title, axis_label(s)),
         None => format!("{}: {y} by {x}", run.experiment.title),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::chart::METRICS;
+
+    /// A chart names its axes by column: every measured value a chart may
+    /// plot, and every table column it may put on x, is a column of the rows
+    /// the chart reads, so renaming one fails here rather than leaving a
+    /// chart silently empty.
+    #[test]
+    fn every_chart_metric_is_a_column_of_the_rows_it_reads() {
+        for y in METRICS {
+            assert!(Summary::COLUMNS.contains(y), "{y}");
+        }
+        for y in ["best_s", "median_s", "speedup", "efficiency"] {
+            assert!(METRICS.contains(&y) && whisker_of(y).is_some(), "{y}");
+        }
+        for column in ["n", "prime", "seconds"] {
+            assert!(SampleRow::COLUMNS.contains(&column), "{column}");
+        }
+        for column in ["factor", "count"] {
+            assert!(FactorRow::COLUMNS.contains(&column), "{column}");
+        }
+        for &p in ParamName::ALL {
+            let column = p == ParamName::Range || crate::record::SummaryRow::has_column(p.as_str());
+            assert!(column, "{p:?}");
+        }
     }
 }

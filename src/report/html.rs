@@ -4,8 +4,14 @@ use minijinja::Environment;
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use super::data::{Row, RunData, case_number, number, value};
+use super::data::{RunData, value};
 use super::reproduce;
+use crate::experiment::ParamName;
+use crate::experiment::columns::{CaseColumn, Cell as _};
+use crate::machine::or_else;
+use crate::outcome::Status;
+use crate::record::{Summary, SummaryRow};
+use crate::stats::{self, Comparison, Verdict};
 use crate::units::{human_bytes, human_seconds};
 
 /// A chart as the page shows it.
@@ -90,9 +96,8 @@ fn machine_state_view(run: &RunData) -> Option<MachineStateView> {
     let max_workers = run
         .summary
         .iter()
-        .filter_map(|r| number(r, "workers"))
-        .filter(|w| w.is_finite() && *w >= 1.0)
-        .fold(1.0, f64::max) as usize;
+        .map(|r| r.case.workers)
+        .fold(1, usize::max);
     Some(MachineStateView {
         start: start.summary(),
         end: states.end.as_ref().map(|e| e.summary()),
@@ -136,107 +141,200 @@ struct TableRow {
     class: &'static str,
 }
 
-/// The columns the results table may show, in order; empty ones are left out.
-const TABLE_COLUMNS: [&str; 37] = [
-    "case",
-    "variant",
-    "strategy",
-    "executor",
-    "kernel",
-    "workers",
-    "chunksize",
-    "chunk_rule",
-    "nbr_chunks",
-    "tasks",
-    "order",
-    "range",
-    "number",
-    "precheck",
-    "flag",
-    "loop",
-    "check_every",
-    "enqueue",
-    "capacity",
-    "queue_host",
-    "best_s",
-    "median_s",
-    "spread",
-    "speedup",
-    "efficiency",
-    "baseline_case",
-    "look_ns",
-    "item_ns",
-    "startup_s",
-    "round_trip_us",
-    "bytes_per_run",
-    "bytes_back_per_run",
-    "redelivered",
-    "answer",
-    "factor",
-    "status",
-    "error",
-];
+/// A column of the results table.
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    /// One of the case's columns, as the CSV holds it.
+    Case(CaseColumn),
+    /// The range, by its book name where it has one.
+    Range,
+    /// The number verified, by its name.
+    Number,
+    /// What was measured.
+    Measured(Measure),
+}
 
-const TEXT_COLUMNS: [&str; 13] = [
-    "variant",
-    "strategy",
-    "executor",
-    "kernel",
-    "chunk_rule",
-    "order",
-    "range",
-    "number",
-    "flag",
-    "loop",
-    "queue_host",
-    "status",
-    "error",
-];
+/// A measured column of the results table: its header, how its cell
+/// reads, and how it is aligned.
+#[derive(Debug, Clone, Copy)]
+struct Measure {
+    header: &'static str,
+    cell: fn(&Summary) -> String,
+    class: &'static str,
+}
 
-fn cell_text(row: &Row, column: &str) -> String {
-    match column {
-        "best_s" | "median_s" => number(row, column).map(human_seconds).unwrap_or_default(),
-        "spread" => match (number(row, "best_s"), number(row, "max_s")) {
-            (Some(best), Some(max)) if best > 0.0 => {
-                format!("+{:.1}%", 100.0 * (max - best) / best)
+/// A time as the table shows it.
+fn seconds(s: Option<impl Into<f64>>) -> String {
+    s.map(|s| human_seconds(s.into())).unwrap_or_default()
+}
+
+/// The measured columns the results table may show, after the case's.
+const MEASURES: [Measure; 17] = [
+    Measure {
+        header: "best",
+        cell: |s| seconds(s.best_s),
+        class: "",
+    },
+    Measure {
+        header: "median",
+        cell: |s| seconds(s.median_s),
+        class: "",
+    },
+    Measure {
+        header: "slowest vs best",
+        cell: |s| match (s.best_s, s.max_s) {
+            (Some(best), Some(max)) if best.0 > 0.0 => {
+                format!("+{:.1}%", 100.0 * (max.0 - best.0) / best.0)
             }
             _ => String::new(),
         },
-        "speedup" => number(row, column)
-            .map(|v| format!("{v:.2}x"))
-            .unwrap_or_default(),
-        "efficiency" => number(row, column)
-            .map(|v| format!("{v:.2}"))
-            .unwrap_or_default(),
-        "look_ns" | "item_ns" => number(row, column)
-            .map(|v| format!("{v:.0} ns"))
-            .unwrap_or_default(),
-        "startup_s" => number(row, column).map(human_seconds).unwrap_or_default(),
-        "round_trip_us" => number(row, column)
-            .map(|v| format!("{v:.1} µs"))
-            .unwrap_or_default(),
-        "bytes_per_run" | "bytes_back_per_run" => number(row, column)
-            .map(|b| human_bytes(b as u64))
-            .unwrap_or_default(),
-        "range" if row.get("range_start").is_some_and(|s| s.is_empty()) => String::new(),
-        _ => value(row, column),
-    }
+        class: "",
+    },
+    Measure {
+        header: "speedup",
+        cell: |s| {
+            s.speedup
+                .map(|v| format!("{:.2}x", v.0))
+                .unwrap_or_default()
+        },
+        class: "",
+    },
+    Measure {
+        header: "efficiency",
+        cell: |s| {
+            s.efficiency
+                .map(|v| format!("{:.2}", v.0))
+                .unwrap_or_default()
+        },
+        class: "",
+    },
+    Measure {
+        header: "baseline",
+        cell: |s| s.baseline_case.text(),
+        class: "",
+    },
+    Measure {
+        header: "per look, one worker",
+        cell: |s| {
+            s.look_ns
+                .map(|v| format!("{:.0} ns", v.0))
+                .unwrap_or_default()
+        },
+        class: "",
+    },
+    Measure {
+        header: "per item",
+        cell: |s| {
+            s.item_ns
+                .map(|v| format!("{:.0} ns", v.0))
+                .unwrap_or_default()
+        },
+        class: "",
+    },
+    Measure {
+        header: "workers started in",
+        cell: |s| seconds(s.startup_s),
+        class: "",
+    },
+    Measure {
+        header: "task round trip",
+        cell: |s| {
+            let trip = s.round_trip_us;
+            trip.map(|v| format!("{:.1} µs", v.0)).unwrap_or_default()
+        },
+        class: "",
+    },
+    Measure {
+        header: "bytes to workers, per run",
+        cell: |s| bytes(s.bytes_per_run.map(f64::from)),
+        class: "",
+    },
+    Measure {
+        header: "bytes back, per run",
+        cell: |s| bytes(s.bytes_back_per_run.map(f64::from)),
+        class: "",
+    },
+    Measure {
+        header: "jobs redelivered",
+        cell: |s| s.redelivered.text(),
+        class: "",
+    },
+    Measure {
+        header: "answer",
+        cell: |s| s.answer.clone(),
+        class: "",
+    },
+    Measure {
+        header: "factor",
+        cell: |s| s.factor.text(),
+        class: "",
+    },
+    Measure {
+        header: "status",
+        cell: |s| s.status.text(),
+        class: "text",
+    },
+    Measure {
+        header: "error",
+        cell: |s| s.error.clone(),
+        class: "error",
+    },
+];
+
+/// A count of bytes as the table shows it.
+fn bytes(b: Option<f64>) -> String {
+    b.map(|b| human_bytes(b as u64)).unwrap_or_default()
 }
 
-fn header_name(column: &str) -> String {
-    match column {
-        "best_s" => "best".into(),
-        "median_s" => "median".into(),
-        "spread" => "slowest vs best".into(),
-        "baseline_case" => "baseline".into(),
-        "look_ns" => "per look, one worker".into(),
-        "item_ns" => "per item".into(),
-        "startup_s" => "workers started in".into(),
-        "round_trip_us" => "task round trip".into(),
-        "bytes_per_run" => "bytes to workers, per run".into(),
-        "bytes_back_per_run" => "bytes back, per run".into(),
-        "redelivered" => "jobs redelivered".into(),
-        other => other.replace('_', " "),
+impl Column {
+    /// The columns the results table may show, in order: the case's (the
+    /// range and the number by name), then what was measured; empty ones
+    /// are left out.
+    fn all() -> Vec<Column> {
+        let case = CaseColumn::ALL.iter().filter_map(|&c| match c {
+            CaseColumn::RangeStart => Some(Column::Range),
+            CaseColumn::NumberName => Some(Column::Number),
+            CaseColumn::Experiment
+            | CaseColumn::Seed
+            | CaseColumn::RangeEnd
+            | CaseColumn::Number
+            | CaseColumn::Step => None,
+            c => Some(Column::Case(c)),
+        });
+        case.chain(MEASURES.into_iter().map(Column::Measured))
+            .collect()
+    }
+
+    fn header(self) -> String {
+        match self {
+            Column::Case(c) => c.as_str().replace('_', " "),
+            Column::Range => ParamName::Range.as_str().into(),
+            Column::Number => "number".into(),
+            Column::Measured(m) => m.header.into(),
+        }
+    }
+
+    /// How the column's cells are aligned: words left, numbers right.
+    fn class(self) -> &'static str {
+        match self {
+            // The page has always aligned `enqueue` (all, odd) as numbers.
+            Column::Case(CaseColumn::Enqueue) => "",
+            Column::Case(c) if c.holds_words() => "text",
+            Column::Case(_) => "",
+            Column::Range | Column::Number => "text",
+            Column::Measured(m) => m.class,
+        }
+    }
+
+    fn cell(self, row: &SummaryRow) -> String {
+        match self {
+            // An empty variant shows its strategy.
+            Column::Case(c) => value(row, c.as_str()),
+            Column::Range if row.case.range_start.is_none() => String::new(),
+            Column::Range => super::data::range_label(&row.case),
+            Column::Number => row.case.number_name.text(),
+            Column::Measured(m) => (m.cell)(&row.summary),
+        }
     }
 }
 
@@ -244,28 +342,20 @@ fn header_name(column: &str) -> String {
 /// doing the same work, the one faster than every other beyond the noise.
 fn results_table(run: &RunData) -> (Vec<Header>, Vec<TableRow>) {
     let rows = &run.summary[..];
-    let columns: Vec<&str> = TABLE_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| rows.iter().any(|r| !cell_text(r, c).is_empty()))
+    let columns: Vec<Column> = Column::all()
+        .into_iter()
+        .filter(|c| rows.iter().any(|r| !c.cell(r).is_empty()))
         .filter(|c| {
-            *c != "variant"
-                || rows
-                    .iter()
-                    .any(|r| !r.get("variant").is_some_and(String::is_empty))
+            let variant = matches!(c, Column::Case(CaseColumn::Variant));
+            !variant || rows.iter().any(|r| !r.case.variant.is_empty())
         })
         .collect();
     let fastest = clear_winners(run);
-    let class_of = |c: &str| match (TEXT_COLUMNS.contains(&c), c) {
-        (_, "error") => "error",
-        (true, _) => "text",
-        (false, _) => "",
-    };
     let header = columns
         .iter()
         .map(|c| Header {
-            name: header_name(c),
-            class: class_of(c),
+            name: c.header(),
+            class: c.class(),
         })
         .collect();
     let body = rows
@@ -274,14 +364,14 @@ fn results_table(run: &RunData) -> (Vec<Header>, Vec<TableRow>) {
             cells: columns
                 .iter()
                 .map(|c| Cell {
-                    text: cell_text(r, c),
-                    class: class_of(c),
+                    text: c.cell(r),
+                    class: c.class(),
                 })
                 .collect(),
-            class: match value(r, "status").as_str() {
-                "failed" => "failed",
-                "skipped" => "skipped",
-                _ if r.get("case").is_some_and(|c| fastest.contains(c)) => "fastest",
+            class: match r.summary.status {
+                Status::Failed => "failed",
+                Status::Skipped => "skipped",
+                _ if fastest.contains(&r.case.case) => "fastest",
                 _ => "",
             },
         })
@@ -291,29 +381,26 @@ fn results_table(run: &RunData) -> (Vec<Header>, Vec<TableRow>) {
 
 /// The cases that, within their group of cases doing the same work (the
 /// same range or number), are faster than every other beyond the noise.
-fn clear_winners(run: &RunData) -> Vec<String> {
-    let work = |r: &Row| ["range_start", "range_end", "number"].map(|c| value(r, c));
-    let ok: Vec<&Row> = run
+fn clear_winners(run: &RunData) -> Vec<usize> {
+    let work = |r: &SummaryRow| (r.case.range_start, r.case.range_end, r.case.number);
+    let ok: Vec<&SummaryRow> = run
         .summary
         .iter()
-        .filter(|r| value(r, "status") == "ok")
+        .filter(|r| r.summary.status == Status::Ok)
         .collect();
     let mut winners = Vec::new();
     for row in &ok {
-        let group: Vec<&&Row> = ok.iter().filter(|r| work(r) == work(row)).collect();
+        let group: Vec<&&SummaryRow> = ok.iter().filter(|r| work(r) == work(row)).collect();
         if group.len() < 2 {
             continue;
         }
-        let case = value(row, "case");
-        let mine = run.seconds_of(&case);
-        let beats_all = group
-            .iter()
-            .filter(|r| value(r, "case") != case)
-            .all(|other| {
-                let seed = crate::stats::seed_for(0, case_number(row), case_number(other));
-                crate::stats::Comparison::of(&mine, &run.seconds_of(&value(other, "case")), seed)
-                    .is_some_and(|c| c.verdict == crate::stats::Verdict::Faster)
-            });
+        let case = row.case.case;
+        let mine = run.seconds_of(case);
+        let beats_all = group.iter().filter(|r| r.case.case != case).all(|other| {
+            let seed = stats::seed_for(0, case as u64, other.case.case as u64);
+            Comparison::of(&mine, &run.seconds_of(other.case.case), seed)
+                .is_some_and(|c| c.verdict == Verdict::Faster)
+        });
         if beats_all {
             winners.push(case);
         }
@@ -325,9 +412,9 @@ fn machine_line(run: &RunData) -> String {
     let m = &run.manifest.machine;
     format!(
         "{}, {} physical / {} logical cores",
-        m["cpu_model"].as_str().unwrap_or("unknown CPU"),
-        m["physical_cores"],
-        m["logical_cpus"]
+        or_else(&m.cpu_model, "unknown CPU"),
+        m.physical_cores,
+        m.logical_cpus
     )
 }
 
@@ -371,32 +458,23 @@ pub fn report_page(
         .collect();
     let machine = &m.machine;
     let environment = [
-        (
-            "CPU",
-            machine["cpu_model"]
-                .as_str()
-                .unwrap_or("unknown")
-                .to_string(),
-        ),
+        ("CPU", or_else(&machine.cpu_model, "unknown").to_string()),
         (
             "cores",
             format!(
                 "{} physical, {} logical",
-                machine["physical_cores"], machine["logical_cpus"]
+                machine.physical_cores, machine.logical_cpus
             ),
         ),
         (
             "OS",
             format!(
                 "{} (kernel {})",
-                machine["os"].as_str().unwrap_or("?"),
-                machine["kernel"].as_str().unwrap_or("?")
+                or_else(&machine.os, "?"),
+                or_else(&machine.kernel, "?")
             ),
         ),
-        (
-            "compiler",
-            machine["rustc"].as_str().unwrap_or("?").to_string(),
-        ),
+        ("compiler", or_else(&machine.rustc, "?").to_string()),
         ("runner", m.runner_version.clone()),
         (
             "started / finished",
@@ -436,7 +514,7 @@ pub fn report_page(
     })
     .collect::<Vec<_>>();
     let mut files = vec!["summary.csv".to_string(), "results.csv".into()];
-    files.extend(run.tables.keys().map(|t| format!("{t}.csv")));
+    files.extend(run.tables.files());
     files.extend(["experiment.toml".into(), "manifest.json".into()]);
     files.extend(["summary.json".into(), "summary.md".into()]);
     files.extend(chart_files.iter().cloned());
@@ -481,9 +559,9 @@ pub fn report_page(
 fn case_notes(run: &RunData) -> Vec<String> {
     let mut notes: Vec<String> = Vec::new();
     for row in &run.summary {
-        let note = value(row, "note");
-        if !note.is_empty() && !notes.contains(&note) {
-            notes.push(note);
+        let note = &row.summary.note;
+        if !note.is_empty() && !notes.contains(note) {
+            notes.push(note.clone());
         }
     }
     notes

@@ -100,10 +100,10 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
         };
         chart_findings.extend(said.iter().cloned());
         // Each lesson is shown beside the first chart that draws its cases.
-        let drawn_cases: Vec<String> = fig
+        let drawn_cases: Vec<usize> = fig
             .series
             .iter()
-            .flat_map(|s| s.points.iter().filter_map(|p| p.case.clone()))
+            .flat_map(|s| s.points.iter().filter_map(|p| p.case))
             .collect();
         let mut lessons = Vec::new();
         for e in expectations.iter_mut() {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::manifest::Manifest;
+use crate::output::manifest::Manifest;
 
 /// The folder reports go in when the command line names none.
 const DEFAULT_OUT: &str = "reports";

@@ -13,20 +13,16 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::Value;
 
-use super::data::{Row, RunData, number};
+use super::data::RunData;
 use super::expectations::Checked;
+use crate::experiment::columns::{CaseColumn, Ratio};
 use crate::experiment::expect::Relation;
-use crate::manifest::Manifest;
-use crate::record::CASE_COLUMNS;
+use crate::machine::MachineInfo;
+use crate::output::manifest::Manifest;
+use crate::record::SummaryRow;
 
 /// The schema tag every `summary.json` starts with.
 pub const SCHEMA: &str = "runner-summary/2";
-
-/// The case columns that are not parameters: they name the case instead.
-const NOT_PARAMETERS: [&str; 3] = ["experiment", "case", "variant"];
-
-/// Case columns whose cells are names even when they look like numbers.
-const TEXT_PARAMETERS: [&str; 1] = ["number_name"];
 
 #[derive(Serialize)]
 struct Summary<'a> {
@@ -34,7 +30,7 @@ struct Summary<'a> {
     experiment: &'a str,
     title: &'a str,
     runner_version: &'a str,
-    machine: &'a Value,
+    machine: &'a MachineInfo,
     schedule: Value,
     repeats: u32,
     warmup: u32,
@@ -88,6 +84,13 @@ struct Case {
     answer: Value,
     error: Option<String>,
     note: Option<String>,
+    /// summary.csv's medians of CPU time and of the task aggregates.
+    user_s: Option<f64>,
+    sys_s: Option<f64>,
+    cpu_util: Option<f64>,
+    compute_frac: Option<f64>,
+    dispatch_frac: Option<f64>,
+    idle_frac: Option<f64>,
 }
 
 /// A ratio with its 95% interval; the bounds are null where the run had
@@ -135,51 +138,65 @@ pub fn summary_json(run: &RunData, findings: &[String], lessons: &[Checked]) -> 
     text
 }
 
-fn case(row: &Row) -> Case {
-    // The raw cells: `value` would show a strategy for an empty variant.
-    let text = |column: &str| row.get(column).filter(|v| !v.is_empty()).cloned();
-    let estimate = |column: &str| {
+fn case(row: &SummaryRow) -> Case {
+    let s = &row.summary;
+    let text = |cell: &str| Some(cell.to_string()).filter(|c| !c.is_empty());
+    let estimate = |value: Option<Ratio>, lo: Option<Ratio>, hi: Option<Ratio>| {
         Some(Estimate {
-            value: number(row, column)?,
-            lo: number(row, &format!("{column}_lo")),
-            hi: number(row, &format!("{column}_hi")),
+            value: value?.0,
+            lo: lo.map(f64::from),
+            hi: hi.map(f64::from),
         })
     };
-    let parameters = CASE_COLUMNS
+    // The columns that are not parameters name the case instead.
+    let named = |c: &CaseColumn| {
+        matches!(
+            c,
+            CaseColumn::Experiment | CaseColumn::Case | CaseColumn::Variant
+        )
+    };
+    let parameters = CaseColumn::ALL
         .iter()
-        .filter(|c| !NOT_PARAMETERS.contains(c))
+        .filter(|c| !named(c))
         .filter_map(|&c| {
-            let cell = text(c)?;
-            let value = match TEXT_PARAMETERS.contains(&c) {
+            let cell = text(&row.case.cell(c))?;
+            // A name stays a name even when it looks like a number.
+            let value = match c.holds_words() {
                 true => Value::String(cell),
                 false => whole_or_text(cell),
             };
-            Some((c, value))
+            Some((c.as_str(), value))
         })
         .collect();
     Case {
-        case: text("case").map_or(Value::Null, whole_or_text),
-        variant: text("variant"),
+        case: Value::from(row.case.case),
+        variant: text(&row.case.variant),
         parameters: Parameters(parameters),
-        status: text("status").unwrap_or_default(),
-        repeats: text("repeats").and_then(|r| r.parse().ok()),
-        best_s: number(row, "best_s"),
-        median_s: number(row, "median_s"),
-        median_interval_s: number(row, "median_lo_s")
-            .zip(number(row, "median_hi_s"))
-            .map(|(lo, hi)| [lo, hi]),
-        noise_pct: number(row, "noise_pct"),
-        speedup: estimate("speedup"),
-        efficiency: estimate("efficiency"),
-        answer: text("answer").map_or(Value::Null, whole_or_text),
-        error: text("error"),
-        note: text("note"),
+        status: s.status.as_str().to_string(),
+        repeats: Some(s.repeats as u64),
+        best_s: s.best_s.map(f64::from),
+        median_s: s.median_s.map(f64::from),
+        median_interval_s: s
+            .median_lo_s
+            .zip(s.median_hi_s)
+            .map(|(lo, hi)| [lo.0, hi.0]),
+        noise_pct: s.noise_pct.map(f64::from),
+        speedup: estimate(s.speedup, s.speedup_lo, s.speedup_hi),
+        efficiency: estimate(s.efficiency, s.efficiency_lo, s.efficiency_hi),
+        answer: text(&s.answer).map_or(Value::Null, whole_or_text),
+        error: text(&s.error),
+        note: text(&s.note),
+        user_s: s.user_s.map(f64::from),
+        sys_s: s.sys_s.map(f64::from),
+        cpu_util: s.cpu_util.map(f64::from),
+        compute_frac: s.compute_frac.map(f64::from),
+        dispatch_frac: s.dispatch_frac.map(f64::from),
+        idle_frac: s.idle_frac.map(f64::from),
     }
 }
 
 fn lesson(checked: &Checked) -> Lesson {
     let deciding = checked.deciding.as_ref();
-    let number = |case: &str| whole_or_text(case.to_string());
     let [holds, inconclusive, fails] = checked.pairs;
     Lesson {
         lesson: checked.lesson.clone(),
@@ -190,8 +207,8 @@ fn lesson(checked: &Checked) -> Lesson {
         relation: checked.expected.relation,
         by_at_least: checked.expected.by_at_least,
         within_percent: checked.expected.within_percent,
-        case: deciding.map(|d| number(&d.case)),
-        than: deciding.map(|d| number(&d.than)),
+        case: deciding.map(|d| Value::from(d.case)),
+        than: deciding.map(|d| Value::from(d.than)),
         ratio: deciding.and_then(|d| d.ratio).filter(|r| r.is_finite()),
         ratio_interval: deciding
             .and_then(|d| d.interval)

@@ -4,14 +4,30 @@
 //! intervals, then the findings, the book's lessons with their verdicts,
 //! and the machine the numbers came from.
 
-use super::data::{Row, RunData, number, range_label};
+use super::data::{RunData, range_label};
 use super::expectations::Checked;
-use crate::record::CASE_COLUMNS;
+use crate::experiment::ParamName;
+use crate::experiment::columns::{CaseColumn, Cell};
+use crate::machine::or_else;
+use crate::record::SummaryRow;
 use crate::stats;
 
-/// The case columns that are not parameters, or are shown another way (the
-/// range's two ends as one range).
-const NOT_PARAMETERS: [&str; 4] = ["experiment", "case", "range_start", "range_end"];
+/// A parameter of the table: one of the case's columns, or the range (its
+/// two ends as one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Param {
+    Column(CaseColumn),
+    Range,
+}
+
+impl Param {
+    fn name(self) -> &'static str {
+        match self {
+            Param::Column(c) => c.as_str(),
+            Param::Range => ParamName::Range.as_str(),
+        }
+    }
+}
 
 /// The saved run as Markdown, with the report's `findings` and its
 /// checked `lessons`.
@@ -20,12 +36,12 @@ pub fn summary_md(run: &RunData, findings: &[String], lessons: &[Checked]) -> St
     let rows = &run.summary;
     let parameters = parameters(rows);
     let (varied, constant): (Vec<_>, Vec<_>) =
-        parameters.into_iter().partition(|p| distinct(rows, p) > 1);
+        parameters.into_iter().partition(|&p| distinct(rows, p) > 1);
     let mut out = format!("## {}\n\n", cell_escape(&m.title));
     if !constant.is_empty() {
         let said: Vec<String> = constant
             .iter()
-            .map(|p| format!("{p} = {}", param(&rows[0], p)))
+            .map(|&p| format!("{} = {}", p.name(), param(&rows[0], p)))
             .collect();
         out.push_str(&format!(
             "Every case: {}.\n\n",
@@ -34,9 +50,9 @@ pub fn summary_md(run: &RunData, findings: &[String], lessons: &[Checked]) -> St
     }
     let speedups = rows
         .iter()
-        .any(|r| number(r, "speedup").is_some() || !speedup(r, rows).is_empty());
+        .any(|r| r.summary.speedup.is_some() || !speedup(r, rows).is_empty());
     let mut header: Vec<String> = vec!["case".into()];
-    header.extend(varied.iter().cloned());
+    header.extend(varied.iter().map(|p| p.name().to_string()));
     header.push("median (95% interval)".into());
     if speedups {
         header.push("speedup (95% interval)".into());
@@ -45,9 +61,9 @@ pub fn summary_md(run: &RunData, findings: &[String], lessons: &[Checked]) -> St
     out.push_str(&format!("| {} |\n", header.join(" | ")));
     // Numbers right-aligned, words left: the case and the parameters by their
     // cells, the times and speedups always right, the status left.
-    let numeric = |p: &str| rows.iter().all(|r| is_numeric(&param(r, p)));
+    let numeric = |p: Param| rows.iter().all(|r| is_numeric(&param(r, p)));
     let mut align = vec!["---:"];
-    align.extend(varied.iter().map(|p| match numeric(p) {
+    align.extend(varied.iter().map(|&p| match numeric(p) {
         true => "---:",
         false => "---",
     }));
@@ -58,8 +74,8 @@ pub fn summary_md(run: &RunData, findings: &[String], lessons: &[Checked]) -> St
     align.push("---");
     out.push_str(&format!("|{}|\n", align.join("|")));
     for row in rows {
-        let mut cells = vec![param(row, "case")];
-        cells.extend(varied.iter().map(|p| param(row, p)));
+        let mut cells = vec![row.case.case.to_string()];
+        cells.extend(varied.iter().map(|&p| param(row, p)));
         cells.push(median(row));
         if speedups {
             cells.push(speedup(row, rows));
@@ -89,9 +105,9 @@ pub fn summary_md(run: &RunData, findings: &[String], lessons: &[Checked]) -> St
     out.push_str(&format!(
         "\nMeasured on {}, {} physical / {} logical cores; {} schedule, {} timed repeats \
          per case after {} warm-up run(s), seed {}; runner {}.\n",
-        machine["cpu_model"].as_str().unwrap_or("an unknown CPU"),
-        machine["physical_cores"],
-        machine["logical_cpus"],
+        or_else(&machine.cpu_model, "an unknown CPU"),
+        machine.physical_cores,
+        machine.logical_cpus,
         serde_json::to_value(m.schedule)
             .ok()
             .and_then(|v| v.as_str().map(String::from))
@@ -105,39 +121,35 @@ pub fn summary_md(run: &RunData, findings: &[String], lessons: &[Checked]) -> St
 }
 
 /// The parameters any case sets, in the CSV's column order (the range as one).
-fn parameters(rows: &[Row]) -> Vec<String> {
+fn parameters(rows: &[SummaryRow]) -> Vec<Param> {
     let mut names = Vec::new();
-    for column in CASE_COLUMNS {
-        if column == "range_start" {
-            if rows.iter().any(|r| !param(r, "range").is_empty()) {
-                names.push("range".to_string());
-            }
-            continue;
-        }
-        if NOT_PARAMETERS.contains(&column) {
-            continue;
-        }
-        if rows.iter().any(|r| !param(r, column).is_empty()) {
-            names.push(column.to_string());
+    for &column in CaseColumn::ALL {
+        let p = match column {
+            CaseColumn::RangeStart => Param::Range,
+            // Not parameters, or shown with the range.
+            CaseColumn::Experiment | CaseColumn::Case | CaseColumn::RangeEnd => continue,
+            c => Param::Column(c),
+        };
+        if rows.iter().any(|r| !param(r, p).is_empty()) {
+            names.push(p);
         }
     }
     names
 }
 
-fn distinct(rows: &[Row], name: &str) -> usize {
-    let mut values: Vec<String> = rows.iter().map(|r| param(r, name)).collect();
+fn distinct(rows: &[SummaryRow], p: Param) -> usize {
+    let mut values: Vec<String> = rows.iter().map(|r| param(r, p)).collect();
     values.sort();
     values.dedup();
     values.len()
 }
 
 /// A case's parameter as its CSV cell (the range as its label).
-fn param(row: &Row, name: &str) -> String {
-    let cell = |c: &str| row.get(c).cloned().unwrap_or_default();
-    match name {
-        "range" if cell("range_start").is_empty() => String::new(),
-        "range" => range_label(&cell("range_start"), &cell("range_end")),
-        _ => cell(name),
+fn param(row: &SummaryRow, p: Param) -> String {
+    match p {
+        Param::Range if row.case.range_start.is_none() => String::new(),
+        Param::Range => range_label(&row.case),
+        Param::Column(c) => row.case.cell(c),
     }
 }
 
@@ -146,8 +158,9 @@ fn is_numeric(cell: &str) -> bool {
 }
 
 /// "12.3 ms (11.9–12.8)": the median and its interval in the median's unit.
-fn median(row: &Row) -> String {
-    let Some(median) = number(row, "median_s") else {
+fn median(row: &SummaryRow) -> String {
+    let s = &row.summary;
+    let Some(median) = s.median_s.map(f64::from) else {
         return String::new();
     };
     let (scale, unit) = match median.abs() {
@@ -157,11 +170,11 @@ fn median(row: &Row) -> String {
         _ => (1e9, "ns"),
     };
     let text = format!("{} {unit}", significant(median * scale));
-    match (number(row, "median_lo_s"), number(row, "median_hi_s")) {
+    match (s.median_lo_s, s.median_hi_s) {
         (Some(lo), Some(hi)) => format!(
             "{text} ({}–{})",
-            significant(lo * scale),
-            significant(hi * scale)
+            significant(lo.0 * scale),
+            significant(hi.0 * scale)
         ),
         _ => text,
     }
@@ -170,13 +183,17 @@ fn median(row: &Row) -> String {
 /// "1.87x (1.80–1.95)"; "not measurable" where the case's time is too
 /// short to divide by (summary.csv's note says why); else empty where the
 /// case has no speedup.
-fn speedup(row: &Row, rows: &[Row]) -> String {
-    let Some(value) = number(row, "speedup") else {
-        let unmeasured = |row: &Row| number(row, "median_s").is_some_and(|m| !stats::measurable(m));
-        let baseline = row
-            .get("baseline_case")
-            .filter(|b| !b.is_empty())
-            .and_then(|b| rows.iter().find(|r| r.get("case") == Some(b)));
+fn speedup(row: &SummaryRow, rows: &[SummaryRow]) -> String {
+    let s = &row.summary;
+    let Some(value) = s.speedup.map(f64::from) else {
+        let unmeasured = |row: &SummaryRow| {
+            row.summary
+                .median_s
+                .is_some_and(|m| !stats::measurable(m.0))
+        };
+        let baseline = s
+            .baseline_case
+            .and_then(|b| rows.iter().find(|r| r.case.case == b));
         let unmeasured = unmeasured(row) || baseline.is_some_and(unmeasured);
         return match unmeasured {
             true => "not measurable".into(),
@@ -187,18 +204,18 @@ fn speedup(row: &Row, rows: &[Row]) -> String {
         true => format!("{v:.2e}"),
         false => format!("{v:.2}"),
     };
-    match (number(row, "speedup_lo"), number(row, "speedup_hi")) {
-        (Some(lo), Some(hi)) => format!("{}x ({}–{})", x(value), x(lo), x(hi)),
+    match (s.speedup_lo, s.speedup_hi) {
+        (Some(lo), Some(hi)) => format!("{}x ({}–{})", x(value), x(lo.0), x(hi.0)),
         _ => format!("{}x", x(value)),
     }
 }
 
 /// The status, with the error of a case that failed.
-fn status(row: &Row) -> String {
-    let status = row.get("status").cloned().unwrap_or_default();
-    match row.get("error").filter(|e| !e.is_empty()) {
-        Some(error) => format!("{status}: {error}"),
-        None => status,
+fn status(row: &SummaryRow) -> String {
+    let s = &row.summary;
+    match s.error.is_empty() {
+        true => s.status.text(),
+        false => format!("{}: {}", s.status.text(), s.error),
     }
 }
 
@@ -232,14 +249,11 @@ mod tests {
 
     #[test]
     fn a_median_reads_in_its_own_unit_with_its_interval() {
-        let row: Row = [
+        let row = crate::record::rows::row_of(&[
             ("median_s", "0.0123"),
             ("median_lo_s", "0.0119"),
             ("median_hi_s", "0.0128"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        ]);
         assert_eq!(median(&row), "12.3 ms (11.9–12.8)");
     }
 

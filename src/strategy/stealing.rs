@@ -86,6 +86,7 @@ fn halves(span: Range<usize>, min_len: usize) -> (Range<usize>, Option<Range<usi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::primes::{NumRange, PlainTester};
 
     #[test]
     fn spans_are_never_split_below_the_minimum() {
@@ -97,16 +98,13 @@ mod tests {
 
     #[test]
     fn every_number_is_tested_once_whatever_the_minimum() {
-        let jobs = Jobs::from(crate::primes::NumRange {
+        let jobs = Jobs::from(NumRange {
             start: 1_000,
             end: 31_000,
         });
-        let serial: Found = jobs
-            .iter()
-            .filter(|&n| crate::primes::PlainTester.is_prime(n))
-            .collect();
+        let serial: Found = jobs.iter().filter(|&n| PlainTester.is_prime(n)).collect();
         for min_len in [1, 7, 1000, 100_000] {
-            let stealing = Stealing::new(3, min_len, crate::primes::PlainTester).unwrap();
+            let stealing = Stealing::new(3, min_len, PlainTester).unwrap();
             assert_eq!(
                 stealing.run(&jobs, &Tracer::off()).answer(),
                 serial.answer(),

@@ -7,11 +7,11 @@
 //!   chrome://tracing open it as is), the median repeat of each case: one
 //!   process per case, one thread per worker plus the coordinator's.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::RepeatTrace;
 use super::keep::{keep_for_case, median_repeat};
+use crate::experiment::columns::{Fixed, Seconds, columns};
 use crate::outcome::CaseResult;
 
 /// The file names, as the report folder lists them.
@@ -19,73 +19,56 @@ pub const TASKS_CSV: &str = "tasks.csv";
 pub const WORKERS_CSV: &str = "workers.csv";
 pub const TRACE_JSON: &str = "trace.json";
 
-/// One row of `tasks.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskCsvRow {
-    pub case: usize,
-    pub round: u32,
-    /// The case's timed repeat (1-based, in the order they ran).
-    pub repeat: u32,
-    pub task: u64,
-    pub worker: usize,
-    pub host: String,
-    pub pid: u32,
-    pub numbers: u64,
-    pub submitted_s: Option<f64>,
-    pub started_s: f64,
-    pub finished_s: f64,
-    pub replied_s: Option<f64>,
-    pub busy_s: Option<f64>,
-    /// The repeat kept every `kept_every`-th task by index (1: every task;
-    /// the repeat's exact task count is results.csv's `tasks`).
-    pub kept_every: u64,
+columns! {
+    /// One row of `tasks.csv`: a task kept, its times in seconds from its
+    /// repeat's start (empty where not known).
+    pub struct TaskCsvRow {
+        pub case: usize,
+        pub round: u32,
+        /// The case's timed repeat (1-based, in the order they ran).
+        pub repeat: u32,
+        pub task: u64,
+        pub worker: usize,
+        pub host: String,
+        pub pid: u32,
+        pub numbers: u64,
+        pub submitted_s: Option<Seconds>,
+        pub started_s: Seconds,
+        pub finished_s: Seconds,
+        pub replied_s: Option<Seconds>,
+        /// The time inside the kernel (queue and feeder, whose one record
+        /// covers a worker's whole round).
+        pub busy_s: Option<Seconds>,
+        /// The repeat kept every `kept_every`-th task by index (1: every
+        /// task; the repeat's exact task count is results.csv's
+        /// `tasks_served`).
+        pub kept_every: u64,
+    }
 }
 
-/// One row of `workers.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WorkerCsvRow {
-    pub case: usize,
-    pub round: u32,
-    pub worker: usize,
-    pub host: String,
-    pub pid: u32,
-    /// The worker's clock minus the coordinator's, seconds (0 on this host:
-    /// the same clock).
-    pub clock_offset_s: f64,
-    pub clock_uncertainty_s: f64,
+columns! {
+    /// One row of `workers.csv`: a worker of one round of a case.
+    pub struct WorkerCsvRow {
+        pub case: usize,
+        pub round: u32,
+        pub worker: usize,
+        pub host: String,
+        pub pid: u32,
+        /// The worker's clock minus the coordinator's, seconds (0 on this
+        /// host: the same clock).
+        pub clock_offset_s: Seconds,
+        pub clock_uncertainty_s: Seconds,
+    }
 }
 
 /// The header of `tasks.csv`.
 pub fn tasks_header() -> Vec<u8> {
-    header(&[
-        "case",
-        "round",
-        "repeat",
-        "task",
-        "worker",
-        "host",
-        "pid",
-        "numbers",
-        "submitted_s",
-        "started_s",
-        "finished_s",
-        "replied_s",
-        "busy_s",
-        "kept_every",
-    ])
+    header(TaskCsvRow::COLUMNS)
 }
 
 /// The header of `workers.csv`.
 pub fn workers_header() -> Vec<u8> {
-    header(&[
-        "case",
-        "round",
-        "worker",
-        "host",
-        "pid",
-        "clock_offset_s",
-        "clock_uncertainty_s",
-    ])
+    header(WorkerCsvRow::COLUMNS)
 }
 
 fn header(names: &[&str]) -> Vec<u8> {
@@ -118,11 +101,11 @@ pub fn task_rows(case: usize, repeats: &[RepeatTrace]) -> anyhow::Result<Vec<u8>
                 host: lane.map(|l| l.host.clone()).unwrap_or_default(),
                 pid: lane.map_or(0, |l| l.pid),
                 numbers: task.numbers,
-                submitted_s: task.submitted_s,
-                started_s: task.started_s,
-                finished_s: task.finished_s,
-                replied_s: task.replied_s,
-                busy_s: task.busy_s,
+                submitted_s: task.submitted_s.map(Fixed),
+                started_s: Fixed(task.started_s),
+                finished_s: Fixed(task.finished_s),
+                replied_s: task.replied_s.map(Fixed),
+                busy_s: task.busy_s.map(Fixed),
                 kept_every: repeat.every,
             })?;
         }
@@ -148,8 +131,8 @@ pub fn worker_rows(case: usize, repeats: &[RepeatTrace]) -> anyhow::Result<Vec<u
                 worker: lane.worker,
                 host: lane.host.clone(),
                 pid: lane.pid,
-                clock_offset_s: lane.offset_ns as f64 / 1e9,
-                clock_uncertainty_s: lane.uncertainty_ns as f64 / 1e9,
+                clock_offset_s: Fixed(lane.offset_ns as f64 / 1e9),
+                clock_uncertainty_s: Fixed(lane.uncertainty_ns as f64 / 1e9),
             })?;
         }
     }
@@ -238,21 +221,31 @@ mod tests {
 
     #[test]
     fn rows_read_back_typed_under_their_header() {
+        let rows = task_rows(3, &[repeat()]).unwrap();
+        // Times to the nanosecond, as every file writes them.
+        let text = String::from_utf8(rows.clone()).unwrap();
+        assert!(
+            text.ends_with(",10,0.001000000,0.002000000,0.102000000,0.103000000,,1\n"),
+            "{text}"
+        );
         let mut bytes = tasks_header();
-        bytes.extend(task_rows(3, &[repeat()]).unwrap());
+        bytes.extend(rows);
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
         let rows: Vec<TaskCsvRow> = reader.deserialize().collect::<Result<_, _>>().unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0].case, rows[0].round, rows[0].repeat), (3, 2, 1));
-        assert_eq!(rows[0].replied_s, Some(0.103));
+        assert_eq!(rows[0].replied_s, Some(Fixed(0.103)));
         assert_eq!(rows[0].busy_s, None);
 
+        let rows = worker_rows(3, &[repeat(), repeat()]).unwrap();
+        let text = String::from_utf8(rows.clone()).unwrap();
+        assert!(text.ends_with(",0.000000000,0.000000000\n"), "{text}");
         let mut bytes = workers_header();
-        bytes.extend(worker_rows(3, &[repeat(), repeat()]).unwrap());
+        bytes.extend(rows);
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
         let rows: Vec<WorkerCsvRow> = reader.deserialize().collect::<Result<_, _>>().unwrap();
         assert_eq!(rows.len(), 1, "one round, one worker");
-        assert_eq!(rows[0].clock_offset_s, 0.0);
+        assert_eq!(rows[0].clock_offset_s, Fixed(0.0));
     }
 
     #[test]

@@ -12,4 +12,5 @@ pub mod serve;
 pub use calibrate::Tuning;
 pub use job::{Chunk, Job, Reply, WorkerError};
 pub use jobs::Jobs;
+pub(crate) use serve::with_kernel;
 pub use serve::{KernelSpec, WithKernel, Worker};

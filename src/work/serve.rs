@@ -13,9 +13,10 @@ use super::clock::{Stamp, now_ns, usage_here};
 use super::job::{Chunk, Job, Reply, WorkerError};
 use super::search::search;
 use crate::experiment::Kernel;
+use crate::experiment::{Case, Input};
 use crate::flag::Flag;
 use crate::primes::fast::Beyond;
-use crate::primes::{FastTester, PlainTester, PrimeTest, SimdTester, fast, simd};
+use crate::primes::{FastTester, PrimeTest, SimdTester};
 
 /// Runs `$body` with `$numbers` bound to an iterator over the chunk's
 /// numbers, one monomorphic loop per kind of chunk. (Through
@@ -41,6 +42,38 @@ macro_rules! over_numbers {
     };
 }
 
+/// Runs `$body` with `$kernel` bound to the kernel that the [`KernelSpec`]
+/// `$spec` names, built first (a fast kernel's table, before any timer the
+/// body starts). The body is compiled once per kernel, so every loop in it
+/// is monomorphic: no dynamic call per number (the `either::for_both!`
+/// idiom). The only place a kernel kind is matched. A `return` in the body
+/// returns from the function around the macro.
+macro_rules! with_kernel {
+    ($spec:expr, $kernel:ident => $body:expr) => {{
+        let spec: $crate::work::KernelSpec = $spec;
+        match spec.kernel {
+            $crate::experiment::Kernel::Plain => {
+                let $kernel = $crate::primes::PlainTester;
+                $body
+            }
+            $crate::experiment::Kernel::Fast => {
+                let $kernel =
+                    $crate::primes::FastTester::with_beyond(spec.max_n, spec.tuning.fast_beyond);
+                $body
+            }
+            $crate::experiment::Kernel::Simd => {
+                let $kernel = $crate::primes::SimdTester::with_plan(
+                    spec.max_n,
+                    spec.tuning.simd.on_this_cpu(),
+                    spec.tuning.fast_beyond,
+                );
+                $body
+            }
+        }
+    }};
+}
+pub(crate) use with_kernel;
+
 /// The kernel a worker uses, as a message can carry it: the kind, the
 /// largest number it will test (which sizes the tables), and how this CPU
 /// was found to run it fastest (calibrated once, in the coordinating
@@ -62,11 +95,11 @@ pub trait WithKernel {
 impl KernelSpec {
     /// The kernel of `case`: a fast kernel's table covers its range; a
     /// verified number gets none (its candidates reach 3e8).
-    pub fn of(case: &crate::experiment::Case) -> Self {
+    pub fn of(case: &Case) -> Self {
         KernelSpec::new(
             case.kernel,
             match case.input {
-                crate::experiment::Input::Number(_) => 0,
+                Input::Number(_) => 0,
                 _ => case.range().map_or(0, |r| r.last()),
             },
         )
@@ -98,30 +131,18 @@ impl KernelSpec {
 
     /// The bytes of the table the kernel builds (as its constructor sizes it).
     pub fn table_bytes(self) -> u64 {
-        let candidates = self.max_n.isqrt().saturating_sub(1) / 2;
         match self.kernel {
             Kernel::Plain => 0,
-            Kernel::Fast => candidates
-                .min(fast::TABLE_MAX_DIVISORS as u64)
-                .saturating_mul(size_of::<fast::Divisor>() as u64),
-            Kernel::Simd => candidates
-                .min(simd::TABLE_MAX_CANDIDATES as u64)
-                .saturating_mul(2 * size_of::<u32>() as u64),
+            Kernel::Fast => FastTester::table_bytes(self.max_n),
+            Kernel::Simd => SimdTester::table_bytes(self.max_n, self.tuning.simd.on_this_cpu()),
         }
     }
 
-    /// Builds the kernel (a fast kernel's table, before any timer) and runs
-    /// `user` with it. The only place a kernel kind is matched.
+    /// Builds the kernel and runs `user` with it, for code outside the
+    /// crate (benches, tests); inside it, [`with_kernel!`] says the same
+    /// without a visitor type.
     pub fn dispatch<U: WithKernel>(self, user: U) -> U::Output {
-        match self.kernel {
-            Kernel::Plain => user.run(PlainTester),
-            Kernel::Fast => user.run(FastTester::with_beyond(self.max_n, self.tuning.fast_beyond)),
-            Kernel::Simd => user.run(SimdTester::with_plan(
-                self.max_n,
-                self.tuning.simd.on_this_cpu(),
-                self.tuning.fast_beyond,
-            )),
-        }
+        with_kernel!(self, kernel => user.run(kernel))
     }
 }
 

@@ -15,13 +15,13 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use crate::answer::Found;
+use crate::experiment::columns::Fixed;
 use crate::experiment::{Case, Plan};
-use crate::outcome::{CaseResult, Failure, Run, Table};
+use crate::outcome::{CaseResult, Failure, Run, SampleRow, Table};
 use crate::primes::oracle::is_prime_u64;
 use crate::primes::{NumRange, PrimeTest};
-use crate::record::seconds_cell;
 use crate::timing::Timer;
-use crate::work::{KernelSpec, WithKernel};
+use crate::work::{KernelSpec, with_kernel};
 
 /// Empty timings taken to find the clock's overhead.
 pub const OVERHEAD_SAMPLES: usize = 100_000;
@@ -35,31 +35,7 @@ pub fn run_case(
     timer: &Timer,
 ) -> Option<CaseResult> {
     let spec = KernelSpec::new(case.kernel, range.last());
-    spec.dispatch(RunWith {
-        case,
-        range,
-        step,
-        plan,
-        timer,
-    })
-}
-
-/// A check-cost case waiting for its kernel.
-struct RunWith<'a> {
-    case: &'a Case,
-    range: NumRange,
-    step: u64,
-    plan: &'a Plan,
-    timer: &'a Timer<'a>,
-}
-
-impl WithKernel for RunWith<'_> {
-    type Output = Option<CaseResult>;
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
-        run_with(
-            &kernel, self.case, self.range, self.step, self.plan, self.timer,
-        )
-    }
+    with_kernel!(spec, kernel => run_with(&kernel, case, range, step, plan, timer))
 }
 
 /// The fastest of many back-to-back `Instant` readings, in seconds.
@@ -115,15 +91,12 @@ fn run_with(
         // the clock counts whole nanoseconds: less than half of one is nothing
         let below_clock = net < 0.5e-9;
         below += u64::from(below_clock);
-        rows.push(vec![
-            n.to_string(),
-            prime.to_string(),
-            match below_clock {
-                true => String::new(),
-                false => seconds_cell(net),
-            },
-            seconds_cell(best),
-        ]);
+        rows.push(SampleRow {
+            n,
+            prime,
+            seconds: (!below_clock).then_some(Fixed(net)),
+            raw_s: Some(Fixed(best)),
+        });
     }
     // One run of the whole sweep over n: it times its own samples, and
     // runs in one round whatever the schedule.
@@ -135,11 +108,7 @@ fn run_with(
         position: 0,
     });
     result.answer = Some(primes.answer());
-    result.tables.push(Table {
-        name: "samples",
-        header: vec!["n", "prime", "seconds", "raw_s"],
-        rows,
-    });
+    result.tables.push(Table::Samples(rows));
     let mut note = format!(
         "best of {} timings per n, less the clock's own {:.1} ns",
         plan.repeats,

@@ -8,7 +8,7 @@ use crate::answer::{Answer, checksum};
 use crate::backend::Remote;
 use crate::experiment::{Case, Order, Plan, Strategy};
 use crate::flag::{FlagSpec, NoFlag};
-use crate::outcome::{CaseResult, Table};
+use crate::outcome::{CaseResult, FactorRow, Table};
 use crate::primes::oracle::smallest_factor_counts;
 use crate::primes::{NumRange, PrimeTest};
 use crate::strategy::map::map_chunks_traced;
@@ -16,7 +16,7 @@ use crate::strategy::{catch_panic, jobs_in_order};
 use crate::timing::{Timer, time_runs_traced};
 use crate::trace::{Traced, Tracer};
 use crate::work::serve::smallest_factors;
-use crate::work::{Job, KernelSpec, Reply, WithKernel};
+use crate::work::{Job, KernelSpec, Reply, with_kernel};
 
 /// How often each smallest factor occurs.
 pub type Histogram = BTreeMap<u64, u64>;
@@ -31,36 +31,7 @@ pub fn run_case(
     timer: &Timer,
 ) -> Option<CaseResult> {
     let spec = KernelSpec::of(case);
-    spec.dispatch(RunWith {
-        case,
-        range,
-        plan,
-        remote,
-        timer,
-    })
-}
-
-/// A factor-frequency case waiting for its kernel.
-struct RunWith<'a> {
-    case: &'a Case,
-    range: NumRange,
-    plan: &'a Plan,
-    remote: &'a Remote,
-    timer: &'a Timer<'a>,
-}
-
-impl WithKernel for RunWith<'_> {
-    type Output = Option<CaseResult>;
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
-        run_with(
-            kernel,
-            self.case,
-            self.range,
-            self.plan,
-            self.remote,
-            self.timer,
-        )
-    }
+    with_kernel!(spec, kernel => run_with(kernel, case, range, plan, remote, timer))
 }
 
 fn run_with<K: PrimeTest + Clone + 'static>(
@@ -131,13 +102,9 @@ fn run_with<K: PrimeTest + Clone + 'static>(
     if result.ok() {
         let rows = expected
             .iter()
-            .map(|(f, c)| vec![f.to_string(), c.to_string()])
+            .map(|(&factor, &count)| FactorRow { factor, count })
             .collect();
-        result.tables.push(Table {
-            name: "factors",
-            header: vec!["factor", "count"],
-            rows,
-        });
+        result.tables.push(Table::Factors(rows));
     }
     Some(result)
 }

@@ -13,7 +13,7 @@ use crate::primes::{NumRange, PrimeTest};
 use crate::strategy::{PrimeFinder, jobs_in_order};
 use crate::timing::{Timer, time_runs_traced};
 use crate::trace::{Traced, Tracer};
-use crate::work::{KernelSpec, WithKernel};
+use crate::work::{KernelSpec, with_kernel};
 
 /// Runs a primes case; `None` if interrupted.
 pub fn run_case(
@@ -26,39 +26,8 @@ pub fn run_case(
     let expected = context.primes_in(range);
     let spec = KernelSpec::of(case);
     // The kernel (and a fast kernel's divisor table) is built here, before the timer.
-    spec.dispatch(RunWith {
-        case,
-        range,
-        plan,
-        remote: &context.remote,
-        expected,
-        timer,
-    })
-}
-
-/// A primes case waiting for its kernel.
-struct RunWith<'a> {
-    case: &'a Case,
-    range: NumRange,
-    plan: &'a Plan,
-    remote: &'a Remote,
-    expected: Answer,
-    timer: &'a Timer<'a>,
-}
-
-impl WithKernel for RunWith<'_> {
-    type Output = Option<CaseResult>;
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
-        run_with(
-            kernel,
-            self.case,
-            self.range,
-            self.plan,
-            self.remote,
-            self.expected,
-            self.timer,
-        )
-    }
+    let remote = &context.remote;
+    with_kernel!(spec, kernel => run_with(kernel, case, range, plan, remote, expected, timer))
 }
 
 /// Runs a primes case with kernel `test` against the oracle's `expected`

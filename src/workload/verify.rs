@@ -2,6 +2,7 @@
 //! with workers that split its divisors and share an early-exit flag.
 
 use super::{Context, Workers};
+use crate::answer::Answer;
 use crate::answer::{Work, check_verdict};
 use crate::backend::Remote;
 use crate::experiment::{Case, Executor, FlagKind, LoopStyle, Plan, Strategy};
@@ -16,7 +17,7 @@ use crate::strategy::cooperative::{self, Cooperation, Verdict, Verified, trivial
 use crate::timing::{Timer, time_runs, time_runs_traced};
 use crate::trace::{Traced, Tracer};
 use crate::work::search::candidates_in;
-use crate::work::{KernelSpec, WithKernel};
+use crate::work::{KernelSpec, with_kernel};
 
 /// Runs a verify case on `n`; `None` if interrupted.
 pub fn run_case(
@@ -27,105 +28,86 @@ pub fn run_case(
     timer: &Timer,
 ) -> Option<CaseResult> {
     let spec = KernelSpec::of(case);
-    spec.dispatch(RunWith {
+    with_kernel!(spec, kernel => run_with(kernel, case, n, plan, context, timer))
+}
+
+/// Runs a verify case on `n` with kernel `kernel`.
+fn run_with<K: PrimeTest + Clone + 'static>(
+    kernel: K,
+    case: &Case,
+    n: u64,
+    plan: &Plan,
+    context: &mut Context,
+    timer: &Timer,
+) -> Option<CaseResult> {
+    let oracle = is_prime_u64(n);
+    let check = move |v: Verified| {
+        let (prime, factor) = match v.verdict {
+            Verdict::Prime => (true, None),
+            Verdict::NotPrime { factor } => (false, factor),
+        };
+        let answer = check_verdict(n, prime, factor, oracle)?;
+        let work = Work {
+            candidates: v.candidates,
+            looks: v.looks,
+        };
+        Ok((answer, Some(work)))
+    };
+    let Some(shared) = case
+        .cooperation
+        .filter(|_| case.strategy == Strategy::Cooperative)
+    else {
+        return time_runs(case, plan, timer, || Ok(serial(n, &kernel)), check);
+    };
+    let how = Cooperation {
+        precheck: shared.precheck,
+        // Without a flag there is nothing to look at: one block, no looks.
+        style: shared.loop_style.unwrap_or(LoopStyle::Blocked),
+        check_every: shared.check_every.unwrap_or(u64::MAX / 4),
+    };
+    if shared.flag == FlagKind::Redis
+        && let Err(why) = context.redis_available()
+    {
+        return Some(CaseResult::failed(case, why));
+    }
+    let run = Cooperate {
+        kernel,
         case,
         n,
         plan,
-        context,
+        remote: &context.remote,
+        how,
         timer,
-    })
-}
-
-/// A verify case waiting for its kernel.
-struct RunWith<'a> {
-    case: &'a Case,
-    n: u64,
-    plan: &'a Plan,
-    context: &'a mut Context,
-    timer: &'a Timer<'a>,
-}
-
-impl WithKernel for RunWith<'_> {
-    type Output = Option<CaseResult>;
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) -> Option<CaseResult> {
-        let RunWith {
-            case,
-            n,
-            plan,
-            context,
-            timer,
-        } = self;
-        let oracle = is_prime_u64(n);
-        let check = move |v: Verified| {
-            let (prime, factor) = match v.verdict {
-                Verdict::Prime => (true, None),
-                Verdict::NotPrime { factor } => (false, factor),
-            };
-            let answer = check_verdict(n, prime, factor, oracle)?;
-            let work = Work {
-                candidates: v.candidates,
-                looks: v.looks,
-            };
-            Ok((answer, Some(work)))
-        };
-        let Some(shared) = case
-            .cooperation
-            .filter(|_| case.strategy == Strategy::Cooperative)
-        else {
-            return time_runs(case, plan, timer, || Ok(serial(n, &kernel)), check);
-        };
-        let how = Cooperation {
-            precheck: shared.precheck,
-            // Without a flag there is nothing to look at: one block, no looks.
-            style: shared.loop_style.unwrap_or(LoopStyle::Blocked),
-            check_every: shared.check_every.unwrap_or(u64::MAX / 4),
-        };
-        if shared.flag == FlagKind::Redis
-            && let Err(why) = context.redis_available()
-        {
-            return Some(CaseResult::failed(case, why));
-        }
-        let run = Cooperate {
-            kernel,
-            case,
-            n,
-            plan,
-            remote: &context.remote,
-            how,
-            timer,
-            check,
-        };
-        if case.executor.is_some_and(Executor::out_of_process) {
-            // Worker processes reach the flag through a /dev/shm file, a
-            // manager process or a Redis key this case owns until it ends
-            // (workers behind Redis: the Redis key only).
-            let owned = FlagSetup::this_binary(&context.redis.url)
-                .and_then(|setup| SharedFlag::create(shared.flag, &setup));
-            return match owned {
-                Ok(mut owned) => {
-                    let spec = owned.spec().clone();
-                    let caller = owned.handle().connect();
-                    match caller {
-                        Ok(caller) => run.with(caller, &spec),
-                        Err(e) => Some(CaseResult::failed(case, e.0)),
-                    }
+        check,
+    };
+    if case.executor.is_some_and(Executor::out_of_process) {
+        // Worker processes reach the flag through a /dev/shm file, a
+        // manager process or a Redis key this case owns until it ends
+        // (workers behind Redis: the Redis key only).
+        let owned = FlagSetup::this_binary(&context.redis.url)
+            .and_then(|setup| SharedFlag::create(shared.flag, &setup));
+        return match owned {
+            Ok(mut owned) => {
+                let spec = owned.spec().clone();
+                let caller = owned.handle().connect();
+                match caller {
+                    Ok(caller) => run.with(caller, &spec),
+                    Err(e) => Some(CaseResult::failed(case, e.0)),
                 }
-                Err(e) => Some(CaseResult::failed(case, e.0)),
-            };
-        }
-        let none = FlagSpec::None;
-        let flag = match shared.flag {
-            FlagKind::None => Ok(run.with(NoFlag, &none)),
-            FlagKind::Atomic => Ok(run.with(AtomicFlag::default(), &none)),
-            FlagKind::Mutex => Ok(run.with(MutexFlag::default(), &none)),
-            FlagKind::Manager => ManagerFlag::start().map(|f| run.with(f, &none)),
-            FlagKind::Mmap => MmapFlag::map().map(|f| run.with(f, &none)),
-            FlagKind::Redis => {
-                RedisFlag::connect_to(&context.redis.url).map(|f| run.with(f, &none))
             }
+            Err(e) => Some(CaseResult::failed(case, e.0)),
         };
-        flag.unwrap_or_else(|e| Some(CaseResult::failed(case, e.0)))
     }
+    let none = FlagSpec::None;
+    let flag = match shared.flag {
+        FlagKind::None => Ok(run.with(NoFlag, &none)),
+        FlagKind::Atomic => Ok(run.with(AtomicFlag::default(), &none)),
+        FlagKind::Mutex => Ok(run.with(MutexFlag::default(), &none)),
+        FlagKind::Manager => ManagerFlag::start().map(|f| run.with(f, &none)),
+        FlagKind::Mmap => MmapFlag::map().map(|f| run.with(f, &none)),
+        FlagKind::Redis => RedisFlag::connect_to(&context.redis.url).map(|f| run.with(f, &none)),
+    };
+    flag.unwrap_or_else(|e| Some(CaseResult::failed(case, e.0)))
 }
 
 /// A cooperative case waiting for its flag.
@@ -143,7 +125,7 @@ struct Cooperate<'a, K, C> {
 impl<K, C> Cooperate<'_, K, C>
 where
     K: PrimeTest + Clone + 'static,
-    C: Fn(Verified) -> Result<(crate::answer::Answer, Option<Work>), String>,
+    C: Fn(Verified) -> Result<(Answer, Option<Work>), String>,
 {
     /// Starts the workers (before the timer), each with its own handle to
     /// `flag` (threads) or to the flag `spec` names (processes), and times

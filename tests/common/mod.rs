@@ -1,10 +1,26 @@
-//! Helpers shared by the integration tests.
-#![allow(dead_code)]
+//! Helpers shared by the integration tests (tests/it and the two test
+//! binaries beside it): the built binary, experiment files, the files a run
+//! writes, the tools a test needs, and the processes and servers it starts.
+// Each test binary uses a part of these.
+#![allow(dead_code, unused_imports, unused_macros)]
+
+mod case;
+mod exp;
+mod process;
+mod redis;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+
+pub use case::{CaseBuilder, case};
+pub use exp::{Exp, Raw};
+pub use process::{
+    Running, alive, children_of, read_stderr_until, signal, spawn_run, wait_at_most,
+    wait_for_children,
+};
+pub use redis::RedisServer;
 
 /// The built `runner` binary, run from the crate root.
 pub fn runner() -> Command {
@@ -18,6 +34,34 @@ pub fn experiment(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(format!("{name}.toml"));
     fs::write(&path, text).expect("write the experiment");
     path
+}
+
+/// A report's manifest.json.
+pub fn manifest(report: &Path) -> serde_json::Value {
+    let text = fs::read(report.join("manifest.json")).expect("a manifest.json");
+    serde_json::from_slice(&text).expect("a manifest in JSON")
+}
+
+/// Every file under `dir`, however deep.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).expect("a readable folder").flatten() {
+        let path = entry.path();
+        match path.is_dir() {
+            true => files.extend(files_under(&path)),
+            false => files.push(path),
+        }
+    }
+    files
+}
+
+/// The temporary files (`*.tmp`) and lock files left anywhere under `dir`:
+/// a run, however it ended, leaves none.
+pub fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|path| path.to_string_lossy().ends_with(".tmp") || path.ends_with(".lock"))
+        .collect()
 }
 
 /// A CSV file as a header and rows of cells.
@@ -87,6 +131,17 @@ pub fn require(available: bool, why: &str) -> bool {
     false
 }
 
+/// `require!(available, "why")`: skips the test (returns from it) unless
+/// `available`, saying why; a failure instead under `RUNNER_REQUIRE_ALL=1`.
+/// See [`require`]. (`#[macro_use] mod common;` makes it visible.)
+macro_rules! require {
+    ($available:expr, $why:expr) => {
+        if !$crate::common::require($available, $why) {
+            return;
+        }
+    };
+}
+
 /// Whether `program` can be started (`program ARG` runs).
 pub fn installed(program: &str, arg: &str) -> bool {
     std::process::Command::new(program)
@@ -95,74 +150,6 @@ pub fn installed(program: &str, arg: &str) -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok()
-}
-
-/// A `redis-server` of the test's own on a free loopback port, stopped on drop.
-pub struct RedisServer {
-    pub port: u16,
-    child: std::process::Child,
-}
-
-impl RedisServer {
-    /// Starts a server, or `None` (a skip, see [`require`]) when
-    /// `redis-server` is not installed.
-    pub fn start() -> Option<RedisServer> {
-        if !require(
-            installed("redis-server", "--version"),
-            "redis-server is not installed (apt-get install -y redis-server)",
-        ) {
-            return None;
-        }
-        let port = free_port();
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        let server = RedisServer { port, child };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(server);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("redis-server did not listen on port {port} within 5 s");
-    }
-
-    /// The server's URL.
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// The number of keys stored.
-    pub fn keys(&self) -> usize {
-        let out = std::process::Command::new("redis-cli")
-            .args(["-p", &self.port.to_string(), "dbsize"])
-            .output()
-            .expect("redis-cli runs");
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .expect("a count")
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("redis-cli")
-            .args(["-p", &self.port.to_string(), "shutdown", "nosave"])
-            .output();
-        let _ = self.child.wait();
-    }
 }
 
 /// A loopback port nobody listens on (the OS picks it).

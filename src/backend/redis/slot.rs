@@ -14,9 +14,9 @@ use super::protocol::{Assignment, BLOCK, Done, Envelope, GROUP, REDIS_TIMEOUT, U
 use crate::backend::wire;
 use crate::console;
 use crate::flag::redis::{connect, connection_failed, interrupted};
-use crate::flag::{Flag, WithFlag};
+use crate::flag::{Flag, FlagError, FlagSpec, with_flag};
 use crate::primes::PrimeTest;
-use crate::work::{Chunk, Job, Reply, WithKernel, Worker, WorkerError};
+use crate::work::{Chunk, Job, Reply, Worker, WorkerError, with_kernel};
 
 /// A stranger's text as a message shows it: on one line, escaped, cut.
 pub(super) fn shown(text: &str) -> String {
@@ -92,55 +92,45 @@ pub(super) struct Slot {
     pub(super) ready: crossbeam_channel::Sender<Result<(), String>>,
 }
 
-pub(super) struct WithFlagStage(pub(super) Slot);
-
-impl WithFlag for WithFlagStage {
-    type Output = ();
-    fn run<F: Flag>(self, flag: F) {
-        let kernel = self.0.assignment.kernel;
-        kernel.dispatch(WithKernelStage { slot: self.0, flag });
-    }
+/// Connects the slot's flag and builds its kernel, then serves the slot;
+/// the error of connecting the flag, if it cannot.
+pub(super) fn run(slot: Slot, flag: &FlagSpec) -> Result<(), FlagError> {
+    let kernel = slot.assignment.kernel;
+    let index = slot.index as u32;
+    with_flag!(flag, flag => with_kernel!(kernel, kernel => serve_with(slot, Worker::new(kernel, flag, index))))
 }
 
-struct WithKernelStage<F> {
-    slot: Slot,
-    flag: F,
-}
-
-impl<F: Flag> WithKernel for WithKernelStage<F> {
-    type Output = ();
-    fn run<K: PrimeTest + Clone + 'static>(self, kernel: K) {
-        let slot = self.slot;
-        let mut connection = match connect(&slot.url, REDIS_TIMEOUT) {
-            Ok(c) => c,
+/// Serves the slot's jobs with its worker (kernel and flag ready) until the
+/// run ends or the server is lost.
+fn serve_with<K: PrimeTest, F: Flag>(slot: Slot, mut worker: Worker<K, F>) {
+    let mut connection = match connect(&slot.url, REDIS_TIMEOUT) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = slot.ready.send(Err(format!("cannot reach Redis: {e}")));
+            return;
+        }
+    };
+    let _ = slot.ready.send(Ok(()));
+    loop {
+        match serve_slot(&slot, &mut connection, &mut worker) {
+            Ok(()) => break,
+            Err(e) if interrupted(&e) => match connect(&slot.url, REDIS_TIMEOUT) {
+                Ok(c) => connection = c,
+                Err(e) => break slot.common.lose("serving jobs", &e),
+            },
+            Err(e) if connection_failed(&e) => break slot.common.lose("serving jobs", &e),
+            // A command the server refused (the run's keys are of
+            // another type, or gone): the run is over for this worker.
             Err(e) => {
-                let _ = slot.ready.send(Err(format!("cannot reach Redis: {e}")));
-                return;
-            }
-        };
-        let _ = slot.ready.send(Ok(()));
-        let mut worker = Worker::new(kernel, self.flag, slot.index as u32);
-        loop {
-            match serve_slot(&slot, &mut connection, &mut worker) {
-                Ok(()) => break,
-                Err(e) if interrupted(&e) => match connect(&slot.url, REDIS_TIMEOUT) {
-                    Ok(c) => connection = c,
-                    Err(e) => break slot.common.lose("serving jobs", &e),
-                },
-                Err(e) if connection_failed(&e) => break slot.common.lose("serving jobs", &e),
-                // A command the server refused (the run's keys are of
-                // another type, or gone): the run is over for this worker.
-                Err(e) => {
-                    if !run_gone(&e) && !slot.run_over.swap(true, Ordering::Relaxed) {
-                        console::error(&console::one_line(&format!(
-                            "runner worker {}: left run {}, whose keys are not a run's: {e}",
-                            slot.consumer,
-                            shown(&slot.assignment.keys.prefix)
-                        )));
-                    }
-                    slot.run_over.store(true, Ordering::Relaxed);
-                    break;
+                if !run_gone(&e) && !slot.run_over.swap(true, Ordering::Relaxed) {
+                    console::error(&console::one_line(&format!(
+                        "runner worker {}: left run {}, whose keys are not a run's: {e}",
+                        slot.consumer,
+                        shown(&slot.assignment.keys.prefix)
+                    )));
                 }
+                slot.run_over.store(true, Ordering::Relaxed);
+                break;
             }
         }
     }

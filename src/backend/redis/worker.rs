@@ -36,7 +36,7 @@ use super::protocol::{
     Assignment, BLOCK, CLAIM_IDLE, Control, GROUP, HEARTBEAT, LOBBY, PRESENCE_TTL, REDIS_TIMEOUT,
     RunKeys, Upward, WorkerHello, control_key, nonce, presence_key,
 };
-use super::slot::{Common, InProgress, Slot, WithFlagStage, add_reply, shown};
+use super::slot::{self, Common, InProgress, Slot, add_reply, shown};
 use crate::backend::wire;
 use crate::console;
 use crate::experiment::FlagKind;
@@ -479,7 +479,7 @@ fn serve_run(
             .name(format!("slot-{slot}"))
             .spawn(move || {
                 let ready = slot_ctx.ready.clone();
-                match flag.dispatch(WithFlagStage(slot_ctx)) {
+                match slot::run(slot_ctx, &flag) {
                     Ok(()) => {}
                     Err(e) => {
                         _ = ready.send(Err(format!("cannot connect to the shared flag: {e}")))

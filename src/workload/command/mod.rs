@@ -39,27 +39,23 @@ use self::lines::{Expected, TIME_LINE, program_time};
 use self::spawn::{RunError, run_once};
 use super::Context;
 use super::factor_frequency::answer_of;
+use crate::experiment::columns::{CaseColumns, Fixed};
 use crate::experiment::command::{FillError, Quoting, substitute};
 use crate::experiment::{AnswerKind, Case, ClockKind, CommandSpec, Input, Plan};
-use crate::outcome::{CaseResult, Failure, Run, Table};
+use crate::outcome::{CaseResult, ClockRow, Failure, Run, Table};
 use crate::primes::oracle::{is_prime_u64, smallest_factor_counts};
-use crate::record::{CASE_COLUMNS, case_cells, seconds_cell};
 use crate::timing::Timer;
-
-/// The name of the per-run table of both clocks.
-pub const CLOCKS_TABLE: &str = "clocks";
 
 /// The program's words for `case`: every placeholder filled with the
 /// case's column or the user's parameter of that name (quoted for the
 /// shell with `shell = true`).
 pub fn argv_for(case: &Case, spec: &CommandSpec) -> Result<Vec<String>, String> {
-    let cells = case_cells("", case);
+    let columns = CaseColumns::of("", case);
     let value = |name: &str| -> Option<String> {
         if let Some((_, v)) = case.params.iter().find(|(k, _)| k == name) {
             return Some(v.clone());
         }
-        let i = CASE_COLUMNS.iter().position(|c| *c == name)?;
-        Some(cells[i].clone()).filter(|v| !v.is_empty())
+        columns.get(name).filter(|v| !v.is_empty())
     };
     let quoting = match spec.shell {
         true => Quoting::Shell,
@@ -166,18 +162,14 @@ pub fn run_case(
             position: 0,
         });
         result.answer = answer;
-        rows.push(vec![
-            seconds_cell(started_s),
-            seconds_cell(exit.wall_s),
-            program_s.map(seconds_cell).unwrap_or_default(),
-        ]);
+        rows.push(ClockRow {
+            started_s: Fixed(started_s),
+            wall_s: Fixed(exit.wall_s),
+            program_s: program_s.map(Fixed),
+        });
     }
     if !rows.is_empty() {
-        result.tables.push(Table {
-            name: CLOCKS_TABLE,
-            header: vec!["started_s", "wall_s", "program_s"],
-            rows,
-        });
+        result.tables.push(Table::Clocks(rows));
     }
     let mut said = note(spec, &expected, spawn, program_seen);
     if let Some(held) = held_open {
