@@ -167,7 +167,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub experiment: Option<PathBuf>,
     /// Exit with status 5 when a lesson of an experiment ([[expect]]) fails
-    /// on the saved data (an inconclusive one does not fail).
+    /// on the saved data (an inconclusive one does not fail), 6 when every
+    /// failure is on a run something disturbed (its verdict is unreliable).
     #[arg(long)]
     pub strict: bool,
 }
@@ -272,7 +273,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
     /// Exit with status 5 when a lesson of an experiment ([[expect]]) fails
-    /// (after every report is written; an inconclusive lesson does not fail).
+    /// (after every report is written; an inconclusive lesson does not
+    /// fail), 6 when every failure is on a run something disturbed (another
+    /// busy process, a rising load, throttling, drift): its verdict is
+    /// unreliable, so a CI job can retry on 6.
     #[arg(long)]
     pub strict: bool,
     #[command(flatten)]

@@ -17,6 +17,10 @@ pub const NOTHING_RAN: u8 = 3;
 pub const IO: u8 = 4;
 /// With `--strict`, a lesson of the experiment (`[[expect]]`) failed.
 pub const LESSON_FAILED: u8 = 5;
+/// With `--strict`, lessons failed, but every one on a run that something
+/// disturbed (another busy process, a rising load, throttling, drift): a
+/// retry on a quiet machine may pass, so CI can tell it from status 5.
+pub const LESSON_FAILED_UNRELIABLE: u8 = 6;
 /// A bug in runner; please report it.
 pub const INTERNAL: u8 = 70;
 
@@ -36,6 +40,9 @@ Exit status:
        file and the reason are named, and the manifest says \"error\" if it can
   5    with --strict: a lesson of the experiment ([[expect]]) failed; each is
        named with its two cases and the measured ratio and interval
+  6    with --strict: lessons failed, but each on a run something disturbed
+       (another busy process, a load above the CPUs, throttling, drift), so
+       its verdict is unreliable: run again on a quiet machine (a CI can retry)
   70   an internal error (a bug in runner)
   128+N  stopped by signal N: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (finished
        cases are kept and the manifest says \"interrupted\")";

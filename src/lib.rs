@@ -13,10 +13,10 @@
 //! commands            the subcommands: glue from parsed arguments to an exit status
 //! compare             two saved runs side by side
 //! report              charts, the HTML page, summary.json and summary.md
-//! output, progress    the report folder as a run fills it; the progress line
+//! output, progress    the report folder as a run fills it, manifest.json; the progress line
 //! plan, engine        what a plan will cost; running a plan's cases
 //! workload            how each kind of case builds its work and checks its answer
-//! strategy, manifest  how work is coordinated over a backend; manifest.json
+//! strategy            how work is coordinated over a backend
 //! backend, record, trace
 //!                     where workers run (threads, processes, Redis); the CSV rows;
 //!                     what every worker did (task records, CPU time, their files)
@@ -24,18 +24,21 @@
 //! flag, timing        shared early-exit flags; the timed runs of a case
 //! ipc, cli, outcome   frames and the manager process; clap types; a case's result
 //! experiment, signals, units, answer, machine_state
-//!                     the model; signal handling; human numbers; answers; the machine's state
+//!                     the model (the parameter registry, cases, the case columns);
+//!                     signal handling; human numbers; answers; the machine's state
 //! primes, secret, console, machine, exit, stats
 //!                     kernels and the oracle; URL secrets; terminal text; cores; exit
 //!                     statuses; statistics
 //! ```
 //!
-//! One arrow still runs up: `experiment::command` takes the case columns from
-//! [`record`] (to check a command's `{placeholders}`), which closes a circle
-//! experiment -> record -> experiment until the columns move into the model.
-//! Two more run up to [`trace`]: [`timing`] hands each timed run to a
-//! `trace::Tracer` (it starts and stops the recording with the timer), and
-//! [`outcome::CaseResult`] holds each repeat's `trace::RepeatTrace`.
+//! The task records (issue 22, part T1) do not fit these layers yet:
+//! [`timing`] hands each timed run to a `trace::Tracer`, and
+//! [`outcome::CaseResult`] holds each repeat's `trace::RepeatTrace`, so both
+//! stand above [`trace`] (which asks the backend for its workers' CPU time),
+//! and one arrow runs up, from `trace::files` to the `CaseResult` it writes
+//! out. Otherwise no arrow runs up and no two files import each other
+//! (`farm-studio look` draws the graph): a new backend, workload or
+//! parameter is added at its layer without reaching above it.
 
 pub mod answer;
 pub mod backend;

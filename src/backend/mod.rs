@@ -18,6 +18,7 @@ pub mod worker_process;
 use crate::experiment::{Capacity, Case, Executor, QueueHost};
 use crate::flag::{Flag, FlagSpec};
 use crate::primes::PrimeTest;
+use crate::work::clock::hostname;
 use crate::work::{Chunk, Job, KernelSpec, Reply};
 
 pub use processes::Processes;
@@ -147,7 +148,7 @@ impl Place {
         Place {
             pid: std::process::id(),
             slot: worker as u32,
-            host: crate::work::clock::hostname(),
+            host: hostname(),
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::exit;
 use crate::output::files::FileError;
 use crate::output::lock::FolderLock;
 use crate::output::lock::LockError;
-use crate::report;
+use crate::report::{self, LessonFailures};
 use crate::signals;
 
 /// Redraws every report `args` names, then each affected index.
@@ -42,9 +42,9 @@ pub fn report(args: &ReportArgs) -> ExitCode {
         let redrawn = redraw(dir, args.experiment.as_deref());
         if let Ok(failed) = redrawn
             && args.strict
-            && failed > 0
+            && let Some(code) = failed.strict_status()
         {
-            status = status.max(exit::LESSON_FAILED);
+            status = status.max(code);
         }
         if let Err((code, message)) = redrawn {
             console::error(&format!(
@@ -82,7 +82,7 @@ pub fn report(args: &ReportArgs) -> ExitCode {
 /// Redraws one report while holding its folder, so a run cannot write it
 /// at the same time.
 /// Returns how many of its lessons failed.
-fn redraw(dir: &Path, experiment: Option<&Path>) -> Result<usize, (u8, String)> {
+fn redraw(dir: &Path, experiment: Option<&Path>) -> Result<LessonFailures, (u8, String)> {
     let _lock = FolderLock::acquire(dir).map_err(|e| {
         let code = match e {
             LockError::Held { .. } => exit::BAD_INPUT,

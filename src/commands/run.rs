@@ -24,7 +24,7 @@ use crate::output::folder::ReportFolder;
 use crate::output::manifest::{Manifest, Status};
 use crate::output::{ReportWriter, report_dir_name};
 use crate::progress::Progress;
-use crate::report;
+use crate::report::{self, LessonFailures};
 use crate::signals;
 use crate::timing::{SystemClock, Timer};
 use crate::workload::Context;
@@ -39,7 +39,7 @@ enum Ended {
     Done {
         failed: usize,
         ran: usize,
-        lessons_failed: usize,
+        lessons_failed: LessonFailures,
     },
     /// A signal stopped it.
     Interrupted,
@@ -93,7 +93,7 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
     shm::sweep_stale();
     let mut failed = 0;
     let mut ran = 0;
-    let mut lessons_failed = 0;
+    let mut lessons_failed = LessonFailures::default();
     let runs = experiments.iter().zip(&plans).zip(folders).zip(probes);
     for (((experiment, plan), folder), probe) in runs {
         // A signal that arrived while the previous experiment was drawn must
@@ -124,7 +124,7 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
             } => {
                 failed += f;
                 ran += r;
-                lessons_failed += l;
+                lessons_failed.add(l);
             }
             Ended::Interrupted => {
                 console::error("interrupted: the finished cases are saved; the manifest says so.");
@@ -150,11 +150,21 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
             );
             exit::NOTHING_RAN
         }
-        (0, _) if args.strict && lessons_failed > 0 => {
+        (0, _) if args.strict && lessons_failed.strict_status().is_some() => {
+            let status = lessons_failed
+                .strict_status()
+                .unwrap_or(exit::LESSON_FAILED);
+            let unreliable = match status {
+                exit::LESSON_FAILED_UNRELIABLE => {
+                    ", each on a disturbed run (unreliable: run again on a quiet machine)"
+                }
+                _ => "",
+            };
             console::error(&format!(
-                "error: {lessons_failed} lesson(s) failed (named above); exit status 5 (--strict)"
+                "error: {} lesson(s) failed (named above){unreliable}; exit status {status} (--strict)",
+                lessons_failed.failed
             ));
-            exit::LESSON_FAILED
+            status
         }
         (0, _) => exit::OK,
         _ => exit::CASE_FAILED,

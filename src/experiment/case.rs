@@ -2,7 +2,9 @@
 //! input, keeping only those its strategy uses, and its plans (chunks,
 //! queue, cooperative search).
 
-use serde::Serialize;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
 
 use super::params::Setting;
 use super::values::{
@@ -146,7 +148,40 @@ impl ChunkPlan {
 impl Serialize for Chunking {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         // Written as the chunk_rule column writes it.
-        s.collect_str(&super::columns::ChunkRule::of(*self))
+        s.collect_str(&ChunkRule::of(*self))
+    }
+}
+
+/// How a case's chunk size was chosen: the `chunk_rule` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChunkRule {
+    /// A size the experiment gave.
+    Given,
+    /// Python's rule, from the range and the workers.
+    Default,
+    /// From the number of chunks asked for.
+    NbrChunks,
+}
+
+impl ChunkRule {
+    /// The rule of `chunking`.
+    pub fn of(chunking: Chunking) -> ChunkRule {
+        match chunking {
+            Chunking::Size(_) => ChunkRule::Given,
+            Chunking::Default => ChunkRule::Default,
+            Chunking::NbrChunks(_) => ChunkRule::NbrChunks,
+        }
+    }
+}
+
+impl fmt::Display for ChunkRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ChunkRule::Given => "given",
+            ChunkRule::Default => "default",
+            ChunkRule::NbrChunks => "nbr_chunks",
+        })
     }
 }
 

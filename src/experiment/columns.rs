@@ -19,12 +19,10 @@
 //! empty. Numbers with decimals are written with a fixed count of them
 //! ([`Fixed`]), so that they read back as the number that was written.
 
-use std::fmt;
-
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::case::{Case, Chunking, Input};
+use super::case::{Case, ChunkRule, Chunking, Input};
 use super::values::{
     Capacity, Enqueue, Executor, FlagKind, Kernel, LoopStyle, Order, QueueHost, Strategy,
 };
@@ -174,39 +172,6 @@ impl<'de, const D: usize> Deserialize<'de> for Fixed<D> {
             Ok(v) if v.is_finite() => Ok(Fixed(v)),
             _ => Err(de::Error::custom(NOT_A_NUMBER)),
         }
-    }
-}
-
-/// How a case's chunk size was chosen: the `chunk_rule` column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChunkRule {
-    /// A size the experiment gave.
-    Given,
-    /// Python's rule, from the range and the workers.
-    Default,
-    /// From the number of chunks asked for.
-    NbrChunks,
-}
-
-impl ChunkRule {
-    /// The rule of `chunking`.
-    pub fn of(chunking: Chunking) -> ChunkRule {
-        match chunking {
-            Chunking::Size(_) => ChunkRule::Given,
-            Chunking::Default => ChunkRule::Default,
-            Chunking::NbrChunks(_) => ChunkRule::NbrChunks,
-        }
-    }
-}
-
-impl fmt::Display for ChunkRule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ChunkRule::Given => "given",
-            ChunkRule::Default => "default",
-            ChunkRule::NbrChunks => "nbr_chunks",
-        })
     }
 }
 

@@ -5,6 +5,8 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use crate::console;
+
 /// A problem found while reading or validating an experiment file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ExperimentError {
@@ -82,7 +84,7 @@ impl fmt::Display for ExperimentError {
         }
         // The message may quote the file (`unknown value "\u{1b}[2J"`):
         // escaped, so a file cannot drive the terminal.
-        write!(f, ": {}", crate::console::plain(&self.message))?;
+        write!(f, ": {}", console::plain(&self.message))?;
         if let (Some(snippet), Some((line, _))) = (&self.snippet, self.position) {
             let (text, column, width) = snippet.as_ref();
             let (text, column, width) = shown(text, *column, *width);
@@ -116,7 +118,7 @@ fn shown(text: &str, column: usize, width: usize) -> (String, usize, usize) {
         .chars()
         .map(|c| match c {
             '\t' => ' ',
-            c if c.is_control() || crate::console::invisible(c) => '\u{fffd}',
+            c if c.is_control() || console::invisible(c) => '\u{fffd}',
             c => c,
         })
         .collect();
@@ -191,7 +193,7 @@ pub fn from_toml(path: &Path, source: &str, error: &toml::de::Error) -> Experime
 /// serde's and toml's wording, said in plain words: the message, and a
 /// hint when the key tells what values it takes.
 fn plain_words(message: &str, key: &str) -> (String, Option<String>) {
-    let words = super::values::allowed_words(key);
+    let words = super::params::allowed_words(key);
     let hint = words.map(|w| format!("`{key}` takes {w}"));
     let found_expected = ["invalid type: ", "invalid value: "]
         .iter()

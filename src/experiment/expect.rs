@@ -37,7 +37,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::columns::{CaseColumn, CaseRow, Cell, ChunkRule};
+use super::case::ChunkRule;
+use super::columns::{CaseColumn, CaseRow, Cell};
 use super::{ParamName, Strategy};
 use crate::primes::named_range;
 use crate::stats::Interval;

@@ -18,7 +18,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use case::{Case, CasePlan, ChunkPlan, Chunking, Input, NamedNumber, QueuePlan};
+pub use case::{Case, CasePlan, ChunkPlan, ChunkRule, Chunking, Input, NamedNumber, QueuePlan};
 pub use chart::Chart;
 pub use command::{CommandSpec, UserParams};
 pub use error::ExperimentError;

@@ -29,11 +29,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::values::{
-    BigU64, Capacity, ChunksizeSpec, Enqueue, Executor, FlagKind, Kernel, List, LoopStyle,
-    OneOrMany, Order, ParamListsSpec, ParamsSpec, Positive, QueueHost, RangeSpec, Requirement,
-    Strategy, WorkersSpec, WorkloadKind,
+    AnswerKind, BigU64, Capacity, ChunksizeSpec, ClockKind, Enqueue, Executor, FlagKind, Kernel,
+    List, LoopStyle, OneOrMany, Order, ParamListsSpec, ParamsSpec, Positive, QueueHost, RangeSpec,
+    Requirement, Schedule, Strategy, WorkersSpec, WorkloadKind,
 };
-use super::written::Written;
+use super::written::{Written, one_of, variant_names};
 use crate::primes::NumRange;
 
 /// Declares the parameters; see the module documentation.
@@ -363,6 +363,22 @@ parameters! {
     setting QueueHost = QueueHost::Direct;
     fits [Primes, Command];
     quantity false;
+}
+
+/// The words a key takes, for messages: `one of "given", "shuffled", ...`.
+pub fn allowed_words(key: &str) -> Option<String> {
+    if let Some(param) = ParamName::from_key(key) {
+        return Some(param.words());
+    }
+    let words = match key {
+        "requires" => return Some("\"redis\", a program (\"pypy3\") or an interpreter and a module (\"python3:redis\")".into()),
+        "clock" => variant_names::<ClockKind>(),
+        "answer" => variant_names::<AnswerKind>(),
+        "schedule" => variant_names::<Schedule>(),
+        "kind" => return Some("a workload (\"primes\", \"verify\", \"check_cost\", \"factor_frequency\", \"command\") or a chart kind (\"line\", \"scatter\", \"bars\", \"hbars\")".into()),
+        _ => return None,
+    };
+    (!words.is_empty()).then(|| one_of(&words))
 }
 
 #[cfg(test)]

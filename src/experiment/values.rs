@@ -410,23 +410,6 @@ pub mod limits {
 }
 pub use limits::{MAX_COUNT, MAX_WORKERS};
 
-/// The words a key takes, for messages: `one of "given", "shuffled", ...`.
-pub fn allowed_words(key: &str) -> Option<String> {
-    use super::written::{one_of, variant_names};
-    if let Some(param) = super::params::ParamName::from_key(key) {
-        return Some(param.words());
-    }
-    let words = match key {
-        "requires" => return Some("\"redis\", a program (\"pypy3\") or an interpreter and a module (\"python3:redis\")".into()),
-        "clock" => variant_names::<ClockKind>(),
-        "answer" => variant_names::<AnswerKind>(),
-        "schedule" => variant_names::<Schedule>(),
-        "kind" => return Some("a workload (\"primes\", \"verify\", \"check_cost\", \"factor_frequency\", \"command\") or a chart kind (\"line\", \"scatter\", \"bars\", \"hbars\")".into()),
-        _ => return None,
-    };
-    (!words.is_empty()).then(|| one_of(&words))
-}
-
 /// How big the pool's chunks are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChunksizeSpec {

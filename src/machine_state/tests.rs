@@ -646,3 +646,40 @@ fn powersave_boost_smt_and_virtual_machines() {
     };
     assert!(one(&unnamed, None, 1, TWO).starts_with("a virtual machine: neighbours"));
 }
+
+#[test]
+fn only_what_disturbed_the_run_is_a_disturbance() {
+    // What the machine always is: warned about, but no disturbance.
+    let always = MachineState {
+        virtual_machine: Some(true),
+        boost: Some(true),
+        governors: Some(vec!["powersave".into()]),
+        ..MachineState::default()
+    };
+    assert_eq!(warnings(&always, Some(&always), 2, TWO).len(), 3);
+    assert!(disturbances(&always, Some(&always), 2, TWO).is_empty());
+    // Another busy process, a load above the CPUs, a rising load and
+    // throttling: each a disturbance.
+    let start = MachineState {
+        busy: Some(vec![BusyProcess {
+            pid: 7,
+            name: "stress".into(),
+            percent: 99.0,
+        }]),
+        load: load(3.0),
+        throttle_count: Some(1),
+        ..always.clone()
+    };
+    let end = MachineState {
+        load: load(9.0),
+        throttle_count: Some(4),
+        ..start.clone()
+    };
+    let said = disturbances(&start, Some(&end), 2, TWO);
+    assert_eq!(said.len(), 4, "{said:#?}");
+    assert!(said[0].starts_with("another busy process: `stress` (pid 7)"));
+    assert!(
+        said.iter()
+            .all(|d| warnings(&start, Some(&end), 2, TWO).contains(d))
+    );
+}

@@ -14,15 +14,53 @@ pub fn warnings(
     max_workers: usize,
     cores: Cores,
 ) -> Vec<String> {
-    let mut said = Vec::new();
+    assess(start, end, max_workers, cores)
+        .into_iter()
+        .map(|w| w.text)
+        .collect()
+}
+
+/// The warnings of [`warnings`] that say something disturbed this run
+/// while it ran (another busy process, a load above the CPUs or rising,
+/// heat throttling), as against what the machine always is (a virtual
+/// machine, boost, a governor, shared cores, more workers than CPUs): a
+/// lesson's verdict on a disturbed run is unreliable, and the same run on a
+/// quiet machine may say otherwise.
+pub fn disturbances(
+    start: &MachineState,
+    end: Option<&MachineState>,
+    max_workers: usize,
+    cores: Cores,
+) -> Vec<String> {
+    assess(start, end, max_workers, cores)
+        .into_iter()
+        .filter(|w| w.disturbance)
+        .map(|w| w.text)
+        .collect()
+}
+
+/// One warning, and whether it is a disturbance of this run.
+struct Warning {
+    text: String,
+    disturbance: bool,
+}
+
+/// Every warning, in the order [`warnings`] says them.
+fn assess(
+    start: &MachineState,
+    end: Option<&MachineState>,
+    max_workers: usize,
+    cores: Cores,
+) -> Vec<Warning> {
+    let mut said = Said::default();
     let logical = cores.logical.max(1);
     for p in start.busy.iter().flatten() {
-        said.push(busy_sentence(p, ""));
+        said.disturbed(busy_sentence(p, ""));
     }
     if let Some(end) = end {
         let named = |p: &BusyProcess| start.busy.iter().flatten().any(|s| s.pid == p.pid);
         for p in end.busy.iter().flatten().filter(|p| !named(p)) {
-            said.push(busy_sentence(p, " at the end of the run"));
+            said.disturbed(busy_sentence(p, " at the end of the run"));
         }
     }
     if max_workers > logical {
@@ -40,7 +78,7 @@ pub fn warnings(
         ));
     }
     if let Some(load) = start.load.filter(|l| l.one > logical as f64) {
-        said.push(format!(
+        said.disturbed(format!(
             "load average {} at the start, above the {logical} logical CPUs: other work \
              competes for the cores; figures are less reliable: run again when the machine is \
              quieter",
@@ -51,7 +89,7 @@ pub fn warnings(
         // The run's own workers raise the load by up to their number.
         let explained = before.one + max_workers as f64 + 1.0;
         if after.one > explained {
-            said.push(format!(
+            said.disturbed(format!(
                 "the load average rose from {} to {} during the run, more than its own {} \
                  workers explain: other work started; figures of later cases are less \
                  reliable: run again when the machine is quieter",
@@ -64,7 +102,7 @@ pub fn warnings(
     if let (Some(before), Some(after)) = (start.throttle_count, end.and_then(|e| e.throttle_count))
         && after > before
     {
-        said.push(format!(
+        said.disturbed(format!(
             "the CPU was throttled for heat {} time(s) during the run: its clock dropped, so \
              later or longer cases may look slower; let it cool, improve cooling or run \
              fewer workers",
@@ -106,7 +144,27 @@ pub fn warnings(
              machine"
         ));
     }
-    said
+    said.0
+}
+
+/// The warnings as they are said, each marked.
+#[derive(Default)]
+struct Said(Vec<Warning>);
+
+impl Said {
+    fn push(&mut self, text: String) {
+        self.0.push(Warning {
+            text,
+            disturbance: false,
+        });
+    }
+
+    fn disturbed(&mut self, text: String) {
+        self.0.push(Warning {
+            text,
+            disturbance: true,
+        });
+    }
 }
 
 fn busy_sentence(p: &BusyProcess, when: &str) -> String {

@@ -12,6 +12,8 @@ use crate::backend::redis::protocol::WorkerHello;
 use crate::experiment::{Experiment, Plan, Schedule};
 use crate::machine::{Cores, MachineInfo, command_output};
 use crate::machine_state::{self, MachineState};
+use crate::output::lock;
+use crate::work::{KernelSpec, Tuning};
 
 /// How a run ended (or that it is still going).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,7 +36,7 @@ impl Manifest {
     /// "running" but that no longer holds its folder's lock was killed
     /// (SIGKILL, out of memory, power loss) and did not finish.
     pub fn status_seen(&self, dir: &Path) -> &'static str {
-        let alive = || self.pid.is_some() && crate::output::lock::holder(dir) == self.pid;
+        let alive = || self.pid.is_some() && lock::holder(dir) == self.pid;
         match self.status {
             Status::Running if !alive() => "did not finish",
             Status::Running => "running",
@@ -121,7 +123,7 @@ pub struct KernelPaths {
     /// The path each kernel takes, by kernel name (as `kernel_path` in the CSV).
     pub paths: std::collections::BTreeMap<String, String>,
     /// What the calibration, before any timer, chose.
-    pub tuning: crate::work::Tuning,
+    pub tuning: Tuning,
     /// `RUNNER_SIMD`, if set (it caps the simd kernel's path).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runner_simd: Option<String>,
@@ -133,11 +135,11 @@ impl KernelPaths {
         use crate::experiment::Kernel;
         let paths = [Kernel::Plain, Kernel::Fast, Kernel::Simd]
             .into_iter()
-            .map(|k| (k.to_string(), crate::work::KernelSpec::new(k, 0).path()))
+            .map(|k| (k.to_string(), KernelSpec::new(k, 0).path()))
             .collect();
         KernelPaths {
             paths,
-            tuning: crate::work::Tuning::calibrated(),
+            tuning: Tuning::calibrated(),
             runner_simd: std::env::var("RUNNER_SIMD").ok(),
         }
     }
@@ -213,6 +215,20 @@ impl Manifest {
     pub fn machine_warnings(&self, max_workers: usize) -> Vec<String> {
         match &self.machine_state.start {
             Some(start) => machine_state::warnings(
+                start,
+                self.machine_state.end.as_ref(),
+                max_workers,
+                self.cores(),
+            ),
+            None => Vec::new(),
+        }
+    }
+
+    /// The warnings of [`Manifest::machine_warnings`] that say something
+    /// disturbed the run while it ran (see [`machine_state::disturbances`]).
+    pub fn machine_disturbances(&self, max_workers: usize) -> Vec<String> {
+        match &self.machine_state.start {
+            Some(start) => machine_state::disturbances(
                 start,
                 self.machine_state.end.as_ref(),
                 max_workers,

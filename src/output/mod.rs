@@ -26,6 +26,7 @@ use crate::machine_state::MachineState;
 use crate::outcome::{CaseResult, Status as CaseStatus, Table};
 use crate::record::{self, ResultRow, SummaryRow, rows};
 use crate::signals;
+use crate::trace::files::TRACE_JSON;
 use manifest::{Manifest, Status};
 
 pub use files::write_atomic;
@@ -158,7 +159,7 @@ impl ReportWriter {
             table.sync()?;
         }
         if self.timelines.has_tasks() {
-            self.with_manifest(|m| m.add_file(crate::trace::files::TRACE_JSON));
+            self.with_manifest(|m| m.add_file(TRACE_JSON));
             self.write_manifest(false)?;
         }
         self.timelines.finish(self.folder.dir(), true)?;

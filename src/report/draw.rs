@@ -12,8 +12,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::figure::{Figure, Point};
+use super::figure::{Figure, Ideal, Point};
 use crate::experiment::schema::ChartKind;
+use crate::stats::Verdict;
 
 pub(crate) const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
@@ -89,7 +90,14 @@ fn draw_figure<DB: DrawingBackend>(
     register_font()?;
     let (w, _) = size(figure);
     root.fill(&WHITE).map_err(err)?;
-    let legend_width = if figure.series.len() > 1 { 190 } else { 0 };
+    // A legend for several series, or to say what a whisker and a tick are.
+    let whiskers = figure
+        .series
+        .iter()
+        .flat_map(|s| &s.points)
+        .any(|p| p.whisker.is_some() || p.best.is_some());
+    let keyed = figure.series.len() > 1 || (whiskers && figure.whisker.is_some());
+    let legend_width = if keyed { 190 } else { 0 };
     let (plot, legend) = root.split_horizontally(w - legend_width);
     draw_plot(figure, &plot)?;
     if legend_width > 0 {
@@ -251,9 +259,11 @@ fn draw_plot<DB: DrawingBackend>(
     let values = points()
         .flat_map(|p| {
             let (lo, hi) = p.whisker.unwrap_or((p.y, p.y));
-            [onto(p.y, log_y), onto(lo, log_y), onto(hi, log_y)]
+            let best = p.best.unwrap_or(p.y);
+            [p.y, lo, hi, best].map(|v| onto(v, log_y))
         })
-        .chain(reference);
+        .chain(reference)
+        .chain(ideal_reach(figure).map(|v| onto(v, log_y)));
     let (v_lo, v_hi) = span(values, bars && !log_y);
     let (c_lo, c_hi) = match n_categories {
         0 => span(points().map(|p| onto(p.x, log_x)), false),
@@ -323,6 +333,19 @@ fn draw_plot<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
 
+    // The guides go under the data, so a point is never hidden by them.
+    if let Some(ideal) = figure.ideal {
+        draw_ideal(ideal, figure, &mut ctx, (c_lo, c_hi), (v_lo, v_hi))?;
+    }
+    if let (Some((label, at)), 0) = (&figure.cores, n_categories) {
+        draw_cores(
+            label,
+            onto(*at, log_x),
+            &mut ctx,
+            (c_lo, c_hi),
+            (v_lo, v_hi),
+        )?;
+    }
     match chart.kind {
         ChartKind::Line => draw_lines(figure, &mut ctx)?,
         ChartKind::Scatter => draw_scatter(figure, &mut ctx)?,
@@ -380,18 +403,145 @@ fn draw_lines<DB: DrawingBackend>(figure: &Figure, ctx: &mut Ctx<'_, DB>) -> any
                 .map(|p| Circle::new(at(p), 4, c.filled())),
         )
         .map_err(err)?;
-        // Whiskers: what the figure's legend says they are.
-        let whiskers = series.points.iter().filter_map(|p| {
-            let (median, max) = p.whisker?;
+        for p in &series.points {
             let x = onto(p.x, log_x);
-            Some(PathElement::new(
-                vec![(x, onto(median, log_y)), (x, onto(max, log_y))],
-                c.mix(0.55).stroke_width(2),
-            ))
-        });
-        ctx.draw_series(whiskers).map_err(err)?;
+            draw_whisker(ctx, p, x, log_y, c.mix(0.7).stroke_width(2), 5)?;
+            draw_best_tick(ctx, p, x, log_y, c, 7)?;
+        }
     }
     mark_special_points(figure, ctx)
+}
+
+/// A point's whisker, from one end of its interval to the other through the
+/// point, with caps `cap` pixels wide each side: what the legend says it is.
+fn draw_whisker<DB: DrawingBackend>(
+    ctx: &mut Ctx<'_, DB>,
+    p: &Point,
+    x: f64,
+    log_y: bool,
+    style: ShapeStyle,
+    cap: i32,
+) -> anyhow::Result<()> {
+    let Some((lo, hi)) = p.whisker else {
+        return Ok(());
+    };
+    let (lo, hi) = (onto(lo, log_y), onto(hi, log_y));
+    ctx.draw_series(std::iter::once(PathElement::new(
+        vec![(x, lo), (x, hi)],
+        style,
+    )))
+    .map_err(err)?;
+    let caps = [lo, hi]
+        .map(|y| EmptyElement::at((x, y)) + PathElement::new(vec![(-cap, 0), (cap, 0)], style));
+    ctx.draw_series(caps).map_err(err)?;
+    Ok(())
+}
+
+/// The best repeat as a short dark tick beside the point, `half` pixels
+/// each side of it, so the book's best-of-N figure stays readable.
+fn draw_best_tick<DB: DrawingBackend>(
+    ctx: &mut Ctx<'_, DB>,
+    p: &Point,
+    x: f64,
+    log_y: bool,
+    c: RGBColor,
+    half: i32,
+) -> anyhow::Result<()> {
+    let Some(best) = p.best else {
+        return Ok(());
+    };
+    let dark = RGBColor(c.0 / 2, c.1 / 2, c.2 / 2);
+    let tick = EmptyElement::at((x, onto(best, log_y)))
+        + PathElement::new(vec![(-half, 0), (half, 0)], dark.stroke_width(2));
+    ctx.draw_series(std::iter::once(tick)).map_err(err)?;
+    Ok(())
+}
+
+/// How high the ideal line must be visible: the ideal speedup at the
+/// largest worker count drawn, but never past the machine's physical cores
+/// (beyond them the ideal is out of reach, and would squash the data).
+fn ideal_reach(figure: &Figure) -> Option<f64> {
+    let most = figure
+        .series
+        .iter()
+        .flat_map(|s| &s.points)
+        .map(|p| p.x)
+        .reduce(f64::max)?;
+    match figure.ideal? {
+        Ideal::Speedup => Some(match figure.cores {
+            Some((_, cores)) => most.min(cores),
+            None => most,
+        }),
+        Ideal::Efficiency => Some(1.0),
+    }
+}
+
+/// The ideal line across the plot, dashed and labelled, clipped to the
+/// value axis (a speedup of 8 on a chart that tops out at 2 leaves the top).
+fn draw_ideal<DB: DrawingBackend>(
+    ideal: Ideal,
+    figure: &Figure,
+    ctx: &mut Ctx<'_, DB>,
+    (c_lo, c_hi): (f64, f64),
+    (v_lo, v_hi): (f64, f64),
+) -> anyhow::Result<()> {
+    let (log_x, log_y) = (figure.chart.log_x, figure.chart.log_y);
+    let unlog = |v: f64| if log_x { 10f64.powf(v) } else { v };
+    const STEPS: usize = 200;
+    let line: Vec<(f64, f64)> = (0..=STEPS)
+        .map(|i| c_lo + (c_hi - c_lo) * i as f64 / STEPS as f64)
+        .map(|x| {
+            let y = match ideal {
+                Ideal::Speedup => unlog(x),
+                Ideal::Efficiency => 1.0,
+            };
+            (x, onto(y, log_y))
+        })
+        .filter(|&(_, y)| y >= v_lo && y <= v_hi)
+        .collect();
+    let Some(&last) = line.last() else {
+        return Ok(());
+    };
+    let grey = RGBColor(90, 90, 90);
+    ctx.draw_series(DashedLineSeries::new(line, 8, 6, grey.stroke_width(2)))
+        .map_err(err)?;
+    let label = Text::new(
+        ideal.label(),
+        (-150, -20),
+        (FONT, 13).into_font().color(&grey),
+    );
+    ctx.draw_series(std::iter::once(EmptyElement::at(last) + label))
+        .map_err(err)?;
+    Ok(())
+}
+
+/// A vertical line at the machine's physical cores, labelled at its top.
+fn draw_cores<DB: DrawingBackend>(
+    label: &str,
+    x: f64,
+    ctx: &mut Ctx<'_, DB>,
+    (c_lo, c_hi): (f64, f64),
+    (v_lo, v_hi): (f64, f64),
+) -> anyhow::Result<()> {
+    if !(c_lo..=c_hi).contains(&x) {
+        return Ok(());
+    }
+    let colour = RGBColor(150, 60, 160);
+    ctx.draw_series(DashedLineSeries::new(
+        vec![(x, v_lo), (x, v_hi)],
+        4,
+        4,
+        colour.stroke_width(2),
+    ))
+    .map_err(err)?;
+    let text = Text::new(
+        label.to_string(),
+        (6, 4),
+        (FONT, 13).into_font().color(&colour),
+    );
+    ctx.draw_series(std::iter::once(EmptyElement::at((x, v_hi)) + text))
+        .map_err(err)?;
+    Ok(())
 }
 
 /// Rings and labels the fastest point and the `default` chunksize.
@@ -411,13 +561,15 @@ fn mark_special_points<DB: DrawingBackend>(
         a.total_cmp(&b)
     });
     let mut marks: Vec<(&Point, String, RGBColor)> = Vec::new();
-    // Ringed as the fastest only when it is faster than every other point
-    // beyond the noise, as the findings would say (times, with runs).
+    // Ringed as the fastest only when its time is faster than every other
+    // point's beyond the noise, as the findings would say: on a chart of
+    // times, or of speedups (the highest speedup is the fastest case); never
+    // on efficiency, whose highest point is seldom the fastest.
+    let ranks_speed = lower_is_better || figure.chart.y == "speedup";
     let separated = |best: &Point| {
-        !lower_is_better
-            || all.clone().filter(|p| !std::ptr::eq(*p, best)).all(|p| {
-                super::findings::compare(best, p)
-                    .is_some_and(|c| c.verdict == crate::stats::Verdict::Faster)
+        ranks_speed
+            && all.clone().filter(|p| !std::ptr::eq(*p, best)).all(|p| {
+                super::findings::compare(best, p).is_some_and(|c| c.verdict == Verdict::Faster)
             })
     };
     if let Some(best) = best.filter(|b| separated(b)) {
@@ -492,15 +644,12 @@ fn draw_bars<DB: DrawingBackend>(
         });
         ctx.draw_series(bars).map_err(err)?;
         if !horizontal {
-            let whiskers = series.points.iter().filter_map(|p| {
-                let (median, max) = p.whisker?;
+            // The whisker and the best tick at the bar's middle.
+            for p in &series.points {
                 let x = p.x - 0.4 + width * (i as f64 + 0.46);
-                Some(PathElement::new(
-                    vec![(x, onto(median, log_y)), (x, onto(max, log_y))],
-                    BLACK.mix(0.6).stroke_width(1),
-                ))
-            });
-            ctx.draw_series(whiskers).map_err(err)?;
+                draw_whisker(ctx, p, x, log_y, BLACK.mix(0.75).stroke_width(1), 3)?;
+                draw_best_tick(ctx, p, x, log_y, RGBColor(40, 40, 40), 5)?;
+            }
         }
     }
     Ok(())
@@ -512,11 +661,29 @@ fn draw_legend<DB: DrawingBackend>(
 ) -> anyhow::Result<()> {
     let style = (FONT, 14).into_font();
     let top = 60;
-    for (i, series) in figure.series.iter().enumerate() {
+    let keys = if figure.series.len() > 1 {
+        &figure.series[..]
+    } else {
+        &[]
+    };
+    for (i, series) in keys.iter().enumerate() {
         let y = top + i as i32 * 24;
         let c = colour(i);
-        area.draw(&Rectangle::new([(6, y), (22, y + 14)], c.filled()))
-            .map_err(err)?;
+        // A line chart's series keys are lines with a dot, as they are drawn.
+        match figure.chart.kind {
+            ChartKind::Line => {
+                area.draw(&PathElement::new(
+                    vec![(4, y + 7), (24, y + 7)],
+                    c.stroke_width(2),
+                ))
+                .map_err(err)?;
+                area.draw(&Circle::new((14, y + 7), 4, c.filled()))
+                    .map_err(err)?;
+            }
+            _ => area
+                .draw(&Rectangle::new([(6, y), (22, y + 14)], c.filled()))
+                .map_err(err)?,
+        }
         let name: String = series.name.chars().take(22).collect();
         area.draw(&Text::new(name, (28, y), style.clone()))
             .map_err(err)?;
@@ -525,14 +692,14 @@ fn draw_legend<DB: DrawingBackend>(
         .series
         .iter()
         .flat_map(|s| &s.points)
-        .any(|p| p.whisker.is_some());
-    if let Some([point, whisker]) = figure.whisker.filter(|_| whiskers) {
-        let y = top + figure.series.len() as i32 * 24 + 10;
+        .any(|p| p.whisker.is_some() || p.best.is_some());
+    if let Some(lines) = figure.whisker.filter(|_| whiskers) {
+        let y = top + keys.len() as i32 * 24 + 10;
         let note = (FONT, 12).into_font().color(&RGBColor(90, 90, 90));
-        area.draw(&Text::new(point, (6, y), note.clone()))
-            .map_err(err)?;
-        area.draw(&Text::new(whisker, (6, y + 16), note))
-            .map_err(err)?;
+        for (i, line) in lines.iter().enumerate() {
+            area.draw(&Text::new(*line, (6, y + 16 * i as i32), note.clone()))
+                .map_err(err)?;
+        }
     }
     Ok(())
 }

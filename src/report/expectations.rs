@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::data::RunData;
+use super::findings::drifted;
+use crate::experiment::Schedule;
 use crate::experiment::columns::CaseColumn;
 use crate::experiment::expect::{Expectation, Relation, Verdict, overall};
 use crate::outcome::Status;
@@ -24,6 +26,10 @@ pub struct Checked {
     pub word: &'static str,
     /// One sentence: the expected relation, the deciding pair, its ratio.
     pub said: String,
+    /// Why the verdict (holds or fails) may not hold on a quiet machine:
+    /// what disturbed the run while it ran (machine-state warnings of that
+    /// kind, or drift); none for an undisturbed run or no verdict.
+    pub unreliable: Option<String>,
     /// The case numbers the lesson is about (its `case` side, as measured).
     #[serde(skip)]
     pub cases: Vec<usize>,
@@ -77,11 +83,51 @@ impl Checked {
 /// Checks every expectation of the run's experiment.
 pub fn check(run: &RunData) -> Vec<Checked> {
     let variant_sets = run.experiment.variant_sets();
+    let disturbed = disturbed(run);
     run.experiment
         .expectations
         .iter()
-        .map(|e| check_one(run, e, &variant_sets))
+        .map(|e| {
+            let mut checked = check_one(run, e, &variant_sets);
+            // Every lesson is a ratio of times, so whatever disturbed the
+            // run may have decided it; an inconclusive one claims nothing.
+            if matches!(checked.verdict, Some(Verdict::Holds | Verdict::Fails)) {
+                checked.unreliable = disturbed.clone();
+            }
+            checked
+        })
         .collect()
+}
+
+/// What disturbed the run while it ran, in a few words: the machine-state
+/// warnings of that kind (each up to its advice) and, with a blocked
+/// schedule, drift; none for a quiet, steady run. Interleaved and shuffled
+/// rounds spread a drift over every case alike, so it does not bias a ratio
+/// of two cases' medians; blocked cases run one after the other, so it
+/// falls on the later case.
+fn disturbed(run: &RunData) -> Option<String> {
+    let max_workers = run
+        .summary
+        .iter()
+        .map(|r| r.case.workers)
+        .fold(1, usize::max);
+    let mut reasons: Vec<String> = run
+        .manifest
+        .machine_disturbances(max_workers)
+        .iter()
+        .map(|w| w.split(';').next().unwrap_or(w).trim().to_string())
+        .collect();
+    if run.manifest.schedule == Schedule::Blocked {
+        reasons.extend(drifted(run));
+    }
+    (!reasons.is_empty()).then(|| reasons.join("; "))
+}
+
+impl Checked {
+    /// Whether this lesson failed on a run that nothing disturbed.
+    pub fn fails_reliably(&self) -> bool {
+        self.verdict == Some(Verdict::Fails) && self.unreliable.is_none()
+    }
 }
 
 /// What one pair measured.
@@ -184,6 +230,7 @@ fn check_one(
         verdict,
         word: verdict.map_or("not measured", Verdict::as_str),
         said,
+        unreliable: None,
         cases,
         chart: None,
         deciding,
@@ -281,5 +328,13 @@ pub fn tally(checked: &[Checked]) -> String {
             parts.push(format!("{n} {label}"));
         }
     }
-    format!("lessons: {} of {}", parts.join(", "), checked.len())
+    let unreliable = match checked.iter().filter(|c| c.unreliable.is_some()).count() {
+        0 => String::new(),
+        n => format!("; {n} unreliable (the run was disturbed)"),
+    };
+    format!(
+        "lessons: {} of {}{unreliable}",
+        parts.join(", "),
+        checked.len()
+    )
 }

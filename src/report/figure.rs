@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::data::{RunData, value};
-use crate::experiment::columns::ChunkRule;
+use crate::experiment::ChunkRule;
 use crate::experiment::schema::{ChartFormat, ChartKind};
 use crate::experiment::{Chart, ParamName, Strategy, WorkloadKind};
 use crate::outcome::{FactorRow, SampleRow, Status};
@@ -27,6 +27,12 @@ pub struct Point {
     pub case: Option<usize>,
     /// Set on the `default` chunksize, so it can be marked.
     pub is_default: bool,
+    /// The best of its case's repeats, drawn as a small tick beside the
+    /// median (the book's headline figure), on charts of times.
+    pub best: Option<f64>,
+    /// Its case's median time (summary.csv's `median_s`), which findings
+    /// rank by, so a sentence and the drawn point name the same fastest.
+    pub median: Option<f64>,
 }
 
 /// One line, group of bars or cloud of points.
@@ -48,11 +54,48 @@ pub struct Figure {
     pub series: Vec<Series>,
     /// Whether y is a time in seconds (for unit-aware labels).
     pub y_is_seconds: bool,
-    /// What a point and its whisker stand for, in two legend lines.
-    pub whisker: Option<[&'static str; 2]>,
+    /// What a point, its whisker and its tick stand for, one legend line each.
+    pub whisker: Option<&'static [&'static str]>,
     /// A baseline the chart leaves out but its cases are measured against:
     /// drawn as a line across, e.g. ("serial loop", its time).
     pub reference: Option<(String, f64)>,
+    /// The line a perfect parallel program would follow, on a chart of
+    /// speedup or efficiency by workers.
+    pub ideal: Option<Ideal>,
+    /// A vertical marker at the machine's physical cores (from the
+    /// manifest), with its label, on a chart by workers.
+    pub cores: Option<(String, f64)>,
+}
+
+/// The line a perfect parallel program would follow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Ideal {
+    /// Speedup equal to the workers: y = x.
+    Speedup,
+    /// Efficiency 1 at every worker count: y = 1.
+    Efficiency,
+}
+
+impl Ideal {
+    /// Its label on the chart.
+    pub fn label(self) -> &'static str {
+        match self {
+            Ideal::Speedup => "ideal: speedup = workers",
+            Ideal::Efficiency => "ideal: efficiency 1",
+        }
+    }
+}
+
+/// The y label of a chart of times: the statistic drawn, its interval and
+/// the tick, so that no reader takes the point for the best run.
+pub const MEDIAN_LABEL: &str = "median time (95% interval), best as a tick";
+
+/// Whether a chart of `y` draws each case's median time with its interval
+/// and its best as a tick. `best_s` is kept for files written before
+/// charts drew medians: the words rank by medians, so the picture does too
+/// (issue 24 item 1).
+pub fn draws_median(y: &str) -> bool {
+    matches!(y, "best_s" | "median_s")
 }
 
 /// A row a chart reads: a case's summary, or a row of a workload's table.
@@ -114,22 +157,22 @@ impl<'a> Drawn<'a> {
 }
 
 /// The whisker of a chart of `y`: its two ends in `row`, and its legend.
-type Whisker = (fn(&Summary) -> [Option<f64>; 2], [&'static str; 2]);
+type Whisker = (fn(&Summary) -> [Option<f64>; 2], &'static [&'static str]);
 
 /// The whisker of a chart of `y`, if its points have one.
 fn whisker_of(y: &str) -> Option<Whisker> {
     match y {
-        "best_s" => Some((
-            |s| [s.median_s.map(f64::from), s.max_s.map(f64::from)],
-            ["point/bar: best repeat", "whisker: median to slowest"],
-        )),
-        "median_s" => Some((
+        _ if draws_median(y) => Some((
             |s| [s.median_lo_s.map(f64::from), s.median_hi_s.map(f64::from)],
-            ["point/bar: median repeat", "whisker: its 95% interval"],
+            &[
+                "point/bar: median repeat",
+                "whisker: its 95% interval",
+                "tick: best repeat",
+            ],
         )),
         "speedup" => Some((
             |s| [s.speedup_lo.map(f64::from), s.speedup_hi.map(f64::from)],
-            ["point/bar: ratio of medians", "whisker: its 95% interval"],
+            &["point/bar: ratio of medians", "whisker: its 95% interval"],
         )),
         "efficiency" => Some((
             |s| {
@@ -138,7 +181,7 @@ fn whisker_of(y: &str) -> Option<Whisker> {
                     s.efficiency_hi.map(f64::from),
                 ]
             },
-            ["point/bar: speedup per worker", "whisker: its 95% interval"],
+            &["point/bar: speedup per worker", "whisker: its 95% interval"],
         )),
         _ => None,
     }
@@ -156,9 +199,9 @@ pub fn default_chart(run: &RunData) -> Chart {
     let (kind, x, y, series, log_y) = match e.workload {
         WorkloadKind::CheckCost => (ChartKind::Scatter, "n", "seconds", Some("prime"), false),
         WorkloadKind::FactorFrequency => (ChartKind::Hbars, "factor", "count", None, true),
-        WorkloadKind::Verify => (ChartKind::Bars, "number", "best_s", Some("variant"), true),
+        WorkloadKind::Verify => (ChartKind::Bars, "number", "median_s", Some("variant"), true),
         WorkloadKind::Command if !e.numbers.is_empty() => {
-            (ChartKind::Bars, "number", "best_s", Some("variant"), true)
+            (ChartKind::Bars, "number", "median_s", Some("variant"), true)
         }
         WorkloadKind::Primes | WorkloadKind::Command => {
             let x = axes.first().copied().unwrap_or(if e.variants.is_empty() {
@@ -166,7 +209,7 @@ pub fn default_chart(run: &RunData) -> Chart {
             } else {
                 "variant"
             });
-            (ChartKind::Line, x, "best_s", axes.get(1).copied(), false)
+            (ChartKind::Line, x, "median_s", axes.get(1).copied(), false)
         }
     };
     Chart {
@@ -220,8 +263,13 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
         seen
     });
     let mut series: Vec<Series> = Vec::new();
+    // A chart of times draws the median (see [`draws_median`]).
+    let column = match draws_median(&chart.y) {
+        true => "median_s",
+        false => chart.y.as_str(),
+    };
     for (row, x_text) in rows.iter().zip(&xs) {
-        let Some(y) = row.number(&chart.y) else {
+        let Some(y) = row.number(column) else {
             continue;
         };
         let x = match &categories {
@@ -259,6 +307,10 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
             case: summary.map(|s| s.case.case),
             is_default: chart.x == ParamName::Chunksize.as_str()
                 && summary.is_some_and(|s| s.case.chunk_rule == Some(ChunkRule::Default)),
+            best: summary
+                .filter(|_| draws_median(&chart.y))
+                .and_then(|s| s.summary.best_s.map(f64::from)),
+            median: summary.and_then(|s| s.summary.median_s.map(f64::from)),
         };
         match series.iter_mut().find(|s| s.name == name) {
             Some(s) => s.points.push(point),
@@ -277,10 +329,15 @@ pub fn figure(run: &RunData, chart: &Chart) -> Figure {
             .clone()
             .unwrap_or_else(|| default_title(chart, run)),
         x_label: axis_label(&chart.x),
-        y_label: axis_label(&chart.y),
+        y_label: match draws_median(&chart.y) {
+            true => MEDIAN_LABEL.into(),
+            false => axis_label(&chart.y),
+        },
         y_is_seconds: chart.y.ends_with("_s") || chart.y == "seconds",
         whisker: whisker_of(&chart.y).map(|(_, legend)| legend),
         reference: serial_reference(run, chart, &rows),
+        ideal: ideal_line(chart, categories.is_some()),
+        cores: cores_marker(run, chart, categories.is_some()),
         categories,
         series,
         chart: chart.clone(),
@@ -316,6 +373,8 @@ pub fn drift_figure(run: &RunData) -> Option<Figure> {
             samples: Vec::new(),
             case: None,
             is_default: false,
+            best: None,
+            median: None,
         })
         .collect();
     Some(Figure {
@@ -333,8 +392,67 @@ pub fn drift_figure(run: &RunData) -> Option<Figure> {
         y_is_seconds: false,
         whisker: None,
         reference: None,
+        ideal: None,
+        cores: None,
         chart,
     })
+}
+
+/// The ideal line of a chart of speedup or efficiency by workers (numeric,
+/// so the line can be drawn through the workers' values).
+fn ideal_line(chart: &Chart, categorical: bool) -> Option<Ideal> {
+    let by_workers = chart.x == ParamName::Workers.as_str() && !categorical;
+    match chart.y.as_str() {
+        "speedup" if by_workers => Some(Ideal::Speedup),
+        "efficiency" if by_workers => Some(Ideal::Efficiency),
+        _ => None,
+    }
+}
+
+/// The marker at the machine's physical cores, on a chart by workers: past
+/// it, more workers share cores, so a reader looks there for the bend.
+fn cores_marker(run: &RunData, chart: &Chart, categorical: bool) -> Option<(String, f64)> {
+    if chart.x != ParamName::Workers.as_str() || categorical {
+        return None;
+    }
+    // A manifest that does not know the cores (0) gets no marker.
+    let physical = run.manifest.machine.physical_cores;
+    if physical == 0 {
+        return None;
+    }
+    let plural = if physical == 1 { "" } else { "s" };
+    Some((format!("{physical} physical core{plural}"), physical as f64))
+}
+
+impl Figure {
+    /// The image's alt text: the title, then what a point, its whisker and
+    /// the lines stand for, so the statistic is named without the picture.
+    pub fn alt(&self) -> String {
+        let mut parts = vec![self.title.clone()];
+        let by = format!("by {}", self.x_label);
+        match self.chart.y.as_str() {
+            y if draws_median(y) => parts.push(format!(
+                "each case's median time with its 95% interval as a whisker and its best repeat as a tick, {by}"
+            )),
+            "speedup" => parts.push(format!(
+                "speedup (ratio of medians) with its 95% interval as a whisker, {by}"
+            )),
+            "efficiency" => parts.push(format!(
+                "parallel efficiency (speedup per worker) with its 95% interval as a whisker, {by}"
+            )),
+            _ => parts.push(format!("{} {by}", self.y_label)),
+        }
+        if let Some(ideal) = self.ideal {
+            parts.push(format!("dashed line: {}", ideal.label()));
+        }
+        if let Some((label, _)) = &self.cores {
+            parts.push(format!("vertical line at the machine's {label}"));
+        }
+        if let Some((label, _)) = &self.reference {
+            parts.push(format!("grey line across: the {label}"));
+        }
+        parts.join("; ")
+    }
 }
 
 /// The serial loop's time on the same work, when a time chart leaves the
@@ -473,8 +591,8 @@ pub fn axis_label(name: &str) -> String {
         return label.into();
     }
     match name {
-        "best_s" => "best time of the repeats".into(),
-        "median_s" => "median time".into(),
+        // A chart of `best_s` draws medians too (see [`draws_median`]).
+        "best_s" | "median_s" => "median time".into(),
         "mean_s" => "mean time".into(),
         "max_s" => "slowest repeat".into(),
         "stddev_s" => "standard deviation of the time".into(),
@@ -521,7 +639,7 @@ mod tests {
             assert!(FactorRow::COLUMNS.contains(&column), "{column}");
         }
         for &p in ParamName::ALL {
-            let column = p == ParamName::Range || crate::record::SummaryRow::has_column(p.as_str());
+            let column = p == ParamName::Range || SummaryRow::has_column(p.as_str());
             assert!(column, "{p:?}");
         }
     }

@@ -22,6 +22,8 @@ pub struct ChartView {
     /// The chart's SVG, linked beside the image, where one is drawn.
     pub svg: Option<String>,
     pub title: String,
+    /// The image's alt text: the title and the statistic drawn.
+    pub alt: String,
     pub width: u32,
     pub height: u32,
     pub findings: Vec<String>,
@@ -624,7 +626,10 @@ pub fn index_page(entries: &[IndexEntry], problems: &[String]) -> anyhow::Result
             e.checked.iter().map(|c| LessonRow {
                 lesson: c.lesson.clone(),
                 word: c.word,
-                said: c.said.clone(),
+                said: match &c.unreliable {
+                    Some(why) => format!("Unreliable: {why}. {}", c.said),
+                    None => c.said.clone(),
+                },
                 href: format!("{}#lessons", e.href),
                 report: e.name.clone(),
             })

@@ -18,6 +18,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::console;
+use crate::exit;
+use crate::experiment::expect::Verdict;
 use crate::experiment::schema::ChartFormat;
 use crate::output::folder::{FolderError, is_our_index, replace_drawn_files};
 use crate::output::write_atomic;
@@ -36,19 +39,55 @@ pub struct Rendered {
 impl Rendered {
     /// Says on stderr how the lessons fared, naming each that failed;
     /// returns how many failed.
-    pub fn tell_lessons(&self) -> usize {
+    pub fn tell_lessons(&self) -> LessonFailures {
         let failed: Vec<&expectations::Checked> = self
             .expectations
             .iter()
-            .filter(|c| c.verdict == Some(crate::experiment::expect::Verdict::Fails))
+            .filter(|c| c.verdict == Some(Verdict::Fails))
             .collect();
         if !self.expectations.is_empty() {
-            crate::console::error(&format!("  {}", expectations::tally(&self.expectations)));
+            console::error(&format!("  {}", expectations::tally(&self.expectations)));
         }
         for c in &failed {
-            crate::console::error(&format!("  lesson FAILS: {} ({})", c.lesson, c.said));
+            let unreliable = c
+                .unreliable
+                .as_ref()
+                .map(|why| format!(" [unreliable: {why}]"))
+                .unwrap_or_default();
+            console::error(&format!(
+                "  lesson FAILS{unreliable}: {} ({})",
+                c.lesson, c.said
+            ));
         }
-        failed.len()
+        LessonFailures {
+            failed: failed.len(),
+            reliable: failed.iter().filter(|c| c.fails_reliably()).count(),
+        }
+    }
+}
+
+/// How many lessons failed, and how many of those on an undisturbed run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LessonFailures {
+    pub failed: usize,
+    pub reliable: usize,
+}
+
+impl LessonFailures {
+    /// Adds another report's failures.
+    pub fn add(&mut self, other: LessonFailures) {
+        self.failed += other.failed;
+        self.reliable += other.reliable;
+    }
+
+    /// The exit status `--strict` gives: none when no lesson failed, 5 when
+    /// one failed on an undisturbed run, 6 when every failure is unreliable.
+    pub fn strict_status(self) -> Option<u8> {
+        match (self.failed, self.reliable) {
+            (0, _) => None,
+            (_, 0) => Some(exit::LESSON_FAILED_UNRELIABLE),
+            _ => Some(exit::LESSON_FAILED),
+        }
     }
 }
 
@@ -117,6 +156,7 @@ pub fn render(dir: &Path, experiment_file: Option<&Path>) -> anyhow::Result<Rend
             svg: (shown != ChartFormat::Svg && formats.contains(&ChartFormat::Svg))
                 .then(|| file(ChartFormat::Svg)),
             title: fig.title.clone(),
+            alt: fig.alt(),
             width,
             height,
             findings: said,

@@ -59,6 +59,8 @@ struct Lesson {
     pairs: Pairs,
     /// The report's sentence about it.
     said: String,
+    /// Why the verdict is unreliable (what disturbed the run), if it is.
+    unreliable: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -220,6 +222,7 @@ fn lesson(checked: &Checked) -> Lesson {
             fails,
         },
         said: checked.said.clone(),
+        unreliable: checked.unreliable.clone(),
     }
 }
 

@@ -93,8 +93,13 @@ pub fn summary_md(run: &RunData, findings: &[String], lessons: &[Checked]) -> St
     if !lessons.is_empty() {
         out.push_str("\nThe book's lessons, checked:\n\n");
         for c in lessons {
+            let unreliable = c
+                .unreliable
+                .as_ref()
+                .map(|why| format!(" (unreliable: {})", one_line(why)))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "- **{}**: {} ({})\n",
+                "- **{}**{unreliable}: {} ({})\n",
                 c.word,
                 one_line(&c.lesson),
                 one_line(&c.said)

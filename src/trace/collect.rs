@@ -16,6 +16,7 @@ use super::keep::Thinned;
 use super::lanes::{Lane, worker_usage};
 use super::{RepeatTrace, TaskRow};
 use crate::backend::Backend;
+use crate::experiment::{Case, Plan, Strategy};
 use crate::work::clock::{Stamp, Usage, cpu_self, now_ns};
 
 /// Records what the workers do in each timed repeat of one case's round.
@@ -103,9 +104,9 @@ impl Tracer {
 
     /// The tracer of `case` under `plan`: its workers (1 for serial),
     /// its repeats, and whether the plan records tasks.
-    pub fn for_case(case: &crate::experiment::Case, plan: &crate::experiment::Plan) -> Tracer {
+    pub fn for_case(case: &Case, plan: &Plan) -> Tracer {
         let workers = match case.strategy {
-            crate::experiment::Strategy::Serial => 1,
+            Strategy::Serial => 1,
             _ => case.workers,
         };
         Tracer::new(plan.trace, workers, plan.repeats)

@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::machine::command_output;
+
 /// Nanoseconds on this host's monotonic clock.
 pub fn now_ns() -> u64 {
     let mut ts = libc::timespec {
@@ -78,7 +80,7 @@ pub fn hostname() -> String {
         .map(|h| h.trim().to_string())
         .ok()
         .filter(|h| !h.is_empty())
-        .or_else(|| crate::machine::command_output("hostname", &[]))
+        .or_else(|| command_output("hostname", &[]))
         .unwrap_or_else(|| "unknown-host".into())
 }
 

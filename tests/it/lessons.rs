@@ -2,7 +2,9 @@
 //! and a `--strict` redraw with status 5, naming the lesson, its two cases
 //! and the measured ratio with its interval; without `--strict` it is only
 //! reported. The verdicts are in summary.json and summary.md too, and a
-//! lesson may pick cases by a command's own parameters.
+//! lesson may pick cases by a command's own parameters. A verdict on a run
+//! that something disturbed (another busy process, ...) is marked
+//! unreliable, and `--strict` then exits 6, not 5, so that CI can retry.
 
 use std::path::Path;
 
@@ -34,11 +36,16 @@ fn a_failed_lesson_fails_a_strict_run_and_a_strict_redraw() {
     let dir = tempfile::tempdir().unwrap();
     let file = false_lesson().write(dir.path());
     let out = dir.path().join("reports");
+    // The machine's state read from an empty folder: nothing can be read, so
+    // this test's own neighbours (the suite's other runners) cannot make the
+    // verdict unreliable.
+    let no_machine = tempfile::tempdir().unwrap();
     let strict = runner()
         .arg(&file)
         .arg("--out")
         .arg(&out)
         .arg("--strict")
+        .env("RUNNER_MACHINE_ROOT", no_machine.path())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&strict.stderr);
@@ -78,6 +85,69 @@ fn a_failed_lesson_fails_a_strict_run_and_a_strict_redraw() {
         .output()
         .unwrap();
     assert_eq!(lenient.status.code(), Some(0), "only --strict fails");
+}
+
+#[test]
+fn a_lesson_failed_on_a_disturbed_run_is_unreliable_and_strict_exits_6() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = false_lesson().write(dir.path());
+    let out = dir.path().join("reports");
+    let no_machine = tempfile::tempdir().unwrap();
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .env("RUNNER_MACHINE_ROOT", no_machine.path())
+        .assert()
+        .code(0);
+    let report = out.join("false_lesson");
+    // The run as if another process had been busy when it started.
+    let manifest_path = report.join("manifest.json");
+    let mut manifest: Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    manifest["machine_state"]["start"]["busy"] =
+        serde_json::json!([{ "pid": 4242, "name": "stress-ng", "percent": 97.0 }]);
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+
+    let strict = runner()
+        .args(["report", "--strict"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&strict.stderr);
+    assert_eq!(strict.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains("lesson FAILS [unreliable: another busy process: `stress-ng` (pid 4242)"),
+        "{stderr}"
+    );
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(report.join("summary.json")).unwrap()).unwrap();
+    let why = json["lessons"][0]["unreliable"].as_str().unwrap();
+    assert!(why.contains("stress-ng"), "{why}");
+    let md = std::fs::read_to_string(report.join("summary.md")).unwrap();
+    assert!(
+        md.contains("- **fails** (unreliable: another busy process"),
+        "{md}"
+    );
+    let page = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(page.contains("class=\"unreliable\""), "the page marks it");
+    assert!(
+        page.contains("Unreliable: another busy process"),
+        "and says why"
+    );
+    runner().arg("report").arg(&report).assert().code(0);
+
+    // The same run, undisturbed: a reliable failure again, status 5.
+    manifest["machine_state"]["start"]["busy"] = serde_json::json!([]);
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+    runner()
+        .args(["report", "--strict"])
+        .arg(&report)
+        .assert()
+        .code(5);
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(report.join("summary.json")).unwrap()).unwrap();
+    assert!(json["lessons"][0]["unreliable"].is_null());
 }
 
 /// The false lesson as summary.json and summary.md give it: the verdict,

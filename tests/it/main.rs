@@ -13,6 +13,7 @@
 mod common;
 
 mod broken_files;
+mod charts;
 mod cli;
 mod commands;
 mod compare;

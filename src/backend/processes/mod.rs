@@ -53,6 +53,7 @@ use crate::flag::FlagSpec;
 use crate::ipc;
 use crate::ipc::manager;
 use crate::signals;
+use crate::work::clock::hostname;
 use crate::work::{Job, KernelSpec, Reply};
 
 /// Bytes and frames that crossed the process boundary, each way.
@@ -509,7 +510,7 @@ impl Backend for Processes {
     }
 
     fn places(&self) -> Vec<super::Place> {
-        let host = crate::work::clock::hostname();
+        let host = hostname();
         let children = self.children.lock().unwrap_or_else(PoisonError::into_inner);
         children
             .iter()

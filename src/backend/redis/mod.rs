@@ -79,7 +79,7 @@ use self::protocol::{
 };
 use self::retry::{lost, retrying};
 use super::wire::{self, PROTOCOL};
-use super::{Backend, BackendError, Sent};
+use super::{Backend, BackendError, Place, Sent};
 use crate::console;
 use crate::flag::FlagSpec;
 use crate::flag::redis::connect;
@@ -553,9 +553,9 @@ impl Backend for RedisStreams {
     }
 
     /// Each assigned worker's slots in the order they were assigned.
-    fn places(&self) -> Vec<crate::backend::Place> {
+    fn places(&self) -> Vec<Place> {
         let slots = self.assigned.iter().flat_map(|hello| {
-            (0..hello.slots).map(|slot| crate::backend::Place {
+            (0..hello.slots).map(|slot| Place {
                 pid: hello.pid,
                 slot: slot as u32,
                 host: hello.host.clone(),

@@ -96,7 +96,7 @@ pub(super) fn chart(
     let x = check_dim(x)?;
     let series = c.series.as_ref().map(check_dim).transpose()?;
     let y = match &c.y {
-        None => "best_s".to_string(),
+        None => "median_s".to_string(),
         Some(y) if metrics.contains(&y.get_ref().as_str()) => y.get_ref().clone(),
         Some(y) => {
             let mut help = format!("use one of: {}", metrics.join(", "));

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 use super::ErrAt;
+use crate::console;
 use crate::experiment::error::ExperimentError;
 use crate::experiment::schema::FileSpec;
 
@@ -38,13 +39,13 @@ pub(super) fn check_plain_text(
         .get_ref()
         .chars()
         .enumerate()
-        .find(|&(_, c)| crate::console::reorders(c));
+        .find(|&(_, c)| console::reorders(c));
     if let Some((i, c)) = reordering {
         return Err(err(
             Some(text.span()),
             format!(
                 "{what} holds a bidirectional control character ({}) at character {}",
-                crate::console::char_name(c),
+                console::char_name(c),
                 i + 1
             ),
         )
@@ -106,13 +107,13 @@ pub(super) fn check_labels<'a>(
         let hidden = text
             .chars()
             .enumerate()
-            .find(|&(_, c)| crate::console::invisible(c));
+            .find(|&(_, c)| console::invisible(c));
         if let Some((i, c)) = hidden {
             return Err(err(
                 Some(label.span()),
                 format!(
                     "the {what} holds an invisible character ({}) at character {}",
-                    crate::console::char_name(c),
+                    console::char_name(c),
                     i + 1
                 ),
             )

@@ -9,14 +9,7 @@ use crate::stats::{self, Comparison, Verdict};
 /// time over its case's median, the first third of the run against the
 /// last third (by position), compared beyond the noise.
 pub fn drift_finding(run: &RunData) -> Option<String> {
-    let series = run.drift_series();
-    if series.len() < 6 {
-        return None;
-    }
-    let third = series.len() / 3;
-    let early: Vec<f64> = series[..third].iter().map(|p| p.1).collect();
-    let late: Vec<f64> = series[series.len() - third..].iter().map(|p| p.1).collect();
-    let c = Comparison::of(&late, &early, stats::seed_for(run.manifest.seed, 1, 2))?;
+    let c = thirds(run)?;
     let shift = |r: f64| percent((r - 1.0).abs() * 100.0);
     Some(match (c.verdict, c.interval) {
         (Verdict::Indistinguishable, _) => format!(
@@ -53,4 +46,32 @@ pub fn drift_finding(run: &RunData) -> Option<String> {
         ),
         (_, None) => return None,
     })
+}
+
+/// The last third of the run's timed runs against the first, each taken
+/// against its case's median; none with fewer than six runs.
+fn thirds(run: &RunData) -> Option<Comparison> {
+    let series = run.drift_series();
+    if series.len() < 6 {
+        return None;
+    }
+    let third = series.len() / 3;
+    let early: Vec<f64> = series[..third].iter().map(|p| p.1).collect();
+    let late: Vec<f64> = series[series.len() - third..].iter().map(|p| p.1).collect();
+    Comparison::of(&late, &early, stats::seed_for(run.manifest.seed, 1, 2))
+}
+
+/// Why the run's verdicts are unreliable because the machine drifted, in a
+/// few words, or none when it stayed steady beyond the noise.
+pub fn drifted(run: &RunData) -> Option<String> {
+    let c = thirds(run)?;
+    let direction = match c.verdict {
+        Verdict::Slower => "longer",
+        Verdict::Faster => "less time",
+        Verdict::Indistinguishable => return None,
+    };
+    Some(format!(
+        "the machine drifted: the last third of the timed runs took {} {direction} than the first",
+        percent((c.ratio - 1.0).abs() * 100.0)
+    ))
 }

@@ -13,7 +13,7 @@ mod words;
 use super::figure::Figure;
 use crate::experiment::ParamName;
 
-pub use drift::drift_finding;
+pub use drift::{drift_finding, drifted};
 pub(crate) use ranked::compare;
 pub use run::{NOISY_PERCENT, run_findings};
 

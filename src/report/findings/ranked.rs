@@ -94,9 +94,13 @@ impl<'a> Ranked<'a> {
     }
 }
 
-/// The time a point is ranked by: the median of its runs, else its y.
+/// The time a point is ranked by: its case's median as summary.csv holds
+/// it (what a chart of times draws, so the words and the picture name the
+/// same fastest), else the median of its runs, else its y.
 pub(super) fn center(p: &Point) -> f64 {
-    stats::median(&p.samples).unwrap_or(p.y)
+    p.median
+        .or_else(|| stats::median(&p.samples))
+        .unwrap_or(p.y)
 }
 
 /// `p`'s median time against `base`'s, where both have runs.
