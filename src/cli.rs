@@ -384,6 +384,11 @@ pub struct PlanArgs {
     /// `blocked` runs each case's repeats back to back.
     #[arg(long, value_enum, value_name = "ORDER")]
     pub schedule: Option<Schedule>,
+    /// Record no task timelines (tasks.csv, workers.csv, trace.json and the
+    /// compute/dispatch/idle columns), whatever the file's `[run] trace`
+    /// says; CPU time is still measured.
+    #[arg(long)]
+    pub no_trace: bool,
     /// Smoke test: 1 repeat and no warm-up (unless --repeats or --warmup say
     /// otherwise), each range cut to its first 1% (at least 1000 numbers),
     /// each verify number replaced by its `quick` stand-in (a number without

@@ -193,6 +193,10 @@ impl SoFar {
             run.round = round;
             self.result.runs.push(run);
         }
+        for mut trace in round_result.traces {
+            trace.round = round;
+            self.result.traces.push(trace);
+        }
         if let Some(failure) = round_result.failure {
             // A failed timed run is the case's repeat after those it had.
             let repeat = match failure.repeat {

@@ -17,7 +17,9 @@
 //! plan, engine        what a plan will cost; running a plan's cases
 //! workload            how each kind of case builds its work and checks its answer
 //! strategy            how work is coordinated over a backend
-//! backend, record     where workers run (threads, processes, Redis); the CSV rows
+//! backend, record, trace
+//!                     where workers run (threads, processes, Redis); the CSV rows;
+//!                     what every worker did (task records, CPU time, their files)
 //! work                jobs, replies and the one function that serves a job
 //! flag, timing        shared early-exit flags; the timed runs of a case
 //! ipc, cli, outcome   frames and the manager process; clap types; a case's result
@@ -29,9 +31,14 @@
 //!                     statuses; statistics
 //! ```
 //!
-//! No arrow runs up and no two files import each other (`farm-studio look`
-//! draws the graph): a new backend, workload or parameter is added at its
-//! layer without reaching above it.
+//! The task records (issue 22, part T1) do not fit these layers yet:
+//! [`timing`] hands each timed run to a `trace::Tracer`, and
+//! [`outcome::CaseResult`] holds each repeat's `trace::RepeatTrace`, so both
+//! stand above [`trace`] (which asks the backend for its workers' CPU time),
+//! and one arrow runs up, from `trace::files` to the `CaseResult` it writes
+//! out. Otherwise no arrow runs up and no two files import each other
+//! (`farm-studio look` draws the graph): a new backend, workload or
+//! parameter is added at its layer without reaching above it.
 
 pub mod answer;
 pub mod backend;
@@ -58,6 +65,7 @@ pub mod signals;
 pub mod stats;
 pub mod strategy;
 pub mod timing;
+pub mod trace;
 pub mod units;
 pub mod work;
 pub mod workload;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::answer::{Answer, Work};
 use crate::experiment::Case;
 use crate::experiment::columns::{Cell, Seconds, columns};
+use crate::trace::RepeatTrace;
 
 /// What happened to one case.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,9 @@ pub struct CaseResult {
     pub note: Option<String>,
     /// What the case's workers cost besides the work, where it has workers.
     pub costs: Option<WorkerCosts>,
+    /// What the workers did in each timed repeat, in the order of `runs`
+    /// (empty where the workload records no tasks, or recording is off).
+    pub traces: Vec<RepeatTrace>,
 }
 
 /// What a case's workers cost besides the work, measured outside the timer
@@ -151,6 +155,7 @@ impl CaseResult {
             tables: Vec::new(),
             note: None,
             costs: None,
+            traces: Vec::new(),
         }
     }
 

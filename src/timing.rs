@@ -13,6 +13,7 @@ use std::time::Instant;
 use crate::answer::{Answer, Work};
 use crate::experiment::{Case, Plan};
 use crate::outcome::{CaseResult, Failure, Run};
+use crate::trace::{Traced, Tracer};
 
 /// What the timing loop reads the time from.
 pub trait Clock: Send + Sync {
@@ -65,6 +66,25 @@ pub fn time_runs<T>(
     case: &Case,
     plan: &Plan,
     timer: &Timer,
+    work: impl FnMut() -> Result<T, String>,
+    check: impl Fn(T) -> Result<(Answer, Option<Work>), String>,
+) -> Option<CaseResult> {
+    let tracer = Tracer::off();
+    let traced = Traced {
+        tracer: &tracer,
+        backend: None,
+    };
+    time_runs_traced(case, plan, timer, traced, work, check)
+}
+
+/// [`time_runs`], recording what the workers did in each timed repeat with
+/// `traced` (its hooks ask worker processes for their CPU time outside the
+/// timer, and mark the repeat's start and end just inside it).
+pub fn time_runs_traced<T>(
+    case: &Case,
+    plan: &Plan,
+    timer: &Timer,
+    traced: Traced,
     mut work: impl FnMut() -> Result<T, String>,
     check: impl Fn(T) -> Result<(Answer, Option<Work>), String>,
 ) -> Option<CaseResult> {
@@ -87,11 +107,19 @@ pub fn time_runs<T>(
         if timer.stopped() {
             return None;
         }
+        traced.tracer.before(traced.backend);
         let started = timer.clock.now();
+        traced.tracer.begin();
         let output = work();
+        traced.tracer.end();
         let seconds = timer.clock.elapsed(case, started);
+        let trace = traced.tracer.after(traced.backend, seconds);
         match output.and_then(&check) {
             Ok((answer, work)) => {
+                if let Some(mut trace) = trace {
+                    trace.round = repeat;
+                    result.traces.push(trace);
+                }
                 result.runs.push(Run {
                     seconds,
                     work,

@@ -18,6 +18,7 @@ pub mod worker_process;
 use crate::experiment::{Capacity, Case, Executor, QueueHost};
 use crate::flag::{Flag, FlagSpec};
 use crate::primes::PrimeTest;
+use crate::work::clock::hostname;
 use crate::work::{Chunk, Job, KernelSpec, Reply};
 
 pub use processes::Processes;
@@ -120,6 +121,35 @@ pub trait Backend: Send + Sync {
     /// fell silent, where the backend can do that.
     fn redelivered(&self) -> Option<u64> {
         None
+    }
+    /// Where each worker runs, in worker order (for task records): by
+    /// default threads of this process, slot = worker index.
+    fn places(&self) -> Vec<Place> {
+        (0..self.workers()).map(Place::here).collect()
+    }
+    /// Whether `submit_to` reaches the worker it names (it does not over
+    /// Redis, where any free slot takes a job).
+    fn asks_each_worker(&self) -> bool {
+        true
+    }
+}
+
+/// Where one worker runs: its process, its slot in the process, its host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub pid: u32,
+    pub slot: u32,
+    pub host: String,
+}
+
+impl Place {
+    /// Worker thread `worker` of this process.
+    pub fn here(worker: usize) -> Place {
+        Place {
+            pid: std::process::id(),
+            slot: worker as u32,
+            host: hostname(),
+        }
     }
 }
 

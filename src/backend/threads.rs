@@ -46,10 +46,8 @@ impl Threads {
         };
         for i in 0..workers {
             let (own_tx, own_rx) = unbounded();
-            let mut worker = Worker {
-                kernel: kernel.clone(),
-                flag: flag.connect().map_err(|e| BackendError::Start(e.0))?,
-            };
+            let flag = flag.connect().map_err(|e| BackendError::Start(e.0))?;
+            let mut worker = Worker::new(kernel.clone(), flag, i as u32);
             let (shared, replies) = (shared_rx.clone(), reply_tx.clone());
             let handle = thread::Builder::new()
                 .name(format!("worker-{i}"))

@@ -16,7 +16,7 @@ use crate::work::KernelSpec;
 
 /// The version of the frames and messages; a change to `Job`, `Reply` or
 /// the hello bumps it.
-pub const PROTOCOL: u32 = 5;
+pub const PROTOCOL: u32 = 6;
 
 /// The most numbers one task may carry to a worker process: a number takes
 /// at most 10 bytes (a variable-length u64), plus a little for the rest.

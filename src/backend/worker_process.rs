@@ -76,7 +76,7 @@ pub fn main() -> ExitCode {
     // is ready, so neither costs anything inside a timed run.
     let inboxes = &mut inboxes;
     let served = with_flag!(&setup.flag, flag => with_kernel!(setup.kernel, kernel => {
-        ready_then_serve(Worker { kernel, flag }, inboxes)
+        ready_then_serve(Worker::new(kernel, flag, 0), inboxes)
     }));
     match served {
         Ok(Ok(())) => ExitCode::SUCCESS,

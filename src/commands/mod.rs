@@ -166,6 +166,7 @@ impl From<&PlanArgs> for PlanOptions {
             warmup: args.warmup,
             seed: args.seed,
             schedule: args.schedule,
+            no_trace: args.no_trace,
             quick: args.quick,
         }
     }

@@ -65,6 +65,8 @@ pub struct Experiment {
     pub seed: u64,
     /// The order of the timed runs.
     pub schedule: Schedule,
+    /// Whether each task of each timed repeat is recorded (`[run] trace`).
+    pub trace: bool,
     /// Parameter values before the sweep and the variants apply.
     pub defaults: Setting,
     /// The sweep's lists, in expansion order.
@@ -100,6 +102,8 @@ pub struct PlanOptions {
     pub warmup: Option<u32>,
     pub seed: Option<u64>,
     pub schedule: Option<Schedule>,
+    /// `--no-trace`: record no tasks, whatever the file says.
+    pub no_trace: bool,
     /// Smoke-test scale: 1 repeat, no warm-up, ranges cut to a slice.
     pub quick: bool,
 }
@@ -113,6 +117,9 @@ pub struct Plan {
     pub seed: u64,
     pub schedule: Schedule,
     pub quick: bool,
+    /// Whether each task of each timed repeat is recorded (see
+    /// [`crate::trace`]).
+    pub trace: bool,
 }
 
 impl Plan {
@@ -254,6 +261,7 @@ impl Experiment {
             seed,
             schedule: options.schedule.unwrap_or(self.schedule),
             quick: options.quick,
+            trace: self.trace && !options.no_trace,
         }
     }
 }

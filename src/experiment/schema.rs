@@ -101,6 +101,8 @@ pub struct RunSpec {
     pub warmup: Option<Spanned<Bounded<0, MAX_WARMUP>>>,
     pub seed: Option<BigU64>,
     pub schedule: Option<Schedule>,
+    /// Whether to record what every worker did (tasks.csv, trace.json).
+    pub trace: Option<bool>,
     /// For `executor = "redis"`: local workers to start per case.
     pub spawn_local: Option<Spanned<Bounded<0, 1024>>>,
 }

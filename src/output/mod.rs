@@ -9,6 +9,7 @@ pub mod files;
 pub mod folder;
 pub mod lock;
 pub mod manifest;
+pub mod timelines;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use crate::machine_state::MachineState;
 use crate::outcome::{CaseResult, Status as CaseStatus, Table};
 use crate::record::{self, ResultRow, SummaryRow, rows};
 use crate::signals;
+use crate::trace::files::TRACE_JSON;
 use manifest::{Manifest, Status};
 
 pub use files::write_atomic;
@@ -57,6 +59,8 @@ pub struct ReportWriter {
     results: Vec<CaseResult>,
     results_csv: AppendFile,
     tables: BTreeMap<&'static str, AppendFile>,
+    /// tasks.csv, workers.csv and trace.json.
+    timelines: timelines::Timelines,
     /// The cores the run had, for per-item costs in core time.
     cores: Cores,
     derived_at: Instant,
@@ -122,6 +126,7 @@ impl ReportWriter {
             results: Vec::new(),
             results_csv,
             tables: BTreeMap::new(),
+            timelines: timelines::Timelines::default(),
             cores: Cores::detect(),
             derived_at: Instant::now(),
             _hook: hook,
@@ -153,6 +158,11 @@ impl ReportWriter {
         for table in self.tables.values() {
             table.sync()?;
         }
+        if self.timelines.has_tasks() {
+            self.with_manifest(|m| m.add_file(TRACE_JSON));
+            self.write_manifest(false)?;
+        }
+        self.timelines.finish(self.folder.dir(), true)?;
         self.with_manifest(|m| m.finish(status));
         self.write_derived(true)
     }
@@ -217,8 +227,12 @@ impl ReportWriter {
         for table in &result.tables {
             self.append_table(result.case.number, table)?;
         }
+        for created in self.timelines.record(&dir, result)? {
+            self.with_manifest(|m| m.add_file(created));
+        }
         self.results.push(CaseResult {
             tables: Vec::new(),
+            traces: result.traces.iter().map(|t| t.without_tasks()).collect(),
             ..result.clone()
         });
         if self.derived_at.elapsed() >= DERIVED_EVERY {

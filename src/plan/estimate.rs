@@ -183,6 +183,7 @@ fn strategy_seconds(case: &Case) -> (f64, f64) {
             let reply = Reply::Primes {
                 task: 0,
                 primes: Vec::new(),
+                stamp: Default::default(),
             };
             message_seconds(task) + message_seconds(reply)
         }

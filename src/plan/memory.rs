@@ -388,6 +388,7 @@ mod tests {
             seed: 0,
             schedule: Schedule::Blocked,
             quick: false,
+            trace: false,
         }
     }
 

@@ -10,8 +10,9 @@ pub mod summary;
 use std::borrow::Cow;
 
 use crate::experiment::Case;
-use crate::experiment::columns::{CaseColumns, Fixed, Params};
+use crate::experiment::columns::{CaseColumns, Fixed, Params, Seconds};
 use crate::outcome::{CaseResult, Failure, Status};
+use crate::trace::RepeatTrace;
 use crate::work::KernelSpec;
 
 pub use crate::experiment::columns::{number_cell, params_of, seconds_cell};
@@ -82,6 +83,7 @@ pub fn result_rows(experiment: &str, result: &CaseResult, params: &Params) -> Ve
         .iter()
         .enumerate()
         .map(|(i, run)| {
+            let cpu = CpuCells::of(result.traces.get(i));
             row(Repeat {
                 repeat: Some(i as u32 + 1),
                 round: Some(run.round),
@@ -98,6 +100,12 @@ pub fn result_rows(experiment: &str, result: &CaseResult, params: &Params) -> Ve
                 ok: true,
                 error: String::new(),
                 kernel_path: kernel_path(&result.case),
+                user_s: cpu.user_s,
+                sys_s: cpu.sys_s,
+                tasks_served: cpu.tasks_served,
+                compute_s: cpu.compute_s,
+                dispatch_s: cpu.dispatch_s,
+                idle_s: cpu.idle_s,
             })
         })
         .collect();
@@ -122,9 +130,45 @@ pub fn result_rows(experiment: &str, result: &CaseResult, params: &Params) -> Ve
             ok: false,
             error: message,
             kernel_path: kernel_path(&result.case),
+            user_s: None,
+            sys_s: None,
+            tasks_served: None,
+            compute_s: None,
+            dispatch_s: None,
+            idle_s: None,
         }));
     }
     rows
+}
+
+/// A repeat's CPU time and task aggregates as results.csv holds them:
+/// none where not measured, the task columns only where tasks were
+/// recorded.
+#[derive(Default)]
+struct CpuCells {
+    user_s: Option<Seconds>,
+    sys_s: Option<Seconds>,
+    tasks_served: Option<u64>,
+    compute_s: Option<Seconds>,
+    dispatch_s: Option<Seconds>,
+    idle_s: Option<Seconds>,
+}
+
+impl CpuCells {
+    fn of(trace: Option<&RepeatTrace>) -> CpuCells {
+        let Some(t) = trace else {
+            return CpuCells::default();
+        };
+        let recorded = |v: f64| t.recorded.then_some(Fixed(v));
+        CpuCells {
+            user_s: t.user_s.map(Fixed),
+            sys_s: t.sys_s.map(Fixed),
+            tasks_served: t.recorded.then_some(t.tasks),
+            compute_s: recorded(t.compute_s),
+            dispatch_s: recorded(t.dispatch_s),
+            idle_s: recorded(t.idle_s),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -316,6 +360,32 @@ label = "b"
             .collect()
     }
 
+    /// What case `n`'s repeats did, as the tracer reports it: CPU time on
+    /// every repeat, the task aggregates only where `recorded`.
+    fn traces(n: usize, runs: &[Run], recorded: bool) -> Vec<crate::trace::RepeatTrace> {
+        runs.iter()
+            .map(|run| {
+                let whole = 2.0 * run.seconds;
+                crate::trace::RepeatTrace {
+                    round: run.round,
+                    recorded,
+                    seconds: run.seconds,
+                    lanes: Vec::new(),
+                    workers: 2,
+                    tasks: 100 * n as u64,
+                    numbers: 1000,
+                    compute_s: 0.75 * whole,
+                    dispatch_s: 0.125 * whole,
+                    idle_s: 0.125 * whole,
+                    user_s: Some(0.000_125 * n as f64 + run.seconds),
+                    sys_s: Some(0.000_002),
+                    every: 1,
+                    kept: Vec::new(),
+                }
+            })
+            .collect()
+    }
+
     /// The exact bytes of both files, for every kind of cell: what the
     /// typed rows must write again.
     #[test]
@@ -384,6 +454,14 @@ workers = 2
             });
             if n == 3 {
                 r.note = Some("a note, with a comma".into());
+            }
+            // Tasks recorded (pool, feeder), CPU time alone (trace off:
+            // the queue), or nothing measured (the rest).
+            if n == 2 || n == 6 {
+                r.traces = traces(n, &r.runs, true);
+            }
+            if n == 5 {
+                r.traces = traces(n, &r.runs, false);
             }
             if n == 7 {
                 r.runs[1].seconds = f64::NAN;

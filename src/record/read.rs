@@ -128,13 +128,32 @@ mod tests {
     }
 
     /// A report from before a column existed still reads: the column is
-    /// empty (redelivered, bytes_back_per_run and kernel_path came late).
+    /// empty (redelivered, bytes_back_per_run and kernel_path came late,
+    /// then CPU time and the task aggregates).
     #[test]
     fn older_files_read_without_the_newer_columns() {
-        let (_, summary) = pinned("primes");
-        let mut lines = summary.lines();
-        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-        let keep = header.len() - 3;
+        let (results, summary) = pinned("primes");
+        let (header, old) = cut_from(&summary, "redelivered");
+        let rows: Vec<SummaryRow> = read_text(&old, &[]).unwrap();
+        assert_eq!(rows.len(), 8);
+        assert!(rows.iter().all(|r| r.summary.kernel_path.is_empty()));
+        assert_eq!(rows[7].summary.redelivered, None);
+        assert!(rows.iter().all(|r| r.summary.cpu_util.is_none()));
+        assert!(!header.contains("user_s") && !header.contains("idle_frac"));
+
+        let (header, old) = cut_from(&results, "user_s");
+        let rows: Vec<ResultRow> = read_text(&old, &[]).unwrap();
+        assert_eq!(rows[5].repeat.kernel_path, "divide");
+        assert!(rows.iter().all(|r| r.repeat.user_s.is_none()));
+        assert!(rows.iter().all(|r| r.repeat.tasks_served.is_none()));
+        assert!(!header.contains("idle_s"));
+    }
+
+    /// The primes file `text` without its columns from `first` on, as a
+    /// report from before them: its header and its text.
+    fn cut_from(text: &str, first: &str) -> (String, String) {
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let keep = header.iter().position(|c| *c == first).unwrap();
         let cut = |line: &str| {
             let mut reader = csv::ReaderBuilder::new()
                 .has_headers(false)
@@ -146,17 +165,13 @@ mod tests {
         };
         let old: String = std::iter::once(header[..keep].join(",") + "\n")
             .chain(
-                summary
-                    .lines()
+                text.lines()
                     .skip(1)
                     .filter(|l| !l.is_empty() && l.starts_with("p,"))
                     .map(cut),
             )
             .collect();
-        let rows: Vec<SummaryRow> = read_text(&old, &[]).unwrap();
-        assert_eq!(rows.len(), 8);
-        assert!(rows.iter().all(|r| r.summary.kernel_path.is_empty()));
-        assert_eq!(rows[7].summary.redelivered, None);
+        (header[..keep].join(","), old)
     }
 
     /// A cell that is not what its column holds is refused with its line and

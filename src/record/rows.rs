@@ -47,6 +47,26 @@ columns! {
         /// How this CPU ran the case's kernel (not in reports from before it).
         #[serde(default)]
         pub kernel_path: String,
+        /// CPU time of the coordinator and its workers over the repeat, user
+        /// and system (a Redis worker's is its own host's); none where not
+        /// measured, and in reports from before it.
+        #[serde(default)]
+        pub user_s: Option<Seconds>,
+        #[serde(default)]
+        pub sys_s: Option<Seconds>,
+        /// Tasks the workers served, every one counted (see tasks.csv).
+        #[serde(default)]
+        pub tasks_served: Option<u64>,
+        /// Summed over the workers: the time inside tasks, the gaps
+        /// between one task and the next, and the time before a worker's
+        /// first task and after its last; with a chunked strategy they add
+        /// up to workers x seconds.
+        #[serde(default)]
+        pub compute_s: Option<Seconds>,
+        #[serde(default)]
+        pub dispatch_s: Option<Seconds>,
+        #[serde(default)]
+        pub idle_s: Option<Seconds>,
     }
 }
 
@@ -103,6 +123,23 @@ columns! {
         /// How this CPU ran the case's kernel (not in reports from before it).
         #[serde(default)]
         pub kernel_path: String,
+        /// The median CPU time of the repeats, user and system, to the
+        /// microsecond getrusage gives (not in reports from before it).
+        #[serde(default)]
+        pub user_s: Option<Fixed<6>>,
+        #[serde(default)]
+        pub sys_s: Option<Fixed<6>>,
+        /// The median of (user + sys) / (workers x seconds).
+        #[serde(default)]
+        pub cpu_util: Option<Ratio>,
+        /// The medians of compute_s, dispatch_s and idle_s as fractions of
+        /// workers x seconds, over the repeats whose tasks were recorded.
+        #[serde(default)]
+        pub compute_frac: Option<Ratio>,
+        #[serde(default)]
+        pub dispatch_frac: Option<Ratio>,
+        #[serde(default)]
+        pub idle_frac: Option<Ratio>,
     }
 }
 

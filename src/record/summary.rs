@@ -8,6 +8,7 @@ use crate::experiment::{Enqueue, FlagKind, Strategy};
 use crate::machine::Cores;
 use crate::outcome::{CaseResult, Run};
 use crate::stats::{self, seed_for};
+use crate::trace::RepeatTrace;
 
 use super::rows::{Summary, SummaryRow};
 use super::{answer_cells, as_recorded, kernel_path};
@@ -186,6 +187,15 @@ pub fn summary_row(
         (None, None) => String::new(),
     };
     let costs = result.costs;
+    // The CPU time and the task aggregates: medians over the repeats that
+    // measured them, for a case that ended well.
+    let median = |values: Vec<f64>| stats::median(&values).filter(|_| result.ok());
+    let traced =
+        |f: fn(&RepeatTrace) -> Option<f64>| median(result.traces.iter().filter_map(f).collect());
+    let fraction = |x: fn(&RepeatTrace) -> f64| {
+        let recorded = result.traces.iter().filter(|t| t.recorded);
+        median(recorded.filter_map(|t| t.fraction(x(t))).collect()).map(Fixed)
+    };
     let summary = Summary {
         repeats: result.runs.len(),
         best_s: stat(|s| s.best),
@@ -223,6 +233,12 @@ pub fn summary_row(
         redelivered: costs.and_then(|c| c.redelivered),
         bytes_back_per_run: costs.and_then(|c| c.bytes_back_per_run).map(Fixed),
         kernel_path: kernel_path(&result.case),
+        user_s: traced(|t| t.user_s).map(Fixed),
+        sys_s: traced(|t| t.sys_s).map(Fixed),
+        cpu_util: traced(RepeatTrace::cpu_util).map(Fixed),
+        compute_frac: fraction(|t| t.compute_s),
+        dispatch_frac: fraction(|t| t.dispatch_s),
+        idle_frac: fraction(|t| t.idle_s),
     };
     SummaryRow {
         case: CaseColumns::of(experiment, &result.case),

@@ -86,6 +86,13 @@ struct Case {
     answer: Value,
     error: Option<String>,
     note: Option<String>,
+    /// summary.csv's medians of CPU time and of the task aggregates.
+    user_s: Option<f64>,
+    sys_s: Option<f64>,
+    cpu_util: Option<f64>,
+    compute_frac: Option<f64>,
+    dispatch_frac: Option<f64>,
+    idle_frac: Option<f64>,
 }
 
 /// A ratio with its 95% interval; the bounds are null where the run had
@@ -181,6 +188,12 @@ fn case(row: &SummaryRow) -> Case {
         answer: text(&s.answer).map_or(Value::Null, whole_or_text),
         error: text(&s.error),
         note: text(&s.note),
+        user_s: s.user_s.map(f64::from),
+        sys_s: s.sys_s.map(f64::from),
+        cpu_util: s.cpu_util.map(f64::from),
+        compute_frac: s.compute_frac.map(f64::from),
+        dispatch_frac: s.dispatch_frac.map(f64::from),
+        idle_frac: s.idle_frac.map(f64::from),
     }
 }
 

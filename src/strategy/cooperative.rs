@@ -7,6 +7,7 @@ use super::StrategyError;
 use crate::backend::Backend;
 use crate::flag::Flag;
 use crate::primes::PrimeTest;
+use crate::trace::Tracer;
 use crate::work::search::{LoopStyle, candidates_in};
 use crate::work::{Job, Reply};
 
@@ -62,6 +63,19 @@ pub fn verify<K: PrimeTest, F: Flag>(
     n: u64,
     how: Cooperation,
 ) -> Result<Verified, StrategyError> {
+    verify_traced(backend, kernel, flag, n, how, &Tracer::off())
+}
+
+/// [`verify`], each worker's share a task for `tracer` (numbered in the
+/// order the answers came; its numbers are the candidates in the share).
+pub fn verify_traced<K: PrimeTest, F: Flag>(
+    backend: &dyn Backend,
+    kernel: &K,
+    flag: &mut F,
+    n: u64,
+    how: Cooperation,
+    tracer: &Tracer,
+) -> Result<Verified, StrategyError> {
     if let Some(done) = trivial(n) {
         return Ok(done);
     }
@@ -96,13 +110,16 @@ pub fn verify<K: PrimeTest, F: Flag>(
     let mut factor: Option<u64> = None;
     let mut looks = 0;
     let mut failure = None;
-    for _ in &ranges {
+    for answered in 0..ranges.len() {
         match backend.receive()? {
             Reply::Searched {
                 factor: found,
                 candidates: tested,
                 looks: looked,
+                share,
+                stamp,
             } => {
+                tracer.served(answered as u64, share, None, &stamp, tracer.now(), None);
                 // Workers may each find a factor; the smallest is the book's.
                 factor = match (factor, found) {
                     (Some(a), Some(b)) => Some(a.min(b)),

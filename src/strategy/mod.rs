@@ -21,10 +21,11 @@ use crate::backend::{self, Backend, BackendError, QueueSetup, Remote};
 use crate::experiment::{Case, Enqueue, Strategy};
 use crate::flag::{FlagSpec, NoFlag};
 use crate::primes::PrimeTest;
+use crate::trace::Tracer;
 use crate::work::serve::panic_message;
 use crate::work::{Job, Jobs, Reply, WorkerError};
-use map::map_chunks;
-use queue::{Feeding, queue_round};
+use map::map_chunks_traced;
+use queue::{Feeding, queue_round_traced};
 
 pub use order::{jobs_in_order, ordered_jobs};
 
@@ -118,18 +119,30 @@ impl<K: PrimeTest + Clone + 'static> PrimeFinder<K> {
 
     /// Finds the primes among `jobs`, folded into a tally as they arrive.
     pub fn run(&self, jobs: &Jobs) -> Result<Found, StrategyError> {
+        self.run_traced(jobs, &Tracer::off())
+    }
+
+    /// [`Self::run`], handing every task to `tracer`.
+    pub fn run_traced(&self, jobs: &Jobs, tracer: &Tracer) -> Result<Found, StrategyError> {
         match self {
             PrimeFinder::Serial(kernel) => catch_panic(|| {
-                jobs.iter()
+                let started = tracer.now();
+                let found = jobs
+                    .iter()
                     .filter(|&n| kernel.is_prime(n))
-                    .collect::<Found>()
+                    .collect::<Found>();
+                if let (Some(started), Some(finished)) = (started, tracer.now()) {
+                    tracer.ran(0, 0, jobs.len() as u64, started, finished);
+                }
+                found
             }),
-            PrimeFinder::Pool { backend, chunksize } => map_chunks(
+            PrimeFinder::Pool { backend, chunksize } => map_chunks_traced(
                 backend.as_ref(),
                 jobs,
                 *chunksize,
                 |task, numbers| Job::Primes { task, numbers },
                 Found::default(),
+                tracer,
                 |mut found, reply| {
                     if let Reply::Primes { primes, .. } = reply {
                         primes.into_iter().for_each(|p| found.add(p));
@@ -141,8 +154,8 @@ impl<K: PrimeTest + Clone + 'static> PrimeFinder<K> {
                 backend,
                 enqueue,
                 feeding,
-            } => queue_round(backend.as_ref(), jobs, *enqueue, *feeding),
-            PrimeFinder::Stealing(stealing) => catch_panic(|| stealing.run(jobs)),
+            } => queue_round_traced(backend.as_ref(), jobs, *enqueue, *feeding, tracer),
+            PrimeFinder::Stealing(stealing) => catch_panic(|| stealing.run(jobs, tracer)),
         }
     }
 }

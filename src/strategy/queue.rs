@@ -17,6 +17,7 @@ use super::StrategyError;
 use crate::answer::Found;
 use crate::backend::Backend;
 use crate::experiment::Enqueue;
+use crate::trace::Tracer;
 use crate::work::Jobs;
 use crate::work::{Job, Reply};
 
@@ -41,6 +42,18 @@ pub fn queue_round(
     enqueue: Enqueue,
     feeding: Feeding,
 ) -> Result<Found, StrategyError> {
+    queue_round_traced(backend, jobs, enqueue, feeding, &Tracer::off())
+}
+
+/// [`queue_round`], each worker's round (its items from the first to its
+/// pill) a task for `tracer`.
+pub fn queue_round_traced(
+    backend: &dyn Backend,
+    jobs: &Jobs,
+    enqueue: Enqueue,
+    feeding: Feeding,
+    tracer: &Tracer,
+) -> Result<Found, StrategyError> {
     let workers = backend.workers();
     // Odd-only never enqueues the even numbers; 2 is the one even prime.
     let mut primes = Found::default();
@@ -63,11 +76,11 @@ pub fn queue_round(
     match feeding {
         Feeding::Caller => {
             feed()?;
-            collect(backend, &mut primes)?;
+            collect(backend, &mut primes, tracer)?;
         }
         Feeding::Feeder => thread::scope(|scope| {
             let feeder = scope.spawn(feed);
-            let collected = collect(backend, &mut primes);
+            let collected = collect(backend, &mut primes, tracer);
             let fed = feeder.join().unwrap_or_else(|_| {
                 Err(StrategyError::Feeder("the feeder thread panicked".into()))
             });
@@ -77,14 +90,33 @@ pub fn queue_round(
     Ok(primes)
 }
 
-/// Reads replies until every worker has finished.
-fn collect(backend: &dyn Backend, primes: &mut Found) -> Result<(), StrategyError> {
+/// Reads replies until every worker has finished; each worker's round
+/// (its items, from its first to its pill) is one task for `tracer`.
+fn collect(
+    backend: &dyn Backend,
+    primes: &mut Found,
+    tracer: &Tracer,
+) -> Result<(), StrategyError> {
     let mut finished = 0;
     let mut failure = None;
     while finished < backend.workers() {
         match backend.receive()? {
             Reply::Prime(p) => primes.add(p),
-            Reply::Finished => finished += 1,
+            Reply::Finished {
+                stamp,
+                items,
+                busy_ns,
+            } => {
+                tracer.served(
+                    finished as u64,
+                    items,
+                    None,
+                    &stamp,
+                    tracer.now(),
+                    Some(busy_ns),
+                );
+                finished += 1
+            }
             Reply::Failed(e) => _ = failure.get_or_insert(e),
             other => return Err(StrategyError::Unexpected(format!("{other:?}"))),
         }

@@ -11,12 +11,15 @@
 
 use std::ops::Range;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rayon::prelude::*;
 
 use super::StrategyError;
 use crate::answer::Found;
 use crate::backend::BackendError;
 use crate::primes::PrimeTest;
+use crate::trace::Tracer;
 use crate::work::Jobs;
 
 /// A rayon thread pool of a fixed size, built before the timer.
@@ -41,16 +44,28 @@ impl<T: PrimeTest> Stealing<T> {
         })
     }
 
-    /// The primes among `jobs`; a worker's panic resurfaces here.
-    pub fn run(&self, jobs: &Jobs) -> Found {
+    /// The primes among `jobs`; a worker's panic resurfaces here. Each span
+    /// rayon did not split further is a task for `tracer`, on the thread
+    /// that ran it, numbered in the order the spans started.
+    pub fn run(&self, jobs: &Jobs, tracer: &Tracer) -> Found {
         let test = &self.test;
         let min_len = self.min_len;
+        let spans = AtomicU64::new(0);
         self.pool.install(|| {
             rayon::iter::split(0..jobs.len(), |span| halves(span, min_len))
                 .map(|span| {
-                    jobs.numbers(span)
+                    let started = tracer.now();
+                    let numbers = span.len() as u64;
+                    let found = jobs
+                        .numbers(span)
                         .filter(|&n| test.is_prime(n))
-                        .collect::<Found>()
+                        .collect::<Found>();
+                    if let (Some(started), Some(finished)) = (started, tracer.now()) {
+                        let task = spans.fetch_add(1, Ordering::Relaxed);
+                        let worker = rayon::current_thread_index().unwrap_or(0);
+                        tracer.ran(task, worker, numbers, started, finished);
+                    }
+                    found
                 })
                 .reduce(Found::default, Found::merge)
         })
@@ -90,7 +105,11 @@ mod tests {
         let serial: Found = jobs.iter().filter(|&n| PlainTester.is_prime(n)).collect();
         for min_len in [1, 7, 1000, 100_000] {
             let stealing = Stealing::new(3, min_len, PlainTester).unwrap();
-            assert_eq!(stealing.run(&jobs).answer(), serial.answer(), "{min_len}");
+            assert_eq!(
+                stealing.run(&jobs, &Tracer::off()).answer(),
+                serial.answer(),
+                "{min_len}"
+            );
         }
     }
 }

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::clock::{Stamp, Usage};
 use super::jobs::Jobs;
 use crate::experiment::LoopStyle;
 
@@ -35,19 +36,36 @@ pub enum Job {
         style: LoopStyle,
         check_every: u64,
     },
+    /// Answer `Usage`: the worker process's CPU time, identity and clock
+    /// (asked outside the timer, between repeats).
+    Usage,
 }
 
 /// What a worker answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reply {
     /// The primes of a `Primes` task, in the chunk's order.
-    Primes { task: u64, primes: Vec<u64> },
+    Primes {
+        task: u64,
+        primes: Vec<u64>,
+        stamp: Stamp,
+    },
     /// The smallest factors of a `Factors` task, as (factor, count) pairs.
-    Factors { task: u64, counts: Vec<(u64, u64)> },
+    Factors {
+        task: u64,
+        counts: Vec<(u64, u64)>,
+        stamp: Stamp,
+    },
     /// A queued number that is prime.
     Prime(u64),
-    /// The worker swallowed its pill.
-    Finished,
+    /// The worker swallowed its pill. `stamp` spans its round (from its
+    /// first item to its pill); `items` it took from the shared queue and
+    /// spent `busy_ns` testing.
+    Finished {
+        stamp: Stamp,
+        items: u64,
+        busy_ns: u64,
+    },
     /// What a `Search` found.
     Searched {
         /// The divisor found, if this worker found one.
@@ -56,7 +74,12 @@ pub enum Reply {
         candidates: u64,
         /// Looks at the flag.
         looks: u64,
+        /// Candidates in the share (whether or not all were tested).
+        share: u64,
+        stamp: Stamp,
     },
+    /// A worker process's CPU time, identity and clock.
+    Usage(Usage),
     /// The job failed; the worker goes on serving.
     Failed(WorkerError),
 }

@@ -3,6 +3,7 @@
 //! ([`serve`]), with the kernel chosen once from a value a message carries.
 
 pub mod calibrate;
+pub mod clock;
 pub mod job;
 pub mod jobs;
 pub mod search;

@@ -9,6 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde::{Deserialize, Serialize};
 
 use super::Tuning;
+use super::clock::{Stamp, now_ns, usage_here};
 use super::job::{Chunk, Job, Reply, WorkerError};
 use super::search::search;
 use crate::experiment::Kernel;
@@ -145,45 +146,121 @@ impl KernelSpec {
     }
 }
 
-/// One worker's state: its kernel and its handle to the shared flag.
+/// One worker's state: its kernel, its handle to the shared flag, who it
+/// is (for the stamps on its replies) and what it served since its last
+/// start token (for the queue's per-round record).
 pub struct Worker<K, F> {
     pub kernel: K,
     pub flag: F,
+    /// Its process and its slot in it (see [`Stamp`]).
+    pub pid: u32,
+    pub slot: u32,
+    round: Round,
+}
+
+/// What a queue worker served since its start token: items, the clock at
+/// its first, and the time inside the kernel (two clock reads per item;
+/// one record per item would be the very cost a queue experiment measures).
+#[derive(Debug, Clone, Copy, Default)]
+struct Round {
+    first_ns: Option<u64>,
+    items: u64,
+    busy_ns: u64,
 }
 
 impl<K: PrimeTest, F: Flag> Worker<K, F> {
+    /// A worker of this process in slot `slot`.
+    pub fn new(kernel: K, flag: F, slot: u32) -> Self {
+        Worker {
+            kernel,
+            flag,
+            pid: std::process::id(),
+            slot,
+            round: Round::default(),
+        }
+    }
+
     /// The reply to `job`, or `None` when the job wants none (a queued
     /// number that is not prime, a start token).
     pub fn serve(&mut self, job: Job) -> Option<Reply> {
         let kernel = &self.kernel;
         let flag = &mut self.flag;
+        let round = &mut self.round;
+        let (pid, slot) = (self.pid, self.slot);
+        let stamp = |started_ns| Stamp {
+            pid,
+            slot,
+            started_ns,
+            finished_ns: now_ns(),
+        };
         let outcome = catch_unwind(AssertUnwindSafe(|| match job {
-            Job::Primes { task, numbers } => Some(Ok(Reply::Primes {
-                task,
-                primes: over_numbers!(&numbers, all => all.filter(|&n| kernel.is_prime(n)).collect()),
-            })),
-            Job::Factors { task, numbers } => Some(Ok(Reply::Factors {
-                task,
-                counts: over_numbers!(&numbers, all => smallest_factors(all, kernel)),
-            })),
-            Job::Queued(n) => kernel.is_prime(n).then_some(Ok(Reply::Prime(n))),
-            Job::Pill => Some(Ok(Reply::Finished)),
-            Job::Start => None,
+            Job::Primes { task, numbers } => {
+                let started = now_ns();
+                let primes =
+                    over_numbers!(&numbers, all => all.filter(|&n| kernel.is_prime(n)).collect());
+                Some(Ok(Reply::Primes {
+                    task,
+                    primes,
+                    stamp: stamp(started),
+                }))
+            }
+            Job::Factors { task, numbers } => {
+                let started = now_ns();
+                let counts = over_numbers!(&numbers, all => smallest_factors(all, kernel));
+                Some(Ok(Reply::Factors {
+                    task,
+                    counts,
+                    stamp: stamp(started),
+                }))
+            }
+            Job::Queued(n) => {
+                let started = now_ns();
+                let prime = kernel.is_prime(n);
+                let finished = now_ns();
+                round.first_ns.get_or_insert(started);
+                round.items += 1;
+                round.busy_ns += finished.saturating_sub(started);
+                prime.then_some(Ok(Reply::Prime(n)))
+            }
+            Job::Pill => {
+                let done = std::mem::take(round);
+                let now = now_ns();
+                Some(Ok(Reply::Finished {
+                    stamp: Stamp {
+                        pid,
+                        slot,
+                        started_ns: done.first_ns.unwrap_or(now),
+                        finished_ns: now,
+                    },
+                    items: done.items,
+                    busy_ns: done.busy_ns,
+                }))
+            }
+            Job::Start => {
+                *round = Round::default();
+                None
+            }
+            Job::Usage => Some(Ok(Reply::Usage(usage_here()))),
             Job::Search {
                 n,
                 lo,
                 hi,
                 style,
                 check_every,
-            } => Some(
-                search(n, (lo, hi), kernel, flag, style, check_every)
-                    .map(|s| Reply::Searched {
-                        factor: s.factor,
-                        candidates: s.candidates,
-                        looks: s.looks,
-                    })
-                    .map_err(|e| WorkerError::Flag(e.0)),
-            ),
+            } => {
+                let started = now_ns();
+                Some(
+                    search(n, (lo, hi), kernel, flag, style, check_every)
+                        .map(|s| Reply::Searched {
+                            factor: s.factor,
+                            candidates: s.candidates,
+                            looks: s.looks,
+                            share: super::search::candidates_in(lo, hi),
+                            stamp: stamp(started),
+                        })
+                        .map_err(|e| WorkerError::Flag(e.0)),
+                )
+            }
         }));
         match outcome {
             Ok(reply) => reply.map(|r| r.unwrap_or_else(Reply::Failed)),

@@ -11,9 +11,10 @@ use crate::flag::{FlagSpec, NoFlag};
 use crate::outcome::{CaseResult, FactorRow, Table};
 use crate::primes::oracle::smallest_factor_counts;
 use crate::primes::{NumRange, PrimeTest};
-use crate::strategy::map::map_chunks;
+use crate::strategy::map::map_chunks_traced;
 use crate::strategy::{catch_panic, jobs_in_order};
-use crate::timing::{Timer, time_runs};
+use crate::timing::{Timer, time_runs_traced};
+use crate::trace::{Traced, Tracer};
 use crate::work::serve::smallest_factors;
 use crate::work::{Job, KernelSpec, Reply, with_kernel};
 
@@ -48,40 +49,55 @@ fn run_with<K: PrimeTest + Clone + 'static>(
         true => Ok((answer_of(&found), None)),
         false => Err(describe_difference(&found, &expected)),
     };
+    let tracer = Tracer::for_case(case, plan);
     let mut result = match case.strategy {
         Strategy::Pool => {
             let workers = match Workers::start(case, &kernel, &NoFlag, &FlagSpec::None, remote) {
                 Ok(workers) => workers,
                 Err(e) => return Some(CaseResult::failed(case, e.to_string())),
             };
+            tracer.name_workers(workers.backend.as_ref());
             let chunksize = case.chunks.map_or(1, |c| c.size as usize);
             let run = || {
-                map_chunks(
+                map_chunks_traced(
                     workers.backend.as_ref(),
                     &jobs,
                     chunksize,
                     |task, numbers| Job::Factors { task, numbers },
                     Histogram::new(),
+                    &tracer,
                     merge,
                 )
                 .map_err(|e| e.to_string())
             };
-            let mut result = time_runs(case, plan, timer, run, check)?;
+            let traced = Traced {
+                tracer: &tracer,
+                backend: Some(workers.backend.as_ref()),
+            };
+            let mut result = time_runs_traced(case, plan, timer, traced, run, check)?;
             if result.ok() {
                 result.costs = Some(workers.costs(plan));
             }
             result
         }
-        _ => time_runs(
-            case,
-            plan,
-            timer,
-            || {
-                catch_panic(|| smallest_factors(jobs.iter(), &kernel).into_iter().collect())
-                    .map_err(|e| e.to_string())
-            },
-            check,
-        )?,
+        _ => {
+            let traced = Traced {
+                tracer: &tracer,
+                backend: None,
+            };
+            let run = || {
+                catch_panic(|| {
+                    let started = tracer.now();
+                    let counts = smallest_factors(jobs.iter(), &kernel);
+                    if let (Some(started), Some(finished)) = (started, tracer.now()) {
+                        tracer.ran(0, 0, jobs.len() as u64, started, finished);
+                    }
+                    counts.into_iter().collect()
+                })
+                .map_err(|e| e.to_string())
+            };
+            time_runs_traced(case, plan, timer, traced, run, check)?
+        }
     };
     if result.ok() {
         let rows = expected

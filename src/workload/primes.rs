@@ -11,7 +11,8 @@ use crate::experiment::{Case, Order, Plan};
 use crate::outcome::CaseResult;
 use crate::primes::{NumRange, PrimeTest};
 use crate::strategy::{PrimeFinder, jobs_in_order};
-use crate::timing::{Timer, time_runs};
+use crate::timing::{Timer, time_runs_traced};
+use crate::trace::{Traced, Tracer};
 use crate::work::{KernelSpec, with_kernel};
 
 /// Runs a primes case; `None` if interrupted.
@@ -50,11 +51,20 @@ pub fn run_with<T: PrimeTest + 'static>(
     };
     let startup = started.elapsed();
     let before = finder.backend().and_then(|b| b.sent());
-    let mut result = time_runs(
+    let tracer = Tracer::for_case(case, plan);
+    if let Some(backend) = finder.backend() {
+        tracer.name_workers(backend);
+    }
+    let traced = Traced {
+        tracer: &tracer,
+        backend: finder.backend(),
+    };
+    let mut result = time_runs_traced(
         case,
         plan,
         timer,
-        || finder.run(&jobs).map_err(|e| e.to_string()),
+        traced,
+        || finder.run_traced(&jobs, &tracer).map_err(|e| e.to_string()),
         |found| check_primes(found, range, expected).map(|answer| (answer, None)),
     )?;
     result.costs = finder

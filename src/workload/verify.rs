@@ -14,7 +14,8 @@ use crate::outcome::CaseResult;
 use crate::primes::PrimeTest;
 use crate::primes::oracle::is_prime_u64;
 use crate::strategy::cooperative::{self, Cooperation, Verdict, Verified, trivial};
-use crate::timing::{Timer, time_runs};
+use crate::timing::{Timer, time_runs, time_runs_traced};
+use crate::trace::{Traced, Tracer};
 use crate::work::search::candidates_in;
 use crate::work::{KernelSpec, with_kernel};
 
@@ -136,11 +137,17 @@ where
             Err(e) => return Some(CaseResult::failed(case, e.to_string())),
         };
         let backend = workers.backend.as_ref();
+        let tracer = Tracer::for_case(case, self.plan);
+        tracer.name_workers(backend);
         let run = || {
-            cooperative::verify(backend, &self.kernel, &mut flag, self.n, self.how)
+            cooperative::verify_traced(backend, &self.kernel, &mut flag, self.n, self.how, &tracer)
                 .map_err(|e| e.to_string())
         };
-        let mut result = time_runs(case, self.plan, self.timer, run, self.check)?;
+        let traced = Traced {
+            tracer: &tracer,
+            backend: Some(backend),
+        };
+        let mut result = time_runs_traced(case, self.plan, self.timer, traced, run, self.check)?;
         if result.ok() {
             result.costs = Some(workers.costs(self.plan));
         }

@@ -47,7 +47,8 @@ fn a_run_writes_one_row_per_repeat_and_one_per_case() {
     let results = Csv::read(&out.join("sweep/results.csv"));
     let expected_header = "experiment,case,variant,strategy,executor,kernel,workers,chunksize,chunk_rule,nbr_chunks,\
         tasks,order,seed,range_start,range_end,number_name,number,precheck,flag,loop,check_every,enqueue,capacity,queue_host,step,\
-        repeat,round,position,started_s,seconds,answer,checksum,factor,candidates,looks,status,ok,error,kernel_path";
+        repeat,round,position,started_s,seconds,answer,checksum,factor,candidates,looks,status,ok,error,kernel_path,\
+        user_s,sys_s,tasks_served,compute_s,dispatch_s,idle_s";
     assert_eq!(results.header.join(","), expected_header);
     assert_eq!(results.rows.len(), cases * 2);
     assert!(results.column("ok").iter().all(|&ok| ok == "true"));

@@ -97,6 +97,14 @@ fn summary_json_follows_its_schema() {
         for key in ["best_s", "median_s", "noise_pct"] {
             assert!(case[key].is_f64(), "{key} is a number: {case}");
         }
+        // The medians of CPU time and of the tasks' aggregates (issue 22).
+        for key in ["user_s", "sys_s", "cpu_util"] {
+            assert!(case[key].is_f64(), "{key} is a number: {case}");
+        }
+        for key in ["compute_frac", "dispatch_frac", "idle_frac"] {
+            let frac = case[key].as_f64().unwrap_or(-1.0);
+            assert!((0.0..=1.0).contains(&frac), "{key} is a fraction: {case}");
+        }
         let interval = case["median_interval_s"].as_array().unwrap();
         assert!(interval.len() == 2 && interval.iter().all(Value::is_f64));
         assert!(case["speedup"]["value"].is_f64(), "{case}");

@@ -56,6 +56,7 @@ fn plan(cases: Vec<Case>, warmup: u32) -> Plan {
         warmup,
         seed: 0,
         quick: false,
+        trace: true,
     }
 }
 

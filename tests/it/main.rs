@@ -34,4 +34,5 @@ mod run_folder;
 mod signals;
 mod simd;
 mod strategies;
+mod timelines;
 mod workloads;

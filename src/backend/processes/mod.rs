@@ -53,6 +53,7 @@ use crate::flag::FlagSpec;
 use crate::ipc;
 use crate::ipc::manager;
 use crate::signals;
+use crate::work::clock::hostname;
 use crate::work::{Job, KernelSpec, Reply};
 
 /// Bytes and frames that crossed the process boundary, each way.
@@ -506,6 +507,19 @@ impl Backend for Processes {
             }
             Err(_) => Err(self.gone(worker)),
         }
+    }
+
+    fn places(&self) -> Vec<super::Place> {
+        let host = hostname();
+        let children = self.children.lock().unwrap_or_else(PoisonError::into_inner);
+        children
+            .iter()
+            .map(|child| super::Place {
+                pid: child.id(),
+                slot: 0,
+                host: host.clone(),
+            })
+            .collect()
     }
 
     fn sent(&self) -> Option<Sent> {

@@ -62,7 +62,7 @@ pub mod retry;
 pub mod slot;
 pub mod worker;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
@@ -79,7 +79,7 @@ use self::protocol::{
 };
 use self::retry::{lost, retrying};
 use super::wire::{self, PROTOCOL};
-use super::{Backend, BackendError, Sent};
+use super::{Backend, BackendError, Place, Sent};
 use crate::console;
 use crate::flag::FlagSpec;
 use crate::flag::redis::connect;
@@ -93,7 +93,7 @@ struct Book {
     /// Jobs sent and not yet answered.
     outstanding: BTreeSet<u64>,
     /// Pills answered, whose `Finished` waits for the jobs before them.
-    held: BTreeSet<u64>,
+    held: BTreeMap<u64, Reply>,
     /// The current search round (see [`Envelope::round`]).
     round: u64,
     /// Whether a reply was taken since the last job was sent: the next job
@@ -360,18 +360,21 @@ impl RedisStreams {
                     self.shared.redelivered.fetch_add(1, Ordering::Relaxed);
                 }
                 match done.reply {
-                    Some(Reply::Finished) => _ = book.held.insert(done.seq),
+                    Some(finished @ Reply::Finished { .. }) => {
+                        _ = book.held.insert(done.seq, finished)
+                    }
                     Some(reply) => receiving.ready.push_back(reply),
                     None => {}
                 }
             }
             // A pill's `Finished` goes out once every job before it is answered.
-            while let Some(&pill) = book.held.first() {
+            while let Some(&pill) = book.held.keys().next() {
                 match book.outstanding.first() {
                     Some(&first) if first < pill => break,
                     _ => {
-                        book.held.pop_first();
-                        receiving.ready.push_back(Reply::Finished);
+                        if let Some((_, finished)) = book.held.pop_first() {
+                            receiving.ready.push_back(finished);
+                        }
                     }
                 }
             }
@@ -547,6 +550,22 @@ impl Backend for RedisStreams {
                 )));
             }
         }
+    }
+
+    /// Each assigned worker's slots in the order they were assigned.
+    fn places(&self) -> Vec<Place> {
+        let slots = self.assigned.iter().flat_map(|hello| {
+            (0..hello.slots).map(|slot| Place {
+                pid: hello.pid,
+                slot: slot as u32,
+                host: hello.host.clone(),
+            })
+        });
+        slots.take(self.workers).collect()
+    }
+
+    fn asks_each_worker(&self) -> bool {
+        false
     }
 
     fn sent(&self) -> Option<Sent> {

@@ -96,7 +96,8 @@ pub(super) struct Slot {
 /// the error of connecting the flag, if it cannot.
 pub(super) fn run(slot: Slot, flag: &FlagSpec) -> Result<(), FlagError> {
     let kernel = slot.assignment.kernel;
-    with_flag!(flag, flag => with_kernel!(kernel, kernel => serve_with(slot, Worker { kernel, flag })))
+    let index = slot.index as u32;
+    with_flag!(flag, flag => with_kernel!(kernel, kernel => serve_with(slot, Worker::new(kernel, flag, index))))
 }
 
 /// Serves the slot's jobs with its worker (kernel and flag ready) until the

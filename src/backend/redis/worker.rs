@@ -42,7 +42,7 @@ use crate::console;
 use crate::experiment::FlagKind;
 use crate::flag::FlagSpec;
 use crate::flag::redis::{Refusal, connect, connection_failed, interrupted, refusal};
-use crate::machine::{self, Cores, MachineInfo};
+use crate::machine::{Cores, MachineInfo};
 use crate::secret::redact;
 
 /// The largest control message a worker reads: an assignment is a few
@@ -605,12 +605,5 @@ fn heartbeat(
     }
 }
 
-/// This host's name.
-pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .or_else(|| machine::command_output("hostname", &[]))
-        .unwrap_or_else(|| "unknown-host".into())
-}
+/// This host's name (the same as every worker's stamps name).
+pub use crate::work::clock::hostname;

@@ -289,6 +289,13 @@ pub(super) fn run() -> Table {
                 "executor = \"redis\": start this many local runner worker processes per case (--spawn-local overrides it).",
                 bounded(0, MAX_SPAWN_LOCAL),
             ),
+            Key::new(
+                "trace",
+                "true or false",
+                "Record what every worker did in each timed repeat (tasks.csv, workers.csv, trace.json and the task columns of results.csv); --no-trace switches it off.",
+                json!({"type": "boolean"}),
+            )
+            .default("true"),
         ],
         rules: Vec::new(),
     }
