@@ -13,16 +13,17 @@
 //! commands            the subcommands: glue from parsed arguments to an exit status
 //! compare             two saved runs side by side
 //! report              charts, the HTML page, summary.json and summary.md
-//! output, progress    the report folder as a run fills it, manifest.json; the progress line
+//! output, progress    the report folder as a run fills it, manifest.json, tasks.csv and
+//!                     trace.json; the progress line
 //! plan, engine        what a plan will cost; running a plan's cases
 //! workload            how each kind of case builds its work and checks its answer
-//! strategy            how work is coordinated over a backend
-//! backend, record, trace
-//!                     where workers run (threads, processes, Redis); the CSV rows;
-//!                     what every worker did (task records, CPU time, their files)
+//! record, timing      the CSV rows; the timed runs of a case
+//! strategy, outcome   how work is coordinated over a backend; a case's result
+//! trace               what every worker did: task records, CPU time, their files' rows
+//! backend             where workers run (threads, processes, Redis)
 //! work                jobs, replies and the one function that serves a job
-//! flag, timing        shared early-exit flags; the timed runs of a case
-//! ipc, cli, outcome   frames and the manager process; clap types; a case's result
+//! flag                shared early-exit flags
+//! ipc, cli            frames and the manager process; clap types
 //! experiment, signals, units, answer, machine_state
 //!                     the model (the parameter registry, cases, the case columns);
 //!                     signal handling; human numbers; answers; the machine's state
@@ -31,14 +32,9 @@
 //!                     statuses; statistics
 //! ```
 //!
-//! The task records (issue 22, part T1) do not fit these layers yet:
-//! [`timing`] hands each timed run to a `trace::Tracer`, and
-//! [`outcome::CaseResult`] holds each repeat's `trace::RepeatTrace`, so both
-//! stand above [`trace`] (which asks the backend for its workers' CPU time),
-//! and one arrow runs up, from `trace::files` to the `CaseResult` it writes
-//! out. Otherwise no arrow runs up and no two files import each other
-//! (`farm-studio look` draws the graph): a new backend, workload or
-//! parameter is added at its layer without reaching above it.
+//! No arrow runs up and no two files import each other (`farm-studio look`
+//! draws the graph): a new backend, workload or parameter is added at its
+//! layer without reaching above it.
 
 pub mod answer;
 pub mod backend;

@@ -30,7 +30,7 @@ impl Timelines {
         dir: &Path,
         result: &CaseResult,
     ) -> Result<Vec<&'static str>, FileError> {
-        let repeats = kept_repeats(result);
+        let repeats = kept_repeats(&result.traces);
         let repeats: Vec<_> = repeats.into_iter().filter(|r| r.recorded).collect();
         if repeats.is_empty() {
             return Ok(Vec::new());

@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 use super::RepeatTrace;
 use super::keep::{keep_for_case, median_repeat};
 use crate::experiment::columns::{Fixed, Seconds, columns};
-use crate::outcome::CaseResult;
 
 /// The file names, as the report folder lists them.
 pub const TASKS_CSV: &str = "tasks.csv";
@@ -77,9 +76,10 @@ fn header(names: &[&str]) -> Vec<u8> {
     line.into_bytes()
 }
 
-/// A case's repeats with the case rule applied (see [`super::keep`]).
-pub fn kept_repeats(result: &CaseResult) -> Vec<RepeatTrace> {
-    let mut repeats = result.traces.clone();
+/// A case's repeats (its result's traces) with the case rule applied (see
+/// [`super::keep`]).
+pub fn kept_repeats(traces: &[RepeatTrace]) -> Vec<RepeatTrace> {
+    let mut repeats = traces.to_vec();
     keep_for_case(&mut repeats);
     repeats
 }
