@@ -583,7 +583,11 @@ fn dir_name(run: &RunData) -> String {
 #[derive(Serialize)]
 struct IndexPage<'a> {
     reports: &'a [IndexEntry],
+    /// Every lesson's verdicts counted, over every report.
+    tally: String,
     lessons: Vec<LessonRow>,
+    /// Pages of `runner compare` below the folder: (link, folder name).
+    comparisons: &'a [(String, String)],
     problems: String,
 }
 
@@ -617,7 +621,11 @@ struct LessonRow {
 }
 
 /// The index of every report.
-pub fn index_page(entries: &[IndexEntry], problems: &[String]) -> anyhow::Result<String> {
+pub fn index_page(
+    entries: &[IndexEntry],
+    comparisons: &[(String, String)],
+    problems: &[String],
+) -> anyhow::Result<String> {
     // Every lesson of every report, in the chapter's order (lessons start
     // with their section or figure), each linked to its evidence.
     let mut lessons: Vec<LessonRow> = entries
@@ -642,9 +650,15 @@ pub fn index_page(entries: &[IndexEntry], problems: &[String]) -> anyhow::Result
             &b.report,
         ))
     });
+    let every: Vec<super::expectations::Checked> = entries
+        .iter()
+        .flat_map(|e| e.checked.iter().cloned())
+        .collect();
     let page = IndexPage {
         reports: entries,
+        tally: super::expectations::tally(&every),
         lessons,
+        comparisons,
         problems: problems.join("; "),
     };
     templates()?

@@ -230,10 +230,39 @@ pub fn render_index(out: &Path) -> anyhow::Result<()> {
             Err(e) => problems.push(format!("{}: {e:#}", dir.display())),
         }
     }
+    let comparisons = comparison_pages(out);
     write_atomic(
         &out.join("index.html"),
-        html::index_page(&entries, &problems)?.as_bytes(),
+        html::index_page(&entries, &comparisons, &problems)?.as_bytes(),
         false,
     )?;
     Ok(())
+}
+
+/// The pages `runner compare --out` wrote in folders below `out` (up to
+/// three levels, e.g. python/side_by_side/chunksize/), as (link, the
+/// folder's path below `out`), sorted: the index links them beside the
+/// reports.
+fn comparison_pages(out: &Path) -> Vec<(String, String)> {
+    fn walk(root: &Path, dir: &Path, depth: usize, found: &mut Vec<(String, String)>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if !path.is_dir() || path.join("manifest.json").is_file() {
+                continue;
+            }
+            if path.join("compare.md").is_file() && path.join("index.html").is_file() {
+                let below = path.strip_prefix(root).unwrap_or(&path);
+                let name = below.to_string_lossy().into_owned();
+                found.push((format!("{name}/index.html"), name));
+            } else if depth < 3 {
+                walk(root, &path, depth + 1, found);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(out, out, 1, &mut found);
+    found.sort();
+    found
 }

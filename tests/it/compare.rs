@@ -461,3 +461,48 @@ fn compare_on_rows_can_be_told_apart_and_a_column_is_named_once() {
         .stderr(contains("`variant` is named twice in --on variant,variant"))
         .stderr(contains("--on variant\n").or(contains("e.g. --on variant")));
 }
+
+/// The index opens with every lesson's tally, then the reports, and links
+/// the compare pages saved below the folder (the Python side-by-side pages
+/// live in reports/python/side_by_side/).
+#[test]
+fn the_index_opens_with_the_tally_and_links_the_side_by_side_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Exp::a_a("aa")
+        .range(1_000, 3_000)
+        .then(
+            r#"
+[[expect]]
+lesson = "Identical work takes about the same time."
+case = { variant = "b" }
+is = "within"
+than = { variant = "a" }
+within_percent = 50
+"#,
+        )
+        .write(dir.path());
+    let reports = dir.path().join("reports");
+    runner()
+        .arg(&file)
+        .arg("--out")
+        .arg(&reports)
+        .assert()
+        .success();
+    let report = reports.join("aa");
+    runner()
+        .args(["compare", "--out"])
+        .arg(reports.join("side_by_side/aa"))
+        .arg(&report)
+        .arg(&report)
+        .assert()
+        .success();
+    runner().arg("report").arg(&report).assert().success();
+    let index = fs::read_to_string(reports.join("index.html")).unwrap();
+    let tally = index.find("<strong>lessons: ").expect("the tally");
+    let lessons = index.find("Identical work takes").expect("the lesson");
+    let list = index.find("id=\"reports\"").expect("a reports section");
+    let link = index
+        .find("side_by_side&#x2f;aa&#x2f;index.html")
+        .expect("the compare page is linked");
+    assert!(tally < lessons && lessons < list && list < link, "{index}");
+}
