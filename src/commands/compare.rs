@@ -34,6 +34,21 @@ fn run(args: &CompareArgs) -> Result<u8, (u8, String)> {
     let bad = |message: String| (exit::BAD_INPUT, message);
     let before = read(&args.before, "BEFORE").map_err(bad)?;
     let after = read(&args.after, "AFTER").map_err(bad)?;
+    // A quick run cuts each range to 1% and swaps big numbers for stand-ins:
+    // its cases keep their names but not their work.
+    if before.manifest.quick != after.manifest.quick {
+        let (quick, full) = match before.manifest.quick {
+            true => (&args.before, &args.after),
+            false => (&args.after, &args.before),
+        };
+        return Err(bad(format!(
+            "{} is a --quick run (each range cut to its first 1%, big numbers replaced by \
+             stand-ins) and {} a full one: their cases are different work\n  = help: \
+             compare two full runs, or two quick ones",
+            quick.display(),
+            full.display()
+        )));
+    }
     let report = match args.on.is_empty() {
         true => Report::of(&before, &after).map_err(|e| bad(e.to_string()))?,
         false => Report::across(&before, &after, &args.on).map_err(bad)?,

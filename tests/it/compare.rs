@@ -506,3 +506,36 @@ within_percent = 50
         .expect("the compare page is linked");
     assert!(tally < lessons && lessons < list && list < link, "{index}");
 }
+
+/// A `--quick` run's cases keep their names but cut their ranges to 1%:
+/// compared with a full run, each would look a hundred times faster.
+#[test]
+fn a_quick_run_against_a_full_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = run_tiny(dir.path());
+    let file = tiny().write(dir.path());
+    runner()
+        .arg(&file)
+        .arg("--quick")
+        .arg("--out")
+        .arg(dir.path().join("reports"))
+        .assert()
+        .success();
+    let quick = dir.path().join("reports/tiny.quick");
+    for (before, after) in [(&full, &quick), (&quick, &full)] {
+        runner()
+            .arg("compare")
+            .arg(before)
+            .arg(after)
+            .assert()
+            .code(2)
+            .stderr(contains("tiny.quick is a --quick run"))
+            .stderr(contains("their cases are different work"));
+    }
+    runner()
+        .arg("compare")
+        .arg(&quick)
+        .arg(&quick)
+        .assert()
+        .success();
+}
