@@ -59,6 +59,22 @@ pub struct Source {
     pub git_dirty: Option<bool>,
 }
 
+impl Source {
+    /// Why a report run from this file is stale: the file at the recorded
+    /// path (relative to the current folder, as it was given) holds other
+    /// text now. None when it is unchanged, or gone (nothing to judge by).
+    pub fn changed_since(&self) -> Option<String> {
+        let text = std::fs::read_to_string(&self.path).ok()?;
+        let now = format!("{:x}", Sha256::digest(text.as_bytes()));
+        (now != self.sha256).then(|| {
+            format!(
+                "{} has changed since this run: run it again (`runner {}`)",
+                self.path, self.path
+            )
+        })
+    }
+}
+
 /// Everything recorded about one run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {

@@ -40,6 +40,8 @@ pub struct IndexEntry {
     pub started: String,
     pub machine: String,
     pub status: String,
+    /// Why the report is stale (its experiment file changed since), if it is.
+    pub stale: Option<String>,
     pub headline: String,
     /// How the experiment's lessons fared: "lessons: 3 hold of 4".
     pub lessons: String,
@@ -682,6 +684,7 @@ pub fn index_entry(run: &RunData, headline: String) -> IndexEntry {
         started: run.manifest.started.clone(),
         machine: machine_line(run),
         status: status_word(run),
+        stale: run.manifest.source.changed_since(),
         headline,
         lessons: super::expectations::tally(&checked),
         checked,

@@ -539,3 +539,20 @@ fn a_quick_run_against_a_full_one_is_refused() {
         .assert()
         .success();
 }
+
+/// The index marks a report whose experiment file changed since its run.
+#[test]
+fn an_edited_experiment_file_makes_its_report_stale_in_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run_tiny(dir.path());
+    let index = || fs::read_to_string(report.parent().unwrap().join("index.html")).unwrap();
+    assert!(!index().contains("class=\"stale\""), "fresh after its run");
+    let file = dir.path().join("tiny.toml");
+    let mut text = fs::read_to_string(&file).unwrap();
+    text.push_str("# edited\n");
+    fs::write(&file, text).unwrap();
+    runner().arg("report").arg(&report).assert().success();
+    let page = index();
+    assert!(page.contains("class=\"stale\""), "{page}");
+    assert!(page.contains("has changed since this run"), "{page}");
+}
