@@ -666,7 +666,10 @@ fn only_what_disturbed_the_run_is_a_disturbance() {
             name: "stress".into(),
             percent: 99.0,
         }]),
-        load: load(3.0),
+        load: Some(LoadAverage {
+            running: 4,
+            ..load(3.0).unwrap()
+        }),
         throttle_count: Some(1),
         ..always.clone()
     };

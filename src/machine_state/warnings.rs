@@ -78,12 +78,19 @@ fn assess(
         ));
     }
     if let Some(load) = start.load.filter(|l| l.one > logical as f64) {
-        said.disturbed(format!(
+        let text = format!(
             "load average {} at the start, above the {logical} logical CPUs: other work \
              competes for the cores; figures are less reliable: run again when the machine is \
              quieter",
             short(load.one)
-        ));
+        );
+        // The one-minute average lags: just after a heavy job it stays high
+        // while nothing runs. It disturbs the run only if more tasks than
+        // CPUs were runnable at that moment (runner's own reader among them).
+        match load.running as usize > logical {
+            true => said.disturbed(text),
+            false => said.push(text),
+        }
     }
     if let (Some(before), Some(after)) = (start.load, end.and_then(|e| e.load)) {
         // The run's own workers raise the load by up to their number.
