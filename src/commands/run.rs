@@ -143,17 +143,15 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
         console::error("interrupted after the last case: every report is complete.");
         return ExitCode::from(status);
     }
-    ExitCode::from(match (failed, ran) {
-        (0, 0) => {
+    let strict_status = lessons_failed.strict_status().filter(|_| args.strict);
+    ExitCode::from(match (failed, ran, strict_status) {
+        (0, 0, _) => {
             console::error(
                 "error: no case ran: every case was skipped (see the reasons above); exit status 3",
             );
             exit::NOTHING_RAN
         }
-        (0, _) if args.strict && lessons_failed.strict_status().is_some() => {
-            let status = lessons_failed
-                .strict_status()
-                .unwrap_or(exit::LESSON_FAILED);
+        (0, _, Some(status)) => {
             let unreliable = match status {
                 exit::LESSON_FAILED_UNRELIABLE => {
                     ", each on a disturbed run (unreliable: run again on a quiet machine)"
@@ -166,7 +164,7 @@ pub fn run(args: &RunArgs, arguments: Vec<String>) -> ExitCode {
             ));
             status
         }
-        (0, _) => exit::OK,
+        (0, _, None) => exit::OK,
         _ => exit::CASE_FAILED,
     })
 }

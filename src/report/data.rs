@@ -81,6 +81,15 @@ impl RunData {
         self.summary.iter().find(|r| r.case.case == case)
     }
 
+    /// The most workers any case had (at least 1): what the machine-state
+    /// warnings weigh the run's own load against.
+    pub fn max_workers(&self) -> usize {
+        self.summary
+            .iter()
+            .map(|r| r.case.workers)
+            .fold(1, usize::max)
+    }
+
     /// Every correct timed run as (position in the run, its time over its
     /// case's median), in the order they ran.
     pub fn drift_series(&self) -> Vec<(u64, f64)> {

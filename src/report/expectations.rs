@@ -106,11 +106,7 @@ pub fn check(run: &RunData) -> Vec<Checked> {
 /// of two cases' medians; blocked cases run one after the other, so it
 /// falls on the later case.
 fn disturbed(run: &RunData) -> Option<String> {
-    let max_workers = run
-        .summary
-        .iter()
-        .map(|r| r.case.workers)
-        .fold(1, usize::max);
+    let max_workers = run.max_workers();
     let mut reasons: Vec<String> = run
         .manifest
         .machine_disturbances(max_workers)

@@ -97,11 +97,7 @@ struct MachineStateView {
 fn machine_state_view(run: &RunData) -> Option<MachineStateView> {
     let states = &run.manifest.machine_state;
     let start = states.start.as_ref()?;
-    let max_workers = run
-        .summary
-        .iter()
-        .map(|r| r.case.workers)
-        .fold(1, usize::max);
+    let max_workers = run.max_workers();
     Some(MachineStateView {
         start: start.summary(),
         end: states.end.as_ref().map(|e| e.summary()),
